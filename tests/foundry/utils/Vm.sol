@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @notice The few forge cheatcodes our Solidity tests use, declared at the cheatcode address.
+interface Vm {
+    function prank(address sender) external;
+    function startPrank(address sender) external;
+    function stopPrank() external;
+    function warp(uint256 timestamp) external;
+    function expectRevert(bytes calldata revertData) external;
+    function expectRevert(bytes4 selector) external;
+    function expectRevert() external;
+    function assume(bool condition) external;
+    function addr(uint256 privateKey) external pure returns (address);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+    function label(address account, string calldata name) external;
+}
+
+/// @notice Base for Solidity tests: the cheatcode handle and assertion helpers that revert with context.
+abstract contract TestBase {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    error AssertionFailed(string what, uint256 left, uint256 right);
+
+    function assertEq(uint256 a, uint256 b, string memory what) internal pure {
+        if (a != b) revert AssertionFailed(what, a, b);
+    }
+
+    function assertLe(uint256 a, uint256 b, string memory what) internal pure {
+        if (a > b) revert AssertionFailed(what, a, b);
+    }
+
+    function assertTrue(bool ok, string memory what) internal pure {
+        if (!ok) revert AssertionFailed(what, 0, 1);
+    }
+
+    /// @dev Bounds a fuzzed value into [lo, hi] without discarding runs.
+    function bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {
+        if (hi <= lo) return lo;
+        return lo + (x % (hi - lo + 1));
+    }
+}
