@@ -1,0 +1,65 @@
+# rwa-token: `make demo` runs a complete issuance on a local chain; `make test` runs every test.
+# Both install what they need (npm packages, the venv) on first use; nothing else must be present but
+# python3 (3.10+), node/npm and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NPM_STAMP := node_modules/.rwa-installed
+VENV_STAMP := $(VENV)/.rwa-installed
+FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
+
+.PHONY: setup demo test test-python test-solidity compile codes lint brownie-test bench clean
+
+setup: $(NPM_STAMP) $(VENV_STAMP)
+
+$(NPM_STAMP): package.json
+	npm install --no-audit --no-fund --no-package-lock --loglevel=error
+	@touch $@
+
+$(VENV_STAMP): requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+## Regenerate the reason-code Solidity library and docs from rwa_token/data/reason_codes.json.
+codes: $(VENV_STAMP)
+	$(PY) tools/gen_reason_codes.py
+
+## Recompile contracts/ into the artifacts shipped in rwa_token/artifacts/ (commit them).
+compile: setup
+	$(PY) tools/gen_reason_codes.py
+	$(PY) -m rwa_token.compiler
+
+demo: setup
+	$(VENV)/bin/rwa demo
+
+test: setup test-python test-solidity
+
+test-python: setup
+	$(PY) -m pytest -q
+
+test-solidity: $(NPM_STAMP)
+	$(FORGE) test --summary
+
+bench: setup
+	$(PY) bench/gas.py
+
+## Slither in its own venv (it needs web3<8); fails on any high or medium finding.
+lint: $(NPM_STAMP)
+	@test -x .venv-slither/bin/slither || ($(PYTHON) -m venv .venv-slither && .venv-slither/bin/pip install --quiet slither-analyzer==0.11.6)
+	PATH=$(CURDIR)/node_modules/@foundry-rs/forge-linux-amd64/bin:$$PATH .venv-slither/bin/slither . \
+		--compile-force-framework solc --solc tools/solc --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" \
+		--filter-paths "node_modules|contracts/mocks|tests" --exclude-informational --exclude-low --exclude-optimization \
+		--fail-medium --config-file slither.config.json
+
+## Brownie in its own venv, so its pytest plugin never touches the SDK's test run.
+brownie-test: $(NPM_STAMP)
+	@test -x .venv-brownie/bin/brownie || ($(PYTHON) -m venv .venv-brownie && .venv-brownie/bin/pip install --quiet eth-brownie==1.22.2)
+	mkdir -p build/solcx && ln -sf $(CURDIR)/tools/solc build/solcx/solc-v0.8.30
+	cd brownie && PATH=$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$$PATH SOLCX_BINARY_PATH=$(CURDIR)/build/solcx \
+		../.venv-brownie/bin/brownie test
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,59 @@
+"""Compiled contract artifacts shipped in the package: the one source of ABIs and bytecode for the SDK."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from eth_utils import keccak
+
+from .errors import RwaError
+
+ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> dict:
+    path = ARTIFACTS_DIR / f"{name}.json"
+    if not path.exists():
+        raise RwaError(f"no compiled artifact for contract {name!r}: run `make compile` (or reinstall rwa-token)")
+    return json.loads(path.read_text())
+
+
+def abi(name: str) -> list[dict]:
+    return load(name)["abi"]
+
+
+def abi_type(param: dict) -> str:
+    """Canonical ABI type of an input/output entry, expanding tuples (structs)."""
+    kind = param["type"]
+    if kind.startswith("tuple"):
+        inner = ",".join(abi_type(c) for c in param["components"])
+        return f"({inner}){kind[len('tuple'):]}"
+    return kind
+
+
+def signature(entry: dict) -> str:
+    return f"{entry['name']}({','.join(abi_type(i) for i in entry.get('inputs', []))})"
+
+
+@lru_cache(maxsize=None)
+def error_index() -> dict[bytes, dict]:
+    """Every custom error in every artifact, by its 4-byte selector."""
+    index: dict[bytes, dict] = {}
+    for path in ARTIFACTS_DIR.glob("*.json"):
+        for entry in json.loads(path.read_text())["abi"]:
+            if entry["type"] == "error":
+                index[keccak(text=signature(entry))[:4]] = entry
+    return index
+
+
+@lru_cache(maxsize=None)
+def event_index() -> dict[bytes, dict]:
+    """Every event in every artifact, by its topic-0 hash."""
+    index: dict[bytes, dict] = {}
+    for path in ARTIFACTS_DIR.glob("*.json"):
+        for entry in json.loads(path.read_text())["abi"]:
+            if entry["type"] == "event":
+                index[keccak(text=signature(entry))] = entry
+    return index

@@ -1,0 +1,93 @@
+"""The shared wrapper machinery: ABI lookup by name, reads, writes, deployment, event queries."""
+from __future__ import annotations
+
+from typing import Any, Sequence, TypeVar
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+
+from .. import artifacts
+from ..errors import RwaError
+from ..tx import Receipt, Transactor, decode_log
+
+W = TypeVar("W", bound="ContractWrapper")
+
+
+class ContractWrapper:
+    """Base of every wrapper. Subclasses set CONTRACT (the artifact name) and add typed methods."""
+
+    CONTRACT: str = ""
+
+    def __init__(self, tx: Transactor, address: str, sender: LocalAccount | None = None):
+        self.tx = tx
+        self.address = address
+        self.sender = sender
+        self._abi = artifacts.abi(self.CONTRACT)
+        self._functions: dict[str, list[dict]] = {}
+        for entry in self._abi:
+            if entry["type"] == "function":
+                self._functions.setdefault(entry["name"], []).append(entry)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.address})"
+
+    @classmethod
+    def deploy(cls: type[W], tx: Transactor, sender: LocalAccount, *args: Any) -> W:
+        receipt = tx.deploy(cls.CONTRACT, args, sender)
+        return cls(tx, receipt.contract_address, sender)
+
+    def using(self: W, sender: LocalAccount) -> W:
+        """The same contract, sending as another account."""
+        return type(self)(self.tx, self.address, sender)
+
+    def function(self, name: str, nargs: int | None = None) -> dict:
+        candidates = self._functions.get(name)
+        if not candidates:
+            raise AttributeError(f"{self.CONTRACT} has no function {name}")
+        if nargs is not None:
+            candidates = [c for c in candidates if len(c["inputs"]) == nargs] or candidates
+        return candidates[0]
+
+    def call(self, name: str, *args: Any, block: int | str = "latest") -> Any:
+        return self.tx.call(self.address, self.function(name, len(args)), args, block=block,
+                            sender=self.sender.address if self.sender else None)
+
+    def send(self, name: str, *args: Any, sender: LocalAccount | None = None, gas: int | None = None) -> Receipt:
+        account = sender or self.sender
+        if account is None:
+            raise RwaError(f"{self.CONTRACT}.{name} sends a transaction: give a sender account")
+        data = self.tx.encode_call(self.function(name, len(args)), args)
+        return self.tx.send(account, self.address, data, gas=gas)
+
+    def events(self, name: str | None = None, from_block: int = 0, to_block: int | None = None) -> list[dict]:
+        """Decoded events this contract emitted (optionally one kind) between two blocks."""
+        topics = None
+        if name is not None:
+            entry = next((e for e in self._abi if e["type"] == "event" and e["name"] == name), None)
+            if entry is None:
+                raise AttributeError(f"{self.CONTRACT} has no event {name}")
+            topics = ["0x" + keccak(text=artifacts.signature(entry)).hex()]
+        last = self.tx.chain.block_number() if to_block is None else to_block
+        logs = self.tx.get_logs(self.address, from_block, last, topics)
+        return [e for e in (decode_log(log) for log in logs) if e is not None]
+
+
+def role_id(name: str) -> bytes:
+    """The bytes32 id of an AccessControl role."""
+    return b"\0" * 32 if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)
+
+
+class AccessControlled(ContractWrapper):
+    """Role management shared by every OpenZeppelin AccessControl contract."""
+
+    def has_role(self, role: str, account: str) -> bool:
+        return self.call("hasRole", role_id(role), account)
+
+    def grant_role(self, role: str, account: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("grantRole", role_id(role), account, sender=sender)
+
+    def revoke_role(self, role: str, account: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("revokeRole", role_id(role), account, sender=sender)
+
+
+Args = Sequence[Any]

@@ -1,0 +1,102 @@
+"""The toolchain end to end: shipped artifacts, compile, deploy on anvil, call, and every kind of revert decoded."""
+from __future__ import annotations
+
+import pytest
+
+from rwa_token import compiler, errors
+from rwa_token.chain import Chain, LocalAnvil
+from rwa_token.contracts.base import ContractWrapper
+from rwa_token.contracts.stablecoin import MockStablecoin
+
+
+class Probe(ContractWrapper):
+    CONTRACT = "RevertProbe"
+
+
+def test_shipped_artifacts_match_contract_sources():
+    assert compiler.stale_artifacts() == [], "run `make compile` and commit rwa_token/artifacts/"
+
+
+def test_deploy_mint_and_read_back(tx, accounts):
+    usd = MockStablecoin.deploy(tx, accounts[0], "US Dollar Coin", "USDC", 6)
+    receipt = usd.mint(accounts[1].address, 1_500_000)
+    assert usd.balance_of(accounts[1].address) == 1_500_000
+    assert usd.decimals() == 6 and usd.symbol() == "USDC"
+    [transfer] = receipt.events("Transfer")
+    assert transfer["args"]["to"] == accounts[1].address and transfer["args"]["value"] == 1_500_000
+
+
+def test_custom_error_without_arguments_is_named(tx, accounts):
+    usd = MockStablecoin.deploy(tx, accounts[0], "US Dollar Coin", "USDC", 6)
+    with pytest.raises(errors.ContractCustomError) as err:
+        usd.mint(accounts[1].address, 0)
+    assert err.value.name == "ZeroAmount"
+
+
+def test_openzeppelin_error_carries_its_arguments(tx, accounts):
+    usd = MockStablecoin.deploy(tx, accounts[0], "US Dollar Coin", "USDC", 6)
+    usd.mint(accounts[1].address, 10)
+    with pytest.raises(errors.ContractCustomError) as err:
+        usd.transfer(accounts[2].address, 11, sender=accounts[1])
+    assert err.value.name == "ERC20InsufficientBalance"
+    assert err.value.args_by_name == {"sender": accounts[1].address, "balance": 10, "needed": 11}
+
+
+def test_require_string_panic_and_bare_revert_are_decoded(tx, accounts):
+    probe = Probe.deploy(tx, accounts[0])
+    with pytest.raises(errors.RevertWithReason, match="value must be non-zero"):
+        probe.send("setValue", 0)
+    with pytest.raises(errors.Panic) as panic:
+        probe.call("divide", 0)
+    assert panic.value.code == 0x12
+    with pytest.raises(errors.ContractRevert, match="no reason"):
+        probe.call("bare")
+    with pytest.raises(errors.ContractCustomError) as custom:
+        probe.call("refuse", 7)
+    assert custom.value.args_by_name["amount"] == 7 and custom.value.args_by_name["why"] == "probe"
+
+
+def test_mined_failure_is_replayed_for_its_reason(tx, accounts):
+    probe = Probe.deploy(tx, accounts[0])
+    # A fixed gas limit skips estimation, so the revert happens on chain and must be recovered by replay.
+    data = tx.encode_call(probe.function("setValue"), [0])
+    with pytest.raises(errors.RevertWithReason, match="non-zero"):
+        tx.send(accounts[0], probe.address, data, gas=100_000)
+
+
+def test_restriction_codes_map_to_named_exceptions():
+    exc = errors.restriction(11)
+    assert isinstance(exc, errors.TransferRestricted) and type(exc).__name__ == "CountryBlocked"
+    assert exc.code == 11 and "blocked" in exc.reason
+
+
+def test_nonce_taken_by_another_sender_is_recovered(tx, accounts):
+    usd = MockStablecoin.deploy(tx, accounts[0], "US Dollar Coin", "USDC", 6)
+    other = type(tx)(tx.chain)  # a second process sending from the same key
+    usd.mint(accounts[1].address, 1)
+    MockStablecoin(other, usd.address, accounts[0]).mint(accounts[1].address, 1)
+    usd.mint(accounts[1].address, 1)  # our cached nonce is stale now; the layer resyncs
+    assert usd.balance_of(accounts[1].address) == 3
+
+
+def test_missing_anvil_says_how_to_install(monkeypatch):
+    monkeypatch.setenv("RWA_ANVIL", "/nonexistent/anvil")
+    with pytest.raises(errors.AnvilNotFound, match="npm install @foundry-rs/anvil"):
+        LocalAnvil().start()
+
+
+def test_unreachable_rpc_is_one_clear_error():
+    with pytest.raises(errors.ChainError, match="cannot reach"):
+        Chain.connect("http://127.0.0.1:1")
+
+
+def test_wrong_chain_id_is_refused(chain):
+    with pytest.raises(errors.WrongChain, match="expected chain 1"):
+        Chain.connect(chain.url, expected_chain_id=1)
+
+
+def test_local_anvil_stops_on_close():
+    local = Chain.local()
+    process = local.anvil.process
+    local.close()
+    assert process.poll() is not None
