@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IInvestorRegistry
+/// @notice Wallet -> investor registry shared by any number of security tokens (the ERC-3643 identity registry
+/// role without per-investor identity contracts). One packed record per wallet; see {InvestorRecord}.
+interface IInvestorRegistry {
+    /// @notice An EIP-712 KYC attestation signed by a trusted KYC provider; anyone may submit it.
+    struct Attestation {
+        address wallet;
+        bytes32 investorId;
+        uint16 country;
+        uint32 categories;
+        uint40 kycExpiry;
+        uint256 nonce;
+        uint256 deadline;
+    }
+
+    /// @notice Decoded form of a wallet's record.
+    struct InvestorView {
+        uint128 investorKey;
+        uint16 country;
+        uint32 categories;
+        uint40 kycExpiry;
+        bool frozen;
+        bool multiWallet;
+        bool registered;
+    }
+
+    event InvestorRegistered(
+        address indexed wallet, bytes32 indexed investorId, uint16 country, uint32 categories, uint40 kycExpiry
+    );
+    event InvestorUpdated(address indexed wallet, uint16 country, uint32 categories, uint40 kycExpiry);
+    event WalletAdded(address indexed existingWallet, address indexed newWallet, uint128 investorKey);
+    event WalletRemoved(address indexed wallet, uint128 investorKey);
+    event InvestorFrozen(address indexed wallet, bool frozen);
+    event AttestationUsed(address indexed signer, uint256 nonce);
+
+    error ZeroAddress();
+    error ZeroInvestorId();
+    error LengthMismatch();
+    error AlreadyRegistered(address wallet);
+    error NotRegistered(address wallet);
+    error InvalidCountry(uint16 country);
+    error AttestationExpired(uint256 deadline);
+    error AttestationNonceUsed(address signer, uint256 nonce);
+    error UntrustedSigner(address signer);
+
+    function initialize(address admin) external;
+
+    function registerInvestor(address wallet, bytes32 investorId, uint16 country, uint32 categories, uint40 kycExpiry)
+        external;
+
+    function batchRegisterInvestors(
+        address[] calldata wallets,
+        bytes32[] calldata investorIds,
+        uint16[] calldata countries,
+        uint32[] calldata categories,
+        uint40[] calldata kycExpiries
+    ) external;
+
+    function updateInvestor(address wallet, uint16 country, uint32 categories, uint40 kycExpiry) external;
+
+    function batchUpdateInvestors(
+        address[] calldata wallets,
+        uint16[] calldata countries,
+        uint32[] calldata categories,
+        uint40[] calldata kycExpiries
+    ) external;
+
+    function addWallet(address existingWallet, address newWallet) external;
+
+    function removeWallet(address wallet) external;
+
+    function setInvestorFrozen(address wallet, bool frozen) external;
+
+    function registerWithAttestation(Attestation calldata attestation, bytes calldata signature) external;
+
+    function attestationDigest(Attestation calldata attestation) external view returns (bytes32);
+
+    function nonceUsed(address signer, uint256 nonce) external view returns (bool);
+
+    function record(address wallet) external view returns (uint256);
+
+    function recordPair(address a, address b) external view returns (uint256, uint256);
+
+    function investorOf(address wallet) external view returns (InvestorView memory);
+
+    function isVerified(address wallet) external view returns (bool);
+
+    function investorCountry(address wallet) external view returns (uint16);
+
+    function contains(address wallet) external view returns (bool);
+}

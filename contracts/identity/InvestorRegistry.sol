@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {IInvestorRegistry} from "./IInvestorRegistry.sol";
+import {InvestorRecord} from "./InvestorRecord.sol";
+
+/// @title InvestorRegistry
+/// @notice Maps wallets to investors (salted-hash id, country, categories, KYC expiry, sanction flag) for any
+/// number of security tokens. No personal data is stored: the investor id is a salted hash chosen off chain.
+/// @dev Deployed as EIP-1167 clones: the implementation's constructor disables initializers and every clone
+/// calls {initialize}. EIP712's immutables hold only the fixed name/version; the domain separator of a clone is
+/// rebuilt from its own address, so signatures are bound to the clone that verifies them.
+contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializable {
+    using InvestorRecord for uint256;
+
+    /// @notice KYC providers and onboarding desks: register, update, freeze, manage wallets.
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /// @notice Trusted signers of EIP-712 KYC attestations.
+    bytes32 public constant KYC_SIGNER_ROLE = keccak256("KYC_SIGNER_ROLE");
+    /// @notice EIP-712 type hash of {IInvestorRegistry.Attestation}.
+    bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
+        "Attestation(address wallet,bytes32 investorId,uint16 country,uint32 categories,uint40 kycExpiry,uint256 nonce,uint256 deadline)"
+    );
+
+    mapping(address wallet => uint256 record) private _records;
+    mapping(address signer => mapping(uint256 nonce => bool used)) private _usedNonces;
+
+    constructor() EIP712("rwa-token InvestorRegistry", "1") {
+        _disableInitializers();
+    }
+
+    /// @notice Sets up a fresh registry (clone) with `admin` as DEFAULT_ADMIN_ROLE holder.
+    /// @param admin Account that can grant REGISTRAR_ROLE and KYC_SIGNER_ROLE.
+    function initialize(address admin) external initializer {
+        if (admin == address(0)) revert ZeroAddress();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ------------------------------------------------------------------ onboarding
+
+    /// @notice Registers `wallet` as belonging to investor `investorId`.
+    /// @param wallet The investor's wallet; must not be registered yet.
+    /// @param investorId Salted hash identifying the investor (its low 128 bits become the on-chain key).
+    /// @param country ISO-3166 numeric country code (1..999).
+    /// @param categories Investor category bitmask (RETAIL=1, PROFESSIONAL=2, ACCREDITED=4, INSTITUTIONAL=8).
+    /// @param kycExpiry Unix time at which the KYC check expires.
+    function registerInvestor(address wallet, bytes32 investorId, uint16 country, uint32 categories, uint40 kycExpiry)
+        external
+        onlyRole(REGISTRAR_ROLE)
+    {
+        _register(wallet, investorId, country, categories, kycExpiry);
+    }
+
+    /// @notice Registers many wallets in one transaction; arrays are matched by index.
+    /// @dev The whole batch reverts on the first invalid or already-registered wallet.
+    function batchRegisterInvestors(
+        address[] calldata wallets,
+        bytes32[] calldata investorIds,
+        uint16[] calldata countries,
+        uint32[] calldata categories,
+        uint40[] calldata kycExpiries
+    ) external onlyRole(REGISTRAR_ROLE) {
+        uint256 n = wallets.length;
+        if (
+            investorIds.length != n || countries.length != n || categories.length != n || kycExpiries.length != n
+        ) revert LengthMismatch();
+        for (uint256 i; i < n;) {
+            _register(wallets[i], investorIds[i], countries[i], categories[i], kycExpiries[i]);
+            // i < n <= calldata length, so it cannot overflow.
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /// @notice Registers the wallet named in a KYC attestation signed by a holder of KYC_SIGNER_ROLE.
+    /// @dev Anyone may submit. The signer is checked against the registry's trusted role, never against an
+    /// issuer named in the claim; each (signer, nonce) pair is accepted once.
+    /// @param attestation The signed attestation.
+    /// @param signature 65-byte ECDSA signature over the EIP-712 digest of `attestation`.
+    function registerWithAttestation(Attestation calldata attestation, bytes calldata signature) external {
+        if (block.timestamp > attestation.deadline) revert AttestationExpired(attestation.deadline);
+        address signer = ECDSA.recover(_attestationDigest(attestation), signature);
+        if (!hasRole(KYC_SIGNER_ROLE, signer)) revert UntrustedSigner(signer);
+        if (_usedNonces[signer][attestation.nonce]) revert AttestationNonceUsed(signer, attestation.nonce);
+        _usedNonces[signer][attestation.nonce] = true;
+        emit AttestationUsed(signer, attestation.nonce);
+        _register(
+            attestation.wallet,
+            attestation.investorId,
+            attestation.country,
+            attestation.categories,
+            attestation.kycExpiry
+        );
+    }
+
+    /// @notice Replaces country, categories and KYC expiry of a registered wallet.
+    /// @dev Only this wallet's record changes: update every wallet of a multi-wallet investor.
+    function updateInvestor(address wallet, uint16 country, uint32 categories, uint40 kycExpiry)
+        external
+        onlyRole(REGISTRAR_ROLE)
+    {
+        _update(wallet, country, categories, kycExpiry);
+    }
+
+    /// @notice Batch form of {updateInvestor}; arrays are matched by index.
+    function batchUpdateInvestors(
+        address[] calldata wallets,
+        uint16[] calldata countries,
+        uint32[] calldata categories,
+        uint40[] calldata kycExpiries
+    ) external onlyRole(REGISTRAR_ROLE) {
+        uint256 n = wallets.length;
+        if (countries.length != n || categories.length != n || kycExpiries.length != n) revert LengthMismatch();
+        for (uint256 i; i < n;) {
+            _update(wallets[i], countries[i], categories[i], kycExpiries[i]);
+            // i < n <= calldata length, so it cannot overflow.
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /// @notice Adds `newWallet` to the investor owning `existingWallet`: the record is copied (including a
+    /// sanction flag) and both wallets are marked MULTI_WALLET so tokens count the investor once.
+    /// @dev Tokens fold an existing wallet's balance into the investor aggregate lazily; call
+    /// `syncInvestorWallet(existingWallet)` on each token to do it at once.
+    function addWallet(address existingWallet, address newWallet) external onlyRole(REGISTRAR_ROLE) {
+        if (newWallet == address(0)) revert ZeroAddress();
+        uint256 rec = _records[existingWallet];
+        if (!rec.isRegistered()) revert NotRegistered(existingWallet);
+        if (_records[newWallet].isRegistered()) revert AlreadyRegistered(newWallet);
+        rec |= InvestorRecord.MULTI_WALLET_BIT;
+        _records[existingWallet] = rec;
+        _records[newWallet] = rec;
+        emit WalletAdded(existingWallet, newWallet, rec.investorKey());
+    }
+
+    /// @notice Deletes a wallet's record. Recover its tokens on every token first (recovery needs the record).
+    function removeWallet(address wallet) external onlyRole(REGISTRAR_ROLE) {
+        uint256 rec = _records[wallet];
+        if (!rec.isRegistered()) revert NotRegistered(wallet);
+        delete _records[wallet];
+        emit WalletRemoved(wallet, rec.investorKey());
+    }
+
+    /// @notice Sets or clears the registry-level sanction flag of `wallet` (every token refuses it).
+    function setInvestorFrozen(address wallet, bool frozen) external onlyRole(REGISTRAR_ROLE) {
+        uint256 rec = _records[wallet];
+        if (!rec.isRegistered()) revert NotRegistered(wallet);
+        _records[wallet] = frozen ? rec | InvestorRecord.FROZEN_BIT : rec & ~InvestorRecord.FROZEN_BIT;
+        emit InvestorFrozen(wallet, frozen);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice EIP-712 digest a KYC signer signs for `attestation`.
+    function attestationDigest(Attestation calldata attestation) external view returns (bytes32) {
+        return _attestationDigest(attestation);
+    }
+
+    /// @notice Whether `signer` has already used attestation `nonce`.
+    function nonceUsed(address signer, uint256 nonce) external view returns (bool) {
+        return _usedNonces[signer][nonce];
+    }
+
+    /// @notice EIP-712 domain separator of this registry.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /// @notice Raw packed record of `wallet` (0 if unregistered); see {InvestorRecord} for the layout.
+    function record(address wallet) external view returns (uint256) {
+        return _records[wallet];
+    }
+
+    /// @notice Raw records of two wallets in one call (a token reads sender and receiver with it).
+    function recordPair(address a, address b) external view returns (uint256, uint256) {
+        return (_records[a], _records[b]);
+    }
+
+    /// @notice Decoded record of `wallet`.
+    function investorOf(address wallet) external view returns (InvestorView memory) {
+        uint256 rec = _records[wallet];
+        return InvestorView({
+            investorKey: rec.investorKey(),
+            country: rec.country(),
+            categories: rec.categories(),
+            kycExpiry: rec.kycExpiry(),
+            frozen: rec.isFrozen(),
+            multiWallet: rec.isMultiWallet(),
+            registered: rec.isRegistered()
+        });
+    }
+
+    /// @notice ERC-3643: registered, KYC not expired and not sanctioned.
+    function isVerified(address wallet) external view returns (bool) {
+        return _records[wallet].isVerified(block.timestamp);
+    }
+
+    /// @notice ERC-3643: the wallet's ISO-3166 numeric country (0 if unregistered).
+    function investorCountry(address wallet) external view returns (uint16) {
+        return _records[wallet].country();
+    }
+
+    /// @notice ERC-3643: whether `wallet` has a record.
+    function contains(address wallet) external view returns (bool) {
+        return _records[wallet].isRegistered();
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _register(address wallet, bytes32 investorId, uint16 country, uint32 categories, uint40 kycExpiry)
+        private
+    {
+        if (wallet == address(0)) revert ZeroAddress();
+        if (country == 0 || country > 999) revert InvalidCountry(country);
+        uint128 key = uint128(uint256(investorId));
+        if (key == 0) revert ZeroInvestorId();
+        // The cold read costs nothing extra: the store below would pay the same 2,100 access charge.
+        if (_records[wallet].isRegistered()) revert AlreadyRegistered(wallet);
+        _records[wallet] =
+            InvestorRecord.pack(key, country, categories, kycExpiry, InvestorRecord.FLAG_REGISTERED);
+        emit InvestorRegistered(wallet, investorId, country, categories, kycExpiry);
+    }
+
+    function _update(address wallet, uint16 country, uint32 categories, uint40 kycExpiry) private {
+        if (country == 0 || country > 999) revert InvalidCountry(country);
+        uint256 rec = _records[wallet];
+        if (!rec.isRegistered()) revert NotRegistered(wallet);
+        _records[wallet] = rec.withTerms(country, categories, kycExpiry);
+        emit InvestorUpdated(wallet, country, categories, kycExpiry);
+    }
+
+    function _attestationDigest(Attestation calldata a) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    ATTESTATION_TYPEHASH, a.wallet, a.investorId, a.country, a.categories, a.kycExpiry, a.nonce, a.deadline
+                )
+            )
+        );
+    }
+}
