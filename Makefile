@@ -49,10 +49,7 @@ bench: setup
 ## Slither in its own venv (it needs web3<8); fails on any high or medium finding.
 lint: $(NPM_STAMP)
 	@test -x .venv-slither/bin/slither || ($(PYTHON) -m venv .venv-slither && .venv-slither/bin/pip install --quiet slither-analyzer==0.11.6)
-	PATH=$(CURDIR)/node_modules/@foundry-rs/forge-linux-amd64/bin:$$PATH .venv-slither/bin/slither . \
-		--compile-force-framework solc --solc tools/solc --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" \
-		--filter-paths "node_modules|contracts/mocks|tests" --exclude-informational --exclude-low --exclude-optimization \
-		--fail-medium --config-file slither.config.json
+	tools/slither.sh
 
 ## Brownie in its own venv, so its pytest plugin never touches the SDK's test run.
 brownie-test: $(NPM_STAMP)
