@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+
+/// @title ISnapshotToken
+/// @notice The slice of the security token the cash-flow contracts depend on. The real token
+/// (contracts/token/SecurityToken.sol) implements these exact signatures; tests use MockSnapshotToken.
+/// @dev Kept minimal on purpose: the Distributor, Redemption and Waterfall must not couple to the token's
+/// compliance internals, only to record-date balances, holder eligibility and the agent burn.
+interface ISnapshotToken is IERC20Metadata {
+    /// @notice Records balances and total supply as of now; O(1) in the number of holders.
+    /// @dev Caller needs the token's SNAPSHOT_ROLE. Ids start at 1 and increase by one.
+    /// @return id The new snapshot id.
+    function snapshot() external returns (uint256 id);
+
+    /// @notice Balance of `account` when snapshot `snapshotId` was taken.
+    /// @dev MUST revert for an id that has not been taken yet, so a distribution cannot be created
+    /// against a future record date whose balances could still be moved.
+    function balanceOfAt(address account, uint256 snapshotId) external view returns (uint256);
+
+    /// @notice Total supply when snapshot `snapshotId` was taken. MUST revert for an id not yet taken.
+    function totalSupplyAt(uint256 snapshotId) external view returns (uint256);
+
+    /// @notice Whether `account` may receive tokens now: 0 when verified, KYC valid and not frozen,
+    /// otherwise an ERC-1404 reason code (contracts/compliance/ReasonCodes.sol).
+    function checkHolder(address account) external view returns (uint8 code);
+
+    /// @notice The investor registry the token checks holders against.
+    function identityRegistry() external view returns (address);
+
+    /// @notice Destroys `amount` of `account`'s tokens. Caller needs the token's AGENT_ROLE.
+    function burn(address account, uint256 amount) external;
+}
+
+/// @title IInvestorCountry
+/// @notice The one registry read the cash-flow contracts need: the investor's country for withholding tax.
+interface IInvestorCountry {
+    /// @notice ISO-3166 numeric country code of the investor owning `wallet` (0 when unknown).
+    function investorCountry(address wallet) external view returns (uint16);
+}
