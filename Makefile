@@ -55,8 +55,8 @@ lint: $(NPM_STAMP)
 brownie-test: $(NPM_STAMP)
 	@test -x .venv-brownie/bin/brownie || ($(PYTHON) -m venv .venv-brownie && .venv-brownie/bin/pip install --quiet eth-brownie==1.22.2)
 	mkdir -p build/solcx && ln -sf $(CURDIR)/tools/solc build/solcx/solc-v0.8.30
-	cd brownie && PATH=$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$$PATH SOLCX_BINARY_PATH=$(CURDIR)/build/solcx \
-		../.venv-brownie/bin/brownie test
+	PATH=$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$$PATH SOLCX_BINARY_PATH=$(CURDIR)/build/solcx \
+		.venv-brownie/bin/brownie test brownie_tests
 
 clean:
 	rm -rf build .pytest_cache
