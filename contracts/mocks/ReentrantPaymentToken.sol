@@ -16,6 +16,10 @@ contract ReentrantPaymentToken is ERC20 {
     uint256 public reentryAttempts;
     bool public lastReentrySucceeded;
     bytes public lastReentryRevertData;
+    mapping(address account => bool) public blocked;
+
+    /// @dev Transfer to a blocked account (a stablecoin blocklist), for testing failed payments.
+    error RecipientBlocked(address account);
 
     constructor() ERC20("Reentrant USD", "rUSD") {}
 
@@ -33,6 +37,11 @@ contract ReentrantPaymentToken is ERC20 {
         attackArmed = true;
     }
 
+    /// @notice Blocks (or unblocks) transfers to `account`, like a stablecoin issuer's blocklist.
+    function setBlocked(address account, bool isBlocked) external {
+        blocked[account] = isBlocked;
+    }
+
     function _update(address from, address to, uint256 value) internal override {
         if (attackArmed && from == watched) {
             // Disarm first so the re-entered call's own transfers do not recurse.
@@ -42,6 +51,7 @@ contract ReentrantPaymentToken is ERC20 {
             lastReentrySucceeded = ok;
             lastReentryRevertData = data;
         }
+        if (blocked[to]) revert RecipientBlocked(to);
         super._update(from, to, value);
     }
 }
