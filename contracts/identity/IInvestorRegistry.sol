@@ -91,4 +91,6 @@ interface IInvestorRegistry {
     function investorCountry(address wallet) external view returns (uint16);
 
     function contains(address wallet) external view returns (bool);
+
+    function reasonMessage(uint8 code) external pure returns (string memory);
 }

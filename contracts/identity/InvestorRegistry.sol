@@ -7,6 +7,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IInvestorRegistry} from "./IInvestorRegistry.sol";
 import {InvestorRecord} from "./InvestorRecord.sol";
+import {ReasonCodes} from "../compliance/ReasonCodes.sol";
 
 /// @title InvestorRegistry
 /// @notice Maps wallets to investors (salted-hash id, country, categories, KYC expiry, sanction flag) for any
@@ -210,6 +211,12 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
     /// @notice ERC-3643: whether `wallet` has a record.
     function contains(address wallet) external view returns (bool) {
         return _records[wallet].isRegistered();
+    }
+
+    /// @notice Text of a transfer-restriction reason code (the ERC-1404 message table). Tokens using this
+    /// registry serve `messageForTransferRestriction` from here, which keeps them under the contract size limit.
+    function reasonMessage(uint8 code) external pure returns (string memory) {
+        return ReasonCodes.message(code);
     }
 
     // ------------------------------------------------------------------ internals

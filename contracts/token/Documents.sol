@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IERC1643
+/// @notice ERC-1643 document management (part of the ERC-1400 family).
+interface IERC1643 {
+    event DocumentUpdated(bytes32 indexed _name, string _uri, bytes32 _documentHash);
+    event DocumentRemoved(bytes32 indexed _name, string _uri, bytes32 _documentHash);
+
+    error EmptyDocumentName();
+    error DocumentNotFound(bytes32 name);
+
+    function setDocument(bytes32 name, string calldata uri, bytes32 documentHash) external;
+    function removeDocument(bytes32 name) external;
+    function getDocument(bytes32 name) external view returns (string memory uri, bytes32 documentHash, uint256 timestamp);
+    function getAllDocuments() external view returns (bytes32[] memory);
+}
+
+/// @title Documents
+/// @notice Storage and bookkeeping of ERC-1643 documents (prospectus, filing notice, trustee reports).
+/// @dev The inheriting token adds the access control and reacts to particular names through {_afterDocumentChange}.
+abstract contract Documents is IERC1643 {
+    struct Document {
+        string uri;
+        bytes32 documentHash;
+        uint256 timestamp;
+    }
+
+    mapping(bytes32 name => Document) private _documents;
+    bytes32[] private _documentNames;
+    /// @dev Position in `_documentNames` plus one; zero means "no such document".
+    mapping(bytes32 name => uint256 indexPlusOne) private _documentIndex;
+
+    /// @notice Latest uri, content hash and time of the document called `name`.
+    function getDocument(bytes32 name)
+        external
+        view
+        returns (string memory uri, bytes32 documentHash, uint256 timestamp)
+    {
+        Document storage d = _documents[name];
+        return (d.uri, d.documentHash, d.timestamp);
+    }
+
+    /// @notice Names of every recorded document.
+    function getAllDocuments() external view returns (bytes32[] memory) {
+        return _documentNames;
+    }
+
+    function _setDocument(bytes32 name, string calldata uri, bytes32 documentHash) internal {
+        if (name == bytes32(0)) revert EmptyDocumentName();
+        if (_documentIndex[name] == 0) {
+            _documentNames.push(name);
+            _documentIndex[name] = _documentNames.length;
+        }
+        _documents[name] = Document({uri: uri, documentHash: documentHash, timestamp: block.timestamp});
+        emit DocumentUpdated(name, uri, documentHash);
+        _afterDocumentChange(name, true);
+    }
+
+    function _removeDocument(bytes32 name) internal {
+        uint256 indexPlusOne = _documentIndex[name];
+        if (indexPlusOne == 0) revert DocumentNotFound(name);
+        uint256 last = _documentNames.length - 1;
+        if (indexPlusOne - 1 != last) {
+            // Swap-and-pop keeps removal O(1); document order is not meaningful.
+            bytes32 moved = _documentNames[last];
+            _documentNames[indexPlusOne - 1] = moved;
+            _documentIndex[moved] = indexPlusOne;
+        }
+        _documentNames.pop();
+        delete _documentIndex[name];
+        Document memory d = _documents[name];
+        delete _documents[name];
+        emit DocumentRemoved(name, d.uri, d.documentHash);
+        _afterDocumentChange(name, false);
+    }
+
+    /// @dev Called after a document is set (`present` true) or removed.
+    function _afterDocumentChange(bytes32 name, bool present) internal virtual;
+}

@@ -1,0 +1,927 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {RuleEngine} from "../compliance/RuleEngine.sol";
+import {ReasonCodes} from "../compliance/ReasonCodes.sol";
+import {IInvestorRegistry} from "../identity/IInvestorRegistry.sol";
+import {InvestorRecord} from "../identity/InvestorRecord.sol";
+import {ISecurityToken} from "./ISecurityToken.sol";
+import {Documents} from "./Documents.sol";
+import {WalletState} from "./WalletState.sol";
+
+/// @title SecurityToken
+/// @notice ERC-20 security token for tokenized receivables, bonds and fund units: ERC-3643 agent powers,
+/// built-in one-pass compliance (ERC-1404 / ERC-7943 views), ERC-1643 documents, on-chain terms and cheap
+/// record-date snapshots for distributions.
+/// @dev Deployed as EIP-1167 clones of one implementation; all per-token data is set in {initialize}.
+/// Gas layout: a transfer reads the token state word, both wallet words, one registry call (two records), the
+/// receiver's country rule and the limits word; it writes the two wallet words and, only when an investor
+/// joins or leaves, the counts. Every balance change passes through {_update}.
+contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
+    using InvestorRecord for uint256;
+    using WalletState for uint256;
+
+    /// @notice Transfer agent: mint, burn, freeze, forced transfer, recovery, pause, snapshots.
+    bytes32 public constant AGENT_ROLE = keccak256("AGENT_ROLE");
+    /// @notice Distribution contracts: may take record-date snapshots.
+    bytes32 public constant SNAPSHOT_ROLE = keccak256("SNAPSHOT_ROLE");
+    /// @notice Name of the ERC-1643 document that {setRequireFilingDocument} waits for.
+    bytes32 public constant FILING_DOCUMENT = "filing";
+
+    // ---- supply word `_supply` ----
+    // [0..95] totalSupply | [96..191] supplyCap | [192..223] last supply snapshot id | [224..255] checkpoint count
+    uint256 private constant CAP_SHIFT = 96;
+    uint256 private constant SUPPLY_SNAPSHOT_SHIFT = 192;
+    uint256 private constant SUPPLY_COUNT_SHIFT = 224;
+
+    // ---- checkpoint word: [0..31] snapshot id | [32..127] balance before the first change after it ----
+    uint256 private constant CHECKPOINT_VALUE_SHIFT = 32;
+
+    string private _name;
+    string private _symbol;
+    uint256 private _supply;
+    mapping(address account => uint256 wallet) private _wallets;
+    mapping(address account => uint256 restrictions) private _restrictions;
+    mapping(address account => uint128 investorKey) private _aggregateKeys;
+    mapping(uint128 investorKey => uint256 holding) private _aggregates;
+    mapping(address account => mapping(uint256 index => uint256 checkpoint)) private _checkpoints;
+    mapping(uint256 index => uint256 checkpoint) private _supplyCheckpoints;
+    mapping(address owner => mapping(address spender => uint256 amount)) private _allowances;
+    /// @dev ABI encoding of the current {Terms}; one bytes value is far less code than five string fields.
+    bytes private _termsData;
+
+    /// @dev Shared out-of-line check: an inlined `onlyRole(AGENT_ROLE)` per function would cost bytecode the
+    /// token cannot spare under the EIP-170 limit.
+    modifier onlyAgent() {
+        _checkAgent();
+        _;
+    }
+
+    modifier onlyAgentOrAdmin() {
+        if (!hasRole(AGENT_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, AGENT_ROLE);
+        }
+        _;
+    }
+
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Sets up a fresh token (clone).
+    /// @param name_ ERC-20 name.
+    /// @param symbol_ ERC-20 symbol.
+    /// @param decimals_ ERC-20 decimals (at most 18).
+    /// @param registry The InvestorRegistry holders are checked against.
+    /// @param admin Issuer admin (DEFAULT_ADMIN_ROLE); grants AGENT_ROLE, COMPLIANCE_ROLE, SNAPSHOT_ROLE.
+    /// @param supplyCap_ Maximum total supply in base units; 0 means the storage maximum (2^96 - 1).
+    function initialize(
+        string calldata name_,
+        string calldata symbol_,
+        uint8 decimals_,
+        address registry,
+        address admin,
+        uint256 supplyCap_
+    ) external initializer {
+        if (registry == address(0) || admin == address(0)) revert ZeroAddress();
+        if (decimals_ > 18) revert InvalidDecimals(decimals_);
+        if (supplyCap_ > MASK96) revert InvalidSupplyCap(supplyCap_);
+        _name = name_;
+        _symbol = symbol_;
+        _state = uint256(uint160(registry)) | (uint256(decimals_) << DECIMALS_SHIFT);
+        _supply = (supplyCap_ == 0 ? MASK96 : supplyCap_) << CAP_SHIFT;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        emit IdentityRegistryAdded(registry);
+        emit ComplianceAdded(address(this));
+    }
+
+    // ================================================================== ERC-20
+
+    /// @notice Token name.
+    function name() external view returns (string memory) {
+        return _name;
+    }
+
+    /// @notice Token symbol.
+    function symbol() external view returns (string memory) {
+        return _symbol;
+    }
+
+    /// @notice Decimals set at initialization.
+    function decimals() external view returns (uint8) {
+        return uint8(_state >> DECIMALS_SHIFT);
+    }
+
+    /// @notice Implementation version.
+    function version() external pure returns (string memory) {
+        return "1.0.0";
+    }
+
+    /// @notice Total tokens in existence.
+    function totalSupply() external view returns (uint256) {
+        return _supply & MASK96;
+    }
+
+    /// @notice Balance of `account` (including frozen and locked tokens).
+    function balanceOf(address account) external view returns (uint256) {
+        return _wallets[account].balance();
+    }
+
+    /// @notice Remaining allowance of `spender` over `owner`'s tokens.
+    function allowance(address owner, address spender) external view returns (uint256) {
+        return _allowances[owner][spender];
+    }
+
+    /// @notice Lets `spender` move up to `amount` of the caller's tokens (still subject to compliance).
+    function approve(address spender, uint256 amount) external returns (bool) {
+        if (spender == address(0)) revert ERC20InvalidSpender(address(0));
+        _allowances[msg.sender][spender] = amount;
+        emit Approval(msg.sender, spender, amount);
+        return true;
+    }
+
+    /// @notice Transfers `amount` to `to`; reverts with {TransferRestricted} if any rule refuses.
+    function transfer(address to, uint256 amount) external returns (bool) {
+        _transferChecked(address(0), msg.sender, to, amount);
+        return true;
+    }
+
+    /// @notice Transfers `amount` from `from` to `to` using the caller's allowance. The caller (spender) must
+    /// not be frozen on the token or sanctioned in the registry.
+    function transferFrom(address from, address to, uint256 amount) external returns (bool) {
+        _transferChecked(msg.sender, from, to, amount);
+        uint256 allowed = _allowances[from][msg.sender];
+        if (allowed != type(uint256).max) {
+            if (allowed < amount) revert ERC20InsufficientAllowance(msg.sender, allowed, amount);
+            // allowed >= amount checked just above.
+            unchecked {
+                _allowances[from][msg.sender] = allowed - amount;
+            }
+        }
+        return true;
+    }
+
+    /// @notice Transfers to several receivers; each leg is checked and the whole batch reverts on a refusal.
+    function batchTransfer(address[] calldata toList, uint256[] calldata amounts) external {
+        if (toList.length != amounts.length) revert LengthMismatch();
+        for (uint256 i; i < toList.length; ++i) {
+            _transferChecked(address(0), msg.sender, toList[i], amounts[i]);
+        }
+    }
+
+    // ================================================================== ERC-3643 setup
+
+    /// @notice The investor registry holders are checked against.
+    function identityRegistry() external view returns (address) {
+        return address(uint160(_state));
+    }
+
+    /// @notice The compliance contract: the token itself (rules are built in).
+    function compliance() external view returns (address) {
+        return address(this);
+    }
+
+    /// @notice Points the token at another registry (admin). Investor aggregates are keyed by investor key, so
+    /// the new registry must use the same salted investor ids.
+    function setIdentityRegistry(address registry) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (registry == address(0)) revert ZeroAddress();
+        _state = (_state & ~ADDRESS_MASK) | uint256(uint160(registry));
+        emit IdentityRegistryAdded(registry);
+    }
+
+    /// @notice Maximum total supply in base units.
+    function supplyCap() external view returns (uint256) {
+        return (_supply >> CAP_SHIFT) & MASK96;
+    }
+
+    /// @notice Changes the supply cap (admin); it may not drop below the current supply.
+    function setSupplyCap(uint256 supplyCap_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint256 sw = _supply;
+        if (supplyCap_ > MASK96 || supplyCap_ < sw.balance()) revert InvalidSupplyCap(supplyCap_);
+        _supply = (sw & ~(MASK96 << CAP_SHIFT)) | (supplyCap_ << CAP_SHIFT);
+        emit SupplyCapSet(supplyCap_);
+    }
+
+    /// @notice Records the offering terms (admin).
+    function setTerms(Terms calldata newTerms) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _termsData = abi.encode(newTerms);
+        emit TermsUpdated(newTerms.identifier, newTerms.filingReference);
+    }
+
+    /// @notice The offering terms.
+    function terms() external view returns (Terms memory) {
+        bytes memory data = _termsData;
+        if (data.length == 0) return Terms("", "", "", "", "");
+        // `data` is abi.encode(Terms), byte for byte the return encoding of this function: return it as is
+        // instead of decoding and re-encoding five strings (the decoder does not fit under EIP-170).
+        assembly ("memory-safe") {
+            return(add(data, 0x20), mload(data))
+        }
+    }
+
+    // ================================================================== ERC-1643 documents
+
+    /// @notice Records or replaces a document (agent or admin). A document named "filing" satisfies
+    /// {setRequireFilingDocument}.
+    function setDocument(bytes32 name_, string calldata uri, bytes32 documentHash) external onlyAgentOrAdmin {
+        _setDocument(name_, uri, documentHash);
+    }
+
+    /// @notice Removes a document (agent or admin).
+    function removeDocument(bytes32 name_) external onlyAgentOrAdmin {
+        _removeDocument(name_);
+    }
+
+    function _afterDocumentChange(bytes32 name_, bool present) internal override {
+        if (name_ == FILING_DOCUMENT) _setStateFlag(FILING_RECORDED, present);
+    }
+
+    // ================================================================== agent actions
+
+    /// @notice Mints `amount` to `to` (agent). The receiver must pass every receiver-side rule; the default
+    /// lockup, if any, locks the minted lot.
+    function mint(address to, uint256 amount) external onlyAgent {
+        _mint(to, amount);
+    }
+
+    /// @notice Batch form of {mint}.
+    function batchMint(address[] calldata toList, uint256[] calldata amounts) external onlyAgent {
+        if (toList.length != amounts.length) revert LengthMismatch();
+        for (uint256 i; i < toList.length; ++i) {
+            _mint(toList[i], amounts[i]);
+        }
+    }
+
+    /// @notice Burns `amount` of `account`'s tokens (agent); frozen tokens are unfrozen as far as needed.
+    function burn(address account, uint256 amount) external onlyAgent {
+        _burn(account, amount);
+    }
+
+    /// @notice Batch form of {burn}.
+    function batchBurn(address[] calldata accounts, uint256[] calldata amounts) external onlyAgent {
+        if (accounts.length != amounts.length) revert LengthMismatch();
+        for (uint256 i; i < accounts.length; ++i) {
+            _burn(accounts[i], amounts[i]);
+        }
+    }
+
+    /// @notice Stops investor transfers (agent); agent actions keep working.
+    function pause() external onlyAgent {
+        _setStateFlag(PAUSED, true);
+        emit Paused(msg.sender);
+    }
+
+    /// @notice Resumes investor transfers (agent).
+    function unpause() external onlyAgent {
+        _setStateFlag(PAUSED, false);
+        emit Unpaused(msg.sender);
+    }
+
+    /// @notice Whether investor transfers are paused.
+    function paused() external view returns (bool) {
+        return _state & PAUSED != 0;
+    }
+
+    /// @notice Freezes or unfreezes a whole wallet on this token (agent).
+    function setAddressFrozen(address account, bool freeze) external onlyAgent {
+        _setAddressFrozen(account, freeze);
+    }
+
+    /// @notice Batch form of {setAddressFrozen}.
+    function batchSetAddressFrozen(address[] calldata accounts, bool[] calldata freeze)
+        external
+        onlyAgent
+    {
+        if (accounts.length != freeze.length) revert LengthMismatch();
+        for (uint256 i; i < accounts.length; ++i) {
+            _setAddressFrozen(accounts[i], freeze[i]);
+        }
+    }
+
+    /// @notice Freezes `amount` more of `account`'s tokens (agent); frozen tokens cannot be transferred.
+    function freezePartialTokens(address account, uint256 amount) external onlyAgent {
+        _freezePartial(account, amount);
+    }
+
+    /// @notice Batch form of {freezePartialTokens}.
+    function batchFreezePartialTokens(address[] calldata accounts, uint256[] calldata amounts)
+        external
+        onlyAgent
+    {
+        if (accounts.length != amounts.length) revert LengthMismatch();
+        for (uint256 i; i < accounts.length; ++i) {
+            _freezePartial(accounts[i], amounts[i]);
+        }
+    }
+
+    /// @notice Unfreezes `amount` of `account`'s frozen tokens (agent).
+    function unfreezePartialTokens(address account, uint256 amount) external onlyAgent {
+        _unfreezePartial(account, amount);
+    }
+
+    /// @notice Batch form of {unfreezePartialTokens}.
+    function batchUnfreezePartialTokens(address[] calldata accounts, uint256[] calldata amounts)
+        external
+        onlyAgent
+    {
+        if (accounts.length != amounts.length) revert LengthMismatch();
+        for (uint256 i; i < accounts.length; ++i) {
+            _unfreezePartial(accounts[i], amounts[i]);
+        }
+    }
+
+    /// @notice Partially frozen amount of `account`.
+    function getFrozenTokens(address account) external view returns (uint256) {
+        uint256 w = _wallets[account];
+        return w & WalletState.HAS_RESTRICTIONS == 0 ? 0 : _restrictions[account].frozen();
+    }
+
+    /// @notice Whether the whole wallet is frozen on this token.
+    function isFrozen(address account) external view returns (bool) {
+        return _wallets[account] & WalletState.FROZEN != 0;
+    }
+
+    /// @notice Moves tokens without the sender-side rules (agent). The receiver must be a verified investor;
+    /// frozen tokens of the sender are unfrozen as far as needed. A forced transfer from a wallet to itself
+    /// changes nothing.
+    function forcedTransfer(address from, address to, uint256 amount) external onlyAgent returns (bool) {
+        _forcedTransfer(from, to, amount);
+        return true;
+    }
+
+    /// @notice Batch form of {forcedTransfer}.
+    function batchForcedTransfer(address[] calldata fromList, address[] calldata toList, uint256[] calldata amounts)
+        external
+        onlyAgent
+    {
+        if (fromList.length != toList.length || toList.length != amounts.length) revert LengthMismatch();
+        for (uint256 i; i < fromList.length; ++i) {
+            _forcedTransfer(fromList[i], toList[i], amounts[i]);
+        }
+    }
+
+    /// @notice Moves every token, the frozen amount, lockups and the wallet freeze of a lost wallet to another
+    /// wallet of the SAME investor (same investor key in the registry; add it with `addWallet` first). The
+    /// registry is only read, so a registry shared by several tokens keeps working for each of them; remove
+    /// the lost wallet from the registry after recovering it on every token.
+    /// @param investorOnchainID Ignored (ERC-3643 compatibility); echoed in {RecoverySuccess}.
+    function recoveryAddress(address lostWallet, address newWallet, address investorOnchainID)
+        external
+        onlyAgent
+        returns (bool)
+    {
+        _recover(lostWallet, newWallet);
+        emit RecoverySuccess(lostWallet, newWallet, investorOnchainID);
+        return true;
+    }
+
+    // ================================================================== lockups and aggregates
+
+    /// @notice Locks the whole balance of `wallet` until `until` (compliance); 0 removes the wallet lockup.
+    function setInvestorLockup(address wallet, uint40 until) external onlyCompliance {
+        _wallets[wallet] = _wallets[wallet].withLockedUntil(until);
+        emit InvestorLockupSet(wallet, until);
+    }
+
+    /// @notice Lockup state of `wallet`: wallet-level lockup end, amount of locked minted lots and their unlock
+    /// time (lotLocked is 0 once the lots have unlocked).
+    function lockupOf(address wallet)
+        external
+        view
+        returns (uint256 lockedUntil, uint256 lotLocked, uint256 lotUnlock)
+    {
+        uint256 w = _wallets[wallet];
+        lockedUntil = w.lockedUntil();
+        lotUnlock = w.lotUnlock();
+        if (block.timestamp < lotUnlock) {
+            lotLocked = w & WalletState.LOT_ALL != 0 ? w.balance() : _restrictionsOf(wallet, w).locked();
+            if (lotLocked > w.balance()) lotLocked = w.balance();
+        }
+    }
+
+    /// @notice Tokens `wallet` could send now: balance minus frozen minus locked.
+    function transferableBalanceOf(address wallet) external view returns (uint256) {
+        uint256 w = _wallets[wallet];
+        uint256 r = _restrictionsOf(wallet, w);
+        uint256 bal = w.balance();
+        uint256 held = r.frozen() + w.lockedAmount(r, block.timestamp);
+        return bal > held ? bal - held : 0;
+    }
+
+    /// @notice Folds a MULTI_WALLET wallet's balance into its investor aggregate now instead of at its next
+    /// balance change, so the investor is counted once. Anyone may call it; it is a no-op when not needed.
+    function syncInvestorWallet(address wallet) external {
+        uint256 w = _wallets[wallet];
+        if (w & WalletState.AGGREGATED != 0) return;
+        uint256 rec = IInvestorRegistry(address(uint160(_state))).record(wallet);
+        if (!rec.isMultiWallet()) return;
+        (uint256 folded, int256 delta) = _fold(wallet, w, rec);
+        _wallets[wallet] = folded;
+        if (delta != 0) _adjustInvestorCount(delta);
+    }
+
+    /// @notice Holding of the investor owning `wallet`, across the wallets folded into its aggregate.
+    function investorBalanceOf(address wallet) external view returns (uint256) {
+        uint256 rec = IInvestorRegistry(address(uint160(_state))).record(wallet);
+        return _party(wallet, rec, false).holding;
+    }
+
+    // ================================================================== checks (ERC-1404 / ERC-7943)
+
+    /// @notice Reason code and message for a proposed transfer of `amount` from `from` to `to`.
+    function checkTransfer(address from, address to, uint256 amount)
+        external
+        view
+        returns (uint8 code, string memory message)
+    {
+        code = _evaluate(_prepare(address(0), from, to, amount, KIND_TRANSFER));
+        message = _message(code);
+    }
+
+    /// @notice Reason code and message for a proposed `transferFrom` by `spender` (allowance not checked).
+    function checkTransferFrom(address spender, address from, address to, uint256 amount)
+        external
+        view
+        returns (uint8 code, string memory message)
+    {
+        code = _evaluate(_prepare(spender, from, to, amount, KIND_TRANSFER));
+        message = _message(code);
+    }
+
+    /// @notice Reason code and message for a proposed mint of `amount` to `to`.
+    function checkMint(address to, uint256 amount) external view returns (uint8 code, string memory message) {
+        code = _evaluate(_prepare(address(0), address(0), to, amount, KIND_MINT));
+        message = _message(code);
+    }
+
+    /// @notice ERC-1404: reason code for a proposed transfer (0 = allowed).
+    function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8) {
+        return _evaluate(_prepare(address(0), from, to, amount, KIND_TRANSFER));
+    }
+
+    /// @notice ERC-1404: text for a reason code.
+    function messageForTransferRestriction(uint8 restrictionCode) external view returns (string memory) {
+        return _message(restrictionCode);
+    }
+
+    /// @notice ERC-7943 / ERC-3643 compliance: whether the transfer would succeed now.
+    function canTransfer(address from, address to, uint256 amount) external view returns (bool) {
+        return _evaluate(_prepare(address(0), from, to, amount, KIND_TRANSFER)) == ReasonCodes.SUCCESS;
+    }
+
+    /// @notice ERC-7943: whether `account` may hold and move tokens (verified, not frozen, not sanctioned).
+    function canTransact(address account) external view returns (bool) {
+        return _holderCode(account) == ReasonCodes.SUCCESS;
+    }
+
+    /// @notice 0 if `account` could receive tokens now (registered, KYC valid, not frozen or sanctioned),
+    /// otherwise the receiver-side reason code. Distributions withhold payments on a non-zero code.
+    function checkHolder(address account) external view returns (uint8 code) {
+        return _holderCode(account);
+    }
+
+    // ================================================================== snapshots
+
+    /// @notice Takes a record-date snapshot in O(1) (SNAPSHOT_ROLE or AGENT_ROLE). Balances are checkpointed
+    /// lazily on each account's first change after it.
+    function snapshot() external returns (uint256 id) {
+        if (!hasRole(SNAPSHOT_ROLE, msg.sender) && !hasRole(AGENT_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, SNAPSHOT_ROLE);
+        }
+        uint256 s = _state;
+        id = ((s >> SNAPSHOT_ID_SHIFT) & MASK32) + 1;
+        if (id > MASK32) revert NonexistentSnapshot(id);
+        _state = (s & ~(MASK32 << SNAPSHOT_ID_SHIFT)) | (id << SNAPSHOT_ID_SHIFT);
+        emit Snapshot(id);
+    }
+
+    /// @notice Id of the latest snapshot (0 before the first).
+    function currentSnapshotId() external view returns (uint256) {
+        return (_state >> SNAPSHOT_ID_SHIFT) & MASK32;
+    }
+
+    /// @notice Balance of `account` when snapshot `snapshotId` was taken; reverts for an id not taken yet.
+    function balanceOfAt(address account, uint256 snapshotId) external view returns (uint256) {
+        _requireSnapshot(snapshotId);
+        uint256 w = _wallets[account];
+        (bool found, uint256 value) = _lookup(_checkpoints[account], w.snapshotCount(), snapshotId);
+        return found ? value : w.balance();
+    }
+
+    /// @notice Total supply when snapshot `snapshotId` was taken; reverts for an id not taken yet.
+    function totalSupplyAt(uint256 snapshotId) external view returns (uint256) {
+        _requireSnapshot(snapshotId);
+        uint256 sw = _supply;
+        (bool found, uint256 value) = _lookup(_supplyCheckpoints, sw >> SUPPLY_COUNT_SHIFT, snapshotId);
+        return found ? value : sw & MASK96;
+    }
+
+    /// @notice ERC-165: ERC-20 and AccessControl interfaces.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IERC20).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // ================================================================== internals: moves
+
+    function _transferChecked(address spender, address from, address to, uint256 amount) private {
+        Move memory m = _prepare(spender, from, to, amount, KIND_TRANSFER);
+        uint8 code = _evaluate(m);
+        if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
+        _update(m);
+    }
+
+    function _mint(address to, uint256 amount) private {
+        Move memory m = _prepare(address(0), address(0), to, amount, KIND_MINT);
+        uint8 code = _evaluate(m);
+        if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
+        _update(m);
+        uint256 sw = _supply;
+        // amount <= mintRoom = cap - supply was checked, so the sum stays within 96 bits.
+        _writeSupply(sw, sw.balance() + amount, (m.state >> SNAPSHOT_ID_SHIFT) & MASK32);
+    }
+
+    function _burn(address account, uint256 amount) private {
+        uint256 s = _state;
+        uint256 rec = IInvestorRegistry(address(uint160(s))).record(account);
+        Move memory m;
+        m.kind = KIND_FORCED;
+        m.state = s;
+        m.amount = amount;
+        m.from = _party(account, rec, true);
+        if (amount > m.from.wallet.balance()) revert TransferRestricted(ReasonCodes.INSUFFICIENT_BALANCE);
+        _update(m);
+        uint256 sw = _supply;
+        // The burnt amount was part of a balance, hence of the supply.
+        _writeSupply(sw, sw.balance() - amount, (s >> SNAPSHOT_ID_SHIFT) & MASK32);
+    }
+
+    function _forcedTransfer(address from, address to, uint256 amount) private {
+        Move memory m = _prepare(address(0), from, to, amount, KIND_FORCED);
+        uint8 code = _evaluate(m);
+        if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
+        _update(m);
+    }
+
+    function _recover(address lost, address newWallet) private {
+        Move memory m = _prepare(address(0), lost, newWallet, 0, KIND_FORCED);
+        uint256 lostRecord = m.from.record;
+        if (
+            lost == newWallet || !lostRecord.isRegistered()
+                || lostRecord.investorKey() != m.to.record.investorKey()
+        ) revert RecoveryNotSameInvestor(lost, newWallet);
+        uint256 wl = m.from.wallet;
+        uint256 bal = wl.balance();
+        m.amount = bal;
+        uint8 code = _evaluate(m);
+        if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
+
+        uint256 rl = m.from.restrictions;
+        uint256 frozenMoved = rl.frozen();
+        uint256 lotMoved;
+        if (block.timestamp < wl.lotUnlock()) {
+            lotMoved = wl & WalletState.LOT_ALL != 0 ? bal : rl.locked();
+            if (lotMoved > bal) lotMoved = bal;
+        }
+        // Moves the balance; as an agent move it also releases the lost wallet's frozen amount and lots.
+        _update(m);
+
+        uint256 wn = _wallets[newWallet];
+        uint256 rn = _restrictionsOf(newWallet, wn);
+        uint256 lotNew;
+        if (block.timestamp < wn.lotUnlock()) {
+            // _update already wrote out a LOT_ALL lot of the new wallet explicitly.
+            lotNew = rn.locked();
+        }
+        if (wl.lockedUntil() > wn.lockedUntil()) wn = wn.withLockedUntil(wl.lockedUntil());
+        if (lotMoved != 0) {
+            lotNew += lotMoved;
+            wn = wn & ~WalletState.LOT_ALL;
+            if (wl.lotUnlock() > wn.lotUnlock()) wn = wn.withLotUnlock(wl.lotUnlock());
+        }
+        uint256 rn2 = WalletState.restrictions(rn.frozen() + frozenMoved, lotNew);
+        if (rn2 != rn) {
+            _restrictions[newWallet] = rn2;
+            wn |= WalletState.HAS_RESTRICTIONS;
+        }
+        if (frozenMoved != 0) emit TokensFrozen(newWallet, frozenMoved);
+        if (wl & WalletState.FROZEN != 0 && wn & WalletState.FROZEN == 0) {
+            wn |= WalletState.FROZEN;
+            emit AddressFrozen(newWallet, true, msg.sender);
+        }
+        _wallets[newWallet] = wn;
+    }
+
+    /// @dev Reads everything the rules and {_update} need, once: state word, both registry records in one
+    /// call, both wallet words, the sender's restriction word, the receiver's country rule and the limits.
+    function _prepare(address spender, address from, address to, uint256 amount, uint8 kind)
+        private
+        view
+        returns (Move memory m)
+    {
+        uint256 s = _state;
+        IInvestorRegistry registry = IInvestorRegistry(address(uint160(s)));
+        m.kind = kind;
+        m.state = s;
+        m.amount = amount;
+        uint256 toRecord;
+        if (kind == KIND_MINT) {
+            toRecord = registry.record(to);
+            uint256 sw = _supply;
+            m.mintRoom = ((sw >> CAP_SHIFT) & MASK96) - sw.balance();
+        } else {
+            uint256 fromRecord;
+            (fromRecord, toRecord) = registry.recordPair(from, to);
+            m.from = _party(from, fromRecord, true);
+        }
+        m.to = _party(to, toRecord, false);
+        if (kind != KIND_FORCED) {
+            m.toRule = _countryRules[toRecord.country()];
+            if (s & HAS_LIMITS != 0) m.limits = _limits;
+        }
+        if (spender != address(0) && spender != from) {
+            m.spender = spender;
+            m.spenderWallet = _wallets[spender];
+            m.spenderRecord = registry.record(spender);
+        }
+    }
+
+    /// @dev Loads one side of a move. A wallet folded into its investor's aggregate (AGGREGATED) uses the key
+    /// stored at folding time, so the aggregate stays right even if the registry record later changes.
+    function _party(address account, uint256 record, bool withRestrictions) private view returns (Party memory p) {
+        uint256 w = _wallets[account];
+        p.account = account;
+        p.wallet = w;
+        p.record = record;
+        if (w & WalletState.AGGREGATED != 0) {
+            uint128 key = _aggregateKeys[account];
+            p.aggregateKey = key;
+            p.holding = _aggregates[key];
+        } else if (record.isMultiWallet()) {
+            uint128 key = record.investorKey();
+            p.aggregateKey = key;
+            p.holding = _aggregates[key] + w.balance();
+        } else {
+            p.holding = w.balance();
+        }
+        if (withRestrictions && w & WalletState.HAS_RESTRICTIONS != 0) p.restrictions = _restrictions[account];
+    }
+
+    /// @dev The one place balances change (mint, burn, transfer, forced transfer, recovery): snapshot
+    /// checkpoints, lots, partial-freeze release on agent moves, investor aggregates and counts, and the
+    /// Transfer event. Rules have already passed.
+    function _update(Move memory m) private {
+        address from = m.from.account;
+        address to = m.to.account;
+        uint256 amount = m.amount;
+        if (amount != 0 && from != to) {
+            uint256 snap = (m.state >> SNAPSHOT_ID_SHIFT) & MASK32;
+            int256 delta;
+            if (from != address(0)) delta = _debit(m.from, amount, snap, m.kind != KIND_TRANSFER);
+            if (to != address(0)) {
+                uint256 lockup = m.kind == KIND_MINT ? m.limits >> DEFAULT_LOCKUP_SHIFT : 0;
+                delta += _credit(m.to, amount, snap, lockup);
+            }
+            if (delta != 0) _adjustInvestorCount(delta);
+        }
+        emit Transfer(from, to, amount);
+    }
+
+    /// @dev Takes `amount` from `p`; returns the change in the number of investors.
+    function _debit(Party memory p, uint256 amount, uint256 snap, bool agent) private returns (int256 delta) {
+        address a = p.account;
+        uint256 w = p.wallet;
+        uint256 bal = w.balance();
+        w = _checkpoint(a, w, bal, snap);
+        uint256 newBal = bal - amount;
+        w = w.withBalance(newBal);
+        if (agent && w & WalletState.HAS_RESTRICTIONS != 0) {
+            // Agent moves may take frozen or locked tokens (T-REX semantics): release what no longer exists.
+            uint256 r = p.restrictions;
+            uint256 frozen = r.frozen();
+            uint256 locked = r.locked();
+            if (frozen > newBal) {
+                emit TokensUnfrozen(a, frozen - newBal);
+                frozen = newBal;
+            }
+            if (locked > newBal) locked = newBal;
+            uint256 r2 = WalletState.restrictions(frozen, locked);
+            if (r2 != r) {
+                _restrictions[a] = r2;
+                if (r2 == 0) w &= ~WalletState.HAS_RESTRICTIONS;
+            }
+        }
+        uint256 rec = p.record;
+        if (w & WalletState.AGGREGATED != 0 || rec.isMultiWallet()) {
+            (w, delta) = _fold(a, w.withBalance(bal), rec);
+            w = w.withBalance(newBal);
+            uint128 key = _aggregateKeys[a];
+            uint256 holding = _aggregates[key] - amount;
+            _aggregates[key] = holding;
+            if (holding == 0) {
+                --delta;
+                _decrementCountry(rec.country());
+            }
+        } else if (newBal == 0) {
+            delta = -1;
+            _decrementCountry(rec.country());
+        }
+        _wallets[a] = w;
+    }
+
+    /// @dev Gives `amount` to `p`, locking it for `lockup` seconds when non-zero; returns the change in the
+    /// number of investors.
+    function _credit(Party memory p, uint256 amount, uint256 snap, uint256 lockup) private returns (int256 delta) {
+        address a = p.account;
+        uint256 w = p.wallet;
+        uint256 bal = w.balance();
+        w = _checkpoint(a, w, bal, snap);
+        w = _applyLot(a, w, bal, amount, lockup);
+        uint256 rec = p.record;
+        if (w & WalletState.AGGREGATED != 0 || rec.isMultiWallet()) {
+            (w, delta) = _fold(a, w, rec);
+            uint128 key = _aggregateKeys[a];
+            uint256 holding = _aggregates[key];
+            if (holding == 0) {
+                ++delta;
+                _countryRules[rec.country()] += RULE_COUNT_ONE;
+            }
+            _aggregates[key] = holding + amount;
+        } else if (bal == 0) {
+            delta = 1;
+            _countryRules[rec.country()] += RULE_COUNT_ONE;
+        }
+        // bal + amount <= total supply <= cap < 2^96.
+        _wallets[a] = w.withBalance(bal + amount);
+    }
+
+    /// @dev Lot bookkeeping for a credit of `amount` to a wallet holding `bal`.
+    function _applyLot(address a, uint256 w, uint256 bal, uint256 amount, uint256 lockup)
+        private
+        returns (uint256)
+    {
+        uint256 unlock = w.lotUnlock();
+        bool active = block.timestamp < unlock;
+        if (lockup != 0) {
+            uint256 until = block.timestamp + lockup;
+            if (!active) {
+                if (bal == 0) {
+                    // Primary issuance to an empty wallet: the whole balance is the lot; no second slot.
+                    w |= WalletState.LOT_ALL;
+                } else {
+                    w = _writeRestrictions(a, w & ~WalletState.LOT_ALL, amount);
+                }
+                w = w.withLotUnlock(until);
+            } else {
+                if (w & WalletState.LOT_ALL == 0) {
+                    w = _writeRestrictions(a, w, _restrictionsOf(a, w).locked() + amount);
+                }
+                // Documented simplification: one unlock time per wallet, so a new lot extends earlier ones.
+                if (until > unlock) w = w.withLotUnlock(until);
+            }
+            emit TokensLocked(a, amount, until > unlock ? until : unlock);
+        } else if (active && w & WalletState.LOT_ALL != 0) {
+            // Unlocked tokens arrive: the lot stops being "everything", so write its size out.
+            w &= ~WalletState.LOT_ALL;
+            if (bal != 0) w = _writeRestrictions(a, w, bal);
+        }
+        return w;
+    }
+
+    /// @dev Writes the locked-lot amount (keeping the frozen amount) and sets HAS_RESTRICTIONS.
+    function _writeRestrictions(address a, uint256 w, uint256 locked) private returns (uint256) {
+        uint256 r = _restrictionsOf(a, w);
+        _restrictions[a] = WalletState.restrictions(r.frozen(), locked);
+        return w | WalletState.HAS_RESTRICTIONS;
+    }
+
+    /// @dev Folds a MULTI_WALLET wallet's balance into its investor's aggregate (once). Returns the new wallet
+    /// word and -1 if the investor had been counted twice (this wallet and the aggregate both non-zero).
+    function _fold(address a, uint256 w, uint256 rec) private returns (uint256, int256 delta) {
+        if (w & WalletState.AGGREGATED != 0) return (w, 0);
+        uint128 key = rec.investorKey();
+        uint256 bal = w.balance();
+        uint256 holding = _aggregates[key];
+        if (holding != 0 && bal != 0) {
+            delta = -1;
+            _decrementCountry(rec.country());
+        }
+        if (bal != 0) _aggregates[key] = holding + bal;
+        _aggregateKeys[a] = key;
+        emit InvestorWalletSynced(a, key);
+        return (w | WalletState.AGGREGATED, delta);
+    }
+
+    /// @dev Appends (snapshot id, balance before this change) on an account's first change after a snapshot.
+    function _checkpoint(address a, uint256 w, uint256 bal, uint256 snap) private returns (uint256) {
+        if (w.lastSnapshotId() < snap) {
+            uint256 n = w.snapshotCount();
+            _checkpoints[a][n] = snap | (bal << CHECKPOINT_VALUE_SHIFT);
+            // n < 2^32 because at most one checkpoint is added per snapshot id, and ids fit 32 bits.
+            w = w.withSnapshot(snap, n + 1);
+        }
+        return w;
+    }
+
+    function _writeSupply(uint256 sw, uint256 newSupply, uint256 snap) private {
+        uint256 last = (sw >> SUPPLY_SNAPSHOT_SHIFT) & MASK32;
+        if (last < snap) {
+            uint256 n = sw >> SUPPLY_COUNT_SHIFT;
+            _supplyCheckpoints[n] = snap | (sw.balance() << CHECKPOINT_VALUE_SHIFT);
+            sw = (sw & ~(((uint256(1) << 64) - 1) << SUPPLY_SNAPSHOT_SHIFT)) | (snap << SUPPLY_SNAPSHOT_SHIFT)
+                | ((n + 1) << SUPPLY_COUNT_SHIFT);
+        }
+        _supply = sw.withBalance(newSupply);
+    }
+
+    function _adjustInvestorCount(int256 delta) private {
+        uint256 s = _state;
+        uint256 count = (s >> INVESTOR_COUNT_SHIFT) & MASK32;
+        // Checked arithmetic: a negative count would mean broken bookkeeping, so it must revert.
+        count = delta > 0 ? count + uint256(delta) : count - uint256(-delta);
+        _state = (s & ~(MASK32 << INVESTOR_COUNT_SHIFT)) | (count << INVESTOR_COUNT_SHIFT);
+    }
+
+    /// @dev Saturating: if the registry moved an investor to another country while it held tokens, the count
+    /// of the new country may be lower than its leavers; never underflow into the neighbouring fields.
+    function _decrementCountry(uint16 country) private {
+        uint256 rule = _countryRules[country];
+        if ((rule >> RULE_COUNT_SHIFT) & MASK32 != 0) _countryRules[country] = rule - RULE_COUNT_ONE;
+    }
+
+    // ================================================================== internals: misc
+
+    function _setAddressFrozen(address account, bool freeze) private {
+        uint256 w = _wallets[account];
+        _wallets[account] = freeze ? w | WalletState.FROZEN : w & ~WalletState.FROZEN;
+        emit AddressFrozen(account, freeze, msg.sender);
+    }
+
+    function _freezePartial(address account, uint256 amount) private {
+        uint256 w = _wallets[account];
+        uint256 r = _restrictionsOf(account, w);
+        uint256 frozenAfter = r.frozen() + amount;
+        if (frozenAfter > w.balance()) revert FreezeExceedsBalance(account, w.balance(), frozenAfter);
+        _restrictions[account] = WalletState.restrictions(frozenAfter, r.locked());
+        if (w & WalletState.HAS_RESTRICTIONS == 0) _wallets[account] = w | WalletState.HAS_RESTRICTIONS;
+        emit TokensFrozen(account, amount);
+    }
+
+    function _unfreezePartial(address account, uint256 amount) private {
+        uint256 w = _wallets[account];
+        uint256 r = _restrictionsOf(account, w);
+        uint256 frozen = r.frozen();
+        if (amount > frozen) revert UnfreezeExceedsFrozen(account, frozen, amount);
+        // amount <= frozen checked above.
+        unchecked {
+            _restrictions[account] = WalletState.restrictions(frozen - amount, r.locked());
+        }
+        emit TokensUnfrozen(account, amount);
+    }
+
+    function _checkAgent() private view {
+        _checkRole(AGENT_ROLE);
+    }
+
+    function _restrictionsOf(address account, uint256 w) private view returns (uint256) {
+        return w & WalletState.HAS_RESTRICTIONS == 0 ? 0 : _restrictions[account];
+    }
+
+    function _holderCode(address account) private view returns (uint8) {
+        Party memory p;
+        p.account = account;
+        p.wallet = _wallets[account];
+        p.record = IInvestorRegistry(address(uint160(_state))).record(account);
+        return _receiverCode(p, true);
+    }
+
+    /// @dev The message table is served by the registry (shared by all its tokens) to keep this contract
+    /// under the EIP-170 size limit; both derive from rwa_token/data/reason_codes.json.
+    function _message(uint8 code) private view returns (string memory) {
+        return IInvestorRegistry(address(uint160(_state))).reasonMessage(code);
+    }
+
+    function _requireSnapshot(uint256 id) private view {
+        if (id == 0 || id > ((_state >> SNAPSHOT_ID_SHIFT) & MASK32)) revert NonexistentSnapshot(id);
+    }
+
+    /// @dev First checkpoint whose snapshot id is >= `id` holds the balance at snapshot `id`; none means the
+    /// balance has not changed since, so the caller uses the current value.
+    function _lookup(mapping(uint256 index => uint256 checkpoint) storage cps, uint256 n, uint256 id)
+        private
+        view
+        returns (bool found, uint256 value)
+    {
+        uint256 lo;
+        uint256 hi = n;
+        while (lo < hi) {
+            // lo + hi < 2^33, no overflow.
+            uint256 mid = (lo + hi) >> 1;
+            if (cps[mid] & MASK32 < id) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == n) return (false, 0);
+        return (true, (cps[lo] >> CHECKPOINT_VALUE_SHIFT) & MASK96);
+    }
+}

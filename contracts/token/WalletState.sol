@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title WalletState
+/// @notice Packing of the token's per-wallet slot and its optional restriction slot.
+/// @dev Wallet slot (low bit first), read once per side of every transfer:
+///   [  0.. 95] balance         uint96
+///   [ 96..135] lockedUntil     uint40  wallet-level lockup: the whole balance is locked before this time
+///   [136..167] lastSnapshotId  uint32  snapshot id of the latest balance checkpoint
+///   [168..199] snapshotCount   uint32  number of balance checkpoints
+///   [200..207] flags           uint8   FROZEN, HAS_RESTRICTIONS, AGGREGATED, LOT_ALL
+///   [208..247] lotUnlock       uint40  unlock time of minted lots under lockup
+/// Restriction slot, read only when HAS_RESTRICTIONS is set:
+///   [  0.. 95] frozen          uint96  partially frozen amount (ERC-3643 freezePartialTokens)
+///   [ 96..191] locked          uint96  amount of minted lots locked until lotUnlock
+/// LOT_ALL means "every token in the wallet belongs to the locked lot" without writing the restriction slot:
+/// a mint under lockup to an empty wallet (the usual primary issuance) then writes a single new slot. The
+/// first unlocked credit to such a wallet writes the locked amount out explicitly and clears the flag.
+library WalletState {
+    uint256 internal constant MASK96 = (uint256(1) << 96) - 1;
+    uint256 internal constant MASK40 = (uint256(1) << 40) - 1;
+    uint256 internal constant MASK32 = (uint256(1) << 32) - 1;
+
+    uint256 internal constant LOCKED_UNTIL_SHIFT = 96;
+    uint256 internal constant LAST_SNAPSHOT_SHIFT = 136;
+    uint256 internal constant SNAPSHOT_COUNT_SHIFT = 168;
+    uint256 internal constant FLAGS_SHIFT = 200;
+    uint256 internal constant LOT_UNLOCK_SHIFT = 208;
+
+    uint256 internal constant FROZEN = uint256(1) << FLAGS_SHIFT;
+    uint256 internal constant HAS_RESTRICTIONS = uint256(2) << FLAGS_SHIFT;
+    uint256 internal constant AGGREGATED = uint256(4) << FLAGS_SHIFT;
+    uint256 internal constant LOT_ALL = uint256(8) << FLAGS_SHIFT;
+
+    function balance(uint256 w) internal pure returns (uint256) {
+        return w & MASK96;
+    }
+
+    /// @dev `b` must fit 96 bits: callers keep every balance <= total supply <= supply cap < 2^96.
+    function withBalance(uint256 w, uint256 b) internal pure returns (uint256) {
+        return (w & ~MASK96) | b;
+    }
+
+    function lockedUntil(uint256 w) internal pure returns (uint256) {
+        return (w >> LOCKED_UNTIL_SHIFT) & MASK40;
+    }
+
+    function withLockedUntil(uint256 w, uint256 t) internal pure returns (uint256) {
+        return (w & ~(MASK40 << LOCKED_UNTIL_SHIFT)) | (t << LOCKED_UNTIL_SHIFT);
+    }
+
+    function lastSnapshotId(uint256 w) internal pure returns (uint256) {
+        return (w >> LAST_SNAPSHOT_SHIFT) & MASK32;
+    }
+
+    function snapshotCount(uint256 w) internal pure returns (uint256) {
+        return (w >> SNAPSHOT_COUNT_SHIFT) & MASK32;
+    }
+
+    /// @dev Sets lastSnapshotId and snapshotCount together (they always change together).
+    function withSnapshot(uint256 w, uint256 id, uint256 count) internal pure returns (uint256) {
+        return (w & ~(((uint256(1) << 64) - 1) << LAST_SNAPSHOT_SHIFT)) | (id << LAST_SNAPSHOT_SHIFT)
+            | (count << SNAPSHOT_COUNT_SHIFT);
+    }
+
+    function lotUnlock(uint256 w) internal pure returns (uint256) {
+        return (w >> LOT_UNLOCK_SHIFT) & MASK40;
+    }
+
+    function withLotUnlock(uint256 w, uint256 t) internal pure returns (uint256) {
+        return (w & ~(MASK40 << LOT_UNLOCK_SHIFT)) | (t << LOT_UNLOCK_SHIFT);
+    }
+
+    function frozen(uint256 r) internal pure returns (uint256) {
+        return r & MASK96;
+    }
+
+    function locked(uint256 r) internal pure returns (uint256) {
+        return (r >> 96) & MASK96;
+    }
+
+    function restrictions(uint256 frozenAmount, uint256 lotAmount) internal pure returns (uint256) {
+        return frozenAmount | (lotAmount << 96);
+    }
+
+    /// @dev Tokens that cannot move because of lockups at `timestamp` (wallet lockup, then minted lots).
+    function lockedAmount(uint256 w, uint256 r, uint256 timestamp) internal pure returns (uint256) {
+        uint256 bal = w & MASK96;
+        if (timestamp < lockedUntil(w)) return bal;
+        if (timestamp < lotUnlock(w)) {
+            if (w & LOT_ALL != 0) return bal;
+            uint256 l = locked(r);
+            return l < bal ? l : bal;
+        }
+        return 0;
+    }
+}
