@@ -67,7 +67,7 @@ class OfferingFixture:
         self.chain.rpc("anvil_setBalance", [account.address, hex(10**20)])
 
     def new_account(self):
-        return Account.from_key((0xA11CE << 200) + next(_keys))
+        return Account.from_key(((0xA11CE << 200) + next(_keys)).to_bytes(32, "big"))
 
     def investor(self, country: str, category: str, kyc_days: int = 365):
         account = self.new_account()

@@ -48,6 +48,10 @@ class ContractWrapper:
             candidates = [c for c in candidates if len(c["inputs"]) == nargs] or candidates
         return candidates[0]
 
+    def encode(self, name: str, *args: Any) -> bytes:
+        """Calldata for `name(args)`, e.g. a setup call the factory runs on a fresh clone."""
+        return self.tx.encode_call(self.function(name, len(args)), args)
+
     def call(self, name: str, *args: Any, block: int | str = "latest") -> Any:
         return self.tx.call(self.address, self.function(name, len(args)), args, block=block,
                             sender=self.sender.address if self.sender else None)
@@ -56,8 +60,7 @@ class ContractWrapper:
         account = sender or self.sender
         if account is None:
             raise RwaError(f"{self.CONTRACT}.{name} sends a transaction: give a sender account")
-        data = self.tx.encode_call(self.function(name, len(args)), args)
-        return self.tx.send(account, self.address, data, gas=gas)
+        return self.tx.send(account, self.address, self.encode(name, *args), gas=gas)
 
     def events(self, name: str | None = None, from_block: int = 0, to_block: int | None = None) -> list[dict]:
         """Decoded events this contract emitted (optionally one kind) between two blocks."""

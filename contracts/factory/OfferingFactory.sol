@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+/// @dev The initializers the factory calls on fresh clones.
+interface IRegistryInit {
+    function initialize(address admin) external;
+}
+
+interface ITokenInit {
+    function initialize(
+        string calldata name_,
+        string calldata symbol_,
+        uint8 decimals_,
+        address registry,
+        address admin,
+        uint256 supplyCap_
+    ) external;
+}
+
+interface IDistributorInit {
+    function initialize(address admin, address agent, address issuerTreasury, address initialTaxAccount) external;
+}
+
+/// @title OfferingFactory
+/// @notice Deploys a whole offering (investor registry, one token per tranche with its rules, a distributor) in
+/// one transaction by cloning audited implementations (EIP-1167), at addresses that depend only on the
+/// deployer and a salt.
+/// @dev The factory initialises each clone with itself as admin, applies the caller's setup calls (rules,
+/// documents, terms) while it holds the roles they need, then hands every role to the offering's admin and
+/// renounces its own. It keeps no power over anything it deployed.
+contract OfferingFactory {
+    bytes32 private constant DEFAULT_ADMIN_ROLE = 0x00;
+    bytes32 private constant AGENT_ROLE = keccak256("AGENT_ROLE");
+    bytes32 private constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
+    bytes32 private constant SNAPSHOT_ROLE = keccak256("SNAPSHOT_ROLE");
+    bytes32 private constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    bytes32 private constant DISTRIBUTION_AGENT_ROLE = keccak256("DISTRIBUTION_AGENT_ROLE");
+
+    address public immutable registryImplementation;
+    address public immutable tokenImplementation;
+    address public immutable distributorImplementation;
+
+    /// @notice One tranche's token and the calls that configure it (rule engine, documents, terms).
+    struct TokenSpec {
+        string name;
+        string symbol;
+        uint8 decimals;
+        uint256 supplyCap;
+        bytes[] setup;
+    }
+
+    /// @notice Everything an offering needs. `registry` = address(0) deploys a new registry for the offering.
+    struct OfferingSpec {
+        address admin;
+        address registry;
+        address treasury;
+        address taxAccount;
+        bool withDistributor;
+        TokenSpec[] tokens;
+        bytes[] distributorSetup;
+    }
+
+    event OfferingDeployed(
+        address indexed deployer, bytes32 indexed salt, address admin, address registry, address distributor, address[] tokens
+    );
+
+    error ZeroAddress();
+    error NoTokens();
+
+    constructor(address registryImpl, address tokenImpl, address distributorImpl) {
+        if (registryImpl == address(0) || tokenImpl == address(0)) revert ZeroAddress();
+        registryImplementation = registryImpl;
+        tokenImplementation = tokenImpl;
+        distributorImplementation = distributorImpl;
+    }
+
+    /// @notice Deploys and configures an offering; returns the registry, distributor (or zero) and tokens.
+    /// @param spec What to deploy and how to configure it.
+    /// @param salt Chosen by the caller; with the caller's address it fixes every address (see the predict views).
+    function deployOffering(OfferingSpec calldata spec, bytes32 salt)
+        external
+        returns (address registry, address distributor, address[] memory tokens)
+    {
+        if (spec.admin == address(0)) revert ZeroAddress();
+        if (spec.tokens.length == 0) revert NoTokens();
+        registry = spec.registry;
+        if (registry == address(0)) {
+            registry = Clones.cloneDeterministic(registryImplementation, _salt(msg.sender, salt, type(uint256).max));
+            IRegistryInit(registry).initialize(address(this));
+            _handOver(registry, spec.admin, REGISTRAR_ROLE, bytes32(0));
+        }
+        if (spec.withDistributor) {
+            if (spec.treasury == address(0) || spec.taxAccount == address(0)) revert ZeroAddress();
+            distributor =
+                Clones.cloneDeterministic(distributorImplementation, _salt(msg.sender, salt, type(uint256).max - 1));
+            IDistributorInit(distributor).initialize(address(this), address(0), spec.treasury, spec.taxAccount);
+            _run(distributor, spec.distributorSetup);
+            _handOver(distributor, spec.admin, DISTRIBUTION_AGENT_ROLE, bytes32(0));
+        }
+        tokens = new address[](spec.tokens.length);
+        for (uint256 i; i < spec.tokens.length; ++i) {
+            tokens[i] = _deployToken(spec.tokens[i], registry, distributor, spec.admin, _salt(msg.sender, salt, i));
+        }
+        emit OfferingDeployed(msg.sender, salt, spec.admin, registry, distributor, tokens);
+    }
+
+    /// @notice Where `deployOffering(spec, salt)` from `deployer` puts token `index` (type(uint256).max: the
+    /// registry; type(uint256).max - 1: the distributor).
+    function predictAddress(address deployer, bytes32 salt, uint256 index) external view returns (address) {
+        address implementation = index == type(uint256).max
+            ? registryImplementation
+            : index == type(uint256).max - 1 ? distributorImplementation : tokenImplementation;
+        return Clones.predictDeterministicAddress(implementation, _salt(deployer, salt, index));
+    }
+
+    function _deployToken(TokenSpec calldata t, address registry, address distributor, address admin, bytes32 salt)
+        private
+        returns (address token)
+    {
+        token = Clones.cloneDeterministic(tokenImplementation, salt);
+        ITokenInit(token).initialize(t.name, t.symbol, t.decimals, registry, address(this), t.supplyCap);
+        IAccessControl(token).grantRole(COMPLIANCE_ROLE, address(this));
+        IAccessControl(token).grantRole(AGENT_ROLE, address(this));
+        _run(token, t.setup);
+        // The distributor snapshots record dates on the token.
+        if (distributor != address(0)) IAccessControl(token).grantRole(SNAPSHOT_ROLE, distributor);
+        IAccessControl(token).renounceRole(COMPLIANCE_ROLE, address(this));
+        IAccessControl(token).renounceRole(AGENT_ROLE, address(this));
+        _handOver(token, admin, AGENT_ROLE, COMPLIANCE_ROLE);
+    }
+
+    /// @dev Grants the admin role and up to two operating roles to `admin`, then renounces the factory's admin.
+    function _handOver(address target, address admin, bytes32 roleA, bytes32 roleB) private {
+        IAccessControl(target).grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (roleA != bytes32(0)) IAccessControl(target).grantRole(roleA, admin);
+        if (roleB != bytes32(0)) IAccessControl(target).grantRole(roleB, admin);
+        IAccessControl(target).renounceRole(DEFAULT_ADMIN_ROLE, address(this));
+    }
+
+    function _run(address target, bytes[] calldata calls) private {
+        for (uint256 i; i < calls.length; ++i) {
+            Address.functionCall(target, calls[i]);
+        }
+    }
+
+    function _salt(address deployer, bytes32 salt, uint256 index) private pure returns (bytes32) {
+        return keccak256(abi.encode(deployer, salt, index));
+    }
+}

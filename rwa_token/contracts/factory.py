@@ -1,0 +1,63 @@
+"""OfferingFactory: one transaction deploys a registry, the tranche tokens with their rules, and a distributor."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eth_account.signers.local import LocalAccount
+
+from ..errors import RwaError
+from ..tx import Receipt
+from .base import ContractWrapper
+
+ZERO = "0x0000000000000000000000000000000000000000"
+REGISTRY_INDEX = 2**256 - 1
+DISTRIBUTOR_INDEX = 2**256 - 2
+
+
+@dataclass
+class TokenPlan:
+    name: str
+    symbol: str
+    decimals: int
+    supply_cap: int  # base units; 0 = no cap
+    setup: list[bytes] = field(default_factory=list)  # calls run on the fresh token (rules, documents, terms)
+
+
+@dataclass
+class OfferingPlan:
+    admin: str
+    tokens: list[TokenPlan]
+    registry: str = ZERO  # ZERO: deploy a new registry for this offering
+    treasury: str = ZERO
+    tax_account: str = ZERO
+    with_distributor: bool = False
+    distributor_setup: list[bytes] = field(default_factory=list)
+
+
+@dataclass
+class DeployedOffering:
+    registry: str
+    distributor: str | None
+    tokens: list[str]
+    receipt: Receipt
+
+
+class OfferingFactory(ContractWrapper):
+    CONTRACT = "OfferingFactory"
+
+    def deploy_offering(self, plan: OfferingPlan, salt: bytes, sender: LocalAccount | None = None) -> DeployedOffering:
+        spec = (
+            plan.admin, plan.registry, plan.treasury, plan.tax_account, plan.with_distributor,
+            [(t.name, t.symbol, t.decimals, t.supply_cap, t.setup) for t in plan.tokens],
+            plan.distributor_setup,
+        )
+        receipt = self.send("deployOffering", spec, salt, sender=sender)
+        events = receipt.events("OfferingDeployed")
+        if not events:
+            raise RwaError("the factory emitted no OfferingDeployed event: is this an OfferingFactory?")
+        args = events[0]["args"]
+        distributor = args["distributor"] if args["distributor"] != ZERO else None
+        return DeployedOffering(args["registry"], distributor, list(args["tokens"]), receipt)
+
+    def predict(self, deployer: str, salt: bytes, index: int) -> str:
+        return self.call("predictAddress", deployer, salt, index)

@@ -1,0 +1,147 @@
+"""InvestorRegistry: wallet -> investor (salted-hash id, country, categories, KYC expiry, frozen flag)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+
+from ..categories import describe_categories, parse_categories
+from ..errors import ConfigError
+from ..tx import Receipt
+from ..units import address, timestamp
+from .base import AccessControlled
+
+Progress = Callable[[int, int], None]
+
+
+def _country(value: str | int) -> int:
+    from ..countries import parse_country
+
+    return parse_country(value)
+
+
+def _id(value: bytes | str) -> bytes:
+    if isinstance(value, (bytes, bytearray)) and len(value) == 32:
+        return bytes(value)
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 66:
+        return bytes.fromhex(value[2:])
+    raise ConfigError(f"investor id must be 32 bytes (see rwa_token.units.investor_id), got {value!r}")
+
+
+@dataclass(frozen=True)
+class Investor:
+    wallet: str
+    key: int  # low 128 bits of the investor id: equal for all wallets of one investor
+    country: int
+    categories: int
+    kyc_expiry: int
+    frozen: bool
+    multi_wallet: bool
+    registered: bool
+
+    @property
+    def category_names(self) -> str:
+        return describe_categories(self.categories)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One wallet to register, validated."""
+
+    wallet: str
+    investor_id: bytes
+    country: int
+    categories: int
+    kyc_expiry: int
+
+    @classmethod
+    def of(cls, wallet: str, investor_id: bytes | str, country: str | int, categories: str | int,
+           kyc_expiry: str | int) -> "Registration":
+        return cls(address(wallet, "wallet"), _id(investor_id), _country(country), parse_categories(categories),
+                   timestamp(kyc_expiry, "kyc_expiry"))
+
+
+ATTESTATION_TYPES = {
+    "Attestation": [
+        {"name": "wallet", "type": "address"},
+        {"name": "investorId", "type": "bytes32"},
+        {"name": "country", "type": "uint16"},
+        {"name": "categories", "type": "uint32"},
+        {"name": "kycExpiry", "type": "uint40"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+}
+
+
+class InvestorRegistry(AccessControlled):
+    CONTRACT = "InvestorRegistry"
+
+    # --- reads ---
+    def investor(self, wallet: str, block: int | str = "latest") -> Investor:
+        v = self.call("investorOf", address(wallet, "wallet"), block=block)
+        key, country, categories, expiry, frozen, multi, registered = v
+        return Investor(address(wallet), int(key), country, categories, expiry, frozen, multi, registered)
+
+    def is_verified(self, wallet: str) -> bool:
+        return self.call("isVerified", address(wallet, "wallet"))
+
+    def country_of(self, wallet: str) -> int:
+        return self.call("investorCountry", address(wallet, "wallet"))
+
+    def contains(self, wallet: str) -> bool:
+        return self.call("contains", address(wallet, "wallet"))
+
+    # --- writes (REGISTRAR_ROLE) ---
+    def register(self, wallet: str, investor_id: bytes | str, country: str | int, categories: str | int,
+                 kyc_expiry: str | int, sender: LocalAccount | None = None) -> Receipt:
+        r = Registration.of(wallet, investor_id, country, categories, kyc_expiry)
+        return self.send("registerInvestor", r.wallet, r.investor_id, r.country, r.categories, r.kyc_expiry,
+                         sender=sender)
+
+    def register_batch(self, rows: Sequence[Registration], sender: LocalAccount | None = None) -> Receipt:
+        if not rows:
+            raise ConfigError("register_batch: no rows")
+        return self.send(
+            "batchRegisterInvestors",
+            [r.wallet for r in rows], [r.investor_id for r in rows], [r.country for r in rows],
+            [r.categories for r in rows], [r.kyc_expiry for r in rows], sender=sender,
+        )
+
+    def update(self, wallet: str, country: str | int, categories: str | int, kyc_expiry: str | int,
+               sender: LocalAccount | None = None) -> Receipt:
+        return self.send("updateInvestor", address(wallet, "wallet"), _country(country),
+                         parse_categories(categories), timestamp(kyc_expiry, "kyc_expiry"), sender=sender)
+
+    def add_wallet(self, existing_wallet: str, new_wallet: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("addWallet", address(existing_wallet, "existing_wallet"), address(new_wallet, "new_wallet"),
+                         sender=sender)
+
+    def remove_wallet(self, wallet: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("removeWallet", address(wallet, "wallet"), sender=sender)
+
+    def set_frozen(self, wallet: str, frozen: bool, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setInvestorFrozen", address(wallet, "wallet"), bool(frozen), sender=sender)
+
+    # --- EIP-712 attestations: a KYC provider signs, anyone submits ---
+    def domain(self) -> dict:
+        return {"name": "rwa-token InvestorRegistry", "version": "1", "chainId": self.tx.chain.chain_id,
+                "verifyingContract": self.address}
+
+    def sign_attestation(self, signer: LocalAccount, registration: Registration, nonce: int, deadline: int) -> dict:
+        """What a KYC provider hands the investor: the attestation and its signature."""
+        message = {"wallet": registration.wallet, "investorId": registration.investor_id,
+                   "country": registration.country, "categories": registration.categories,
+                   "kycExpiry": registration.kyc_expiry, "nonce": nonce, "deadline": deadline}
+        signable = encode_typed_data(self.domain(), ATTESTATION_TYPES, message)
+        signature = Account.sign_message(signable, signer.key).signature
+        return {"attestation": message, "signature": bytes(signature)}
+
+    def register_with_attestation(self, signed: dict, sender: LocalAccount | None = None) -> Receipt:
+        a = signed["attestation"]
+        struct = (a["wallet"], a["investorId"], a["country"], a["categories"], a["kycExpiry"], a["nonce"],
+                  a["deadline"])
+        return self.send("registerWithAttestation", struct, signed["signature"], sender=sender)

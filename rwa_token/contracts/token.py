@@ -1,0 +1,272 @@
+"""SecurityToken: ERC-20 + ERC-3643 agent powers + ERC-1404/7943 + ERC-1643 documents, with its rule engine.
+
+Amounts: an `int` is base units; a `str` or `Decimal` is a token amount scaled by the token's decimals
+("1250.5"); more decimals than the token has is an error. Transfers and mints are checked with the token's
+own rule view before anything is sent, so a refusal raises the `TransferRestricted` subclass for its code
+without spending gas; the contract reverts with the same code if state changes in between.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import NamedTuple, Sequence
+
+from eth_account.signers.local import LocalAccount
+
+from ..categories import parse_categories
+from ..errors import ConfigError, restriction
+from ..tx import Receipt
+from ..units import address, format_units, timestamp, to_units
+from .base import AccessControlled
+
+Amount = int | str | Decimal
+ZERO = "0x0000000000000000000000000000000000000000"
+
+
+class Check(NamedTuple):
+    """A rule-engine verdict: code 0 means allowed."""
+
+    code: int
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+
+@dataclass(frozen=True)
+class CountryRule:
+    country: int
+    allowed: bool
+    blocked: bool
+    required_categories: int
+    max_investors: int
+    investor_count: int
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_investors: int
+    min_balance: int
+    max_balance: int  # 0 = no maximum
+    default_lockup: int
+
+
+def _country(value: str | int) -> int:
+    from ..countries import parse_country
+
+    return parse_country(value)
+
+
+def document_name(name: str | bytes) -> bytes:
+    """ERC-1643 document names are bytes32: short ASCII names, right-padded."""
+    raw = name if isinstance(name, bytes) else name.encode()
+    if len(raw) > 32:
+        raise ConfigError(f"document name {name!r} is longer than 32 bytes")
+    return raw.ljust(32, b"\0")
+
+
+class SecurityToken(AccessControlled):
+    CONTRACT = "SecurityToken"
+
+    # --- amounts ---
+    @cached_property
+    def decimals(self) -> int:
+        return self.call("decimals")
+
+    def units(self, amount: Amount, field: str = "amount") -> int:
+        if isinstance(amount, int) and not isinstance(amount, bool):
+            if amount < 0:
+                raise ConfigError(f"{field}: {amount} is negative")
+            return amount
+        return to_units(amount, self.decimals, field)
+
+    def fmt(self, units: int) -> str:
+        return format_units(units, self.decimals)
+
+    # --- ERC-20 reads ---
+    def name(self) -> str:
+        return self.call("name")
+
+    def symbol(self) -> str:
+        return self.call("symbol")
+
+    def total_supply(self, block: int | str = "latest") -> int:
+        return self.call("totalSupply", block=block)
+
+    def balance_of(self, account: str, block: int | str = "latest") -> int:
+        return self.call("balanceOf", address(account, "account"), block=block)
+
+    def allowance(self, owner: str, spender: str) -> int:
+        return self.call("allowance", address(owner, "owner"), address(spender, "spender"))
+
+    # --- rule checks (views) ---
+    def can_transfer(self, sender: str, receiver: str, amount: Amount) -> Check:
+        return Check(*self.call("checkTransfer", address(sender, "from"), address(receiver, "to"),
+                                self.units(amount)))
+
+    def can_transfer_from(self, spender: str, sender: str, receiver: str, amount: Amount) -> Check:
+        return Check(*self.call("checkTransferFrom", address(spender, "spender"), address(sender, "from"),
+                                address(receiver, "to"), self.units(amount)))
+
+    def can_mint(self, receiver: str, amount: Amount) -> Check:
+        return Check(*self.call("checkMint", address(receiver, "to"), self.units(amount)))
+
+    def holder_status(self, account: str) -> Check:
+        code = self.call("checkHolder", address(account, "account"))
+        return Check(code, self.call("messageForTransferRestriction", code))
+
+    def _require(self, check: Check) -> None:
+        if not check.ok:
+            raise restriction(check.code, check.message)
+
+    # --- ERC-20 writes ---
+    def transfer(self, to: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        account = sender or self.sender
+        units = self.units(amount)
+        if account is not None:
+            self._require(self.can_transfer(account.address, to, units))
+        return self.send("transfer", address(to, "to"), units, sender=sender)
+
+    def approve(self, spender: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("approve", address(spender, "spender"), self.units(amount), sender=sender)
+
+    def transfer_from(self, owner: str, to: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        account = sender or self.sender
+        units = self.units(amount)
+        if account is not None:
+            self._require(self.can_transfer_from(account.address, owner, to, units))
+        return self.send("transferFrom", address(owner, "from"), address(to, "to"), units, sender=sender)
+
+    def batch_transfer(self, recipients: Sequence[str], amounts: Sequence[Amount],
+                       sender: LocalAccount | None = None) -> Receipt:
+        self._same_length(recipients, amounts)
+        return self.send("batchTransfer", [address(r, "to") for r in recipients],
+                         [self.units(a) for a in amounts], sender=sender)
+
+    # --- agent powers (AGENT_ROLE) ---
+    def mint(self, to: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        units = self.units(amount)
+        self._require(self.can_mint(to, units))
+        return self.send("mint", address(to, "to"), units, sender=sender)
+
+    def batch_mint(self, recipients: Sequence[str], amounts: Sequence[Amount],
+                   sender: LocalAccount | None = None) -> Receipt:
+        self._same_length(recipients, amounts)
+        return self.send("batchMint", [address(r, "to") for r in recipients], [self.units(a) for a in amounts],
+                         sender=sender)
+
+    def burn(self, account: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("burn", address(account, "account"), self.units(amount), sender=sender)
+
+    def pause(self, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("pause", sender=sender)
+
+    def unpause(self, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("unpause", sender=sender)
+
+    def paused(self) -> bool:
+        return self.call("paused")
+
+    def set_frozen(self, wallet: str, frozen: bool, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setAddressFrozen", address(wallet, "wallet"), bool(frozen), sender=sender)
+
+    def is_frozen(self, wallet: str) -> bool:
+        return self.call("isFrozen", address(wallet, "wallet"))
+
+    def freeze_partial(self, wallet: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("freezePartialTokens", address(wallet, "wallet"), self.units(amount), sender=sender)
+
+    def unfreeze_partial(self, wallet: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("unfreezePartialTokens", address(wallet, "wallet"), self.units(amount), sender=sender)
+
+    def frozen_tokens(self, wallet: str) -> int:
+        return self.call("getFrozenTokens", address(wallet, "wallet"))
+
+    def forced_transfer(self, sender_wallet: str, to: str, amount: Amount,
+                        sender: LocalAccount | None = None) -> Receipt:
+        return self.send("forcedTransfer", address(sender_wallet, "from"), address(to, "to"), self.units(amount),
+                         sender=sender)
+
+    def recover(self, lost_wallet: str, new_wallet: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("recoveryAddress", address(lost_wallet, "lost_wallet"), address(new_wallet, "new_wallet"),
+                         ZERO, sender=sender)
+
+    # --- snapshots (record dates) ---
+    def snapshot(self, sender: LocalAccount | None = None) -> int:
+        receipt = self.send("snapshot", sender=sender)
+        return int(receipt.events("Snapshot")[0]["args"]["id"])
+
+    def current_snapshot(self) -> int:
+        return self.call("currentSnapshotId")
+
+    def balance_at(self, account: str, snapshot_id: int) -> int:
+        return self.call("balanceOfAt", address(account, "account"), snapshot_id)
+
+    def total_supply_at(self, snapshot_id: int) -> int:
+        return self.call("totalSupplyAt", snapshot_id)
+
+    # --- documents (ERC-1643) and terms ---
+    def set_document(self, name: str, uri: str, document_hash: bytes | str,
+                     sender: LocalAccount | None = None) -> Receipt:
+        digest = bytes.fromhex(document_hash[2:]) if isinstance(document_hash, str) else document_hash
+        if len(digest) != 32:
+            raise ConfigError(f"document hash for {name!r} must be 32 bytes (0x + 64 hex)")
+        return self.send("setDocument", document_name(name), uri, digest, sender=sender)
+
+    def document(self, name: str) -> tuple[str, bytes, int]:
+        return self.call("getDocument", document_name(name))
+
+    def documents(self) -> list[str]:
+        return [n.rstrip(b"\0").decode() for n in self.call("getAllDocuments")]
+
+    # --- rule configuration (COMPLIANCE_ROLE) ---
+    def set_country_rule(self, country: str | int, allowed: bool = False, blocked: bool = False,
+                         required_categories: str | int = 0, max_investors: int = 0,
+                         sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setCountryRule", _country(country), allowed, blocked,
+                         parse_categories(required_categories), max_investors, sender=sender)
+
+    def country_rule(self, country: str | int) -> CountryRule:
+        code = _country(country)
+        return CountryRule(code, *self.call("countryRule", code))
+
+    def set_allowlist_mode(self, enabled: bool, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setAllowlistMode", bool(enabled), sender=sender)
+
+    def set_limits(self, max_investors: int = 0, min_balance: Amount = 0, max_balance: Amount = 0,
+                   sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setLimits", max_investors, self.units(min_balance, "min_balance"),
+                         self.units(max_balance, "max_balance"), sender=sender)
+
+    def limits(self) -> Limits:
+        return Limits(*self.call("limits"))
+
+    def set_default_lockup(self, seconds: int, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setDefaultLockup", int(seconds), sender=sender)
+
+    def set_investor_lockup(self, wallet: str, until: str | int, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setInvestorLockup", address(wallet, "wallet"), timestamp(until, "until"), sender=sender)
+
+    def set_trading_halt(self, halted: bool, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setTradingHalt", bool(halted), sender=sender)
+
+    def set_compliance_hook(self, hook: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setComplianceHook", address(hook, "hook"), sender=sender)
+
+    def set_require_filing_document(self, required: bool, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setRequireFilingDocument", bool(required), sender=sender)
+
+    def investor_count(self) -> int:
+        return self.call("investorCount")
+
+    def country_investor_count(self, country: str | int) -> int:
+        return self.call("countryInvestorCount", _country(country))
+
+    @staticmethod
+    def _same_length(a: Sequence, b: Sequence) -> None:
+        if len(a) != len(b):
+            raise ConfigError(f"{len(a)} recipients but {len(b)} amounts")
+        if not a:
+            raise ConfigError("empty batch")

@@ -1,0 +1,51 @@
+"""Deploying offerings: the shared implementations and factory (once per chain), then clones per offering."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from eth_account.signers.local import LocalAccount
+
+from .contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+from .contracts.registry import InvestorRegistry
+from .contracts.token import SecurityToken
+from .tx import Transactor
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    """The audited implementations every offering on a chain is cloned from, and the factory."""
+
+    factory: str
+    registry_implementation: str
+    token_implementation: str
+    distributor_implementation: str
+
+
+def deploy_infrastructure(tx: Transactor, sender: LocalAccount) -> Infrastructure:
+    registry_impl = tx.deploy("InvestorRegistry", (), sender).contract_address
+    token_impl = tx.deploy("SecurityToken", (), sender).contract_address
+    distributor_impl = tx.deploy("Distributor", (), sender).contract_address
+    factory = tx.deploy("OfferingFactory", (registry_impl, token_impl, distributor_impl), sender).contract_address
+    return Infrastructure(factory, registry_impl, token_impl, distributor_impl)
+
+
+_infrastructure: dict[tuple[str, int], Infrastructure] = {}
+
+
+def infrastructure(tx: Transactor, sender: LocalAccount) -> Infrastructure:
+    """The chain's infrastructure, deployed on first use in this process."""
+    key = (tx.chain.url, tx.chain.chain_id)
+    infra = _infrastructure.get(key)
+    if infra is None or not tx.chain.w3.eth.get_code(infra.factory):
+        infra = _infrastructure[key] = deploy_infrastructure(tx, sender)
+    return infra
+
+
+def deploy_core(tx: Transactor, admin: LocalAccount, name: str, symbol: str, decimals: int, supply_cap: int,
+                salt: bytes | None = None) -> tuple[InvestorRegistry, SecurityToken]:
+    """A registry and one token, every role held by `admin` (tests, quick starts)."""
+    factory = OfferingFactory(tx, infrastructure(tx, admin).factory, admin)
+    plan = OfferingPlan(admin=admin.address, tokens=[TokenPlan(name, symbol, decimals, supply_cap)])
+    deployed = factory.deploy_offering(plan, salt or os.urandom(32))
+    return InvestorRegistry(tx, deployed.registry, admin), SecurityToken(tx, deployed.tokens[0], admin)
