@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+/// @notice Gas figures of the last call made by the test contract (forge `vm.lastCallGas`).
+struct Gas {
+    uint64 gasLimit;
+    uint64 gasTotalUsed;
+    uint64 gasMemoryUsed;
+    int64 gasRefunded;
+    uint64 gasRemaining;
+}
+
 /// @notice The few forge cheatcodes our Solidity tests use, declared at the cheatcode address.
 interface Vm {
     function prank(address sender) external;
@@ -14,6 +23,7 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function label(address account, string calldata name) external;
+    function lastCallGas() external view returns (Gas memory gas);
 }
 
 /// @notice Base for Solidity tests: the cheatcode handle and assertion helpers that revert with context.

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ISnapshotToken} from "./ISnapshotToken.sol";
+import {IPaymentTokenPolicy} from "./PaymentTokenPolicy.sol";
+
+/// @notice The part of the Distributor that amortisation instalments go through.
+interface IPerTokenDistributor {
+    /// @notice See Distributor.createDistributionPerToken.
+    function createDistributionPerToken(
+        address token,
+        address paymentToken,
+        uint256 amountPerToken,
+        uint64 claimExpiry,
+        uint256 snapshotId
+    ) external returns (uint256 distributionId, uint256 amount);
+}
+
+/// @title Redemption
+/// @notice Principal repayment of one security token: the issuer funds principal in a payment token, holders redeem
+/// (their tokens are burned, principal paid at the current face value), an agent redeems holders in batches at
+/// maturity, and partial amortisation pays principal down in instalments that lower the face value.
+///
+/// Face value is kept per whole token (10**decimals base units) in payment-token units. Redeeming `amount` base
+/// units pays `floor(amount * faceValuePerToken / 10**decimals)`: rounding favours the principal pool, never the
+/// redeemer, so the pool cannot be overdrawn.
+///
+/// An amortisation instalment is a Distributor distribution created per token at a fresh record date (the
+/// Distributor's excluded wallets, claims, pushes, withholding and reclaim rules apply unchanged) and the face value
+/// drops by the instalment for every token, whoever holds it later.
+///
+/// @dev Cloned per token (EIP-1167). Needs the token's AGENT_ROLE (burn) and, for amortisation, the Distributor's
+/// DISTRIBUTION_AGENT_ROLE (the Distributor in turn needs the token's SNAPSHOT_ROLE).
+contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice Funds principal, redeems holders in batches, amortises.
+    bytes32 public constant REDEMPTION_AGENT_ROLE = keccak256("REDEMPTION_AGENT_ROLE");
+
+    /// @dev Read together by every redemption.
+    struct Terms {
+        address paymentToken;
+        uint64 redemptionStart;
+    }
+
+    ISnapshotToken private _token;
+    Terms private _terms;
+    address private _distributor;
+    address private _treasury;
+    uint256 private _tokenUnit;
+    uint256 private _faceValuePerToken;
+    uint256 private _principalAvailable;
+    mapping(address holder => uint256 amount) private _owed;
+
+    /// @notice Principal was added to the pool.
+    event PrincipalFunded(address indexed from, uint256 amount);
+    /// @notice `tokens` of `holder` were burned for `principal`.
+    event Redeemed(address indexed holder, uint256 tokens, uint256 principal, address indexed operator);
+    /// @notice A batch skipped `holder`, who may not receive payment now (ERC-1404 `reasonCode`).
+    event RedemptionSkipped(address indexed holder, uint8 reasonCode);
+    /// @notice The principal transfer to `holder` failed after their tokens were burned; it is owed and claimable.
+    event RedemptionPaymentOwed(address indexed holder, uint256 amount);
+    /// @notice Owed principal reached the holder.
+    event OwedPrincipalPaid(address indexed holder, uint256 amount);
+    /// @notice An instalment of `principalPerToken` was paid as distribution `distributionId`.
+    event Amortised(
+        uint256 indexed distributionId, uint256 principalPerToken, uint256 amount, uint256 faceValuePerToken
+    );
+    /// @notice Unneeded principal went back to the treasury.
+    event PrincipalWithdrawn(address indexed treasury, uint256 amount);
+    /// @notice Holders may redeem from `start` (unix time).
+    event RedemptionStartSet(uint64 start);
+
+    /// @dev Redemption opens at `start`.
+    error RedemptionNotOpen(uint64 start);
+    /// @dev The pool holds `available`, `required` is needed.
+    error InsufficientPrincipal(uint256 required, uint256 available);
+    /// @dev The amount redeems to zero principal (or is zero).
+    error RedemptionTooSmall(uint256 tokens);
+    /// @dev The holder may not receive payment now.
+    error HolderNotEligible(address holder, uint8 reasonCode);
+    /// @dev The instalment exceeds the outstanding face value (or is zero).
+    error InvalidInstalment(uint256 principalPerToken, uint256 faceValuePerToken);
+    /// @dev The payment token is not allowed by the offering's policy.
+    error PaymentTokenNotAllowed(address paymentToken);
+    /// @dev Nothing is owed to the holder.
+    error NothingOwed(address holder);
+    /// @dev A required address or amount is zero.
+    error ZeroValue();
+
+    /// @dev Locks the implementation; clones are set up through {initialize}.
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Sets up a clone for `token`.
+    /// @param admin Receives DEFAULT_ADMIN_ROLE.
+    /// @param agent Receives REDEMPTION_AGENT_ROLE unless zero.
+    /// @param token The security token redeemed (this contract needs its AGENT_ROLE).
+    /// @param paymentToken The principal currency; must be allowed by `distributor`'s payment-token policy.
+    /// @param distributor The offering's Distributor: payment-token policy and amortisation instalments.
+    /// @param issuerTreasury Receives principal withdrawn as unneeded.
+    /// @param faceValuePerToken Principal per whole token, in payment-token units.
+    /// @param redemptionStart Unix time from which holders may redeem (maturity).
+    function initialize(
+        address admin,
+        address agent,
+        address token,
+        address paymentToken,
+        address distributor,
+        address issuerTreasury,
+        uint256 faceValuePerToken,
+        uint64 redemptionStart
+    ) external initializer {
+        if (
+            admin == address(0) || token == address(0) || distributor == address(0) || issuerTreasury == address(0)
+                || faceValuePerToken == 0
+        ) revert ZeroValue();
+        if (!IPaymentTokenPolicy(distributor).isPaymentTokenAllowed(paymentToken)) {
+            revert PaymentTokenNotAllowed(paymentToken);
+        }
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (agent != address(0)) _grantRole(REDEMPTION_AGENT_ROLE, agent);
+        _token = ISnapshotToken(token);
+        _terms = Terms({paymentToken: paymentToken, redemptionStart: redemptionStart});
+        _distributor = distributor;
+        _treasury = issuerTreasury;
+        _tokenUnit = 10 ** ISnapshotToken(token).decimals();
+        _faceValuePerToken = faceValuePerToken;
+        emit RedemptionStartSet(redemptionStart);
+    }
+
+    /// @notice Adds `amount` of principal to the pool, pulled from the caller.
+    function fundPrincipal(uint256 amount) external onlyRole(REDEMPTION_AGENT_ROLE) nonReentrant {
+        if (amount == 0) revert ZeroValue();
+        address paymentToken = _terms.paymentToken;
+        // Re-checked at funding: the policy may have withdrawn the token (e.g. an RMB token lost its approval).
+        if (!IPaymentTokenPolicy(_distributor).isPaymentTokenAllowed(paymentToken)) {
+            revert PaymentTokenNotAllowed(paymentToken);
+        }
+        _principalAvailable += amount;
+        emit PrincipalFunded(msg.sender, amount);
+        IERC20(paymentToken).safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @notice Burns `amount` of the caller's tokens and pays their principal at the current face value.
+    /// @return principal The amount paid.
+    function redeem(uint256 amount) external nonReentrant returns (uint256 principal) {
+        Terms memory terms = _terms;
+        if (block.timestamp < terms.redemptionStart) revert RedemptionNotOpen(terms.redemptionStart);
+        ISnapshotToken token = _token;
+        uint8 code = token.checkHolder(msg.sender);
+        if (code != 0) revert HolderNotEligible(msg.sender, code);
+        principal = _quote(amount);
+        if (principal == 0) revert RedemptionTooSmall(amount);
+        _debitPool(principal);
+        emit Redeemed(msg.sender, amount, principal, msg.sender);
+        token.burn(msg.sender, amount);
+        IERC20(terms.paymentToken).safeTransfer(msg.sender, principal);
+    }
+
+    /// @notice Redeems each holder's whole balance (maturity). Holders who may not receive payment now are skipped
+    /// (event), zero balances are skipped silently; a failed principal transfer is recorded as owed, never lost.
+    /// @dev Reverts only for reasons that are not one holder's: an empty pool, redemption not yet open.
+    /// @return principalPaid Total principal paid or owed by this call.
+    function redeemBatch(address[] calldata holders)
+        external
+        onlyRole(REDEMPTION_AGENT_ROLE)
+        nonReentrant
+        returns (uint256 principalPaid)
+    {
+        Terms memory terms = _terms;
+        if (block.timestamp < terms.redemptionStart) revert RedemptionNotOpen(terms.redemptionStart);
+        ISnapshotToken token = _token;
+        IERC20 paymentToken = IERC20(terms.paymentToken);
+        uint256 face = _faceValuePerToken;
+        uint256 unit = _tokenUnit;
+        uint256 available = _principalAvailable;
+        for (uint256 i; i < holders.length; ++i) {
+            address holder = holders[i];
+            uint256 balance = token.balanceOf(holder);
+            if (balance == 0) continue;
+            uint8 code = token.checkHolder(holder);
+            if (code != 0) {
+                emit RedemptionSkipped(holder, code);
+                continue;
+            }
+            uint256 principal = Math.mulDiv(balance, face, unit);
+            if (principal > available) revert InsufficientPrincipal(principal, available);
+            unchecked {
+                available -= principal;
+            }
+            principalPaid += principal;
+            emit Redeemed(holder, balance, principal, msg.sender);
+            token.burn(holder, balance);
+            if (!paymentToken.trySafeTransfer(holder, principal)) {
+                _owed[holder] += principal;
+                emit RedemptionPaymentOwed(holder, principal);
+            }
+        }
+        _principalAvailable = available;
+    }
+
+    /// @notice Pays `holder` principal owed from a batch redemption whose transfer failed. Anyone may call it.
+    function payOwed(address holder) external nonReentrant returns (uint256 amount) {
+        amount = _owed[holder];
+        if (amount == 0) revert NothingOwed(holder);
+        _owed[holder] = 0;
+        emit OwedPrincipalPaid(holder, amount);
+        IERC20(_terms.paymentToken).safeTransfer(holder, amount);
+    }
+
+    /// @notice Pays down `principalPerToken` of every token's face value as a Distributor distribution at a fresh
+    /// record date, funded from the principal pool.
+    /// @param principalPerToken Instalment per whole token, in payment-token units; at most the face value.
+    /// @param claimExpiry Claim expiry of the instalment distribution.
+    /// @return distributionId The Distributor distribution paying the instalment.
+    /// @return amount The principal it took from the pool.
+    function amortise(uint256 principalPerToken, uint64 claimExpiry)
+        external
+        onlyRole(REDEMPTION_AGENT_ROLE)
+        nonReentrant
+        returns (uint256 distributionId, uint256 amount)
+    {
+        uint256 face = _faceValuePerToken;
+        if (principalPerToken == 0 || principalPerToken > face) revert InvalidInstalment(principalPerToken, face);
+        face -= principalPerToken;
+        _faceValuePerToken = face;
+        IERC20 paymentToken = IERC20(_terms.paymentToken);
+        address distributor = _distributor;
+        // Exact approval for at most the pool; the Distributor pulls only the computed instalment.
+        uint256 available = _principalAvailable;
+        paymentToken.forceApprove(distributor, available);
+        (distributionId, amount) = IPerTokenDistributor(distributor).createDistributionPerToken(
+            address(_token), address(paymentToken), principalPerToken, claimExpiry, 0
+        );
+        paymentToken.forceApprove(distributor, 0);
+        if (amount > available) revert InsufficientPrincipal(amount, available);
+        _principalAvailable = available - amount;
+        emit Amortised(distributionId, principalPerToken, amount, face);
+    }
+
+    /// @notice Sends `amount` of unneeded principal back to the issuer treasury.
+    function withdrawPrincipal(uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        _debitPool(amount);
+        address to = _treasury;
+        emit PrincipalWithdrawn(to, amount);
+        IERC20(_terms.paymentToken).safeTransfer(to, amount);
+    }
+
+    /// @notice Sets when holders may start redeeming.
+    function setRedemptionStart(uint64 start) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _terms.redemptionStart = start;
+        emit RedemptionStartSet(start);
+    }
+
+    /// @notice Outstanding principal per whole token, in payment-token units.
+    function faceValuePerToken() external view returns (uint256) {
+        return _faceValuePerToken;
+    }
+
+    /// @notice Principal in the pool not yet paid or committed.
+    function principalAvailable() external view returns (uint256) {
+        return _principalAvailable;
+    }
+
+    /// @notice Principal that redeeming `amount` base units would pay now.
+    function quote(uint256 amount) external view returns (uint256) {
+        return _quote(amount);
+    }
+
+    /// @notice Principal owed to `holder` after a failed batch transfer.
+    function owedTo(address holder) external view returns (uint256) {
+        return _owed[holder];
+    }
+
+    /// @notice The redeemed security token.
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @notice The principal currency.
+    function paymentToken() external view returns (address) {
+        return _terms.paymentToken;
+    }
+
+    /// @notice Unix time from which holders may redeem.
+    function redemptionStart() external view returns (uint64) {
+        return _terms.redemptionStart;
+    }
+
+    function _quote(uint256 amount) private view returns (uint256) {
+        return Math.mulDiv(amount, _faceValuePerToken, _tokenUnit);
+    }
+
+    function _debitPool(uint256 amount) private {
+        uint256 available = _principalAvailable;
+        if (amount > available) revert InsufficientPrincipal(amount, available);
+        unchecked {
+            _principalAvailable = available - amount;
+        }
+    }
+}
