@@ -288,8 +288,8 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
     // ------------------------------------------------------------------ evaluation
 
     /// @dev Returns the first failing reason code for `m`, or SUCCESS. Rule order: pause, halt, filing,
-    /// receiver address, sender, receiver, spender, country, category, caps, max/min holding, supply cap,
-    /// balance, sender's remainder, frozen amount, lockup, external hook.
+    /// receiver address, sender, receiver, spender, country blocked, country not allowed, category, caps,
+    /// max/min holding, supply cap, balance, sender's remainder, frozen amount, lockup, external hook.
     function _evaluate(Move memory m) internal view returns (uint8 code) {
         uint256 s = m.state;
         uint8 kind = m.kind;
@@ -353,8 +353,9 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
     function _eligibilityCode(Move memory m) private pure returns (uint8) {
         uint256 rule = m.toRule;
         uint256 toRecord = m.to.record;
-        if (m.state & ALLOWLIST != 0 && rule & RULE_ALLOWED == 0) return ReasonCodes.COUNTRY_NOT_ALLOWED;
+        // A block is the more specific reason, so it is reported even in allowlist mode.
         if (rule & RULE_BLOCKED != 0) return ReasonCodes.COUNTRY_BLOCKED;
+        if (m.state & ALLOWLIST != 0 && rule & RULE_ALLOWED == 0) return ReasonCodes.COUNTRY_NOT_ALLOWED;
         uint256 required = (rule >> RULE_CATEGORIES_SHIFT) & MASK32;
         if (required != 0 && uint256(toRecord.categories()) & required == 0) {
             return ReasonCodes.CATEGORY_NOT_ALLOWED;
