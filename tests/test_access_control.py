@@ -1,0 +1,61 @@
+"""Every privileged function refuses an unauthorised caller; the matrix in docs/SECURITY.md is the real one."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rwa_token import access_matrix
+
+SECURITY_MD = Path(__file__).resolve().parent.parent / "docs" / "SECURITY.md"
+
+# Functions anyone may call, by design (everything else must refuse a stranger).
+PUBLIC = {
+    "InvestorRegistry": {"registerWithAttestation", "renounceRole"},
+    "SecurityToken": {"approve", "transfer", "transferFrom", "batchTransfer", "syncInvestorWallet", "renounceRole"},
+    "Distributor": {"claim", "releaseWithheld", "reclaimExpired", "renounceRole"},
+    "OfferingFactory": {"deployOffering"},
+}
+
+
+@pytest.fixture(scope="module")
+def table(chain):
+    snap = chain.snapshot()
+    try:
+        yield access_matrix.build(chain)
+    finally:
+        chain.revert(snap)
+
+
+def test_strangers_are_refused_by_every_privileged_function(table):
+    for contract, rows in table.items():
+        for signature, who in rows.items():
+            name = signature.split("(")[0]
+            if name in PUBLIC[contract]:
+                assert who == access_matrix.ANYONE, f"{contract}.{signature} should be public"
+            else:
+                assert who != access_matrix.ANYONE, f"{contract}.{signature} lets a stranger in"
+
+
+def test_initializers_cannot_be_called_again(table):
+    for contract in ("InvestorRegistry", "SecurityToken", "Distributor"):
+        [init] = [who for sig, who in table[contract].items() if sig.startswith("initialize(")]
+        assert init == access_matrix.NOBODY
+
+
+def test_agent_powers_belong_to_the_agent_and_rules_to_compliance(table):
+    token = table["SecurityToken"]
+    for fn in ("mint(address,uint256)", "forcedTransfer(address,address,uint256)", "pause()",
+               "setAddressFrozen(address,bool)", "recoveryAddress(address,address,address)"):
+        assert token[fn] == "agent"
+    for fn in ("setCountryRule(uint16,bool,bool,uint32,uint32)", "setLimits(uint32,uint256,uint256)",
+               "setTradingHalt(bool)"):
+        assert token[fn] == "compliance"
+    assert table["InvestorRegistry"]["registerInvestor(address,bytes32,uint16,uint32,uint40)"] == "registrar"
+
+
+def test_security_doc_carries_the_current_matrix(table):
+    text = SECURITY_MD.read_text()
+    assert access_matrix.markdown(table) in text, (
+        "docs/SECURITY.md is out of date: run `python -m rwa_token.access_matrix --write docs/SECURITY.md`"
+    )
