@@ -1,0 +1,92 @@
+"""Properties of the token under random sequences of operations (hypothesis stateful testing on anvil).
+
+After every step: total supply equals the sum of balances; no wallet's frozen amount exceeds its balance;
+the investor count equals the number of investors (not wallets) with a non-zero holding.
+"""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from rwa_token import errors
+
+AMOUNT = st.integers(min_value=1, max_value=400 * 10**6)
+
+
+def test_token_invariants_hold_under_random_operations(offering, chain):
+    # Investors: A has two wallets, B and C one each. hk_pro (from the fixture) is a fourth investor.
+    a1 = offering.investor("HK", "professional")
+    a2 = offering.second_wallet(a1)
+    b = offering.investor("SG", "accredited")
+    c = offering.investor("HK", "institutional")
+    wallets = [offering.hk_pro, a1, a2, b, c]
+    investor_of = {offering.hk_pro.address: "P", a1.address: "A", a2.address: "A", b.address: "B", c.address: "C"}
+    token = offering.token
+    base = chain.snapshot()
+
+    class TokenMachine(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            chain.revert(base)
+            offering.tx._nonces.clear()
+            self.snap = chain.snapshot()
+
+        def teardown(self):
+            chain.revert(self.snap)
+            offering.tx._nonces.clear()
+
+        def _attempt(self, action):
+            try:
+                action()
+            except (errors.TransferRestricted, errors.ContractCustomError):
+                pass  # a refused operation must leave every invariant intact too
+
+        @rule(i=st.integers(0, 4), amount=AMOUNT)
+        def mint(self, i, amount):
+            self._attempt(lambda: token.mint(wallets[i].address, amount))
+
+        @rule(i=st.integers(0, 4), j=st.integers(0, 4), amount=AMOUNT)
+        def transfer(self, i, j, amount):
+            self._attempt(lambda: token.transfer(wallets[j].address, amount, sender=wallets[i]))
+
+        @rule(i=st.integers(0, 4), amount=AMOUNT)
+        def burn(self, i, amount):
+            self._attempt(lambda: token.burn(wallets[i].address, amount))
+
+        @rule(i=st.integers(0, 4), amount=AMOUNT)
+        def freeze_partial(self, i, amount):
+            self._attempt(lambda: token.freeze_partial(wallets[i].address, amount))
+
+        @rule(i=st.integers(0, 4), amount=AMOUNT)
+        def unfreeze_partial(self, i, amount):
+            self._attempt(lambda: token.unfreeze_partial(wallets[i].address, amount))
+
+        @rule(i=st.integers(0, 4), j=st.integers(0, 4), amount=AMOUNT)
+        def forced_transfer(self, i, j, amount):
+            self._attempt(lambda: token.forced_transfer(wallets[i].address, wallets[j].address, amount))
+
+        @rule()
+        def snapshot(self):
+            token.snapshot()
+
+        @invariant()
+        def supply_equals_sum_of_balances(self):
+            assert token.total_supply() == sum(token.balance_of(w.address) for w in wallets)
+
+        @invariant()
+        def frozen_never_exceeds_balance(self):
+            for w in wallets:
+                assert token.frozen_tokens(w.address) <= token.balance_of(w.address)
+
+        @invariant()
+        def investor_count_matches_investors_holding(self):
+            holding = {investor_of[w.address] for w in wallets if token.balance_of(w.address) > 0}
+            assert token.investor_count() == len(holding)
+
+    run_state_machine_as_test(
+        TokenMachine,
+        settings=settings(max_examples=12, stateful_step_count=12, deadline=None,
+                          suppress_health_check=list(HealthCheck)),
+    )
