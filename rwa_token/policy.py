@@ -358,28 +358,36 @@ def _builtin_pack(name: str) -> Pack:
 def parse_pack(text: str, name: str, origin: str = "") -> Pack:
     """Parse and validate a pack's YAML text; every error names the file and the field."""
     doc = load_yaml(text, name)
+    try:
+        return _pack_from_doc(doc, origin or name)
+    except ConfigError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
+_SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
+def _pack_from_doc(doc: Any, origin: str) -> Pack:
     if doc is None:
-        raise ConfigError(f"{name}: empty policy pack; it needs pack, title, summary, sources and rules")
-    expect_map(doc, f"{name}:", _PACK_KEYS, required=("pack", "title", "summary", "sources", "rules"))
-    p = lambda key: f"{name}: {key}"  # noqa: E731 - a tiny path builder keeps the messages uniform
-    pack_name = expect_str(doc["pack"], p("pack"), pattern=_PACK_NAME,
-                           hint="must be lowercase letters, digits and dashes")
-    title = expect_str(doc["title"], p("title"))
-    summary = expect_str(doc["summary"], p("summary"))
-    raw_sources = expect_map(doc["sources"], p("sources"), allowed=[k for k in doc["sources"]]
-                             if isinstance(doc["sources"], dict) else ())
-    if not raw_sources:
-        raise ConfigError(f"{p('sources')}: needs at least one source")
+        raise ConfigError("empty policy pack; it needs pack, title, summary, sources and rules")
+    if not isinstance(doc, dict):
+        raise ConfigError(f"a policy pack must be a mapping with {', '.join(_PACK_KEYS)}, got {_show(doc)}")
+    expect_map(doc, "", _PACK_KEYS, required=_PACK_KEYS)
+    pack_name = expect_str(doc["pack"], "pack", pattern=_PACK_NAME, hint="must be lowercase letters, digits and dashes")
+    title = expect_str(doc["title"], "title")
+    summary = expect_str(doc["summary"], "summary")
+    if not isinstance(doc["sources"], dict) or not doc["sources"]:
+        raise ConfigError(f"sources: must map source ids to {{short, cite}}, got {_show(doc['sources'])}")
     sources: dict[str, Source] = {}
-    for key, entry in raw_sources.items():
-        path = p(f"sources.{key}")
-        expect_str(key, path, pattern=re.compile(r"[a-z0-9][a-z0-9-]*"), hint="source ids are lowercase-with-dashes")
+    for key, entry in doc["sources"].items():
+        path = f"sources.{key}"
+        expect_str(key, path, pattern=_SOURCE_ID, hint="source ids are lowercase-with-dashes")
         expect_map(entry, path, ("short", "cite"), required=("short", "cite"))
         sources[str(key)] = Source(str(key), expect_str(entry["short"], f"{path}.short"),
                                    expect_str(entry["cite"], f"{path}.cite"))
-    rules = [_parse_rule(item, p(f"rules[{i}]"), sources)
-             for i, item in enumerate(expect_list(doc["rules"], p("rules"), min_items=1))]
-    return Pack(pack_name, title, summary, sources, rules, origin or name)
+    rules = [_parse_rule(item, f"rules[{i}]", sources)
+             for i, item in enumerate(expect_list(doc["rules"], "rules", min_items=1))]
+    return Pack(pack_name, title, summary, sources, rules, origin)
 
 
 def _parse_rule(item: Any, path: str, sources: dict[str, Source]) -> PackRule:
@@ -760,18 +768,20 @@ def explain(config: RuleConfig) -> list[str]:
     lines: list[str] = []
     if config.packs:
         lines.append(f"Policy packs: {', '.join(config.packs)}.")
-    for code in sorted(config.countries, key=country_alpha2):
-        rule = config.countries[code]
-        label = country_label(code)
+    ordered = [config.countries[c] for c in sorted(config.countries, key=country_alpha2)]
+    for rule in ordered:  # refusals first: they are what an investor most needs to know
         if rule.blocked:
-            lines.append(f"{label} residents cannot hold this token{_tags(config, f'country:{code}:blocked')}")
-            continue
-        if rule.required_categories:
-            lines.append(f"{label} residents must be {_category_words(rule.required_categories)} investors"
-                         f"{_tags(config, f'country:{code}:required')}")
-        if rule.max_investors:
-            lines.append(f"At most {rule.max_investors:,} investors resident in {label} may hold this token"
-                         f"{_tags(config, f'country:{code}:max_investors')}")
+            lines.append(f"{country_label(rule.country)} residents cannot hold this token"
+                         f"{_tags(config, f'country:{rule.country}:blocked')}")
+    for rule in ordered:
+        if not rule.blocked and rule.required_categories:
+            lines.append(f"{country_label(rule.country)} residents must be "
+                         f"{_category_words(rule.required_categories)} investors"
+                         f"{_tags(config, f'country:{rule.country}:required')}")
+    for rule in ordered:
+        if not rule.blocked and rule.max_investors:
+            lines.append(f"At most {rule.max_investors:,} investors resident in {country_label(rule.country)} may "
+                         f"hold this token{_tags(config, f'country:{rule.country}:max_investors')}")
     if config.allowlist_mode:
         allowed = sorted(country_alpha2(c) for c, r in config.countries.items() if r.allowed and not r.blocked)
         lines.append(f"Only residents of these countries may hold this token: {', '.join(allowed)}"
