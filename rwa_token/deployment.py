@@ -1,0 +1,145 @@
+"""Deploying an offering from its spec: payment tokens, then one factory transaction for the registry, every
+tranche token with its compiled rules, filing document and terms, and the distributor.
+
+Deployment is idempotent: addresses follow from the deployer and the offering's name (the factory salt), so
+rerunning after a crash finds what is already on chain instead of deploying twice.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+
+from .contracts.base import ContractWrapper
+from .contracts.factory import REGISTRY_INDEX, OfferingFactory, OfferingPlan, TokenPlan
+from .contracts.stablecoin import MockStablecoin
+from .contracts.token import SecurityToken, document_name
+from .countries import country_alpha2
+from .errors import ConfigError
+from .offering import infrastructure
+from .policy import RuleConfig
+from .spec import OfferingSpec
+from .state import DeploymentRecord, load_record, record_path, save_record, slug
+from .tx import Transactor
+from .units import to_units
+
+LOCAL_CHAIN_IDS = {31337, 1337}
+Say = Callable[[str], None]
+
+
+def offering_salt(name: str) -> bytes:
+    return keccak(text=f"rwa-token offering:{slug(name)}")
+
+
+def rule_setup(token: ContractWrapper, rules: RuleConfig, decimals: int) -> list[bytes]:
+    """The calls that write a compiled rule set into a token's rule engine."""
+    countries = sorted(rules.countries.values(), key=lambda r: r.country)
+    calls = [token.encode("setAllowlistMode", rules.allowlist_mode)]
+    if countries:
+        calls.append(token.encode(
+            "batchSetCountryRules", [c.country for c in countries], [c.allowed for c in countries],
+            [c.blocked for c in countries], [c.required_categories for c in countries],
+            [c.max_investors for c in countries],
+        ))
+    max_balance = to_units(rules.max_balance, decimals, "rules.max_balance") if rules.max_balance else 0
+    calls.append(token.encode("setLimits", rules.max_investors, to_units(rules.min_balance, decimals,
+                                                                         "rules.min_balance"), max_balance))
+    if rules.lockup_seconds:
+        calls.append(token.encode("setDefaultLockup", rules.lockup_seconds))
+    if rules.require_filing_document:
+        calls.append(token.encode("setRequireFilingDocument", True))
+    return calls
+
+
+def token_setup(token: ContractWrapper, spec: OfferingSpec, index: int) -> list[bytes]:
+    t = spec.tokens[index]
+    calls = rule_setup(token, spec.rule_config, t.decimals)
+    if spec.filing:
+        calls.append(token.encode("setDocument", document_name("filing"), spec.filing.document_uri,
+                                  bytes.fromhex(spec.filing.document_hash[2:])))
+    terms = (
+        f"{t.symbol}",
+        spec.asset.type,
+        spec.asset.description.strip()[:200],
+        country_alpha2(spec.asset.jurisdiction),
+        spec.filing.reference if spec.filing else "",
+    )
+    calls.append(token.encode("setTerms", terms))
+    return calls
+
+
+def payment_token_addresses(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, say: Say) -> dict[str, str]:
+    """Addresses of the payment tokens; mocks are deployed for those without one, on local chains only."""
+    result = {}
+    for i, p in enumerate(spec.payment_tokens):
+        if p.address:
+            result[p.symbol] = p.address
+            continue
+        if tx.chain.chain_id not in LOCAL_CHAIN_IDS:
+            raise ConfigError(f"payment_tokens[{i}].address is required on chain {tx.chain.chain_id} "
+                              "(mock stablecoins are only deployed on local chains)")
+        mock = MockStablecoin.deploy(tx, sender, f"{p.symbol} (local mock)", p.symbol, p.decimals)
+        say(f"deployed mock payment token {p.symbol} ({p.currency}) at {mock.address}")
+        result[p.symbol] = mock.address
+    return result
+
+
+@dataclass
+class DeployResult:
+    record: DeploymentRecord
+    gas_used: int
+    resumed: bool
+
+
+def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, state: os.PathLike | None = None,
+                    say: Say = lambda _: None) -> DeployResult:
+    if record_path(spec.name, state).exists():
+        record = load_record(spec.name, state)
+        if record.chain_id == tx.chain.chain_id and tx.chain.w3.eth.get_code(record.registry):
+            say(f"offering {spec.name!r} is already deployed (registry {record.registry}); nothing to do")
+            return DeployResult(record, 0, True)
+    infra = infrastructure(tx, sender)
+    factory = OfferingFactory(tx, infra.factory, sender)
+    salt = offering_salt(spec.name)
+    if tx.chain.w3.eth.get_code(factory.predict(sender.address, salt, REGISTRY_INDEX)):
+        raise ConfigError(f"an offering named {spec.name!r} was already deployed by {sender.address} on this chain "
+                          "but its record is missing from the state folder: restore the record or rename the offering")
+    payments = payment_token_addresses(tx, spec, sender, say)
+    blank = SecurityToken(tx, "0x" + "00" * 20)  # ABI only, to encode setup calls
+    distributor_abi = _abi_only(tx, "Distributor")
+    treasury = spec.issuer.treasury or sender.address
+    plan = OfferingPlan(
+        admin=sender.address,
+        tokens=[TokenPlan(t.name, t.symbol, t.decimals, to_units(t.cap, t.decimals, f"tokens[{i}].cap"),
+                          token_setup(blank, spec, i)) for i, t in enumerate(spec.tokens)],
+        treasury=treasury,
+        tax_account=treasury,
+        with_distributor=True,
+        distributor_setup=[distributor_abi.encode("allowPaymentToken", payments[p.symbol],
+                                                  p.currency.encode().ljust(8, b"\0"), p.approved)
+                           for p in spec.payment_tokens],
+    )
+    deployed = factory.deploy_offering(plan, salt)
+    say(f"deployed registry, {len(deployed.tokens)} token(s) and distributor in one transaction "
+        f"(gas {deployed.receipt.gas_used:,})")
+    record = DeploymentRecord(
+        name=spec.name, chain_id=tx.chain.chain_id, rpc_url=tx.chain.url, block=deployed.receipt.block_number,
+        factory=infra.factory, registry=deployed.registry, distributor=deployed.distributor,
+        tokens={t.symbol: a for t, a in zip(spec.tokens, deployed.tokens)}, payment_tokens=payments,
+        salt="0x" + salt.hex(), investor_salt="0x" + os.urandom(16).hex(),
+        decimals={t.symbol: t.decimals for t in spec.tokens} | {p.symbol: p.decimals for p in spec.payment_tokens},
+        spec_path=spec.source,
+    )
+    path = save_record(record, state)
+    say(f"deployment record saved to {path}")
+    return DeployResult(record, deployed.receipt.gas_used, False)
+
+
+def _abi_only(tx: Transactor, contract: str) -> ContractWrapper:
+    class _Abi(ContractWrapper):
+        CONTRACT = contract
+
+    return _Abi(tx, "0x" + "00" * 20)
