@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {TestBase} from "./utils/Vm.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
+import {SecurityToken} from "../../contracts/token/SecurityToken.sol";
+
+/// @notice Drives a token through random agent and investor actions. Six wallets of five investors:
+/// wallets 0 and 5 belong to one investor (multi-wallet from the start); wallet 4 gets a second wallet
+/// (wallet 6) only after it may already hold tokens, and the handler syncs it like the SDK does.
+contract TokenHandler is TestBase {
+    SecurityToken public token;
+    InvestorRegistry public registry;
+    address[] public wallets;
+    bool public lateWalletAdded;
+
+    constructor(SecurityToken token_, InvestorRegistry registry_, address[] memory wallets_) {
+        token = token_;
+        registry = registry_;
+        wallets = wallets_;
+    }
+
+    function walletCount() external view returns (uint256) {
+        return wallets.length;
+    }
+
+    function _pick(uint256 seed) internal view returns (address) {
+        return wallets[seed % wallets.length];
+    }
+
+    function mint(uint256 toSeed, uint256 amount) external {
+        amount = bound(amount, 1, 1e12);
+        try token.mint(_pick(toSeed), amount) {} catch {}
+    }
+
+    function transfer(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
+        address from = _pick(fromSeed);
+        amount = bound(amount, 0, token.balanceOf(from));
+        vm.prank(from);
+        try token.transfer(_pick(toSeed), amount) {} catch {}
+    }
+
+    function forcedTransfer(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
+        address from = _pick(fromSeed);
+        amount = bound(amount, 0, token.balanceOf(from));
+        try token.forcedTransfer(from, _pick(toSeed), amount) {} catch {}
+    }
+
+    function burn(uint256 seed, uint256 amount) external {
+        address account = _pick(seed);
+        amount = bound(amount, 0, token.balanceOf(account));
+        try token.burn(account, amount) {} catch {}
+    }
+
+    function freeze(uint256 seed, uint256 amount) external {
+        address account = _pick(seed);
+        amount = bound(amount, 0, token.balanceOf(account) - token.getFrozenTokens(account));
+        try token.freezePartialTokens(account, amount) {} catch {}
+    }
+
+    function unfreeze(uint256 seed, uint256 amount) external {
+        address account = _pick(seed);
+        amount = bound(amount, 0, token.getFrozenTokens(account));
+        try token.unfreezePartialTokens(account, amount) {} catch {}
+    }
+
+    function snapshot() external {
+        token.snapshot();
+    }
+
+    function addLateWallet() external {
+        if (lateWalletAdded) return;
+        lateWalletAdded = true;
+        address late = address(0x1A7E);
+        registry.addWallet(wallets[4], late);
+        wallets.push(late);
+        token.syncInvestorWallet(wallets[4]);
+    }
+}
+
+contract TokenInvariantsTest is TestBase {
+    SecurityToken internal token;
+    InvestorRegistry internal registry;
+    TokenHandler internal handler;
+
+    function setUp() public {
+        vm.warp(1_700_000_000);
+        registry = InvestorRegistry(Clones.clone(address(new InvestorRegistry())));
+        registry.initialize(address(this));
+        token = SecurityToken(Clones.clone(address(new SecurityToken())));
+        token.initialize("Inv", "INV", 0, address(registry), address(this), 0);
+
+        address[] memory wallets = new address[](6);
+        for (uint256 i; i < 5; ++i) {
+            wallets[i] = address(uint160(0x1000 + i));
+        }
+        wallets[5] = address(0x1005);
+        handler = new TokenHandler(token, registry, wallets);
+
+        registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
+        registry.grantRole(registry.REGISTRAR_ROLE(), address(handler));
+        for (uint256 i; i < 5; ++i) {
+            registry.registerInvestor(
+                wallets[i], keccak256(abi.encode(i)), i % 2 == 0 ? 344 : 702, 2, uint40(block.timestamp + 3650 days)
+            );
+        }
+        registry.addWallet(wallets[0], wallets[5]);
+        token.grantRole(token.AGENT_ROLE(), address(handler));
+        token.grantRole(token.COMPLIANCE_ROLE(), address(this));
+        token.setLimits(0, 0, 5e12);
+    }
+
+    /// @dev forge reads this (forge-std's StdInvariant does the same) to fuzz only the handler.
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    function invariant_supply_equals_sum_of_balances() public view {
+        uint256 sum;
+        uint256 n = handler.walletCount();
+        for (uint256 i; i < n; ++i) {
+            sum += token.balanceOf(handler.wallets(i));
+        }
+        assertEq(sum, token.totalSupply(), "sum of balances");
+    }
+
+    function invariant_frozen_never_exceeds_balance() public view {
+        uint256 n = handler.walletCount();
+        for (uint256 i; i < n; ++i) {
+            address w = handler.wallets(i);
+            assertLe(token.getFrozenTokens(w), token.balanceOf(w), "frozen <= balance");
+        }
+    }
+
+    function invariant_investor_count_matches_investors_with_holdings() public view {
+        // Investors: {0,5}, 1, 2, 3, {4, late wallet}.
+        uint256 expected;
+        uint256 hk;
+        uint256 n = handler.walletCount();
+        uint256[5] memory holdings;
+        for (uint256 i; i < n; ++i) {
+            uint256 investor = i == 5 ? 0 : (i == 6 ? 4 : i);
+            holdings[investor] += token.balanceOf(handler.wallets(i));
+        }
+        for (uint256 k; k < 5; ++k) {
+            if (holdings[k] != 0) {
+                ++expected;
+                if (k % 2 == 0) ++hk;
+            }
+        }
+        assertEq(token.investorCount(), expected, "investorCount");
+        assertEq(token.countryInvestorCount(344), hk, "HK count");
+        assertEq(token.countryInvestorCount(702), expected - hk, "SG count");
+    }
+
+    function invariant_snapshot_supply_never_in_future() public view {
+        uint256 id = token.currentSnapshotId();
+        if (id != 0) assertLe(token.totalSupplyAt(id), type(uint96).max, "readable");
+    }
+}
