@@ -82,6 +82,13 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         bool returnWithheldAtExpiry;
     }
 
+    /// @dev The token's address plus a copy of "some country has a withholding rate", so that a payment learns
+    /// both from one slot and skips the registry lookup when nobody is taxed. Kept in sync by `setWithholdingRate`.
+    struct TokenSlot {
+        address token;
+        bool withholdingActive;
+    }
+
     struct TokenConfig {
         uint8 index;
         uint8 excludedCount;
@@ -127,7 +134,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     mapping(address holder => mapping(uint256 word => uint256 bits)) private _paidBitmap;
     mapping(uint256 distributionId => mapping(address holder => uint256 amount)) private _escrow;
     mapping(address token => TokenConfig) private _tokenConfigs;
-    mapping(uint8 index => address token) private _tokenByIndex;
+    mapping(uint8 index => TokenSlot) private _tokenByIndex;
     mapping(address token => mapping(uint256 position => address wallet)) private _excludedWallets;
     mapping(uint16 country => uint16 bps) private _withholdingBps;
 
@@ -296,9 +303,17 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     function claim(uint256 distributionId) external nonReentrant returns (uint256 net) {
         Distribution memory d = _distributions[distributionId];
         _requireOpen(distributionId, d);
-        ISnapshotToken token = ISnapshotToken(_tokenByIndex[d.tokenIndex]);
+        TokenSlot memory tokenSlot = _tokenByIndex[d.tokenIndex];
+        ISnapshotToken token = ISnapshotToken(tokenSlot.token);
         uint256 gross = _recordClaim(distributionId, msg.sender, d, token);
-        net = _settleClaim(distributionId, msg.sender, gross, token, IERC20(_paymentTokenAt(d.paymentTokenIndex)));
+        net = _settleClaim(
+            distributionId,
+            msg.sender,
+            gross,
+            token,
+            IERC20(_paymentTokenAt(d.paymentTokenIndex)),
+            tokenSlot.withholdingActive
+        );
     }
 
     /// @notice Pays distribution `distributionId` to each of `holders` who has not been paid yet.
@@ -315,9 +330,10 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         Distribution memory d = _distributions[distributionId];
         _requireOpen(distributionId, d);
         BatchContext memory ctx;
-        ctx.token = ISnapshotToken(_tokenByIndex[d.tokenIndex]);
+        TokenSlot memory tokenSlot = _tokenByIndex[d.tokenIndex];
+        ctx.token = ISnapshotToken(tokenSlot.token);
         ctx.paymentToken = IERC20(_paymentTokenAt(d.paymentTokenIndex));
-        ctx.taxed = _config.taxedCountryCount != 0;
+        ctx.taxed = tokenSlot.withholdingActive;
         uint256 word = distributionId >> 8;
         uint256 mask = 1 << (distributionId & 0xff);
 
@@ -360,7 +376,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         if (d.flags & (_FLAG_RECLAIMED | _FLAG_RETURN_WITHHELD) == (_FLAG_RECLAIMED | _FLAG_RETURN_WITHHELD)) {
             revert WithheldReturnedToTreasury(distributionId);
         }
-        uint8 code = ISnapshotToken(_tokenByIndex[d.tokenIndex]).checkHolder(holder);
+        uint8 code = ISnapshotToken(_tokenByIndex[d.tokenIndex].token).checkHolder(holder);
         if (code != 0) revert HolderNotEligible(holder, code);
         _escrow[distributionId][holder] = 0;
         _ledgers[distributionId].withheldReleased += uint96(amount);
@@ -407,7 +423,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             if (count == MAX_TOKENS) revert TooManyTokens();
             config.index = count;
             config.registered = true;
-            _tokenByIndex[count] = token;
+            _tokenByIndex[count] = TokenSlot({token: token, withholdingActive: _config.taxedCountryCount != 0});
             _config.tokenCount = count + 1;
             emit TokenRegistered(token, count);
         }
@@ -434,8 +450,21 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         uint16 previous = _withholdingBps[country];
         _withholdingBps[country] = bps;
         // The count lets payments skip the registry lookup entirely while no country is taxed.
-        if (previous == 0 && bps != 0) ++_config.taxedCountryCount;
-        else if (previous != 0 && bps == 0) --_config.taxedCountryCount;
+        uint16 taxed = _config.taxedCountryCount;
+        if (previous == 0 && bps != 0) ++taxed;
+        else if (previous != 0 && bps == 0) --taxed;
+        else taxed = type(uint16).max; // marker: the count did not change
+        if (taxed != type(uint16).max) {
+            _config.taxedCountryCount = taxed;
+            // Only the transitions between "nobody taxed" and "someone taxed" change the per-token copies.
+            if (taxed <= 1) {
+                bool active = taxed != 0;
+                uint256 tokenCount = _config.tokenCount;
+                for (uint256 i; i < tokenCount; ++i) {
+                    _tokenByIndex[uint8(i)].withholdingActive = active;
+                }
+            }
+        }
         emit WithholdingRateSet(country, bps);
     }
 
@@ -484,7 +513,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     function distribution(uint256 distributionId) external view returns (DistributionInfo memory info) {
         Distribution memory d = _distributions[distributionId];
         if (d.live == 0) revert DistributionNotFound(distributionId);
-        info.token = _tokenByIndex[d.tokenIndex];
+        info.token = _tokenByIndex[d.tokenIndex].token;
         info.paymentToken = _paymentTokenAt(d.paymentTokenIndex);
         info.snapshotId = d.snapshotId;
         info.amount = d.amount;
@@ -509,7 +538,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     {
         Distribution memory d = _distributions[distributionId];
         if (d.live == 0) revert DistributionNotFound(distributionId);
-        ISnapshotToken token = ISnapshotToken(_tokenByIndex[d.tokenIndex]);
+        ISnapshotToken token = ISnapshotToken(_tokenByIndex[d.tokenIndex].token);
         paid = isPaid(distributionId, holder);
         gross = uint256(d.amount) * token.balanceOfAt(holder, d.snapshotId) / d.eligibleSupply;
         if (_config.taxedCountryCount != 0) tax = _taxOn(token, holder, gross);
@@ -696,11 +725,11 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         address holder,
         uint256 gross,
         ISnapshotToken token,
-        IERC20 paymentToken
+        IERC20 paymentToken,
+        bool withholdingActive
     ) private returns (uint256 net) {
-        Config memory config = _config;
         uint256 tax;
-        if (config.taxedCountryCount != 0) tax = _taxOn(token, holder, gross);
+        if (withholdingActive) tax = _taxOn(token, holder, gross);
         net = gross - tax;
         uint8 code = token.checkHolder(holder);
         if (code == 0) {
@@ -714,7 +743,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             _escrow[distributionId][holder] = net;
             emit Withheld(distributionId, holder, gross, tax, net, code);
         }
-        if (tax != 0) paymentToken.safeTransfer(config.taxAccount, tax);
+        if (tax != 0) paymentToken.safeTransfer(_config.taxAccount, tax);
     }
 
     function _taxOn(ISnapshotToken token, address holder, uint256 gross) private view returns (uint256) {

@@ -10,6 +10,22 @@ import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {PaymentTokenPolicy} from "../../../contracts/cashflow/PaymentTokenPolicy.sol";
 import {ReentrantPaymentToken} from "../../../contracts/mocks/ReentrantPaymentToken.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
+import {MockSnapshotToken, MockCountryRegistry} from "../../../contracts/mocks/MockSnapshotToken.sol";
+
+/// @dev A second security token served by the same Distributor.
+contract SecondToken is MockSnapshotToken {
+    constructor() MockSnapshotToken("Second", "SEC2") {}
+
+    function registryOf() external view returns (MockCountryRegistry) {
+        return MockCountryRegistry(this.identityRegistry());
+    }
+}
+
+interface MockSnapshotTokenLike {
+    function SNAPSHOT_ROLE() external view returns (bytes32);
+    function grantRole(bytes32 role, address account) external;
+    function mint(address to, uint256 amount) external;
+}
 
 contract DistributorTest is CashflowBase {
     uint16 internal constant HK = 344;
@@ -168,6 +184,33 @@ contract DistributorTest is CashflowBase {
         assertEq(t.unclaimed, 0, "all paid");
         assertEq(t.remainder, 1, "rounding remainder");
         assertEq(_totalsSum(id), 1_000e6 + 1, "identity");
+    }
+
+    function test_withholdingSwitchesOnAndOffForEveryToken() public {
+        // A token registered after the first rate is set inherits the "taxed" flag; clearing the last rate
+        // turns lookups off again for every token.
+        vm.prank(ADMIN);
+        distributor.setWithholdingRate(CN, 2_000);
+        MockSnapshotTokenLike second = MockSnapshotTokenLike(address(new SecondToken()));
+        vm.prank(ADMIN);
+        distributor.setExcludedWallets(address(second), new address[](0));
+        second.grantRole(second.SNAPSHOT_ROLE(), address(distributor));
+        second.mint(_holder(1), 1e18);
+        SecondToken(address(second)).registryOf().setCountry(_holder(1), CN);
+        vm.prank(AGENT);
+        uint256 a = distributor.createDistribution(address(second), address(usd), 100e6, uint64(block.timestamp + 1 days), 0);
+        vm.prank(_holder(1));
+        assertEq(distributor.claim(a), 80e6, "taxed on the later token");
+
+        vm.prank(ADMIN);
+        distributor.setWithholdingRate(CN, 0);
+        assertEq(distributor.withholdingRate(CN), 0, "rate cleared");
+        vm.prank(AGENT);
+        uint256 b = distributor.createDistribution(address(second), address(usd), 100e6, uint64(block.timestamp + 1 days), 0);
+        vm.prank(_holder(1));
+        assertEq(distributor.claim(b), 100e6, "untaxed once no rate is set");
+        (uint256 gross, uint256 tax, uint256 net, uint8 code, bool paid) = distributor.claimable(b, _holder(1));
+        assertTrue(gross == 100e6 && tax == 0 && net == 100e6 && code == 0 && paid, "claimable view");
     }
 
     function test_ineligibleHolderIsEscrowedAndReleased() public {
