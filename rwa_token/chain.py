@@ -70,6 +70,21 @@ def rpc_request(url: str, method: str, params: list, timeout: float = 30.0) -> d
         raise ChainError(f"cannot reach the chain at {url}: {getattr(exc, 'reason', exc)}") from exc
 
 
+def rpc_batch_request(url: str, calls: list[tuple[str, list]], timeout: float = 60.0) -> list[dict]:
+    """Several JSON-RPC requests in one HTTP round trip; responses in the order of `calls`."""
+    body = json.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)])
+    request = urllib.request.Request(url, body.encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answers = json.loads(response.read())
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+        raise ChainError(f"cannot reach the chain at {url}: {getattr(exc, 'reason', exc)}") from exc
+    if isinstance(answers, dict):  # a node that does not batch answers with one error
+        raise ChainError(f"{url} refused a batch request: {answers.get('error')}")
+    by_id = {a.get("id"): a for a in answers}
+    return [by_id.get(i, {"error": {"message": "no answer"}}) for i in range(len(calls))]
+
+
 def _die_with_parent() -> None:
     """In the child before exec: ask Linux to SIGTERM anvil when its parent dies, however it dies."""
     os.setsid()
@@ -174,6 +189,9 @@ class Chain:
 
     def rpc(self, method: str, params: list | None = None) -> dict:
         return rpc_request(self.url, method, params or [])
+
+    def rpc_batch(self, calls: list[tuple[str, list]]) -> list[dict]:
+        return rpc_batch_request(self.url, calls)
 
     def dev_accounts(self, count: int = DEV_ACCOUNTS) -> list[LocalAccount]:
         """The funded accounts of a local anvil (derived from its well-known test mnemonic)."""

@@ -7,8 +7,9 @@ every revert (custom errors with their arguments, `require` strings, panics) int
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -141,6 +142,17 @@ class Transactor:
         self.receipt_timeout = receipt_timeout
         self.poll_interval = poll_interval
         self._nonces: dict[str, int] = {}
+        self.on_broadcast: Callable[[str], None] | None = None  # e.g. a journal: called before waiting
+
+    @contextmanager
+    def broadcasting_to(self, callback: Callable[[str], None]):
+        """Within the block, every broadcast transaction hash is handed to `callback` before we wait for it,
+        so a crash while waiting leaves a record of what may still be mined."""
+        previous, self.on_broadcast = self.on_broadcast, callback
+        try:
+            yield
+        finally:
+            self.on_broadcast = previous
 
     # --- raw RPC -------------------------------------------------------------------------------
     def _rpc(self, method: str, params: list) -> Any:
@@ -177,6 +189,27 @@ class Transactor:
         result = self._rpc("eth_call", [tx, block_id])
         return self.decode_result(fn_abi, bytes.fromhex(result[2:]))
 
+    def call_many(self, to: str, fn_abi: dict, arg_lists: Sequence[Sequence[Any]], chunk: int = 500) -> list[Any]:
+        """The same view for many argument lists, batched into few HTTP requests (bulk pre-checks)."""
+        results: list[Any] = []
+        for start in range(0, len(arg_lists), chunk):
+            calls = [("eth_call", [{"to": to, "data": "0x" + self.encode_call(fn_abi, args).hex()}, "latest"])
+                     for args in arg_lists[start:start + chunk]]
+            for answer in self.chain.rpc_batch(calls):
+                if "error" in answer:
+                    error = answer["error"]
+                    if _is_revert(error):
+                        raise decode_revert(_revert_data(error), str(error.get("message")))
+                    raise TransactionError(f"eth_call failed: {error.get('message', error)}")
+                results.append(self.decode_result(fn_abi, bytes.fromhex(answer["result"][2:])))
+        return results
+
+    def receipt_status(self, tx_hash: str) -> str:
+        """'mined', 'pending' or 'unknown' (dropped, or never reached this node)."""
+        if self._rpc("eth_getTransactionReceipt", [tx_hash]):
+            return "mined"
+        return "pending" if self._rpc("eth_getTransactionByHash", [tx_hash]) else "unknown"
+
     # --- writes --------------------------------------------------------------------------------
     def nonce(self, address: str) -> int:
         chain_nonce = int(self._rpc("eth_getTransactionCount", [address, "pending"]), 16)
@@ -200,6 +233,8 @@ class Transactor:
             if error is None:
                 self._nonces[sender.address] = nonce + 1
                 tx_hash = response["result"]
+                if self.on_broadcast:
+                    self.on_broadcast(tx_hash)
                 return self.wait(tx_hash, tx) if wait else tx_hash
             message = str(error.get("message", "")).lower()
             if "nonce" in message and ("low" in message or "too high" in message) or "already known" in message:

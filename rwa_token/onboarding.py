@@ -1,0 +1,143 @@
+"""Bulk investor onboarding from a CSV: validated rows registered in batches, second wallets linked to their
+investor, progress reported, and a journal so an interrupted import resumes without doing anything twice.
+
+The chain is the source of truth for what is done: before sending, every pending wallet is checked on the
+registry in batched RPC calls; the journal adds what the chain cannot tell yet, transactions sent but not
+mined when the previous run died, which are awaited before anything is resent.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .contracts.registry import InvestorRegistry, Registration
+from .errors import TransactionError
+from .investors_csv import InvestorFile, InvestorRow, RefusedRow
+from .journal import Journal
+from .tx import Transactor
+from .units import investor_id
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportReport:
+    registered: int = 0
+    linked: int = 0
+    already_done: int = 0
+    batches: int = 0
+    gas_used: int = 0
+    seconds: float = 0.0
+    refused: list[RefusedRow] = field(default_factory=list)
+    resumed_transactions: int = 0
+
+
+def journal_path(state: Path, offering_slug: str, file: InvestorFile) -> Path:
+    digest = hashlib.sha256("\n".join(f"{r.line}:{r.wallet}:{r.investor_ref}" for r in file.rows).encode())
+    return state / "journals" / f"{offering_slug}-import-{digest.hexdigest()[:12]}.jsonl"
+
+
+def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorFile, salt: str, journal: Journal,
+                     batch_size: int = 200, progress: Progress | None = None, now: int | None = None) -> ImportReport:
+    started = time.monotonic()
+    report = ImportReport(refused=list(file.refused))
+    now = now if now is not None else tx.chain.block_timestamp()
+    report.resumed_transactions = _settle_in_flight(tx, journal)
+
+    firsts: list[InvestorRow] = []
+    links: list[tuple[InvestorRow, InvestorRow]] = []
+    for ref, rows in file.by_investor().items():
+        live = [r for r in rows if not r.kyc_expired(now)]
+        for r in rows:
+            if r.kyc_expired(now):
+                report.refused.append(RefusedRow(r.line, f"KYC expired on {time.strftime('%Y-%m-%d', time.gmtime(r.kyc_expiry))}: "
+                                                 "renew it before onboarding", (r.wallet, r.investor_ref)))
+        if live:
+            firsts.append(live[0])
+            links += [(live[0], other) for other in live[1:]]
+    total = len(firsts) + len(links)
+
+    # What the registry already knows (an earlier, interrupted run; or another offering sharing the registry).
+    everyone = [r.wallet for r in firsts] + [other.wallet for _, other in links]
+    known = dict(zip(everyone, _records(tx, registry, everyone)))
+    key_of = {r.investor_ref: int.from_bytes(investor_id(r.investor_ref, salt)[16:], "big") for r in firsts}
+
+    pending_first = []
+    for r in firsts:
+        state = known[r.wallet]
+        if not state[6]:
+            pending_first.append(r)
+        elif int(state[0]) == key_of[r.investor_ref]:
+            report.already_done += 1
+        else:
+            report.refused.append(RefusedRow(r.line, "wallet is already registered to another investor", (r.wallet,)))
+    done = report.already_done
+    if progress:
+        progress(done, total)
+
+    for start in range(0, len(pending_first), batch_size):
+        batch = pending_first[start:start + batch_size]
+        rows = [Registration(r.wallet, investor_id(r.investor_ref, salt), r.country, r.categories, r.kyc_expiry)
+                for r in batch]
+        receipt = _journaled(tx, journal, "register", [r.line for r in batch],
+                             lambda: registry.register_batch(rows))
+        report.registered += len(batch)
+        report.batches += 1
+        report.gas_used += receipt.gas_used
+        done += len(batch)
+        if progress:
+            progress(done, total)
+
+    refused_lines = {r.line for r in report.refused}
+    for first, other in links:
+        if first.line in refused_lines:
+            report.refused.append(RefusedRow(other.line, f"its investor's first wallet (line {first.line}) was refused",
+                                             (other.wallet,)))
+            continue
+        state = known[other.wallet]
+        if state[6]:
+            if int(state[0]) == key_of[first.investor_ref]:
+                report.already_done += 1
+            else:
+                report.refused.append(RefusedRow(other.line, "wallet is already registered to another investor",
+                                                 (other.wallet,)))
+        else:
+            receipt = _journaled(tx, journal, "link", [other.line],
+                                 lambda: registry.add_wallet(first.wallet, other.wallet))
+            report.linked += 1
+            report.gas_used += receipt.gas_used
+        done += 1
+        if progress:
+            progress(done, total)
+    report.refused.sort(key=lambda r: r.line)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _records(tx: Transactor, registry: InvestorRegistry, wallets: list[str]) -> list[tuple]:
+    return tx.call_many(registry.address, registry.function("investorOf"), [[w] for w in wallets])
+
+
+def _journaled(tx: Transactor, journal: Journal, kind: str, lines: list[int], send):
+    """Send with the journal: 'sent' as soon as the node has the transaction, 'confirmed' once mined."""
+    with tx.broadcasting_to(lambda tx_hash: journal.append(status="sent", kind=kind, lines=lines, tx=tx_hash)):
+        receipt = send()
+    journal.append(status="confirmed", kind=kind, tx=receipt.tx_hash, block=receipt.block_number)
+    return receipt
+
+
+def _settle_in_flight(tx: Transactor, journal: Journal, timeout: float = 120.0) -> int:
+    """Wait for transactions an earlier run sent but never saw confirmed; record what became of them."""
+    in_flight = journal.in_flight()
+    for entry in in_flight:
+        deadline = time.monotonic() + timeout
+        while (status := tx.receipt_status(entry["tx"])) == "pending":
+            if time.monotonic() > deadline:
+                raise TransactionError(f"transaction {entry['tx']} from the previous run is still pending after "
+                                       f"{timeout:.0f}s: wait for it (or replace it), then rerun the import")
+            time.sleep(0.2)
+        journal.append(status="confirmed" if status == "mined" else "dropped", kind=entry.get("kind"), tx=entry["tx"])
+    return len(in_flight)
