@@ -89,10 +89,13 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         bool withholdingActive;
     }
 
+    /// @dev One slot. Most tokens exclude exactly one wallet (the issuer treasury), so the first excluded wallet
+    /// lives here and creation reads no extra slot for it; the others sit in `_excludedWallets` from position 1.
     struct TokenConfig {
         uint8 index;
         uint8 excludedCount;
         bool registered;
+        address firstExcluded;
     }
 
     /// @notice Everything stored about a distribution, decoded.
@@ -433,11 +436,13 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             for (uint256 j; j < i; ++j) {
                 if (wallets[j] == wallet) revert DuplicateExcludedWallet(wallet);
             }
-            _excludedWallets[token][i] = wallet;
+            if (i == 0) config.firstExcluded = wallet;
+            else _excludedWallets[token][i] = wallet;
             // Bit 0 of word 0 is never a distribution id; setting it makes the wallet's first bitmap word non-zero,
             // so marking it excluded at each creation costs a slot update, not a slot creation.
             _paidBitmap[wallet][0] |= 1;
         }
+        if (wallets.length == 0) config.firstExcluded = address(0);
         config.excludedCount = uint8(wallets.length);
         _tokenConfigs[token] = config;
         emit ExcludedWalletsSet(token, wallets);
@@ -566,7 +571,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         TokenConfig memory config = _tokenConfigs[token];
         wallets = new address[](config.excludedCount);
         for (uint256 i; i < wallets.length; ++i) {
-            wallets[i] = _excludedWallets[token][i];
+            wallets[i] = i == 0 ? config.firstExcluded : _excludedWallets[token][i];
         }
     }
 
@@ -628,7 +633,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         if (snapshotId > type(uint48).max) revert SnapshotIdTooLarge(snapshotId);
         Config memory config = _config;
         distributionId = config.nextDistributionId;
-        uint256 eligible = _eligibleSupply(token, snapshotId, tokenConfig.excludedCount, distributionId);
+        uint256 eligible = _eligibleSupply(token, snapshotId, tokenConfig, distributionId);
         if (eligible == 0) revert NoEligibleSupply(token, snapshotId);
         if (eligible > type(uint104).max) revert EligibleSupplyTooLarge(eligible);
 
@@ -658,15 +663,17 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     /// @dev Snapshot supply minus the excluded wallets' snapshot balances; marks those wallets as paid in the new
     /// distribution. Marking freezes the exclusion into the distribution: later changes to the list cannot let a
     /// wallet claim against a supply that left it out, and claims need no separate exclusion lookup.
-    function _eligibleSupply(address token, uint256 snapshotId, uint256 excludedCount, uint256 distributionId)
-        private
-        returns (uint256 eligible)
-    {
+    function _eligibleSupply(
+        address token,
+        uint256 snapshotId,
+        TokenConfig memory tokenConfig,
+        uint256 distributionId
+    ) private returns (uint256 eligible) {
         eligible = ISnapshotToken(token).totalSupplyAt(snapshotId);
         uint256 word = distributionId >> 8;
         uint256 mask = 1 << (distributionId & 0xff);
-        for (uint256 i; i < excludedCount; ++i) {
-            address wallet = _excludedWallets[token][i];
+        for (uint256 i; i < tokenConfig.excludedCount; ++i) {
+            address wallet = i == 0 ? tokenConfig.firstExcluded : _excludedWallets[token][i];
             eligible -= ISnapshotToken(token).balanceOfAt(wallet, snapshotId);
             _paidBitmap[wallet][word] |= mask;
         }
