@@ -1,49 +1,99 @@
-"""The `rwa` command. It parses, prints and delegates: no business logic lives here."""
+"""The `rwa` command. It parses, prints and delegates to the SDK: no business logic lives here.
+
+Errors are one readable line and a non-zero exit code; `--debug` adds the traceback. `--json` prints
+machine-readable results. Keys come from $RWA_PRIVATE_KEY or --keystore, never from the command line.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import time
 import traceback
-from typing import Optional
+from pathlib import Path
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from .errors import RwaError
+from .errors import ConfigError, RwaError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Issue and service tokenized securities.")
+investors_app = typer.Typer(no_args_is_help=True, help="Onboard investors into the offering's registry.")
+docs_app = typer.Typer(no_args_is_help=True, help="ERC-1643 documents on the token.")
+policy_app = typer.Typer(no_args_is_help=True, help="Jurisdiction policy packs and a token's rules in plain words.")
+app.add_typer(investors_app, name="investors")
+app.add_typer(docs_app, name="docs")
+app.add_typer(policy_app, name="policy")
+
 console = Console()
 err_console = Console(stderr=True)
 
 
-class State:
+class Options:
     rpc_url: Optional[str] = None
+    offering: Optional[str] = None
+    keystore: Optional[str] = None
+    state: Optional[str] = None
     debug: bool = False
     json: bool = False
 
 
-state = State()
+opts = Options()
 
 
 @app.callback()
 def main(
-    rpc_url: Optional[str] = typer.Option(None, "--rpc-url", envvar="RWA_RPC_URL", help="JSON-RPC endpoint (default: a local anvil)"),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors"),
-    json_output: bool = typer.Option(False, "--json", help="Machine-readable output"),
+    rpc_url: Optional[str] = typer.Option(None, "--rpc-url", envvar="RWA_RPC_URL", help="JSON-RPC endpoint"),
+    offering: Optional[str] = typer.Option(None, "--offering", "-o", envvar="RWA_OFFERING",
+                                           help="deployed offering name (default: the only one)"),
+    keystore: Optional[str] = typer.Option(None, "--keystore", help="encrypted JSON keystore; password from "
+                                           "$RWA_KEYSTORE_PASSWORD"),
+    state: Optional[str] = typer.Option(None, "--state", envvar="RWA_STATE_DIR", help="state folder (default .rwa)"),
+    debug: bool = typer.Option(False, "--debug", help="show tracebacks on errors"),
+    json_output: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
-    state.rpc_url, state.debug, state.json = rpc_url, debug, json_output
+    opts.rpc_url, opts.offering, opts.keystore, opts.state = rpc_url, offering, keystore, state
+    opts.debug, opts.json = debug, json_output
 
 
+def operator(need_record: bool = True):
+    from .context import Operator
+
+    return Operator.open(opts.rpc_url, opts.offering, opts.keystore, opts.state, need_record)
+
+
+def emit(data: dict[str, Any], human: str | None = None) -> None:
+    if opts.json:
+        print(json.dumps(data, default=str))
+    elif human is not None:
+        console.print(human)
+
+
+def progress_bar(description: str) -> Progress:
+    return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err_console, disable=opts.json)
+
+
+def tx_line(receipt) -> str:
+    return f"[dim](tx {receipt.tx_hash[:12]}…, block {receipt.block_number}, gas {receipt.gas_used:,})[/]"
+
+
+# --------------------------------------------------------------------------------------------- chain, deploy
 @app.command()
-def chain() -> None:
+def chain(port: int = typer.Option(8545, help="loopback port (0 = any free port)")) -> None:
     """Start a local anvil, print its URL and funded accounts, and keep it running until Ctrl-C."""
     from .chain import Chain
 
-    local = Chain.local()
-    console.print(f"[bold]local chain[/] {local.url} (chain id {local.chain_id}, hardfork {local.anvil.hardfork})")
-    for i, account in enumerate(local.dev_accounts()):
-        console.print(f"  account {i}: {account.address}  key {account.key.hex()}")
-    console.print("Ctrl-C to stop.")
+    local = Chain.local(port=port)
+    emit({"url": local.url, "chain_id": local.chain_id, "accounts": [a.address for a in local.dev_accounts()]},
+         f"[bold]local chain[/] {local.url} (chain id {local.chain_id}, hardfork {local.anvil.hardfork})")
+    if not opts.json:
+        for i, account in enumerate(local.dev_accounts()):
+            console.print(f"  account {i}: {account.address}")
+        console.print(f"Use it with: export RWA_RPC_URL={local.url}   (Ctrl-C stops the chain)")
     try:
         while local.anvil.process and local.anvil.process.poll() is None:
             time.sleep(0.5)
@@ -54,6 +104,231 @@ def chain() -> None:
 
 
 @app.command()
+def deploy(spec_file: Path = typer.Argument(..., help="offering spec (YAML)")) -> None:
+    """Deploy an offering from its spec: registry, tranche tokens with their rules, distributor."""
+    from .deployment import deploy_offering
+    from .spec import load_spec
+
+    spec = load_spec(spec_file)  # every spec error is raised before the chain is touched
+    op = operator(need_record=False)
+    result = deploy_offering(op.tx, spec, op.account, op.state, say=lambda m: emit({}, m) if not opts.json else None)
+    r = result.record
+    emit({"name": r.name, "chain_id": r.chain_id, "registry": r.registry, "distributor": r.distributor,
+          "tokens": r.tokens, "payment_tokens": r.payment_tokens, "gas_used": result.gas_used,
+          "resumed": result.resumed},
+         f"[green]offering[/] {r.name}: registry {r.registry}, tokens "
+         + ", ".join(f"{s} {a}" for s, a in r.tokens.items()))
+
+
+# --------------------------------------------------------------------------------------------- investors
+@investors_app.command("import")
+def investors_import(
+    csv_file: Path = typer.Argument(..., help="investors CSV: wallet,investor_id,country,category,kyc_expiry"),
+    batch_size: int = typer.Option(200, min=1, max=500, help="wallets per registration transaction"),
+    refused_out: Optional[Path] = typer.Option(None, help="write refused rows with reasons here "
+                                               "(default: <state>/refused/<csv>.refused.csv)"),
+) -> None:
+    """Register every valid row (resumable); refused rows go to a file with their reasons."""
+    from .investors_csv import load_investors_csv
+    from .journal import Journal
+    from .onboarding import import_investors, journal_path
+
+    file = load_investors_csv(csv_file)
+    op = operator()
+    journal = Journal(journal_path(op.state, op.record.slug, file))
+    with progress_bar("registering investors") as bar:
+        task = bar.add_task("import", total=None)
+        report = import_investors(op.tx, op.registry, file, op.record.investor_salt, journal, batch_size,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out = refused_out or op.state / "refused" / f"{csv_file.stem}.refused.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if report.refused:
+        lines = ["line,reason,row"] + [f"{r.line},\"{r.reason}\",\"{' '.join(r.raw)}\"" for r in report.refused]
+        out.write_text("\n".join(lines) + "\n")
+    emit({"registered": report.registered, "linked_wallets": report.linked, "already_done": report.already_done,
+          "refused": len(report.refused), "batches": report.batches, "gas_used": report.gas_used,
+          "seconds": round(report.seconds, 2), "refused_file": str(out) if report.refused else None},
+         f"[green]registered[/] {report.registered} investors, linked {report.linked} extra wallets, "
+         f"{report.already_done} already done, [yellow]{len(report.refused)} refused[/]"
+         + (f" (reasons in {out})" if report.refused else "") + f" in {report.seconds:.1f}s")
+    if report.refused and not opts.json:
+        for r in report.refused[:10]:
+            console.print(f"  line {r.line}: {r.reason}")
+        if len(report.refused) > 10:
+            console.print(f"  … {len(report.refused) - 10} more in {out}")
+
+
+# --------------------------------------------------------------------------------------------- token operations
+TokenOpt = typer.Option(None, "--token", "-t", help="token symbol (default: the first tranche)")
+
+
+@app.command()
+def mint(wallet: str, amount: str, token: Optional[str] = TokenOpt) -> None:
+    """Mint AMOUNT (decimal, in tokens) to WALLET. Checked against the rules before sending."""
+    t = operator().token(token)
+    receipt = t.mint(wallet, amount)
+    emit({"tx": receipt.tx_hash, "gas_used": receipt.gas_used}, f"[green]minted[/] {amount} to {wallet} {tx_line(receipt)}")
+
+
+@app.command()
+def burn(wallet: str, amount: str, token: Optional[str] = TokenOpt) -> None:
+    """Burn AMOUNT from WALLET (agent)."""
+    receipt = operator().token(token).burn(wallet, amount)
+    emit({"tx": receipt.tx_hash}, f"[green]burned[/] {amount} from {wallet} {tx_line(receipt)}")
+
+
+@app.command()
+def transfer(
+    sender: str = typer.Argument(..., help="from wallet"),
+    receiver: str = typer.Argument(..., help="to wallet"),
+    amount: str = typer.Argument(...),
+    check: bool = typer.Option(False, "--check", help="dry run: print whether the rules allow it, and why not"),
+    token: Optional[str] = TokenOpt,
+) -> None:
+    """Transfer tokens (signed by the key's wallet), or with --check say whether the rules would allow it."""
+    op = operator()
+    t = op.token(token)
+    verdict = t.can_transfer(sender, receiver, amount)
+    if check:
+        emit({"allowed": verdict.ok, "code": verdict.code, "message": verdict.message},
+             f"[green]allowed[/]: {verdict.message}" if verdict.ok
+             else f"[red]refused[/] [{verdict.code}] {verdict.message}")
+        if not verdict.ok:
+            raise typer.Exit(3)
+        return
+    if sender.lower() != op.account.address.lower():
+        raise ConfigError(f"the signing key is {op.account.address}, not {sender}: a holder signs their own transfer "
+                          "(agents use `rwa force-transfer`)")
+    receipt = t.transfer(receiver, amount)
+    emit({"tx": receipt.tx_hash}, f"[green]transferred[/] {amount} to {receiver} {tx_line(receipt)}")
+
+
+@app.command()
+def freeze(wallet: str, amount: Optional[str] = typer.Option(None, help="freeze only this amount (partial)"),
+           token: Optional[str] = TokenOpt) -> None:
+    """Freeze a wallet, or with --amount part of its balance."""
+    t = operator().token(token)
+    receipt = t.freeze_partial(wallet, amount) if amount else t.set_frozen(wallet, True)
+    emit({"tx": receipt.tx_hash}, f"[green]frozen[/] {amount or 'wallet'} {wallet} {tx_line(receipt)}")
+
+
+@app.command()
+def unfreeze(wallet: str, amount: Optional[str] = typer.Option(None, help="unfreeze only this amount"),
+             token: Optional[str] = TokenOpt) -> None:
+    """Unfreeze a wallet, or with --amount part of its frozen balance."""
+    t = operator().token(token)
+    receipt = t.unfreeze_partial(wallet, amount) if amount else t.set_frozen(wallet, False)
+    emit({"tx": receipt.tx_hash}, f"[green]unfrozen[/] {amount or 'wallet'} {wallet} {tx_line(receipt)}")
+
+
+@app.command("force-transfer")
+def force_transfer(sender: str, receiver: str, amount: str, token: Optional[str] = TokenOpt) -> None:
+    """Agent power: move tokens regardless of the sender's restrictions (receiver must be verified)."""
+    receipt = operator().token(token).forced_transfer(sender, receiver, amount)
+    emit({"tx": receipt.tx_hash}, f"[green]forced transfer[/] {amount} {sender} -> {receiver} {tx_line(receipt)}")
+
+
+@app.command()
+def recover(lost_wallet: str, new_wallet: str, token: Optional[str] = TokenOpt) -> None:
+    """Move a lost wallet's tokens, frozen amount and lockups to another wallet of the same investor."""
+    receipt = operator().token(token).recover(lost_wallet, new_wallet)
+    emit({"tx": receipt.tx_hash}, f"[green]recovered[/] {lost_wallet} -> {new_wallet} {tx_line(receipt)}")
+
+
+@app.command()
+def pause(token: Optional[str] = TokenOpt) -> None:
+    """Pause all transfers of the token (agent)."""
+    receipt = operator().token(token).pause()
+    emit({"tx": receipt.tx_hash}, f"[green]paused[/] {tx_line(receipt)}")
+
+
+@app.command()
+def unpause(token: Optional[str] = TokenOpt) -> None:
+    """Lift a pause (agent)."""
+    receipt = operator().token(token).unpause()
+    emit({"tx": receipt.tx_hash}, f"[green]unpaused[/] {tx_line(receipt)}")
+
+
+@app.command()
+def status(token: Optional[str] = TokenOpt) -> None:
+    """The offering's addresses, supply, investor count and flags."""
+    op = operator()
+    t = op.token(token)
+    data = {"offering": op.record.name, "chain_id": op.chain.chain_id, "token": t.address, "symbol": t.symbol(),
+            "total_supply": t.fmt(t.total_supply()), "investors": t.investor_count(), "paused": t.paused(),
+            "registry": op.record.registry, "distributor": op.record.distributor}
+    emit(data, "\n".join(f"{k:>13}: {v}" for k, v in data.items()))
+
+
+# --------------------------------------------------------------------------------------------- documents
+@docs_app.command("add")
+def docs_add(name: str, uri: str,
+             file: Optional[Path] = typer.Option(None, help="hash this file (keccak-256)"),
+             hash_: Optional[str] = typer.Option(None, "--hash", help="content hash, 0x + 64 hex"),
+             token: Optional[str] = TokenOpt) -> None:
+    """Record a document (e.g. the CSRC filing notice) by name, URI and content hash."""
+    from eth_utils import keccak
+
+    if file is None and hash_ is None:
+        raise ConfigError("give --file to hash a document, or --hash")
+    if file is not None:
+        try:
+            digest = "0x" + keccak(file.read_bytes()).hex()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {file}: {exc}") from None
+    else:
+        digest = hash_
+    receipt = operator().token(token).set_document(name, uri, digest)
+    emit({"tx": receipt.tx_hash, "hash": digest}, f"[green]document[/] {name} -> {uri} ({digest}) {tx_line(receipt)}")
+
+
+@docs_app.command("list")
+def docs_list(token: Optional[str] = TokenOpt) -> None:
+    """List the token's documents."""
+    t = operator().token(token)
+    rows = []
+    for name in t.documents():
+        uri, digest, when = t.document(name)
+        rows.append({"name": name, "uri": uri, "hash": "0x" + digest.hex(), "timestamp": when})
+    emit({"documents": rows}, "\n".join(f"{r['name']}: {r['uri']} {r['hash']} @{r['timestamp']}" for r in rows)
+         or "no documents")
+
+
+# --------------------------------------------------------------------------------------------- policy
+@policy_app.command("list")
+def policy_list() -> None:
+    """The built-in policy packs."""
+    from .policy import builtin_pack_names, load_pack
+
+    packs = [load_pack(n) for n in builtin_pack_names()]
+    emit({"packs": [p.name for p in packs]}, "\n".join(f"{p.name}: {p.title}" for p in packs))
+
+
+@policy_app.command("explain")
+def policy_explain(
+    target: Optional[str] = typer.Argument(None, help="an offering spec (YAML) or pack names; default: the "
+                                           "deployed token's rules read from the chain"),
+    token: Optional[str] = TokenOpt,
+) -> None:
+    """Print rules in plain words: of a spec or packs (offline), or of a deployed token (from the chain)."""
+    from .policy import compile_policies, explain
+
+    if target and target.endswith((".yaml", ".yml")):
+        from .spec import load_spec
+
+        config = load_spec(target).rule_config
+    elif target:
+        config = compile_policies([p.strip() for p in target.split(",")])
+    else:
+        from .rules import read_rules
+
+        config = read_rules(operator().token(token))
+    lines = explain(config)
+    emit({"rules": lines}, "\n".join(f"- {line}" for line in lines))
+
+
+# --------------------------------------------------------------------------------------------- demo
+@app.command()
 def demo() -> None:
     """Run a complete demo issuance on a fresh local chain."""
     from .demo import run_demo
@@ -63,15 +338,18 @@ def demo() -> None:
 
 def run() -> None:
     """Entry point: one readable line and a non-zero exit on failure; a traceback only with --debug."""
+    debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)  # typer.Exit(n) inside a command
     except RwaError as exc:
-        if state.debug:
+        if debug:
             traceback.print_exc()
-        err_console.print(f"[red]error:[/] {exc}")
-        sys.exit(1)
-    except (typer.Abort, KeyboardInterrupt):
-        err_console.print("[red]aborted[/]")
+        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)
+    except KeyboardInterrupt:
+        err_console.print("[red]interrupted[/]: rerun the same command to resume where it stopped")
         sys.exit(130)
     except Exception as exc:  # usage errors (Typer's click exceptions) and anything unexpected
         if hasattr(exc, "exit_code") and hasattr(exc, "show"):
@@ -79,9 +357,10 @@ def run() -> None:
             sys.exit(exc.exit_code)
         if type(exc).__name__ == "Exit" and hasattr(exc, "exit_code"):
             sys.exit(exc.exit_code)
-        if state.debug:
+        if debug:
             traceback.print_exc()
-        err_console.print(f"[red]error:[/] {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
+        err_console.print(f"[red]error:[/] {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+                          highlight=False, soft_wrap=True)
         sys.exit(1)
 
 
