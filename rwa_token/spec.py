@@ -24,6 +24,7 @@ from .policy import (
     REGULATORS,
     STRUCTURES,
     Pack,
+    UINT96_MAX,
     RuleConfig,
     compile_packs,
     expect_bool,
@@ -406,10 +407,16 @@ def _cross_check(spec: OfferingSpec) -> None:
         _check_regulator(spec)
 
     min_decimals = min(t.decimals for t in spec.tokens)
+    max_decimals = max(t.decimals for t in spec.tokens)
     for key, amount in (("min_balance", config.min_balance), ("max_balance", config.max_balance)):
-        if amount is not None and -amount.normalize().as_tuple().exponent > min_decimals:
+        if amount is None:
+            continue
+        if -amount.normalize().as_tuple().exponent > min_decimals:
             raise ConfigError(f"rules.overrides.{key}: {amount} has more decimal places than a token with "
                               f"{min_decimals} decimals can hold")
+        if amount.scaleb(max_decimals) > UINT96_MAX:
+            raise ConfigError(f"rules.overrides.{key}: {amount} tokens with {max_decimals} decimals exceed what the "
+                              "rule engine can store (2^96 - 1 base units)")
 
     if spec.coupon_schedule is not None and not spec.payment_tokens:
         raise ConfigError("payment_tokens: coupons are scheduled, so at least one payment token is needed to pay them")

@@ -331,3 +331,10 @@ def test_random_overrides_only_ever_raise_config_error(overrides):
         compile_policies(["hk-vatp-professional", "us-reg-s"], overrides)
     except ConfigError:
         pass
+
+
+def test_policy_packs_reference_page_is_up_to_date():
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "policy-packs.md"
+    assert page.read_text() == packs_markdown(), "regenerate: python -m rwa_token.policy --markdown > docs/policy-packs.md"

@@ -326,3 +326,10 @@ def test_mutated_example_only_ever_raises_config_error(data):
         spec_from_dict(doc)
     except ConfigError:
         pass
+
+
+def test_max_balance_that_overflows_the_rule_engine_is_refused():
+    doc = example()
+    doc["tokens"][1]["decimals"] = 18
+    doc["rules"]["overrides"]["max_balance"] = "99999999999"
+    assert "rules.overrides.max_balance" in refused(doc) and "2^96" in refused(doc)
