@@ -111,6 +111,9 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     blank = SecurityToken(tx, "0x" + "00" * 20)  # ABI only, to encode setup calls
     distributor_abi = _abi_only(tx, "Distributor")
     treasury = spec.issuer.treasury or sender.address
+    # The distributor is configured before the tokens exist; their addresses are already fixed by the salt.
+    predicted = [factory.predict(sender.address, salt, i) for i in range(len(spec.tokens))]
+    register_tokens = [distributor_abi.encode("setExcludedWallets", token, [treasury]) for token in predicted]
     plan = OfferingPlan(
         admin=sender.address,
         tokens=[TokenPlan(t.name, t.symbol, t.decimals, to_units(t.cap, t.decimals, f"tokens[{i}].cap"),
@@ -118,9 +121,10 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
         treasury=treasury,
         tax_account=treasury,
         with_distributor=True,
-        distributor_setup=[distributor_abi.encode("allowPaymentToken", payments[p.symbol],
-                                                  p.currency.encode().ljust(8, b"\0"), p.approved)
-                           for p in spec.payment_tokens],
+        distributor_setup=register_tokens + [
+            distributor_abi.encode("allowPaymentToken", payments[p.symbol], p.currency.encode().ljust(8, b"\0"),
+                                   p.approved)
+            for p in spec.payment_tokens],
     )
     deployed = factory.deploy_offering(plan, salt)
     say(f"deployed registry, {len(deployed.tokens)} token(s) and distributor in one transaction "

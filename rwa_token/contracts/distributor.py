@@ -1,0 +1,103 @@
+"""Distributor: record-date distributions (coupons, dividends, amortisation) in an allowed payment token."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from eth_account.signers.local import LocalAccount
+
+from ..errors import RwaError
+from ..tx import Receipt
+from ..units import address
+from .base import AccessControlled
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Where every unit of a distribution went: funded == paid_net + tax + withheld (all three states) +
+    unclaimed + remainder."""
+
+    funded: int
+    paid_net: int
+    tax_paid: int
+    withheld_outstanding: int
+    withheld_released: int
+    withheld_returned: int
+    unclaimed: int
+    remainder: int
+    reclaimed: bool
+
+    @property
+    def accounted(self) -> int:
+        return (self.paid_net + self.tax_paid + self.withheld_outstanding + self.withheld_released
+                + self.withheld_returned + self.unclaimed + self.remainder)
+
+
+@dataclass(frozen=True)
+class DistributionInfo:
+    token: str
+    payment_token: str
+    snapshot_id: int
+    amount: int
+    eligible_supply: int
+    claim_expiry: int
+    claimed_gross: int
+    claimed_balance: int
+    reclaimed: bool
+    return_withheld_at_expiry: bool
+
+
+class Distributor(AccessControlled):
+    CONTRACT = "Distributor"
+
+    def create(self, token: str, payment_token: str, amount: int, claim_expiry: int, snapshot_id: int = 0,
+               sender: LocalAccount | None = None) -> tuple[int, Receipt]:
+        """Fund a distribution of `amount` payment-token units (approve the distributor first). Returns its id."""
+        receipt = self.send("createDistribution", address(token, "token"), address(payment_token, "payment_token"),
+                            amount, claim_expiry, snapshot_id, sender=sender)
+        return self._created(receipt), receipt
+
+    def create_per_token(self, token: str, payment_token: str, amount_per_token: int, claim_expiry: int,
+                         snapshot_id: int = 0, sender: LocalAccount | None = None) -> tuple[int, Receipt]:
+        receipt = self.send("createDistributionPerToken", address(token, "token"),
+                            address(payment_token, "payment_token"), amount_per_token, claim_expiry, snapshot_id,
+                            sender=sender)
+        return self._created(receipt), receipt
+
+    @staticmethod
+    def _created(receipt: Receipt) -> int:
+        events = receipt.events("DistributionCreated")
+        if not events:
+            raise RwaError("no DistributionCreated event in the receipt")
+        return int(events[0]["args"]["distributionId"])
+
+    def claim(self, distribution_id: int, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("claim", distribution_id, sender=sender)
+
+    def push_batch(self, distribution_id: int, holders: Sequence[str], sender: LocalAccount | None = None) -> Receipt:
+        return self.send("pushBatch", distribution_id, [address(h, "holder") for h in holders], sender=sender)
+
+    def release_withheld(self, distribution_id: int, holder: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("releaseWithheld", distribution_id, address(holder, "holder"), sender=sender)
+
+    def reclaim_expired(self, distribution_id: int, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("reclaimExpired", distribution_id, sender=sender)
+
+    def set_excluded_wallets(self, token: str, wallets: Sequence[str], sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setExcludedWallets", address(token, "token"), [address(w, "wallet") for w in wallets],
+                         sender=sender)
+
+    def set_withholding_rate(self, country: int, bps: int, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setWithholdingRate", country, bps, sender=sender)
+
+    def totals(self, distribution_id: int) -> Totals:
+        return Totals(*self.call("distributionTotals", distribution_id))
+
+    def info(self, distribution_id: int) -> DistributionInfo:
+        return DistributionInfo(*self.call("distribution", distribution_id))
+
+    def is_paid(self, distribution_id: int, holder: str) -> bool:
+        return self.call("isPaid", distribution_id, address(holder, "holder"))
+
+    def count(self) -> int:
+        return self.call("distributionCount")
