@@ -741,6 +741,27 @@ def _check_consistency(config: RuleConfig, where: str) -> None:
         raise ConfigError(f"{where}: allowlist mode is on but no country is allowed, so nobody could hold the token")
 
 
+def eligibility(config: RuleConfig, country: int, categories: int) -> int:
+    """The reason code the rule engine gives a receiver of this country and categories (0 = may hold).
+
+    An off-chain preview of the country and category checks, in the rule engine's order (a block first,
+    then the allowlist, then categories), so onboarding can show which investors of a CSV a token would
+    refuse before anything is sent. Caps, balances and lockups depend on chain state and are not previewed.
+    Codes come from the shared reason-code table (`rwa_token.errors.REASON_CODES`).
+    """
+    from .errors import REASON_CODES
+
+    codes = {entry["name"]: code for code, entry in REASON_CODES.items()}
+    rule = config.countries.get(country)
+    if rule is not None and rule.blocked:
+        return codes["COUNTRY_BLOCKED"]
+    if config.allowlist_mode and (rule is None or not rule.allowed):
+        return codes["COUNTRY_NOT_ALLOWED"]
+    if rule is not None and rule.required_categories and not categories & rule.required_categories:
+        return codes["CATEGORY_NOT_ALLOWED"]
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Plain words
 # ---------------------------------------------------------------------------------------------------------

@@ -179,3 +179,16 @@ def test_random_rows_are_accepted_or_refused_never_crash(rows):
     result = parse_investors_csv(HEADER + buffer.getvalue())
     assert len(result.rows) + len(result.refused) <= len(rows)
     assert len({row.wallet for row in result.rows}) == len(result.rows)
+
+
+def test_example_rules_refuse_mainland_us_and_hong_kong_retail_investors_of_the_example_list():
+    from rwa_token.policy import eligibility
+    from rwa_token.spec import load_spec
+
+    config = load_spec(EXAMPLES / "highway-toll-abs.yaml").rule_config
+    rows = load_investors_csv(EXAMPLES / "investors.csv").rows
+    refused = {(r.country, r.categories) for r in rows if eligibility(config, r.country, r.categories)}
+    admitted = {(r.country, r.categories) for r in rows if not eligibility(config, r.country, r.categories)}
+    assert {c for c, _ in refused} >= {156, 840, 630}  # CN, US, PR
+    assert (344, 1) in refused and (344, PROFESSIONAL) in admitted  # HK retail out, HK professional in
+    assert admitted and all(country not in (156, 840) for country, _ in admitted)

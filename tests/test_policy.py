@@ -13,6 +13,7 @@ from rwa_token.policy import (
     builtin_pack_names,
     compile_packs,
     compile_policies,
+    eligibility,
     explain,
     load_pack,
     load_yaml,
@@ -338,3 +339,17 @@ def test_policy_packs_reference_page_is_up_to_date():
 
     page = Path(__file__).resolve().parent.parent / "docs" / "policy-packs.md"
     assert page.read_text() == packs_markdown(), "regenerate: python -m rwa_token.policy --markdown > docs/policy-packs.md"
+
+
+# --- eligibility preview --------------------------------------------------------------------------------
+def test_eligibility_preview_follows_rule_engine_order():
+    from rwa_token.errors import REASON_CODES
+
+    name = lambda code: REASON_CODES[code]["name"] if code else "SUCCESS"  # noqa: E731
+    config = compile_policies(["cn-offshore-abs", "hk-vatp-professional", "us-reg-s"], {"allowlist": ["HK", "GB"]})
+    assert name(eligibility(config, CN, PROFESSIONAL)) == "COUNTRY_BLOCKED"
+    assert name(eligibility(config, US, ACCREDITED)) == "COUNTRY_BLOCKED"
+    assert name(eligibility(config, SG, ACCREDITED)) == "COUNTRY_NOT_ALLOWED"
+    assert name(eligibility(config, HK, RETAIL)) == "CATEGORY_NOT_ALLOWED"
+    assert eligibility(config, HK, PROFESSIONAL) == 0
+    assert eligibility(config, GB, RETAIL) == 0
