@@ -102,51 +102,51 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     /// @notice Sets up a clone for `token`.
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
     /// @param agent Receives REDEMPTION_AGENT_ROLE unless zero.
-    /// @param token The security token redeemed (this contract needs its AGENT_ROLE).
-    /// @param paymentToken The principal currency; must be allowed by `distributor`'s payment-token policy.
+    /// @param securityToken The security token redeemed (this contract needs its AGENT_ROLE).
+    /// @param principalToken The principal currency; must be allowed by `distributor`'s payment-token policy.
     /// @param distributor The offering's Distributor: payment-token policy and amortisation instalments.
     /// @param issuerTreasury Receives principal withdrawn as unneeded.
-    /// @param faceValuePerToken Principal per whole token, in payment-token units.
-    /// @param redemptionStart Unix time from which holders may redeem (maturity).
+    /// @param initialFaceValue Principal per whole token, in payment-token units.
+    /// @param start Unix time from which holders may redeem (maturity).
     function initialize(
         address admin,
         address agent,
-        address token,
-        address paymentToken,
+        address securityToken,
+        address principalToken,
         address distributor,
         address issuerTreasury,
-        uint256 faceValuePerToken,
-        uint64 redemptionStart
+        uint256 initialFaceValue,
+        uint64 start
     ) external initializer {
         if (
-            admin == address(0) || token == address(0) || distributor == address(0) || issuerTreasury == address(0)
-                || faceValuePerToken == 0
+            admin == address(0) || securityToken == address(0) || distributor == address(0) || issuerTreasury == address(0)
+                || initialFaceValue == 0
         ) revert ZeroValue();
-        if (!IPaymentTokenPolicy(distributor).isPaymentTokenAllowed(paymentToken)) {
-            revert PaymentTokenNotAllowed(paymentToken);
+        if (!IPaymentTokenPolicy(distributor).isPaymentTokenAllowed(principalToken)) {
+            revert PaymentTokenNotAllowed(principalToken);
         }
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (agent != address(0)) _grantRole(REDEMPTION_AGENT_ROLE, agent);
-        _token = ISnapshotToken(token);
-        _terms = Terms({paymentToken: paymentToken, redemptionStart: redemptionStart});
+        _token = ISnapshotToken(securityToken);
+        _terms = Terms({paymentToken: principalToken, redemptionStart: start});
         _distributor = distributor;
         _treasury = issuerTreasury;
-        _tokenUnit = 10 ** ISnapshotToken(token).decimals();
-        _faceValuePerToken = faceValuePerToken;
-        emit RedemptionStartSet(redemptionStart);
+        _tokenUnit = 10 ** ISnapshotToken(securityToken).decimals();
+        _faceValuePerToken = initialFaceValue;
+        emit RedemptionStartSet(start);
     }
 
     /// @notice Adds `amount` of principal to the pool, pulled from the caller.
     function fundPrincipal(uint256 amount) external onlyRole(REDEMPTION_AGENT_ROLE) nonReentrant {
         if (amount == 0) revert ZeroValue();
-        address paymentToken = _terms.paymentToken;
+        address principalToken = _terms.paymentToken;
         // Re-checked at funding: the policy may have withdrawn the token (e.g. an RMB token lost its approval).
-        if (!IPaymentTokenPolicy(_distributor).isPaymentTokenAllowed(paymentToken)) {
-            revert PaymentTokenNotAllowed(paymentToken);
+        if (!IPaymentTokenPolicy(_distributor).isPaymentTokenAllowed(principalToken)) {
+            revert PaymentTokenNotAllowed(principalToken);
         }
         _principalAvailable += amount;
         emit PrincipalFunded(msg.sender, amount);
-        IERC20(paymentToken).safeTransferFrom(msg.sender, address(this), amount);
+        IERC20(principalToken).safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /// @notice Burns `amount` of the caller's tokens and pays their principal at the current face value.
@@ -154,14 +154,14 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     function redeem(uint256 amount) external nonReentrant returns (uint256 principal) {
         Terms memory terms = _terms;
         if (block.timestamp < terms.redemptionStart) revert RedemptionNotOpen(terms.redemptionStart);
-        ISnapshotToken token = _token;
-        uint8 code = token.checkHolder(msg.sender);
+        ISnapshotToken securityToken = _token;
+        uint8 code = securityToken.checkHolder(msg.sender);
         if (code != 0) revert HolderNotEligible(msg.sender, code);
         principal = _quote(amount);
         if (principal == 0) revert RedemptionTooSmall(amount);
         _debitPool(principal);
         emit Redeemed(msg.sender, amount, principal, msg.sender);
-        token.burn(msg.sender, amount);
+        securityToken.burn(msg.sender, amount);
         IERC20(terms.paymentToken).safeTransfer(msg.sender, principal);
     }
 
@@ -177,16 +177,16 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     {
         Terms memory terms = _terms;
         if (block.timestamp < terms.redemptionStart) revert RedemptionNotOpen(terms.redemptionStart);
-        ISnapshotToken token = _token;
-        IERC20 paymentToken = IERC20(terms.paymentToken);
+        ISnapshotToken securityToken = _token;
+        IERC20 principalToken = IERC20(terms.paymentToken);
         uint256 face = _faceValuePerToken;
         uint256 unit = _tokenUnit;
         uint256 available = _principalAvailable;
         for (uint256 i; i < holders.length; ++i) {
             address holder = holders[i];
-            uint256 balance = token.balanceOf(holder);
+            uint256 balance = securityToken.balanceOf(holder);
             if (balance == 0) continue;
-            uint8 code = token.checkHolder(holder);
+            uint8 code = securityToken.checkHolder(holder);
             if (code != 0) {
                 emit RedemptionSkipped(holder, code);
                 continue;
@@ -198,8 +198,8 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
             }
             principalPaid += principal;
             emit Redeemed(holder, balance, principal, msg.sender);
-            token.burn(holder, balance);
-            if (!paymentToken.trySafeTransfer(holder, principal)) {
+            securityToken.burn(holder, balance);
+            if (!principalToken.trySafeTransfer(holder, principal)) {
                 _owed[holder] += principal;
                 emit RedemptionPaymentOwed(holder, principal);
             }
@@ -232,15 +232,15 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
         if (principalPerToken == 0 || principalPerToken > face) revert InvalidInstalment(principalPerToken, face);
         face -= principalPerToken;
         _faceValuePerToken = face;
-        IERC20 paymentToken = IERC20(_terms.paymentToken);
+        IERC20 principalToken = IERC20(_terms.paymentToken);
         address distributor = _distributor;
         // Exact approval for at most the pool; the Distributor pulls only the computed instalment.
         uint256 available = _principalAvailable;
-        paymentToken.forceApprove(distributor, available);
+        principalToken.forceApprove(distributor, available);
         (distributionId, amount) = IPerTokenDistributor(distributor).createDistributionPerToken(
-            address(_token), address(paymentToken), principalPerToken, claimExpiry, 0
+            address(_token), address(principalToken), principalPerToken, claimExpiry, 0
         );
-        paymentToken.forceApprove(distributor, 0);
+        principalToken.forceApprove(distributor, 0);
         if (amount > available) revert InsufficientPrincipal(amount, available);
         _principalAvailable = available - amount;
         emit Amortised(distributionId, principalPerToken, amount, face);

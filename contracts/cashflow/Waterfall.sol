@@ -119,30 +119,30 @@ contract Waterfall is Initializable, AccessControl, ReentrancyGuardTransient {
     /// @notice Sets up a clone.
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
     /// @param agent Receives WATERFALL_AGENT_ROLE unless zero.
-    /// @param paymentToken Currency of collections and payouts; must be allowed by `policy`.
+    /// @param collectionToken Currency of collections and payouts; must be allowed by `policy`.
     /// @param policy The offering's payment-token policy (its Distributor).
-    /// @param feeAccount Receives the fee step.
+    /// @param initialFeeAccount Receives the fee step.
     /// @param feePerPeriod Fixed fee due each period.
-    /// @param principalMode Sequential or pro-rata principal.
+    /// @param mode Sequential or pro-rata principal.
     /// @param tranches In order of seniority; the last is the residual (junior/equity) tranche.
     function initialize(
         address admin,
         address agent,
-        address paymentToken,
+        address collectionToken,
         address policy,
-        address feeAccount,
+        address initialFeeAccount,
         uint128 feePerPeriod,
-        PrincipalMode principalMode,
+        PrincipalMode mode,
         TrancheTerms[] calldata tranches
     ) external initializer {
-        if (admin == address(0) || feeAccount == address(0) || policy == address(0)) revert ZeroAddress();
-        if (!IPaymentTokenPolicy(policy).isPaymentTokenAllowed(paymentToken)) {
-            revert PaymentTokenNotAllowed(paymentToken);
+        if (admin == address(0) || initialFeeAccount == address(0) || policy == address(0)) revert ZeroAddress();
+        if (!IPaymentTokenPolicy(policy).isPaymentTokenAllowed(collectionToken)) {
+            revert PaymentTokenNotAllowed(collectionToken);
         }
-        _setRolesAndFees(admin, agent, feeAccount, feePerPeriod);
+        _setRolesAndFees(admin, agent, initialFeeAccount, feePerPeriod);
         _config = Config({
-            paymentToken: paymentToken,
-            principalMode: principalMode,
+            paymentToken: collectionToken,
+            principalMode: mode,
             trancheCount: uint8(_setTranches(tranches)),
             period: 0
         });
@@ -156,18 +156,18 @@ contract Waterfall is Initializable, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @notice Splits `collections`, pulled from the caller, for the next period and pays every step.
-    /// @return period The period number just run (1 for the first).
+    /// @return currentPeriod The period number just run (1 for the first).
     function runWaterfall(uint256 collections)
         external
         onlyRole(WATERFALL_AGENT_ROLE)
         nonReentrant
-        returns (uint256 period)
+        returns (uint256 currentPeriod)
     {
         Config memory config = _config;
-        period = uint256(config.period) + 1;
-        _config.period = uint32(period);
-        IERC20 paymentToken = IERC20(config.paymentToken);
-        paymentToken.safeTransferFrom(msg.sender, address(this), collections);
+        currentPeriod = uint256(config.period) + 1;
+        _config.period = uint32(currentPeriod);
+        IERC20 collectionToken = IERC20(config.paymentToken);
+        collectionToken.safeTransferFrom(msg.sender, address(this), collections);
 
         uint256 count = config.trancheCount;
         uint256 debtCount = count - 1;
@@ -176,7 +176,7 @@ contract Waterfall is Initializable, AccessControl, ReentrancyGuardTransient {
 
         // 1. Fees.
         uint256 feesPaid;
-        (available, feesPaid) = _payFees(period, available);
+        (available, feesPaid) = _payFees(currentPeriod, available);
 
         // 2. Interest, by seniority.
         Tranche[] memory tranches = new Tranche[](debtCount);
@@ -188,15 +188,15 @@ contract Waterfall is Initializable, AccessControl, ReentrancyGuardTransient {
             available -= paid;
             payouts[i] = paid;
             tranches[i].interestArrears = uint128(due - paid);
-            emit WaterfallStep(period, STEP_INTEREST, uint8(i), due, paid, due - paid);
+            emit WaterfallStep(currentPeriod, STEP_INTEREST, uint8(i), due, paid, due - paid);
         }
 
         // 3. Principal.
-        available = _allocatePrincipal(period, config.principalMode, tranches, payouts, available);
+        available = _allocatePrincipal(currentPeriod, config.principalMode, tranches, payouts, available);
 
         // 4. Residual to the junior/equity tranche.
         payouts[debtCount] = available;
-        emit WaterfallStep(period, STEP_RESIDUAL, uint8(debtCount), available, available, 0);
+        emit WaterfallStep(currentPeriod, STEP_RESIDUAL, uint8(debtCount), available, available, 0);
 
         // Write back what changed, then pay: one transfer per tranche.
         for (uint256 i; i < debtCount; ++i) {
@@ -207,29 +207,29 @@ contract Waterfall is Initializable, AccessControl, ReentrancyGuardTransient {
             if (t.interestArrears != stored.interestArrears) stored.interestArrears = t.interestArrears;
             if (t.principalArrears != stored.principalArrears) stored.principalArrears = t.principalArrears;
         }
-        emit WaterfallRun(period, collections, msg.sender);
-        if (feesPaid != 0) paymentToken.safeTransfer(_feeAccount, feesPaid);
+        emit WaterfallRun(currentPeriod, collections, msg.sender);
+        if (feesPaid != 0) collectionToken.safeTransfer(_feeAccount, feesPaid);
         for (uint256 i; i < count; ++i) {
             if (payouts[i] != 0) {
                 address account = i < debtCount ? tranches[i].account : _tranches[i].account;
-                paymentToken.safeTransfer(account, payouts[i]);
+                collectionToken.safeTransfer(account, payouts[i]);
             }
         }
     }
 
-    /// @notice Sets the payout account of tranche `tranche`.
-    function setTrancheAccount(uint8 tranche, address account) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (tranche >= _config.trancheCount) revert UnknownTranche(tranche);
+    /// @notice Sets the payout account of tranche `index`.
+    function setTrancheAccount(uint8 index, address account) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (index >= _config.trancheCount) revert UnknownTranche(index);
         if (account == address(0)) revert ZeroAddress();
-        _tranches[tranche].account = account;
-        emit TrancheAccountSet(tranche, account);
+        _tranches[index].account = account;
+        emit TrancheAccountSet(index, account);
     }
 
     /// @notice Sets the account that receives the fee step.
-    function setFeeAccount(address feeAccount) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (feeAccount == address(0)) revert ZeroAddress();
-        _feeAccount = feeAccount;
-        emit FeeAccountSet(feeAccount);
+    function setFeeAccount(address newFeeAccount) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (newFeeAccount == address(0)) revert ZeroAddress();
+        _feeAccount = newFeeAccount;
+        emit FeeAccountSet(newFeeAccount);
     }
 
     /// @notice Tranche `index`: payout account, rate per period, outstanding principal, scheduled principal per
