@@ -194,3 +194,54 @@ def test_audit_trail_lists_every_event_in_order_readably(offering, tx, chain, tm
     assert dt.datetime.strptime(trail[-1]["time"], "%Y-%m-%dT%H:%M:%SZ")
     token_only = reports.audit_trail(index, offering.token.address)
     assert token_only and {r["contract"] for r in token_only} == {offering.token.address}
+
+
+def test_distribution_report_matches_the_distributors_own_totals_on_chain(offering, tx, chain, accounts, tmp_path):
+    """A real coupon: one holder paid, one escrowed while frozen and released later; the report, built from
+    events only, must agree with the distributor's on-chain accounting."""
+    import os
+
+    from rwa_token.contracts.distributor import Distributor
+    from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+    from rwa_token.contracts.stablecoin import MockStablecoin
+    from rwa_token.contracts.token import SecurityToken
+    from rwa_token.offering import infrastructure
+
+    admin = accounts[0]
+    factory = OfferingFactory(tx, infrastructure(tx, admin).factory, admin)
+    plan = OfferingPlan(admin=admin.address, tokens=[TokenPlan("Coupon Note", "CPN", 6, 0)],
+                        registry=offering.registry.address, treasury=admin.address, tax_account=admin.address,
+                        with_distributor=True)
+    deployed = factory.deploy_offering(plan, os.urandom(32))
+    token = SecurityToken(tx, deployed.tokens[0], admin)
+    distributor = Distributor(tx, deployed.distributor, admin)
+    token.set_country_rule("HK", allowed=True, required_categories="professional|institutional")
+    distributor.set_excluded_wallets(token.address, [])  # registers the token with the distributor
+    distributor.set_withholding_rate(344, 1_000)  # 10 % withheld at source for Hong Kong holders
+    other = offering.investor("HK", "institutional")
+    token.mint(offering.hk_pro.address, "300")
+    token.mint(other.address, "100")
+    usd = MockStablecoin.deploy(tx, admin, "US Dollar Coin", "USDC", 6)
+    distributor.send("allowPaymentToken", usd.address, b"USD".ljust(8, b"\0"), False)
+    funded = 1_000 * 10**6 + 3  # not divisible: leaves a remainder
+    usd.mint(admin.address, funded)
+    usd.approve(distributor.address, funded)
+    distribution_id, _ = distributor.create(token.address, usd.address, funded, chain.block_timestamp() + 30 * DAY)
+    offering.registry.set_frozen(other.address, True)
+    distributor.push_batch(distribution_id, [offering.hk_pro.address, other.address])
+    offering.registry.set_frozen(other.address, False)
+    distributor.release_withheld(distribution_id, other.address)
+
+    index = EventIndex(tmp_path / "index.sqlite", tx)
+    index.sync([token.address, offering.registry.address, distributor.address])
+    rows = {r["holder"]: r for r in reports.distribution_report(index, distributor.address, distribution_id, 6)}
+    totals = distributor.totals(distribution_id)
+    assert rows[offering.hk_pro.address]["status"] == "paid"
+    assert rows[other.address]["status"].startswith("withheld (reason ") and rows[other.address]["status"].endswith(
+        ", released")
+    assert rows[other.address]["released"] == amount(totals.withheld_released, 6)
+    assert rows["TOTAL"]["tax"] == amount(totals.tax_paid, 6) != "0"
+    assert rows["TOTAL"]["net"] == amount(totals.paid_net + totals.withheld_released, 6)
+    assert int(rows["TOTAL"]["gross"].replace(".", "")) <= funded
+    summary = reports.distribution_summary(index, distributor.address, distribution_id, 6)
+    assert summary["amount"] == amount(funded, 6) and summary["payment_token"] == usd.address
