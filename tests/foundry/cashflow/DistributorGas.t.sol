@@ -71,6 +71,12 @@ contract DistributorGasTest is CashflowBase {
         vm.prank(_holder(3));
         distributor.claim(b);
         _lastCall("claim_existing_payee_steady(2)");
+        // New payee, steady: holder 1 has a paid-bitmap word (claimed `a`) but no longer holds the payment token.
+        vm.startPrank(_holder(1));
+        usd.transfer(TREASURY, usd.balanceOf(_holder(1)));
+        distributor.claim(b);
+        vm.stopPrank();
+        _lastCall("claim_new_payee_steady");
     }
 
     function test_gas_claim_taxed_and_withheld() public {
@@ -113,5 +119,15 @@ contract DistributorGasTest is CashflowBase {
         vm.prank(AGENT);
         distributor.pushBatch(a, holders);
         emit log_named_uint("push_batch100_new_payees_per_holder_first", _lastCall("push_batch100_new_first") / 100);
+        // Steady: the holders have bitmap words now; empty their payment-token balances and pay a second one.
+        uint256 b = _createLogged("create");
+        for (uint256 i; i < 100; ++i) {
+            vm.startPrank(_holder(i));
+            usd.transfer(TREASURY, usd.balanceOf(_holder(i)));
+            vm.stopPrank();
+        }
+        vm.prank(AGENT);
+        distributor.pushBatch(b, holders);
+        emit log_named_uint("push_batch100_new_payees_per_holder_steady", _lastCall("push_batch100_new_steady") / 100);
     }
 }
