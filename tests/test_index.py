@@ -39,9 +39,12 @@ def event_keys(index: EventIndex) -> list[tuple[int, int, str]]:
 
 
 def test_first_sync_indexes_every_event_and_derives_balances_and_wallets(offering, tx, chain, tmp_path):
-    index = EventIndex(tmp_path / "index.sqlite", tx)
-    head = index.sync(watched(offering))
+    index = EventIndex(tmp_path / "index.sqlite", tx, chunk_size=4, max_chunk=8)
+    seen: list[tuple[int, int]] = []
+    head = index.sync(watched(offering), progress=lambda done, target: seen.append((done, target)))
     assert head == chain.block_number() == index.cursor
+    assert len(seen) > 1 and seen[-1] == (head, head)  # one report per committed chunk
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     names = {e.event for e in index.events()}
     assert {"Transfer", "InvestorRegistered", "CountryRuleSet"} <= names
     token = offering.token.address
