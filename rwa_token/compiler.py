@@ -24,6 +24,7 @@ ARTIFACTS_DIR = PACKAGE_DIR / "artifacts"
 SOLC_VERSION = "0.8.30"
 EVM_VERSION = "prague"
 OPTIMIZER_RUNS = 200
+VIA_IR = True
 REMAPPINGS = ["@openzeppelin/=node_modules/@openzeppelin/"]
 # Contracts under these folders are compiled for tests and local demos but are not part of an offering.
 ARTIFACT_FOLDERS = ("identity", "compliance", "token", "cashflow", "settlement", "factory", "mocks")
@@ -75,6 +76,7 @@ def standard_input() -> dict:
         "sources": sources,
         "settings": {
             "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
+            "viaIR": VIA_IR,
             "evmVersion": EVM_VERSION,
             "remappings": REMAPPINGS,
             "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]}},
