@@ -27,6 +27,9 @@ policy_app = typer.Typer(no_args_is_help=True, help="Jurisdiction policy packs a
 app.add_typer(investors_app, name="investors")
 app.add_typer(docs_app, name="docs")
 app.add_typer(policy_app, name="policy")
+report_app = typer.Typer(no_args_is_help=True, help="Reports from the local event index: cap table, "
+                         "jurisdictions, distributions, audit trail (CSV, JSON or Markdown).")
+app.add_typer(report_app, name="report")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -325,6 +328,91 @@ def policy_explain(
         config = read_rules(operator().token(token))
     lines = explain(config)
     emit({"rules": lines}, "\n".join(f"- {line}" for line in lines))
+
+
+# --------------------------------------------------------------------------------------------- reports
+AtOpt = typer.Option(None, "--at", help="a block number or an ISO date (end of that UTC day)")
+FormatOpt = typer.Option("markdown", "--format", "-f", help="csv, json or markdown")
+OutOpt = typer.Option(None, "--out", help="write the report to this file instead of printing it")
+
+
+def _indexed(op):
+    """The offering's event index, brought up to date (incremental, reorg-safe) with a progress bar."""
+    from .index import EventIndex
+
+    index = EventIndex.for_chain(op.state, op.tx)
+    r = op.record
+    addresses = [*r.tokens.values(), r.registry] + ([r.distributor] if r.distributor else [])
+    with progress_bar("indexing events") as bar:
+        task = bar.add_task("sync", total=None)
+        index.sync(addresses, from_block=r.block, progress=lambda done, target: bar.update(task, completed=done,
+                                                                                           total=target))
+    return index
+
+
+def _output(rows: list, fmt: str, out: Optional[Path]) -> None:
+    from .reports import render
+
+    if fmt not in ("csv", "json", "markdown", "md"):
+        raise ConfigError(f"--format must be csv, json or markdown, not {fmt!r}")
+    text = render(rows, fmt)
+    if out:
+        out.write_text(text)
+        emit({"rows": len(rows), "file": str(out)}, f"[green]wrote[/] {len(rows)} rows to {out}")
+    else:
+        print(text)
+
+
+def _at(value: Optional[str]):
+    return int(value) if value and value.isdigit() else value
+
+
+@report_app.command("captable")
+def report_captable(token: Optional[str] = TokenOpt, at: Optional[str] = AtOpt, fmt: str = FormatOpt,
+                    out: Optional[Path] = OutOpt) -> None:
+    """Holders with their country, category, balance and share (now, or at a block or date)."""
+    from .reports import captable
+
+    op = operator()
+    symbol, address = op.record.token(token)
+    _output(captable(_indexed(op), address, op.record.decimals.get(symbol, 18), at=_at(at),
+                     registry=op.record.registry), fmt, out)
+
+
+@report_app.command("jurisdictions")
+def report_jurisdictions(token: Optional[str] = TokenOpt, at: Optional[str] = AtOpt, fmt: str = FormatOpt,
+                         out: Optional[Path] = OutOpt) -> None:
+    """Investors, wallets and holdings per country."""
+    from .reports import jurisdictions
+
+    op = operator()
+    symbol, address = op.record.token(token)
+    _output(jurisdictions(_indexed(op), address, op.record.decimals.get(symbol, 18), at=_at(at),
+                          registry=op.record.registry), fmt, out)
+
+
+@report_app.command("distribution")
+def report_distribution(distribution_id: int, fmt: str = FormatOpt, out: Optional[Path] = OutOpt,
+                        payment_decimals: int = typer.Option(6, help="decimals of the payment token")) -> None:
+    """Per-holder gross, tax, net, escrowed and released amounts of one distribution, with totals."""
+    from .reports import distribution_report
+
+    op = operator()
+    if not op.record.distributor:
+        raise ConfigError("this offering has no distributor")
+    _output(distribution_report(_indexed(op), op.record.distributor, distribution_id, payment_decimals,
+                                registry=op.record.registry), fmt, out)
+
+
+@report_app.command("audit")
+def report_audit(address: Optional[str] = typer.Option(None, help="only this contract"),
+                 fmt: str = FormatOpt, out: Optional[Path] = OutOpt) -> None:
+    """Every event of the offering in chain order, one readable line each."""
+    from .reports import audit_trail
+
+    op = operator()
+    decimals = {addr: op.record.decimals.get(sym, 18) for sym, addr in op.record.tokens.items()}
+    _output(audit_trail(_indexed(op), address, decimals=decimals), fmt, out)
 
 
 # --------------------------------------------------------------------------------------------- demo
