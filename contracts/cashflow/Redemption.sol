@@ -43,19 +43,24 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     /// @notice Funds principal, redeems holders in batches, amortises.
     bytes32 public constant REDEMPTION_AGENT_ROLE = keccak256("REDEMPTION_AGENT_ROLE");
 
-    /// @dev Read together by every redemption.
+    /// @dev One slot, read by every redemption.
     struct Terms {
-        address paymentToken;
+        ISnapshotToken token;
         uint64 redemptionStart;
+        uint8 tokenDecimals;
     }
 
-    ISnapshotToken private _token;
+    /// @dev One slot, read and written by every redemption: the face value and the pool it is paid from.
+    struct Pool {
+        uint128 faceValuePerToken;
+        uint128 principalAvailable;
+    }
+
     Terms private _terms;
+    Pool private _pool;
+    address private _paymentToken;
     address private _distributor;
     address private _treasury;
-    uint256 private _tokenUnit;
-    uint256 private _faceValuePerToken;
-    uint256 private _principalAvailable;
     mapping(address holder => uint256 amount) private _owed;
 
     /// @notice Principal was added to the pool.
@@ -93,6 +98,8 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     error NothingOwed(address holder);
     /// @dev A required address or amount is zero.
     error ZeroValue();
+    /// @dev Face value or pool above 2^128-1 units.
+    error ValueTooLarge(uint256 value);
 
     /// @dev Locks the implementation; clones are set up through {initialize}.
     constructor() {
@@ -127,24 +134,31 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
         }
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (agent != address(0)) _grantRole(REDEMPTION_AGENT_ROLE, agent);
-        _token = ISnapshotToken(securityToken);
-        _terms = Terms({paymentToken: principalToken, redemptionStart: start});
+        if (initialFaceValue > type(uint128).max) revert ValueTooLarge(initialFaceValue);
+        _terms = Terms({
+            token: ISnapshotToken(securityToken),
+            redemptionStart: start,
+            tokenDecimals: ISnapshotToken(securityToken).decimals()
+        });
+        _pool = Pool({faceValuePerToken: uint128(initialFaceValue), principalAvailable: 0});
+        _paymentToken = principalToken;
         _distributor = distributor;
         _treasury = issuerTreasury;
-        _tokenUnit = 10 ** ISnapshotToken(securityToken).decimals();
-        _faceValuePerToken = initialFaceValue;
         emit RedemptionStartSet(start);
     }
 
     /// @notice Adds `amount` of principal to the pool, pulled from the caller.
     function fundPrincipal(uint256 amount) external onlyRole(REDEMPTION_AGENT_ROLE) nonReentrant {
         if (amount == 0) revert ZeroValue();
-        address principalToken = _terms.paymentToken;
+        address principalToken = _paymentToken;
         // Re-checked at funding: the policy may have withdrawn the token (e.g. an RMB token lost its approval).
         if (!IPaymentTokenPolicy(_distributor).isPaymentTokenAllowed(principalToken)) {
             revert PaymentTokenNotAllowed(principalToken);
         }
-        _principalAvailable += amount;
+        Pool memory pool = _pool;
+        uint256 available = pool.principalAvailable + amount;
+        if (available > type(uint128).max) revert ValueTooLarge(available);
+        _pool.principalAvailable = uint128(available);
         emit PrincipalFunded(msg.sender, amount);
         IERC20(principalToken).safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -154,15 +168,19 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     function redeem(uint256 amount) external nonReentrant returns (uint256 principal) {
         Terms memory terms = _terms;
         if (block.timestamp < terms.redemptionStart) revert RedemptionNotOpen(terms.redemptionStart);
-        ISnapshotToken securityToken = _token;
-        uint8 code = securityToken.checkHolder(msg.sender);
+        uint8 code = terms.token.checkHolder(msg.sender);
         if (code != 0) revert HolderNotEligible(msg.sender, code);
-        principal = _quote(amount);
+        Pool memory pool = _pool;
+        principal = Math.mulDiv(amount, pool.faceValuePerToken, 10 ** terms.tokenDecimals);
         if (principal == 0) revert RedemptionTooSmall(amount);
-        _debitPool(principal);
+        if (principal > pool.principalAvailable) revert InsufficientPrincipal(principal, pool.principalAvailable);
+        // Cannot underflow: checked just above.
+        unchecked {
+            _pool.principalAvailable = uint128(pool.principalAvailable - principal);
+        }
         emit Redeemed(msg.sender, amount, principal, msg.sender);
-        securityToken.burn(msg.sender, amount);
-        IERC20(terms.paymentToken).safeTransfer(msg.sender, principal);
+        terms.token.burn(msg.sender, amount);
+        IERC20(_paymentToken).safeTransfer(msg.sender, principal);
     }
 
     /// @notice Redeems each holder's whole balance (maturity). Holders who may not receive payment now are skipped
@@ -177,11 +195,12 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     {
         Terms memory terms = _terms;
         if (block.timestamp < terms.redemptionStart) revert RedemptionNotOpen(terms.redemptionStart);
-        ISnapshotToken securityToken = _token;
-        IERC20 principalToken = IERC20(terms.paymentToken);
-        uint256 face = _faceValuePerToken;
-        uint256 unit = _tokenUnit;
-        uint256 available = _principalAvailable;
+        ISnapshotToken securityToken = terms.token;
+        IERC20 principalToken = IERC20(_paymentToken);
+        Pool memory pool = _pool;
+        uint256 face = pool.faceValuePerToken;
+        uint256 unit = 10 ** terms.tokenDecimals;
+        uint256 available = pool.principalAvailable;
         for (uint256 i; i < holders.length; ++i) {
             address holder = holders[i];
             uint256 balance = securityToken.balanceOf(holder);
@@ -204,7 +223,8 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
                 emit RedemptionPaymentOwed(holder, principal);
             }
         }
-        _principalAvailable = available;
+        // Cannot overflow: only ever decreased from a uint128.
+        _pool.principalAvailable = uint128(available);
     }
 
     /// @notice Pays `holder` principal owed from a batch redemption whose transfer failed. Anyone may call it.
@@ -213,7 +233,7 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
         if (amount == 0) revert NothingOwed(holder);
         _owed[holder] = 0;
         emit OwedPrincipalPaid(holder, amount);
-        IERC20(_terms.paymentToken).safeTransfer(holder, amount);
+        IERC20(_paymentToken).safeTransfer(holder, amount);
     }
 
     /// @notice Pays down `principalPerToken` of every token's face value as a Distributor distribution at a fresh
@@ -228,21 +248,22 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 distributionId, uint256 amount)
     {
-        uint256 face = _faceValuePerToken;
+        Pool memory pool = _pool;
+        uint256 face = pool.faceValuePerToken;
         if (principalPerToken == 0 || principalPerToken > face) revert InvalidInstalment(principalPerToken, face);
         face -= principalPerToken;
-        _faceValuePerToken = face;
-        IERC20 principalToken = IERC20(_terms.paymentToken);
+        IERC20 principalToken = IERC20(_paymentToken);
         address distributor = _distributor;
-        // Exact approval for at most the pool; the Distributor pulls only the computed instalment.
-        uint256 available = _principalAvailable;
+        // Approval for at most the pool; the Distributor pulls only the computed instalment.
+        uint256 available = pool.principalAvailable;
         principalToken.forceApprove(distributor, available);
         (distributionId, amount) = IPerTokenDistributor(distributor).createDistributionPerToken(
-            address(_token), address(principalToken), principalPerToken, claimExpiry, 0
+            address(_terms.token), address(principalToken), principalPerToken, claimExpiry, 0
         );
         principalToken.forceApprove(distributor, 0);
         if (amount > available) revert InsufficientPrincipal(amount, available);
-        _principalAvailable = available - amount;
+        // Both fit: face only decreased, and available - amount <= available < 2^128.
+        _pool = Pool({faceValuePerToken: uint128(face), principalAvailable: uint128(available - amount)});
         emit Amortised(distributionId, principalPerToken, amount, face);
     }
 
@@ -251,7 +272,7 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
         _debitPool(amount);
         address to = _treasury;
         emit PrincipalWithdrawn(to, amount);
-        IERC20(_terms.paymentToken).safeTransfer(to, amount);
+        IERC20(_paymentToken).safeTransfer(to, amount);
     }
 
     /// @notice Sets when holders may start redeeming.
@@ -262,12 +283,12 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
 
     /// @notice Outstanding principal per whole token, in payment-token units.
     function faceValuePerToken() external view returns (uint256) {
-        return _faceValuePerToken;
+        return _pool.faceValuePerToken;
     }
 
     /// @notice Principal in the pool not yet paid or committed.
     function principalAvailable() external view returns (uint256) {
-        return _principalAvailable;
+        return _pool.principalAvailable;
     }
 
     /// @notice Principal that redeeming `amount` base units would pay now.
@@ -282,12 +303,12 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
 
     /// @notice The redeemed security token.
     function token() external view returns (address) {
-        return address(_token);
+        return address(_terms.token);
     }
 
     /// @notice The principal currency.
     function paymentToken() external view returns (address) {
-        return _terms.paymentToken;
+        return _paymentToken;
     }
 
     /// @notice Unix time from which holders may redeem.
@@ -296,14 +317,14 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     }
 
     function _quote(uint256 amount) private view returns (uint256) {
-        return Math.mulDiv(amount, _faceValuePerToken, _tokenUnit);
+        return Math.mulDiv(amount, _pool.faceValuePerToken, 10 ** _terms.tokenDecimals);
     }
 
     function _debitPool(uint256 amount) private {
-        uint256 available = _principalAvailable;
+        uint256 available = _pool.principalAvailable;
         if (amount > available) revert InsufficientPrincipal(amount, available);
         unchecked {
-            _principalAvailable = available - amount;
+            _pool.principalAvailable = uint128(available - amount);
         }
     }
 }
