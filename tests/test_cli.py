@@ -1,0 +1,116 @@
+"""The `rwa` command as an issuer uses it: bad input is one readable line and a non-zero exit, nothing half-done."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from rwa_token import cli
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["rwa", *args])
+    code = 0
+    try:
+        cli.run()
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def deployed(chain, state, capsys, monkeypatch):
+    code, out, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "--json", "deploy",
+                         str(EXAMPLES / "highway-toll-abs.yaml"))
+    assert code == 0, err
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_deploy_import_mint_and_check_a_transfer(deployed, capsys, monkeypatch):
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "investors", "import", str(EXAMPLES / "investors.csv"))
+    result = json.loads(out.strip().splitlines()[-1])
+    assert code == 0 and result["registered"] > 150 and result["refused"] > 0
+    au, gb = "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", "0x1B4D94A5f9262AF50a173a72AaF04528603a9e03"
+    assert rwa(capsys, monkeypatch, "mint", au, "100")[0] == 0
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "transfer", "--check", au, gb, "5")
+    assert code == 3 and json.loads(out)["code"] == 16  # 95 left behind is fine; 5 to a newcomer is dust
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "transfer", "--check", au, gb, "50")
+    assert json.loads(out)["code"] == 19  # Reg S lockup from the us-reg-s pack
+
+
+def test_rerunning_deploy_does_nothing_twice(deployed, chain, capsys, monkeypatch):
+    code, out, _ = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "--json", "deploy",
+                       str(EXAMPLES / "highway-toll-abs.yaml"))
+    assert code == 0 and json.loads(out.strip().splitlines()[-1])["resumed"] is True
+
+
+def test_policy_explain_reads_the_rules_back_from_the_chain(deployed, capsys, monkeypatch):
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "policy", "explain")
+    rules = json.loads(out)["rules"]
+    assert code == 0 and any("Mainland China (CN) residents cannot hold" in line for line in rules)
+
+
+def test_captable_report_after_minting(deployed, capsys, monkeypatch):
+    rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))
+    rwa(capsys, monkeypatch, "mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", "100")
+    code, out, _ = rwa(capsys, monkeypatch, "report", "captable", "--format", "csv")
+    assert code == 0 and "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25,0x" in out and ",AU," in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D24", "1"], "bad checksum"),
+    (["mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", "1.0000001"], "more than 6 decimal places"),
+    (["mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", "ten"], "not a number"),
+    (["--offering", "nope", "status"], "no deployed offering named 'nope'"),
+])
+def test_bad_input_is_one_line_and_a_non_zero_exit(deployed, capsys, monkeypatch, args, message):
+    code, out, err = rwa(capsys, monkeypatch, *args)
+    assert code != 0 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) <= 2  # one message (Rich may wrap a long line once)
+
+
+def test_malformed_spec_is_refused_before_any_chain_is_touched(state, tmp_path, capsys, monkeypatch):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((EXAMPLES / "highway-toll-abs.yaml").read_text().replace("decimals: 6", "decimals: 60", 1))
+    code, _, err = rwa(capsys, monkeypatch, "--rpc-url", "http://127.0.0.1:1", "deploy", str(bad))
+    assert code == 2 and "decimals" in err and "Traceback" not in err
+
+
+def test_rpc_down_is_one_clear_line(state, capsys, monkeypatch):
+    code, _, err = rwa(capsys, monkeypatch, "--rpc-url", "http://127.0.0.1:1", "deploy",
+                       str(EXAMPLES / "highway-toll-abs.yaml"))
+    assert code == 1 and "cannot reach the chain" in err and "Traceback" not in err
+
+
+def test_wrong_chain_is_refused(deployed, state, capsys, monkeypatch):
+    record = next((state / "deployments").glob("*.json"))
+    data = json.loads(record.read_text())
+    data["chain_id"] = 1
+    record.write_text(json.dumps(data))
+    code, _, err = rwa(capsys, monkeypatch, "status")
+    assert code == 1 and "deployed on chain 1" in err
+
+
+def test_malformed_csv_rows_are_refused_with_reasons(deployed, state, capsys, monkeypatch):
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "investors", "import", str(EXAMPLES / "investors-bad.csv"))
+    result = json.loads(out.strip().splitlines()[-1])
+    assert code == 0 and result["refused"] >= 4
+    refused = Path(result["refused_file"]).read_text()
+    assert "checksum" in refused and "country" in refused
+
+
+def test_debug_shows_the_traceback(deployed, capsys, monkeypatch):
+    code, _, err = rwa(capsys, monkeypatch, "--debug", "mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D24", "1")
+    assert code != 0 and "Traceback" in err
