@@ -322,7 +322,9 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     /// @notice Pays distribution `distributionId` to each of `holders` who has not been paid yet.
     /// @dev Never reverts for one holder: already-paid, excluded and zero-share holders are skipped; ineligible
     /// holders and holders whose transfer fails are escrowed (event `Withheld`). Duplicates are paid once.
-    /// Tax of the whole batch is sent to the tax account in one transfer.
+    /// Tax of the whole batch is sent to the tax account in one transfer. The distribution's running totals are
+    /// written once after the loop: a view called from inside a payment-token callback mid-batch sees the totals
+    /// as of the batch start (every state-changing entry point is guarded against re-entry).
     /// @return paidCount Holders paid or escrowed by this call.
     function pushBatch(uint256 distributionId, address[] calldata holders)
         external

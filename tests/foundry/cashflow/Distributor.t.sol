@@ -414,6 +414,59 @@ contract DistributorTest is CashflowBase {
         }
     }
 
+    /// @dev Whatever the order of claims, pushes, releases and reclaims across overlapping distributions in one
+    /// payment token, the Distributor holds exactly what it still owes: escrow plus the unpaid rest of open ones.
+    function testFuzz_solvencyAcrossOverlappingDistributions(uint256 seed) public {
+        for (uint256 i; i < 6; ++i) {
+            token.mint(_holder(i), bound(uint256(keccak256(abi.encode(seed, i))), 1, 1e22));
+        }
+        token.mint(ISSUER, 7e21);
+        uint256[3] memory ids;
+        for (uint256 k; k < 3; ++k) {
+            ids[k] = _create(bound(uint256(keccak256(abi.encode(seed, "amt", k))), 1, 1e13));
+            vm.prank(_holder(k));
+            token.transfer(_holder(k + 3), 1); // balances move between record dates
+        }
+        for (uint256 step; step < 24; ++step) {
+            uint256 r = uint256(keccak256(abi.encode(seed, "step", step)));
+            uint256 id = ids[r % 3];
+            address h = _holder((r >> 8) % 6);
+            uint256 action = (r >> 16) % 5;
+            if (action == 0) token.setHolderStatus(h, uint8((r >> 24) % 2 == 0 ? 0 : 8));
+            if (action == 1 && !distributor.isPaid(id, h) && block.timestamp <= distributor.distribution(id).claimExpiry) {
+                (uint256 gross,,,,) = distributor.claimable(id, h);
+                if (gross != 0) {
+                    vm.prank(h);
+                    distributor.claim(id);
+                }
+            }
+            if (action == 2 && block.timestamp <= distributor.distribution(id).claimExpiry) {
+                address[] memory batch = new address[](2);
+                batch[0] = h;
+                batch[1] = _holder((r >> 32) % 6);
+                vm.prank(AGENT);
+                distributor.pushBatch(id, batch);
+            }
+            if (action == 3 && distributor.withheldOf(id, h) != 0 && token.checkHolder(h) == 0) {
+                distributor.releaseWithheld(id, h);
+            }
+            if (action == 4) {
+                vm.warp(block.timestamp + 10 days);
+                for (uint256 k; k < 3; ++k) {
+                    Distributor.DistributionInfo memory info = distributor.distribution(ids[k]);
+                    if (!info.reclaimed && block.timestamp > info.claimExpiry) distributor.reclaimExpired(ids[k]);
+                }
+            }
+            uint256 owed;
+            for (uint256 k; k < 3; ++k) {
+                Distributor.DistributionTotals memory t = distributor.distributionTotals(ids[k]);
+                assertEq(_totalsSum(ids[k]), t.funded, "identity");
+                owed += t.withheldOutstanding + (t.reclaimed ? 0 : t.unclaimed + t.remainder);
+            }
+            assertEq(usd.balanceOf(address(distributor)), owed, "holds exactly what it owes");
+        }
+    }
+
     function _countPositive(uint256 amount, uint256[] memory balances, uint256 eligible)
         private
         pure
