@@ -334,11 +334,17 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     {
         Distribution memory d = _distributions[distributionId];
         _requireOpen(distributionId, d);
-        BatchContext memory ctx;
         TokenSlot memory tokenSlot = _tokenByIndex[d.tokenIndex];
-        ctx.token = ISnapshotToken(tokenSlot.token);
-        ctx.paymentToken = IERC20(_paymentTokenAt(d.paymentTokenIndex));
-        ctx.taxed = tokenSlot.withholdingActive;
+        BatchContext memory ctx = BatchContext({
+            token: ISnapshotToken(tokenSlot.token),
+            paymentToken: IERC20(_paymentTokenAt(d.paymentTokenIndex)),
+            registry: address(0),
+            taxed: tokenSlot.withholdingActive,
+            sumGross: 0,
+            sumBalance: 0,
+            sumTax: 0,
+            sumWithheld: 0
+        });
         uint256 word = distributionId >> 8;
         uint256 mask = 1 << (distributionId & 0xff);
 
@@ -399,7 +405,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         if (block.timestamp <= d.claimExpiry) revert ClaimPeriodNotEnded(distributionId, d.claimExpiry);
         if (d.flags & _FLAG_RECLAIMED != 0) revert AlreadyReclaimed(distributionId);
         (uint256 unclaimed, uint256 remainder) = _unclaimedAndRemainder(d);
-        uint256 withheldReturned;
+        uint256 withheldReturned = 0;
         if (d.flags & _FLAG_RETURN_WITHHELD != 0) {
             Ledger storage ledger = _ledgers[distributionId];
             withheldReturned = ledger.withheld - ledger.withheldReleased;
@@ -683,7 +689,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
 
     /// @dev Pays or escrows one holder of a batch; the caller has already marked them paid.
     function _pushOne(uint256 distributionId, address holder, uint256 gross, BatchContext memory ctx) private {
-        uint256 tax;
+        uint256 tax = 0;
         if (ctx.taxed) {
             if (ctx.registry == address(0)) ctx.registry = ctx.token.identityRegistry();
             tax = gross * _withholdingBps[IInvestorCountry(ctx.registry).investorCountry(holder)] / MAX_BPS;
@@ -737,7 +743,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         IERC20 paymentToken,
         bool withholdingActive
     ) private returns (uint256 net) {
-        uint256 tax;
+        uint256 tax = 0;
         if (withholdingActive) tax = _taxOn(token, holder, gross);
         net = gross - tax;
         uint8 code = token.checkHolder(holder);

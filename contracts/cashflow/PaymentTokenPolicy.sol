@@ -155,7 +155,7 @@ abstract contract PaymentTokenPolicy is AccessControl, IPaymentTokenPolicy {
     }
 
     function _requireCurrencyCode(bytes8 currency) private pure {
-        uint256 letters;
+        uint256 letters = 0;
         for (uint256 i; i < 8; ++i) {
             bytes1 c = currency[i];
             if (c == 0) break;

@@ -311,7 +311,7 @@ contract Waterfall is Initializable, AccessControl, ReentrancyGuardTransient {
         uint256 debtCount = tranches.length;
         uint256[] memory due = new uint256[](debtCount);
         uint256[] memory paid = new uint256[](debtCount);
-        uint256 totalDue;
+        uint256 totalDue = 0;
         for (uint256 i; i < debtCount; ++i) {
             Tranche memory t = tranches[i];
             uint256 d = uint256(t.scheduledPrincipal) + t.principalArrears;
@@ -327,7 +327,7 @@ contract Waterfall is Initializable, AccessControl, ReentrancyGuardTransient {
             }
         } else {
             // Pro rata to what each tranche is due; the rounding units go to the most senior tranche still short.
-            uint256 distributed;
+            uint256 distributed = 0;
             for (uint256 i; i < debtCount; ++i) {
                 uint256 p = available * due[i] / totalDue;
                 paid[i] = p;
