@@ -57,6 +57,8 @@ brownie-test: $(NPM_STAMP)
 	mkdir -p build/solcx && ln -sf $(CURDIR)/tools/solc build/solcx/solc-v0.8.30
 	PATH=$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$$PATH SOLCX_BINARY_PATH=$(CURDIR)/build/solcx \
 		.venv-brownie/bin/brownie test brownie_tests
+	PATH=$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$$PATH SOLCX_BINARY_PATH=$(CURDIR)/build/solcx \
+		RWA_STATE_DIR=$$(mktemp -d) .venv-brownie/bin/brownie run scripts/issue_example.py
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,0 +1,47 @@
+"""Pay a coupon on a deployed offering's first tranche: fund a record-date distribution in its first payment
+token and push it to every holder in batches.
+
+    python scripts/pay_coupon.py AMOUNT [offering name]     # AMOUNT in payment-token units, e.g. 2500.50
+"""
+from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent))  # sibling imports under `brownie run` too
+
+import sys
+
+from _connect import connect
+
+from rwa_token.context import LOCAL_CHAIN_IDS, Operator
+from rwa_token.contracts.distributor import Distributor
+from rwa_token.contracts.stablecoin import MockStablecoin
+from rwa_token.errors import ConfigError
+from rwa_token.units import to_units
+
+
+def main(amount: str = "1000", offering: str | None = None):
+    chain = connect()
+    op = Operator.open(chain.url, offering)
+    token, usd = op.token(), op.payment_token()
+    distributor = Distributor(op.tx, op.record.distributor, op.account)
+    units = to_units(amount, usd.decimals(), "amount")
+    if usd.balance_of(op.account.address) < units:
+        if chain.chain_id not in LOCAL_CHAIN_IDS:
+            raise ConfigError(f"the paying agent {op.account.address} holds too little {usd.symbol()} to fund {amount}")
+        MockStablecoin(op.tx, usd.address, op.account).mint(op.account.address, units)  # local mock only
+    usd.approve(distributor.address, units)
+    expiry = chain.block_timestamp() + 90 * 86_400
+    distribution_id, receipt = distributor.create(token.address, usd.address, units, expiry)
+    holders = sorted({e["args"]["to"] for e in token.events("Transfer", op.record.block)} - {"0x" + "00" * 20})
+    for start in range(0, len(holders), 100):
+        distributor.push_batch(distribution_id, holders[start:start + 100])
+    totals = distributor.totals(distribution_id)
+    print(f"distribution {distribution_id}: funded {totals.funded}, paid {totals.paid_net}, withheld "
+          f"{totals.withheld_outstanding}, tax {totals.tax_paid}, remainder {totals.remainder}")
+    return totals
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
