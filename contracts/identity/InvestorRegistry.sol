@@ -12,7 +12,9 @@ import {ReasonCodes} from "../compliance/ReasonCodes.sol";
 /// @title InvestorRegistry
 /// @notice Maps wallets to investors (salted-hash id, country, categories, KYC expiry, sanction flag) for any
 /// number of security tokens. No personal data is stored: the investor id is a salted hash chosen off chain.
-/// @dev Deployed as EIP-1167 clones: the implementation's constructor disables initializers and every clone
+/// @dev Two ways to deploy: directly as {StandaloneInvestorRegistry} (shared infrastructure, deployed once; a
+/// token then pays no proxy hop per registry read), or as an EIP-1167 clone of this contract when an offering
+/// asks the factory for its own registry: the implementation's constructor disables initializers and every clone
 /// calls {initialize}. EIP712's immutables hold only the fixed name/version; the domain separator of a clone is
 /// rebuilt from its own address, so signatures are bound to the clone that verifies them.
 contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializable {
@@ -70,7 +72,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
             investorIds.length != n || countries.length != n || categories.length != n || kycExpiries.length != n
         ) revert LengthMismatch();
         for (uint256 i; i < n;) {
-            _register(wallets[i], investorIds[i], countries[i], categories[i], kycExpiries[i]);
+            _registerBatchEntry(i << 5);
             // i < n <= calldata length, so it cannot overflow.
             unchecked {
                 ++i;
@@ -221,18 +223,60 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
 
     // ------------------------------------------------------------------ internals
 
-    function _register(address wallet, bytes32 investorId, uint16 country, uint32 categories, uint40 kycExpiry)
+    /// @dev Registers entry `o / 32` of the {batchRegisterInvestors} call being executed, reading it straight from
+    /// calldata: argument k's offset is the head word at 4 + 32k, its elements start one word after it. Every
+    /// array has the batch length (checked) and the ABI decoder has already checked that those words lie inside
+    /// the calldata, so no bounds check is needed. A value that does not fit its ABI type reverts (empty data)
+    /// as the decoder would.
+    function _registerBatchEntry(uint256 o) private {
+        uint256 wallet;
+        uint256 investorId;
+        uint256 country;
+        uint256 cats;
+        uint256 expiry;
+        assembly ("memory-safe") {
+            wallet := calldataload(add(add(calldataload(0x04), 0x24), o))
+            investorId := calldataload(add(add(calldataload(0x24), 0x24), o))
+            country := calldataload(add(add(calldataload(0x44), 0x24), o))
+            cats := calldataload(add(add(calldataload(0x64), 0x24), o))
+            expiry := calldataload(add(add(calldataload(0x84), 0x24), o))
+            if or(or(shr(160, wallet), shr(16, country)), or(shr(32, cats), shr(40, expiry))) { revert(0, 0) }
+        }
+        _register(address(uint160(wallet)), bytes32(investorId), country, cats, expiry);
+    }
+
+    /// @dev Validates and stores one record. Callers pass values already known to fit their ABI types
+    /// (country < 2^16, categories < 2^32, kycExpiry < 2^40).
+    function _register(address wallet, bytes32 investorId, uint256 country, uint256 categories, uint256 kycExpiry)
         private
     {
         if (wallet == address(0)) revert ZeroAddress();
-        if (country == 0 || country > 999) revert InvalidCountry(country);
-        uint128 key = uint128(uint256(investorId));
+        if (country == 0 || country > 999) revert InvalidCountry(uint16(country));
+        uint256 key = uint128(uint256(investorId));
         if (key == 0) revert ZeroInvestorId();
-        // The cold read costs nothing extra: the store below would pay the same 2,100 access charge.
-        if (_records[wallet].isRegistered()) revert AlreadyRegistered(wallet);
-        _records[wallet] =
-            InvestorRecord.pack(key, country, categories, kycExpiry, InvestorRecord.FLAG_REGISTERED);
-        emit InvestorRegistered(wallet, investorId, country, categories, kycExpiry);
+        uint256 rec = key | (country << InvestorRecord.COUNTRY_SHIFT) | (categories << InvestorRecord.CATEGORIES_SHIFT)
+            | (kycExpiry << InvestorRecord.KYC_EXPIRY_SHIFT) | InvestorRecord.REGISTERED_BIT;
+        uint256 registeredBit = InvestorRecord.REGISTERED_BIT;
+        bytes32 topic = IInvestorRegistry.InvestorRegistered.selector;
+        bool registered;
+        // One slot computation for the read and the write, and the event logged from scratch space: this runs
+        // once per wallet of a batch. The cold read costs nothing extra: the store pays the same access charge.
+        assembly ("memory-safe") {
+            mstore(0, wallet)
+            mstore(0x20, _records.slot)
+            let slot := keccak256(0, 0x40)
+            registered := and(sload(slot), registeredBit)
+            if iszero(registered) {
+                sstore(slot, rec)
+                let fmp := mload(0x40)
+                mstore(0, country)
+                mstore(0x20, categories)
+                mstore(0x40, kycExpiry)
+                log3(0, 0x60, topic, wallet, investorId)
+                mstore(0x40, fmp)
+            }
+        }
+        if (registered) revert AlreadyRegistered(wallet);
     }
 
     function _update(address wallet, uint16 country, uint32 categories, uint40 kycExpiry) private {

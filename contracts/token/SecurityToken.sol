@@ -39,6 +39,11 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     // ---- checkpoint word: [0..31] snapshot id | [32..127] balance before the first change after it ----
     uint256 private constant CHECKPOINT_VALUE_SHIFT = 32;
 
+    uint256 private constant MASK40 = (uint256(1) << 40) - 1;
+    /// @dev Record flags a fast-path party must show exactly: REGISTERED, neither FROZEN nor MULTI_WALLET.
+    uint256 private constant RECORD_CHECK_MASK =
+        InvestorRecord.REGISTERED_BIT | InvestorRecord.FROZEN_BIT | InvestorRecord.MULTI_WALLET_BIT;
+
     string private _name;
     string private _symbol;
     uint256 private _supply;
@@ -526,6 +531,8 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     // ================================================================== internals: moves
 
     function _transferChecked(address spender, address from, address to, uint256 amount) private {
+        // A spender other than the owner needs its own checks: general path.
+        if ((spender == address(0) || spender == from) && _fastMove(from, to, amount, false)) return;
         Move memory m = _prepare(spender, from, to, amount, KIND_TRANSFER);
         uint8 code = _evaluate(m);
         if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
@@ -533,6 +540,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     }
 
     function _mint(address to, uint256 amount) private {
+        if (_fastMove(address(0), to, amount, true)) return;
         Move memory m = _prepare(address(0), address(0), to, amount, KIND_MINT);
         uint8 code = _evaluate(m);
         if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
@@ -611,6 +619,187 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
             emit AddressFrozen(newWallet, true, msg.sender);
         }
         _wallets[newWallet] = wn;
+    }
+
+    /// @dev Lean path of a transfer or mint in the common case: both parties single-wallet investors, the
+    /// sender without frozen or locked tokens, no hook, no pause or halt, distinct parties, a non-zero amount.
+    /// Every slot is read once into stack variables (state word, one registry call, the wallet words, the
+    /// receiver's country rule, the limits word only when a limit is set, the supply word for mints).
+    /// Returns false, before any write, when the move is outside that case or any rule could refuse it; the
+    /// caller then runs the general path ({_prepare}, {_evaluate}, {_update}), which yields the exact reason
+    /// code. So each condition below is a pass condition of {_evaluate} specialised to the common case, and
+    /// the writes are exactly those {_update} (and {_mint}) make in that case.
+    function _fastMove(address from, address to, uint256 amount, bool isMint) private returns (bool) {
+        uint256 s = _state;
+        if (amount == 0 || from == to || to == address(0) || to == address(this) || s & HAS_HOOK != 0) return false;
+        uint256 fromRec;
+        uint256 toRec;
+        if (isMint) {
+            if (s & REQUIRE_FILING != 0 && s & FILING_RECORDED == 0) return false;
+            toRec = _registryRecord(s, to);
+        } else {
+            // A sender record is never zero on this path (it must be registered): zero marks a mint below.
+            if (from == address(0) || s & (PAUSED | HALTED) != 0) return false;
+            (fromRec, toRec) = _registryRecordPair(s, from, to);
+            if (fromRec == 0) return false;
+        }
+        uint256 wt = _wallets[to];
+        // The limits word only when a limit or lockup is set; the supply word for mints, the sender's wallet word
+        // for transfers (`side`).
+        uint256 l = s & HAS_LIMITS != 0 ? _limits : 0;
+        uint256 side = isMint ? _supply : _wallets[from];
+        if (!_fastAllowed(amount, s, fromRec, toRec, wt, side, l)) return false;
+
+        // Effects, in {_update}'s order: debit, credit, investor count, Transfer event (then supply for mints).
+        int256 delta;
+        if (!isMint) delta = _fastDebit(amount, from, side, (s >> SNAPSHOT_ID_SHIFT) & MASK32, fromRec);
+        delta += _fastCredit(
+            amount, to, wt, (s >> SNAPSHOT_ID_SHIFT) & MASK32, isMint ? l >> DEFAULT_LOCKUP_SHIFT : 0, toRec
+        );
+        if (delta != 0) _adjustInvestorCount(delta);
+        emit Transfer(from, to, amount);
+        // amount <= cap - supply was checked, so the sum stays within 96 bits.
+        if (isMint) _writeSupply(side, (side & MASK96) + amount, (s >> SNAPSHOT_ID_SHIFT) & MASK32);
+        return true;
+    }
+
+    /// @dev Pass conditions of {_evaluate} for the fast path (`fromRec` zero = mint, `side` = supply word for a
+    /// mint, sender wallet word for a transfer). True only if every rule passes in the common case.
+    function _fastAllowed(uint256 amount, uint256 s, uint256 fromRec, uint256 toRec, uint256 wt, uint256 side, uint256 l)
+        private
+        view
+        returns (bool)
+    {
+        // Receiver: registered, not sanctioned, single-wallet, KYC valid, not frozen on the token, no aggregate.
+        if (toRec & RECORD_CHECK_MASK != InvestorRecord.REGISTERED_BIT) return false;
+        if (block.timestamp >= (toRec >> InvestorRecord.KYC_EXPIRY_SHIFT) & MASK40) return false;
+        if (wt & (WalletState.FROZEN | WalletState.AGGREGATED) != 0) return false;
+        uint256 rule = _countryRules[uint16(toRec >> InvestorRecord.COUNTRY_SHIFT)];
+        if (rule & RULE_BLOCKED != 0 || (s & ALLOWLIST != 0 && rule & RULE_ALLOWED == 0)) return false;
+        {
+            uint256 required = (rule >> RULE_CATEGORIES_SHIFT) & MASK32;
+            if (required != 0 && (toRec >> InvestorRecord.CATEGORIES_SHIFT) & required == 0) return false;
+        }
+        if (fromRec == 0) {
+            if (amount > ((side >> CAP_SHIFT) & MASK96) - (side & MASK96)) return false;
+        } else {
+            // Sender: same checks, plus another investor than the receiver (moves between one investor's
+            // wallets skip the caps: general path), enough balance, no partial freeze or lot record, no lockup.
+            if (fromRec & RECORD_CHECK_MASK != InvestorRecord.REGISTERED_BIT) return false;
+            if (block.timestamp >= (fromRec >> InvestorRecord.KYC_EXPIRY_SHIFT) & MASK40) return false;
+            if (uint128(fromRec) == uint128(toRec)) return false;
+            if (side & (WalletState.FROZEN | WalletState.AGGREGATED | WalletState.HAS_RESTRICTIONS) != 0) return false;
+            if (amount > side & MASK96) return false;
+            if (
+                block.timestamp < (side >> WalletState.LOCKED_UNTIL_SHIFT) & MASK40
+                    || block.timestamp < (side >> WalletState.LOT_UNLOCK_SHIFT) & MASK40
+            ) return false;
+        }
+        // From here amount <= sender balance or <= cap - supply, both < 2^96: the sums below cannot overflow.
+        if (wt & MASK96 == 0) {
+            // A sender handing over its whole holding frees its place: the count does not grow.
+            bool senderLeaves = fromRec != 0 && side & MASK96 == amount;
+            {
+                uint256 maxInvestors = l & MASK32;
+                if (maxInvestors != 0 && !senderLeaves && ((s >> INVESTOR_COUNT_SHIFT) & MASK32) >= maxInvestors) {
+                    return false;
+                }
+            }
+            uint256 countryMax = (rule >> RULE_MAX_INVESTORS_SHIFT) & MASK32;
+            if (
+                countryMax != 0
+                    && !(
+                        senderLeaves
+                            && uint16(fromRec >> InvestorRecord.COUNTRY_SHIFT)
+                                == uint16(toRec >> InvestorRecord.COUNTRY_SHIFT)
+                    ) && ((rule >> RULE_COUNT_SHIFT) & MASK32) >= countryMax
+            ) return false;
+        }
+        if (l != 0) {
+            {
+                uint256 maxBalance = (l >> MAX_BALANCE_SHIFT) & MASK96;
+                if (maxBalance != 0 && (wt & MASK96) + amount > maxBalance) return false;
+            }
+            uint256 minBalance = (l >> MIN_BALANCE_SHIFT) & MASK96;
+            if ((wt & MASK96) + amount < minBalance) return false;
+            if (minBalance != 0 && fromRec != 0) {
+                uint256 remainder;
+                unchecked {
+                    remainder = (side & MASK96) - amount; // amount <= sender balance checked above
+                }
+                if (remainder != 0 && remainder < minBalance) return false;
+            }
+        }
+        return true;
+    }
+
+    /// @dev {_debit} for a transfer on the fast path (single-wallet sender, no restrictions, amount <= balance).
+    function _fastDebit(uint256 amount, address from, uint256 wf, uint256 snap, uint256 fromRec)
+        private
+        returns (int256 delta)
+    {
+        uint256 bal = wf & MASK96;
+        wf = _checkpoint(from, wf, bal, snap);
+        unchecked {
+            bal -= amount; // amount <= balance checked by _fastAllowed
+        }
+        if (bal == 0) {
+            delta = -1;
+            _decrementCountry(uint16(fromRec >> InvestorRecord.COUNTRY_SHIFT));
+        }
+        _wallets[from] = (wf & ~MASK96) | bal;
+    }
+
+    /// @dev {_credit} on the fast path (single-wallet receiver).
+    function _fastCredit(uint256 amount, address to, uint256 wt, uint256 snap, uint256 lockup, uint256 toRec)
+        private
+        returns (int256 delta)
+    {
+        uint256 bal = wt & MASK96;
+        wt = _checkpoint(to, wt, bal, snap);
+        wt = _applyLot(to, wt, bal, amount, lockup);
+        if (bal == 0) {
+            delta = 1;
+            _countryRules[uint16(toRec >> InvestorRecord.COUNTRY_SHIFT)] += RULE_COUNT_ONE;
+        }
+        // bal + amount <= total supply <= cap < 2^96.
+        _wallets[to] = (wt & ~MASK96) | (bal + amount);
+    }
+
+    /// @dev `registry.record(a)` without the ABI helper code; reverts as the interface call would.
+    function _registryRecord(uint256 s, address a) private view returns (uint256 r) {
+        address registry = address(uint160(s));
+        bytes4 selector = IInvestorRegistry.record.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 4), a)
+            if iszero(staticcall(gas(), registry, p, 0x24, p, 0x20)) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+            if lt(returndatasize(), 0x20) { revert(0, 0) }
+            r := mload(p)
+        }
+    }
+
+    /// @dev `registry.recordPair(a, b)` without the ABI helper code; reverts as the interface call would.
+    function _registryRecordPair(uint256 s, address a, address b) private view returns (uint256 ra, uint256 rb) {
+        address registry = address(uint160(s));
+        bytes4 selector = IInvestorRegistry.recordPair.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 4), a)
+            mstore(add(p, 0x24), b)
+            if iszero(staticcall(gas(), registry, p, 0x44, p, 0x40)) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+            if lt(returndatasize(), 0x40) { revert(0, 0) }
+            ra := mload(p)
+            rb := mload(add(p, 0x20))
+        }
     }
 
     /// @dev Reads everything the rules and {_update} need, once: state word, both registry records in one
