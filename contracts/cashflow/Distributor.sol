@@ -340,26 +340,26 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             paymentToken: IERC20(_paymentTokenAt(d.paymentTokenIndex)),
             registry: address(0),
             taxed: tokenSlot.withholdingActive,
+            word: distributionId >> 8,
+            mask: 1 << (distributionId & 0xff),
+            snapshotId: d.snapshotId,
+            amount: d.amount,
+            eligibleSupply: d.eligibleSupply,
             sumGross: 0,
             sumBalance: 0,
             sumTax: 0,
             sumWithheld: 0
         });
-        uint256 word = distributionId >> 8;
-        uint256 mask = 1 << (distributionId & 0xff);
-
-        for (uint256 i; i < holders.length; ++i) {
-            address holder = holders[i];
-            uint256 bits = _paidBitmap[holder][word];
-            if (bits & mask != 0) continue;
-            uint256 balance = ctx.token.balanceOfAt(holder, d.snapshotId);
-            uint256 gross = uint256(d.amount) * balance / d.eligibleSupply;
-            if (gross == 0) continue;
-            _paidBitmap[holder][word] = bits | mask;
-            ctx.sumGross += gross;
-            ctx.sumBalance += balance;
-            _pushOne(distributionId, holder, gross, ctx);
-            ++paidCount;
+        for (uint256 i; i < holders.length;) {
+            if (_pushHolder(distributionId, holders[i], ctx)) {
+                // Cannot overflow: bounded by the calldata array length.
+                unchecked {
+                    ++paidCount;
+                }
+            }
+            unchecked {
+                ++i;
+            }
         }
 
         if (paidCount != 0) {
@@ -618,6 +618,11 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         IERC20 paymentToken;
         address registry;
         bool taxed;
+        uint256 word;
+        uint256 mask;
+        uint256 snapshotId;
+        uint256 amount;
+        uint256 eligibleSupply;
         uint256 sumGross;
         uint256 sumBalance;
         uint256 sumTax;
@@ -687,8 +692,21 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         }
     }
 
-    /// @dev Pays or escrows one holder of a batch; the caller has already marked them paid.
-    function _pushOne(uint256 distributionId, address holder, uint256 gross, BatchContext memory ctx) private {
+    /// @dev One holder of a batch: skipped (false) when already paid, excluded or with a zero share; otherwise
+    /// marked paid, then paid or escrowed (true).
+    function _pushHolder(uint256 distributionId, address holder, BatchContext memory ctx) private returns (bool) {
+        mapping(uint256 word => uint256 bits) storage holderBits = _paidBitmap[holder];
+        uint256 bits = holderBits[ctx.word];
+        if (bits & ctx.mask != 0) return false;
+        uint256 balance = ctx.token.balanceOfAt(holder, ctx.snapshotId);
+        uint256 gross = ctx.amount * balance / ctx.eligibleSupply;
+        if (gross == 0) return false;
+        holderBits[ctx.word] = bits | ctx.mask;
+        // Cannot overflow: the sums are bounded by `amount` (< 2^96) and the eligible supply (< 2^104).
+        unchecked {
+            ctx.sumGross += gross;
+            ctx.sumBalance += balance;
+        }
         uint256 tax = 0;
         if (ctx.taxed) {
             if (ctx.registry == address(0)) ctx.registry = ctx.token.identityRegistry();
@@ -702,13 +720,14 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             // their net is escrowed like an ineligible holder's and can be released later.
             if (ctx.paymentToken.trySafeTransfer(holder, net)) {
                 emit Paid(distributionId, holder, gross, tax, net);
-                return;
+                return true;
             }
             code = PAYMENT_TRANSFER_FAILED;
         }
         _escrow[distributionId][holder] = net;
         ctx.sumWithheld += net;
         emit Withheld(distributionId, holder, gross, tax, net, code);
+        return true;
     }
 
     /// @dev Checks and sets the holder's paid bit and adds the share to the distribution's running totals.
