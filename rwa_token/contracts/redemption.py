@@ -1,0 +1,85 @@
+"""Redemption: principal at maturity (tokens burned for principal) and amortisation instalments.
+
+The contract needs the security token's AGENT_ROLE (it burns) and uses the offering's Distributor for the
+payment-token policy and for instalments, which are paid as ordinary distributions.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from eth_account.signers.local import LocalAccount
+
+from ..errors import RwaError
+from ..tx import Receipt, Transactor
+from ..units import address
+from .base import AccessControlled
+from .waterfall import deploy_clone
+
+
+class Redemption(AccessControlled):
+    CONTRACT = "Redemption"
+
+    @classmethod
+    def deploy_initialized(cls, tx: Transactor, admin: LocalAccount, *, agent: str, token: str,
+                           principal_token: str, distributor: str, treasury: str, face_value_per_token: int,
+                           start: int, implementation: str | None = None) -> "Redemption":
+        """A clone initialised for `token`; grant it the token's AGENT_ROLE before anyone redeems."""
+        impl = implementation or tx.deploy(cls.CONTRACT, (), admin).contract_address
+        redemption = cls(tx, deploy_clone(tx, impl, admin), admin)
+        redemption.send("initialize", admin.address, address(agent, "agent"), address(token, "token"),
+                        address(principal_token, "principal_token"), address(distributor, "distributor"),
+                        address(treasury, "treasury"), face_value_per_token, start)
+        return redemption
+
+    def fund_principal(self, amount: int, sender: LocalAccount | None = None) -> Receipt:
+        """Add `amount` to the principal pool (approve the redemption contract first)."""
+        return self.send("fundPrincipal", amount, sender=sender)
+
+    def redeem(self, amount: int, sender: LocalAccount | None = None) -> Receipt:
+        """Burn `amount` of the sender's tokens for principal at the current face value."""
+        return self.send("redeem", amount, sender=sender)
+
+    def redeem_batch(self, holders: Sequence[str], sender: LocalAccount | None = None) -> Receipt:
+        """Redeem each holder's whole balance; ineligible holders are skipped (event RedemptionSkipped)."""
+        return self.send("redeemBatch", [address(h, "holder") for h in holders], sender=sender)
+
+    def pay_owed(self, holder: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("payOwed", address(holder, "holder"), sender=sender)
+
+    def amortise(self, principal_per_token: int, claim_expiry: int,
+                 sender: LocalAccount | None = None) -> tuple[int, int, Receipt]:
+        """Pay down `principal_per_token` as a Distributor distribution; returns (distribution id, amount)."""
+        receipt = self.send("amortise", principal_per_token, claim_expiry, sender=sender)
+        events = receipt.events("Amortised")
+        if not events:
+            raise RwaError("no Amortised event in the receipt")
+        args = events[0]["args"]
+        return int(args["distributionId"]), int(args["amount"]), receipt
+
+    def withdraw_principal(self, amount: int, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("withdrawPrincipal", amount, sender=sender)
+
+    def set_redemption_start(self, start: int, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setRedemptionStart", start, sender=sender)
+
+    def face_value_per_token(self) -> int:
+        return self.call("faceValuePerToken")
+
+    def principal_available(self) -> int:
+        return self.call("principalAvailable")
+
+    def quote(self, amount: int) -> int:
+        """Principal that redeeming `amount` base units pays now."""
+        return self.call("quote", amount)
+
+    def owed_to(self, holder: str) -> int:
+        return self.call("owedTo", address(holder, "holder"))
+
+    def token(self) -> str:
+        return self.call("token")
+
+    def payment_token(self) -> str:
+        return self.call("paymentToken")
+
+    def redemption_start(self) -> int:
+        return self.call("redemptionStart")
