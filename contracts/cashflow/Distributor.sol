@@ -710,6 +710,8 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         uint256 tax = 0;
         if (ctx.taxed) {
             if (ctx.registry == address(0)) ctx.registry = ctx.token.identityRegistry();
+            // Tax is by definition a rate applied to the (already rounded-down) gross share paid.
+            // slither-disable-next-line divide-before-multiply
             tax = gross * _withholdingBps[IInvestorCountry(ctx.registry).investorCountry(holder)] / MAX_BPS;
             ctx.sumTax += tax;
         }
