@@ -51,7 +51,7 @@ def required_amount(distributor: Distributor, token: SecurityToken, amount_per_t
     With `snapshot_id == 0` the contract snapshots in the creation transaction, so today's balances are the
     record-date balances (unless another transaction lands first; the contract then pulls what it computes and
     the pre-checked allowance bounds the difference)."""
-    excluded = distributor.call("excludedWallets", token.address)
+    excluded = distributor.excluded_wallets(token.address)
     if snapshot_id:
         supply = token.total_supply_at(snapshot_id) - sum(token.balance_at(w, snapshot_id) for w in excluded)
     else:
@@ -73,10 +73,10 @@ def fund_and_create(distributor: Distributor, token: SecurityToken, payment_toke
         raise ConfigError("fund_and_create needs a payer account (the paying agent)")
     if (amount is None) == (amount_per_token is None):
         raise ConfigError("give exactly one of amount or amount_per_token")
-    if not distributor.call("isTokenRegistered", token.address):
+    if not distributor.is_token_registered(token.address):
         raise ConfigError(f"token {token.address} is not registered with the distributor: an admin must call "
                           "set_excluded_wallets(token, [...]) first")
-    if not distributor.call("isPaymentTokenAllowed", payment_token.address):
+    if not distributor.is_payment_token_allowed(payment_token.address):
         raise ConfigError(f"payment token {payment_token.address} is not allowed by the distributor: an admin must "
                           "allow it (allowPaymentToken) first")
     now = distributor.tx.chain.block_timestamp()
@@ -302,7 +302,7 @@ def predict(distributor: Distributor, distribution_id: int, holders: Sequence[st
     codes = tx.call_many(token.address, token.function("checkHolder"), [[h] for h in unique])
     rates = {c: int(r) for c, r in zip(sorted(set(countries)), tx.call_many(
         distributor.address, distributor.function("withholdingRate"), [[c] for c in sorted(set(countries))]))}
-    excluded = set(distributor.call("excludedWallets", info.token))
+    excluded = set(distributor.excluded_wallets(info.token))
 
     rows: dict[str, Prediction] = {}
     for holder, is_paid, country, code in zip(unique, paid, countries, codes):

@@ -47,6 +47,17 @@ class DistributionInfo:
     return_withheld_at_expiry: bool
 
 
+@dataclass(frozen=True)
+class Claimable:
+    """The contract's answer for one holder: share, tax, net, reason code (0 = would be paid) and paid bit."""
+
+    gross: int
+    tax: int
+    net: int
+    reason_code: int
+    paid: bool
+
+
 class Distributor(AccessControlled):
     CONTRACT = "Distributor"
 
@@ -101,3 +112,36 @@ class Distributor(AccessControlled):
 
     def count(self) -> int:
         return self.call("distributionCount")
+
+    # --- views and settings the distribution service pre-checks with ---
+    def claimable(self, distribution_id: int, holder: str) -> Claimable:
+        """What paying `holder` now would do, by the contract's own arithmetic (tax at today's rate)."""
+        return Claimable(*self.call("claimable", distribution_id, address(holder, "holder")))
+
+    def withheld_of(self, distribution_id: int, holder: str) -> int:
+        return self.call("withheldOf", distribution_id, address(holder, "holder"))
+
+    def excluded_wallets(self, token: str) -> list[str]:
+        """The token's excluded wallets now (each distribution froze the list it was created with)."""
+        return list(self.call("excludedWallets", address(token, "token")))
+
+    def is_token_registered(self, token: str) -> bool:
+        return self.call("isTokenRegistered", address(token, "token"))
+
+    def is_payment_token_allowed(self, payment_token: str) -> bool:
+        return self.call("isPaymentTokenAllowed", address(payment_token, "payment_token"))
+
+    def withholding_rate(self, country: int) -> int:
+        return self.call("withholdingRate", country)
+
+    def allow_payment_token(self, payment_token: str, currency: str, approved_rmb: bool = False,
+                            sender: LocalAccount | None = None) -> Receipt:
+        """Allow a payment token, tagged with its currency code (e.g. "USD"; at most 8 ASCII characters)."""
+        code = currency.encode("ascii")
+        if len(code) > 8:
+            raise RwaError(f"currency code {currency!r} is longer than 8 characters")
+        return self.send("allowPaymentToken", address(payment_token, "payment_token"), code.ljust(8, b"\0"),
+                         approved_rmb, sender=sender)
+
+    def set_return_withheld_at_expiry(self, returned: bool, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setReturnWithheldAtExpiry", bool(returned), sender=sender)
