@@ -1,0 +1,71 @@
+"""Fault injection: the chain dies in the middle of a bulk import; after a restart the import resumes and
+finishes with nothing lost and nothing done twice."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from rwa_token import errors
+from rwa_token.chain import Chain, LocalAnvil
+from rwa_token.investors_csv import parse_investors_csv
+from rwa_token.journal import Journal
+from rwa_token.offering import deploy_core
+from rwa_token.onboarding import import_investors
+from rwa_token.tx import Transactor
+
+pytestmark = pytest.mark.slow
+
+
+def _file(n: int):
+    from eth_account import Account
+
+    rows = ["wallet,investor_id,country,category,kyc_expiry,name_ref"]
+    for i in range(n):
+        wallet = Account.from_key((0xFA117 << 200 | i + 1).to_bytes(32, "big")).address
+        rows.append(f"{wallet},INV-{i},HK,professional,2031-01-01,")
+    return parse_investors_csv("\n".join(rows) + "\n")
+
+
+def test_chain_killed_mid_import_then_resumed_registers_everyone_exactly_once(tmp_path):
+    state = tmp_path / "anvil-state.json"
+    anvil = LocalAnvil(state_path=state).start()
+    port = anvil.port
+    chain = Chain(anvil.url, anvil=anvil)
+    tx = Transactor(chain)
+    admin = chain.dev_accounts(1)[0]
+    registry, _ = deploy_core(tx, admin, "Fault", "FLT", 6, 0)
+    file = _file(120)
+    journal = Journal(tmp_path / "import.jsonl")
+    progress: list[int] = []
+
+    def kill_after_two_batches():
+        while len(progress) < 3:
+            time.sleep(0.005)
+        anvil.stop()  # SIGTERM: anvil writes its state file, as a node that is restarted would keep its chain
+
+    killer = threading.Thread(target=kill_after_two_batches)
+    killer.start()
+    with pytest.raises((errors.ChainError, errors.TransactionError)):
+        import_investors(tx, registry, file, "salt", journal, batch_size=10,
+                         progress=lambda done, total: progress.append(done))
+    killer.join()
+    registered_before = progress[-1]
+    assert 0 < registered_before < 120
+
+    restarted = LocalAnvil(port=port, state_path=state).start()
+    try:
+        chain2 = Chain(restarted.url, anvil=restarted)
+        tx2 = Transactor(chain2)
+        from rwa_token.contracts.registry import InvestorRegistry
+
+        registry2 = InvestorRegistry(tx2, registry.address, admin)
+        report = import_investors(tx2, registry2, file, "salt", journal, batch_size=10)
+        assert report.already_done + report.registered == 120
+        assert report.already_done >= registered_before  # what was mined before the crash is not sent again
+        assert all(tx2.call_many(registry2.address, registry2.function("contains"), [[r.wallet] for r in file.rows]))
+        registrations = registry2.events("InvestorRegistered")
+        assert len(registrations) == 120  # exactly once each
+    finally:
+        restarted.stop()
