@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 
+from . import artifacts
 from .contracts.distributor import DistributionInfo, Distributor, Totals
 from .contracts.registry import InvestorRegistry
 from .contracts.stablecoin import ERC20
 from .contracts.token import SecurityToken
 from .errors import ConfigError, TransactionError
 from .journal import Journal
-from .tx import Receipt, Transactor
+from .tx import Receipt, Transactor, decode_log
 from .units import address
 
 Progress = Callable[[int, int], None]
@@ -403,6 +405,26 @@ class Reconciliation:
                 + self.withheld_returned + self.unclaimed + self.remainder)
 
 
+_LEDGER_EVENTS = ("Paid", "Withheld", "WithheldReleased", "DistributionReclaimed")
+
+
+def distribution_events(distributor: Distributor, distribution_id: int, from_block: int = 0,
+                        to_block: int | None = None) -> list[dict]:
+    """The payment events of one distribution, oldest first, filtered by the node.
+
+    All four events index the distribution id first, so one `eth_getLogs` with (any of the four signatures, this
+    id) returns exactly this distribution's ledger instead of every event the distributor ever emitted."""
+    signatures = []
+    for entry in artifacts.abi(distributor.CONTRACT):
+        if entry["type"] == "event" and entry["name"] in _LEDGER_EVENTS:
+            signatures.append("0x" + keccak(text=artifacts.signature(entry)).hex())
+    topics = [signatures, "0x" + distribution_id.to_bytes(32, "big").hex()]
+    last = distributor.tx.chain.block_number() if to_block is None else to_block
+    logs = distributor.tx.get_logs(distributor.address, from_block, last, topics)
+    decoded = [e for e in (decode_log(log) for log in logs) if e is not None]
+    return sorted(decoded, key=lambda e: (e["block_number"], e["log_index"]))
+
+
 def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[str],
               from_block: int = 0) -> Reconciliation:
     """Rebuild the distribution's accounting from its events and record-date balances, and check it against
@@ -416,8 +438,7 @@ def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[
     totals = distributor.totals(distribution_id)
     token = SecurityToken(tx, info.token)
 
-    events = [e for e in distributor.events(None, from_block)
-              if e["args"].get("distributionId") == distribution_id]
+    events = distribution_events(distributor, distribution_id, from_block)
     named = [e["args"]["holder"] for e in events if "holder" in e["args"]]
     everyone = _unique(list(holders) + named)
     balances = balances_at(token, info.snapshot_id, everyone)
@@ -435,7 +456,7 @@ def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[
     problems: list[str] = []
     reclaimed_to_treasury = 0
     reclaim_returned = 0
-    for event in sorted(events, key=lambda e: (e["block_number"], e["log_index"])):
+    for event in events:
         args, kind = event["args"], event["event"]
         line = lines.get(args.get("holder", ""))
         if kind == "Paid" and line is not None:

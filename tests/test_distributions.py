@@ -104,8 +104,8 @@ AMOUNTS = st.one_of(st.sampled_from([1, 2, 3, 7, 999_999_937, 10**9 + 7, 2**96 -
 
 def _paid_events(desk: Desk, distribution_id: int) -> dict[str, list[dict]]:
     seen: dict[str, list[dict]] = {}
-    for event in desk.distributor.events(None):
-        if event["event"] in ("Paid", "Withheld") and event["args"]["distributionId"] == distribution_id:
+    for event in distributions.distribution_events(desk.distributor, distribution_id):
+        if event["event"] in ("Paid", "Withheld"):
             seen.setdefault(event["args"]["holder"], []).append(event)
     return seen
 
@@ -371,3 +371,24 @@ def test_escrow_outstanding_at_expiry_returns_to_the_treasury_and_is_reconciled_
     assert desk.usd.balance_of(desk.treasury.address) - treasury_before == result.reclaimed_to_treasury \
         == result.unclaimed + result.remainder + escrowed
     assert desk.usd.balance_of(desk.distributor.address) == 0
+
+
+def test_overlapping_distributions_are_predicted_pushed_and_reconciled_independently(desk):
+    """Two open distributions on the same record holders (different amounts): each one's events, prediction and
+    reconciliation are its own, and a push of one never pays the other."""
+    desk.mint([10**6, 2 * 10**6, 0, 5, 0])
+    first = desk.create(999_999_937)
+    second = desk.create(7)
+    forecast = distributions.predict(desk.distributor, second, desk.wallets)
+    distributions.push_all(desk.distributor, first, desk.wallets)
+    assert {e["args"]["distributionId"] for e in distributions.distribution_events(desk.distributor, first)} == {first}
+    assert distributions.distribution_events(desk.distributor, second) == []
+    assert distributions.reconcile(desk.distributor, second, desk.wallets).paid_net == 0
+    distributions.push_all(desk.distributor, second, desk.wallets)
+    paid = _paid_events(desk, second)
+    assert {w: e[0]["args"]["gross"] for w, e in paid.items()} == {
+        w: row.gross for w, row in forecast.rows.items() if row.status == "pay"}
+    for distribution_id in (first, second):
+        result = distributions.reconcile(desk.distributor, distribution_id, desk.wallets)
+        assert result.exact, result.problems
+        assert result.unclaimed == 0 and result.remainder == result.chain.remainder
