@@ -136,3 +136,50 @@ def test_redemption_burns_the_tokens_and_pays_exactly_the_quoted_principal(setti
     assert token.balance_of(holder.address) == 1_000 * 10**6 - amount
     assert usd.balance_of(holder.address) == quoted
     assert redemption.principal_available() == 2_000 * 10**6 - quoted
+
+
+def test_pro_rata_principal_gives_the_rounding_unit_to_the_most_senior_tranche_still_short(setting, tx, offering):
+    """101 units for principal due 100 (senior) and 200 (mezzanine): floor shares 33 and 67, the leftover unit
+    goes to the senior; the calculator and the chain agree, and both record arrears of 66 and 133."""
+    admin, distributor, usd, _ = setting
+    fees, senior, mezz, junior = (offering.new_account().address for _ in range(4))
+    waterfall = Waterfall.deploy_initialized(
+        tx, admin, agent=admin.address, collection_token=usd.address, policy=distributor.address, fee_account=fees,
+        fee_per_period=0, mode=PrincipalMode.PRO_RATA,
+        tranches=[TrancheTerms(senior, 0, 1_000, 100), TrancheTerms(mezz, 0, 1_000, 200), TrancheTerms(junior)])
+    expected = cashflow_calc.run_period(cashflow_calc.state_of(waterfall), 101)
+    principal = [s for s in expected.steps if s.step == 2]
+    assert [(s.paid, s.arrears) for s in principal] == [(34, 66), (67, 133)]
+    usd.mint(admin.address, 101)
+    usd.approve(waterfall.address, 101)
+    _, receipt = waterfall.run(101)
+    assert tuple(Waterfall.steps(receipt)) == expected.steps
+    assert cashflow_calc.state_of(waterfall) == expected.next_state
+    assert (usd.balance_of(senior), usd.balance_of(mezz), usd.balance_of(junior)) == (34, 67, 0)
+
+
+def test_batch_redemption_skips_an_ineligible_holder_and_pays_the_others_exactly(setting, tx, chain, offering):
+    """At maturity the agent redeems every holder's whole balance: a frozen holder keeps their tokens (event
+    RedemptionSkipped with the reason), the others are burned to zero and paid their quote."""
+    admin, distributor, usd, token = setting
+    holders = [offering.investor("HK", "professional") for _ in range(3)]
+    for i, holder in enumerate(holders):
+        token.mint(holder.address, (i + 1) * 123_456_789)
+    redemption = Redemption.deploy_initialized(tx, admin, agent=admin.address, token=token.address,
+                                               principal_token=usd.address, distributor=distributor.address,
+                                               treasury=admin.address, face_value_per_token=999_999,
+                                               start=chain.block_timestamp())
+    token.grant_role("AGENT_ROLE", redemption.address)
+    usd.mint(admin.address, 10**9)
+    usd.approve(redemption.address, 10**9)
+    redemption.fund_principal(10**9)
+    token.set_frozen(holders[1].address, True)
+    quotes = [redemption.quote(token.balance_of(h.address)) for h in holders]
+    receipt = redemption.redeem_batch([h.address for h in holders])
+    skipped = receipt.events("RedemptionSkipped")
+    assert [e["args"]["holder"] for e in skipped] == [holders[1].address] and skipped[0]["args"]["reasonCode"] != 0
+    for i in (0, 2):
+        assert token.balance_of(holders[i].address) == 0
+        assert usd.balance_of(holders[i].address) == quotes[i]
+    assert token.balance_of(holders[1].address) == 2 * 123_456_789
+    assert redemption.principal_available() == 10**9 - quotes[0] - quotes[2]
