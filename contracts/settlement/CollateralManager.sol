@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IComplianceHook} from "../compliance/IComplianceHook.sol";
+
+/// @dev The part of the security token's interface the collateral manager needs.
+interface ICollateralToken {
+    function balanceOf(address account) external view returns (uint256);
+    function checkTransfer(address from, address to, uint256 amount)
+        external
+        view
+        returns (uint8 code, string memory message);
+    function forcedTransfer(address from, address to, uint256 amount) external returns (bool);
+}
+
+/// @title CollateralManager
+/// @notice Collateral pledges (margin) on one security token. A lender or platform (LENDER_ROLE) locks part of
+/// a holder's tokens; while locked they cannot leave the holder's wallet; the lender releases them on repayment
+/// or, on default, seizes them to a party the token's rules accept.
+///
+/// Wiring: the token's COMPLIANCE_ROLE sets this contract as its compliance hook (so every transfer is checked
+/// against the pledge, code 26 COLLATERAL_LOCKED) and grants it AGENT_ROLE (so {seize} can use
+/// `forcedTransfer`).
+///
+/// One pledge per holder, owned by the lender that made it: a holder's collateral sits with one margin
+/// provider at a time, which keeps a pledge to a single storage slot (lender + amount) and means no lender can
+/// release or seize another lender's collateral. Locks are made by the lender alone: the holder's consent is
+/// the off-chain margin agreement the platform holds.
+///
+/// Agent moves (forced transfers, burns, recovery) do not pass through the hook, so a balance may fall below
+/// the pledge; transfers then stay refused until the lender releases, and {seize} takes what is still there.
+contract CollateralManager is AccessControl, IComplianceHook {
+    /// @notice Lenders and platforms allowed to lock, release and seize.
+    bytes32 public constant LENDER_ROLE = keccak256("LENDER_ROLE");
+    /// @dev Same value as ReasonCodes.COLLATERAL_LOCKED / HOOK_REJECTED (rwa_token/data/reason_codes.json).
+    uint8 internal constant COLLATERAL_LOCKED = 26;
+    uint8 internal constant HOOK_REJECTED = 20;
+
+    /// @notice A pledge: who holds it and how much is locked. Amounts fit 96 bits like the token's balances.
+    struct Pledge {
+        address lender;
+        uint96 amount;
+    }
+
+    /// @notice The security token whose transfers this contract guards.
+    ICollateralToken public immutable token;
+    mapping(address holder => Pledge) private _pledges;
+    /// @dev The holder being seized from, for the duration of the compliance check in {seize} only, so the
+    /// pledge being enforced does not refuse its own enforcement.
+    address private transient _seizing;
+
+    event CollateralLocked(address indexed holder, address indexed lender, uint256 amount, uint256 lockedTotal);
+    event CollateralReleased(address indexed holder, address indexed lender, uint256 amount, uint256 lockedTotal);
+    event CollateralSeized(
+        address indexed holder, address indexed lender, address indexed to, uint256 amount, uint256 lockedTotal
+    );
+
+    /// @notice The token's rules refuse the seizure (same error and codes as the token's).
+    error TransferRestricted(uint8 code);
+    error ZeroAddress();
+    error ZeroAmount();
+    error LockExceedsBalance(address holder, uint256 balance, uint256 lockedAfter);
+    error PledgedToAnotherLender(address holder, address lender);
+    error ExceedsPledge(address holder, uint256 locked, uint256 amount);
+
+    /// @param token_ The security token.
+    /// @param admin Holds DEFAULT_ADMIN_ROLE (grants LENDER_ROLE).
+    constructor(address token_, address admin) {
+        if (token_ == address(0) || admin == address(0)) revert ZeroAddress();
+        token = ICollateralToken(token_);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /// @notice Locks `amount` more of `holder`'s tokens for the calling lender. The total locked may not
+    /// exceed the holder's balance. Refused if another lender holds the holder's pledge.
+    /// @param holder The holder pledging.
+    /// @param amount Additional amount to lock, in token base units.
+    function lock(address holder, uint256 amount) external onlyRole(LENDER_ROLE) {
+        if (amount == 0) revert ZeroAmount();
+        Pledge memory p = _pledges[holder];
+        if (p.amount != 0 && p.lender != msg.sender) revert PledgedToAnotherLender(holder, p.lender);
+        uint256 lockedAfter = p.amount + amount;
+        uint256 balance = token.balanceOf(holder);
+        // balance is below 2^96 (the token packs balances into 96 bits), so lockedAfter fits the pledge too.
+        if (lockedAfter > balance) revert LockExceedsBalance(holder, balance, lockedAfter);
+        _pledges[holder] = Pledge(msg.sender, uint96(lockedAfter));
+        emit CollateralLocked(holder, msg.sender, amount, lockedAfter);
+    }
+
+    /// @notice Releases `amount` of the calling lender's pledge on `holder` (repayment, margin call met).
+    /// @param holder The holder.
+    /// @param amount Amount to unlock.
+    function release(address holder, uint256 amount) external onlyRole(LENDER_ROLE) {
+        uint256 lockedAfter = _reduce(holder, amount);
+        emit CollateralReleased(holder, msg.sender, amount, lockedAfter);
+    }
+
+    /// @notice On default, moves `amount` of the pledged tokens from `holder` to `to` (the lender, a
+    /// liquidation buyer, a custodian). `to` must be a party the token accepts: the token's full rule view
+    /// (`checkTransfer(holder, to, amount)`) must pass with only this pledge ignored; then the tokens move by
+    /// the token's forced transfer, which skips sender-side consent (the holder agreed in the pledge).
+    /// @param holder The defaulting holder.
+    /// @param amount Amount to seize, at most the pledge.
+    /// @param to Receiver of the collateral.
+    function seize(address holder, uint256 amount, address to) external onlyRole(LENDER_ROLE) {
+        if (to == address(0)) revert ZeroAddress();
+        uint256 lockedAfter = _reduce(holder, amount);
+        _seizing = holder;
+        (uint8 code,) = token.checkTransfer(holder, to, amount);
+        _seizing = address(0);
+        if (code != 0) revert TransferRestricted(code);
+        token.forcedTransfer(holder, to, amount);
+        emit CollateralSeized(holder, msg.sender, to, amount, lockedAfter);
+    }
+
+    /// @notice Amount of `holder`'s tokens locked as collateral.
+    /// @param holder The holder.
+    /// @return The locked amount in base units.
+    function lockedOf(address holder) external view returns (uint256) {
+        return _pledges[holder].amount;
+    }
+
+    /// @notice The holder's pledge: the lender holding it (zero if none) and the locked amount.
+    /// @param holder The holder.
+    /// @return lender The pledgee.
+    /// @return amount The locked amount.
+    function pledgeOf(address holder) external view returns (address lender, uint256 amount) {
+        Pledge memory p = _pledges[holder];
+        return (p.lender, p.amount);
+    }
+
+    /// @notice Balance of `holder` not pledged (what it may transfer, before the token's other rules).
+    /// @param holder The holder.
+    /// @return The free amount.
+    function freeBalanceOf(address holder) external view returns (uint256) {
+        uint256 balance = token.balanceOf(holder);
+        uint256 locked = _pledges[holder].amount;
+        return balance > locked ? balance - locked : 0;
+    }
+
+    /// @inheritdoc IComplianceHook
+    /// @dev Refuses (26) any move that would leave `from` with less than its pledge. Mints (from zero) and
+    /// holders without a pledge cost one storage read. A call for another token is a wiring mistake: refused
+    /// with HOOK_REJECTED so it shows at once.
+    function check(address token_, address from, address, uint256 amount) external view returns (uint8 code) {
+        if (token_ != address(token)) return HOOK_REJECTED;
+        if (from == address(0)) return 0;
+        uint256 locked = _pledges[from].amount;
+        if (locked == 0 || from == _seizing) return 0;
+        uint256 balance = token.balanceOf(from);
+        // The token has already checked amount <= balance; the subtraction is guarded anyway for other callers.
+        if (amount > balance || balance - amount < locked) return COLLATERAL_LOCKED;
+        return 0;
+    }
+
+    function _reduce(address holder, uint256 amount) private returns (uint256 lockedAfter) {
+        if (amount == 0) revert ZeroAmount();
+        Pledge memory p = _pledges[holder];
+        if (amount > p.amount) revert ExceedsPledge(holder, p.amount, amount);
+        if (p.lender != msg.sender) revert PledgedToAnotherLender(holder, p.lender);
+        unchecked {
+            lockedAfter = p.amount - amount; // amount <= p.amount, checked above
+        }
+        if (lockedAfter == 0) delete _pledges[holder];
+        else _pledges[holder].amount = uint96(lockedAfter);
+    }
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+/// @dev The part of the security token's interface settlement needs: the rule view with a spender.
+interface ISettlementSecurity {
+    function checkTransferFrom(address spender, address from, address to, uint256 amount)
+        external
+        view
+        returns (uint8 code, string memory message);
+}
+
+/// @title DvPSettlement
+/// @notice Delivery versus payment for secondary trades in security tokens: the security leg (seller -> buyer)
+/// and the payment leg (buyer -> seller, less an optional platform fee) move in one transaction or not at all.
+/// One contract serves a whole platform (any security token, any ERC-20 payment token).
+///
+/// How a trade is authorised: seller and buyer each sign the same EIP-712 `Trade` (or are themselves the
+/// caller, in which case their signature may be empty), so a platform can settle for its clients. Signatures
+/// are checked with ERC-1271 as well as ECDSA, so custodial smart wallets can trade. Before settling, the seller
+/// approves this contract on the security token and the buyer approves it on the payment token.
+///
+/// Replay protection: a trade's nonce is the SELLER's nonce, kept in a bitmap (256 nonces per storage word, so
+/// a platform settling many trades of the same sellers pays ~5k per nonce, not 20k). A seller may sign several
+/// trades with the same nonce (offering one lot to several buyers): at most one of them settles. The seller
+/// cancels by nonce (every trade with it); the buyer cancels the exact trade by its hash, so a buyer can never
+/// burn a seller's nonce for trades it is not party to.
+///
+/// Compliance: the security leg is checked first with the token's own rule view, with this contract as the
+/// spender, and refused with the token's error `TransferRestricted(code)` and the same reason code, so SDKs
+/// decode one error for direct transfers and settlements alike.
+///
+/// Batches: {settleBatch} settles each trade in its own sub-call. A trade that fails (bad signature, expired,
+/// cancelled, non-compliant, a leg that reverts) is skipped with {TradeFailed} carrying the revert data, and
+/// both of its legs are rolled back; the other trades settle. Nothing is half-settled.
+contract DvPSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice A matched trade, as both parties sign it.
+    /// @param seller Delivers `securityAmount` of `securityToken`; owner of `nonce`.
+    /// @param buyer Pays `paymentAmount` of `paymentToken`.
+    /// @param nonce The seller's single-use nonce.
+    /// @param expiry Last second (unix time) at which the trade may settle.
+    /// @param feeBps Platform fee in basis points of `paymentAmount`, deducted from the seller's proceeds and
+    /// paid by the buyer's allowance directly to {feeRecipient}; at most {MAX_FEE_BPS}.
+    struct Trade {
+        address seller;
+        address buyer;
+        address securityToken;
+        uint256 securityAmount;
+        address paymentToken;
+        uint256 paymentAmount;
+        uint256 nonce;
+        uint64 expiry;
+        uint16 feeBps;
+    }
+
+    /// @notice EIP-712 type hash of {Trade}.
+    bytes32 public constant TRADE_TYPEHASH = keccak256(
+        "Trade(address seller,address buyer,address securityToken,uint256 securityAmount,address paymentToken,"
+        "uint256 paymentAmount,uint256 nonce,uint64 expiry,uint16 feeBps)"
+    );
+    /// @notice Highest fee a trade may carry: 5%.
+    uint16 public constant MAX_FEE_BPS = 500;
+
+    /// @notice Receives platform fees; set by the admin.
+    address public feeRecipient;
+    mapping(address seller => mapping(uint256 word => uint256 bits)) private _nonceBits;
+    mapping(bytes32 tradeHash => bool) private _cancelledByBuyer;
+
+    event TradeSettled(
+        bytes32 indexed tradeHash,
+        address indexed seller,
+        address indexed buyer,
+        address securityToken,
+        uint256 securityAmount,
+        address paymentToken,
+        uint256 paymentAmount,
+        uint256 fee
+    );
+    /// @notice A trade of a batch that did not settle; `reason` is its revert data (a custom error).
+    event TradeFailed(bytes32 indexed tradeHash, bytes reason);
+    event TradeCancelled(bytes32 indexed tradeHash, address indexed by, uint256 nonce);
+    event FeeRecipientSet(address indexed feeRecipient);
+
+    /// @notice The security token's rules refuse the security leg (same error and code as the token's).
+    error TransferRestricted(uint8 code);
+    error TradeExpired(uint256 expiry, uint256 nowTimestamp);
+    error NonceAlreadyUsed(address seller, uint256 nonce);
+    error TradeCancelledByBuyer(bytes32 tradeHash);
+    error InvalidSignature(address signer);
+    error FeeTooHigh(uint16 feeBps, uint16 maxFeeBps);
+    error NoFeeRecipient();
+    error InvalidTrade();
+    error NotTradeParty(address caller);
+    error OnlySelf();
+    error ZeroAddress();
+    error LengthMismatch();
+
+    /// @param admin Holds DEFAULT_ADMIN_ROLE (sets the fee recipient).
+    /// @param feeRecipient_ Receives fees; may be zero while no trade carries a fee.
+    constructor(address admin, address feeRecipient_) EIP712("RWA DvP Settlement", "1") {
+        if (admin == address(0)) revert ZeroAddress();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        feeRecipient = feeRecipient_;
+        emit FeeRecipientSet(feeRecipient_);
+    }
+
+    // ------------------------------------------------------------------ settlement
+
+    /// @notice Settles one trade atomically: security leg seller -> buyer, payment leg buyer -> seller (and the
+    /// fee to {feeRecipient}). Reverts with the first reason it cannot settle; nothing moves then.
+    /// @param trade The trade both parties agreed.
+    /// @param sellerSignature The seller's EIP-712 signature of `trade`; may be empty if the seller calls.
+    /// @param buyerSignature The buyer's EIP-712 signature of `trade`; may be empty if the buyer calls.
+    /// @return tradeHash The EIP-712 digest of the trade (its id in events).
+    function settle(Trade calldata trade, bytes calldata sellerSignature, bytes calldata buyerSignature)
+        external
+        nonReentrant
+        returns (bytes32 tradeHash)
+    {
+        return _settle(trade, sellerSignature, buyerSignature, msg.sender);
+    }
+
+    /// @notice Settles many trades in one transaction. Each trade is atomic on its own; a trade that cannot
+    /// settle is skipped with {TradeFailed} (its nonce stays unused, so it may be fixed and resubmitted) and
+    /// the others settle.
+    /// @param trades The trades.
+    /// @param sellerSignatures One per trade (empty where the caller is the seller).
+    /// @param buyerSignatures One per trade (empty where the caller is the buyer).
+    /// @return settled How many trades settled.
+    function settleBatch(
+        Trade[] calldata trades,
+        bytes[] calldata sellerSignatures,
+        bytes[] calldata buyerSignatures
+    ) external nonReentrant returns (uint256 settled) {
+        uint256 n = trades.length;
+        if (sellerSignatures.length != n || buyerSignatures.length != n) revert LengthMismatch();
+        for (uint256 i; i < n; ++i) {
+            // A sub-call per trade gives each trade its own revert frame: a failing leg undoes that trade's
+            // other leg and nonce without touching the trades before it.
+            try this.settleFromBatch(trades[i], sellerSignatures[i], buyerSignatures[i], msg.sender) {
+                unchecked {
+                    ++settled; // bounded by n
+                }
+            } catch (bytes memory reason) {
+                emit TradeFailed(hashTrade(trades[i]), reason);
+            }
+        }
+    }
+
+    /// @notice Internal entry of {settleBatch}; callable only by this contract.
+    /// @param trade The trade.
+    /// @param sellerSignature The seller's signature.
+    /// @param buyerSignature The buyer's signature.
+    /// @param caller The account that called {settleBatch} (exempt from signing for its own side).
+    function settleFromBatch(
+        Trade calldata trade,
+        bytes calldata sellerSignature,
+        bytes calldata buyerSignature,
+        address caller
+    ) external {
+        if (msg.sender != address(this)) revert OnlySelf();
+        _settle(trade, sellerSignature, buyerSignature, caller);
+    }
+
+    /// @notice Cancels a trade before it settles. The seller cancels its nonce (every trade signed with it);
+    /// the buyer cancels this exact trade.
+    /// @param trade The trade to cancel.
+    function cancel(Trade calldata trade) external {
+        bytes32 tradeHash = hashTrade(trade);
+        if (msg.sender == trade.seller) {
+            _useNonce(trade.seller, trade.nonce);
+        } else if (msg.sender == trade.buyer) {
+            _cancelledByBuyer[tradeHash] = true;
+        } else {
+            revert NotTradeParty(msg.sender);
+        }
+        emit TradeCancelled(tradeHash, msg.sender, trade.nonce);
+    }
+
+    /// @notice Invalidates one of the caller's own nonces (as a seller) without naming a trade.
+    /// @param nonce The nonce to burn.
+    function invalidateNonce(uint256 nonce) external {
+        _useNonce(msg.sender, nonce);
+        emit TradeCancelled(bytes32(0), msg.sender, nonce);
+    }
+
+    // ------------------------------------------------------------------ admin
+
+    /// @notice Sets the account receiving platform fees (admin).
+    /// @param feeRecipient_ The new fee account; zero disables trades with a fee.
+    function setFeeRecipient(address feeRecipient_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        feeRecipient = feeRecipient_;
+        emit FeeRecipientSet(feeRecipient_);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice The EIP-712 digest both parties sign for `trade`.
+    /// @param trade The trade.
+    /// @return The typed-data hash (domain: "RWA DvP Settlement", version "1", this chain and contract).
+    function hashTrade(Trade calldata trade) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(TRADE_TYPEHASH, trade)));
+    }
+
+    /// @notice Whether a seller's nonce is used (settled or cancelled).
+    /// @param seller The seller.
+    /// @param nonce The nonce.
+    /// @return True once used.
+    function nonceUsed(address seller, uint256 nonce) external view returns (bool) {
+        return _nonceBits[seller][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    /// @notice Whether the buyer cancelled this exact trade.
+    /// @param tradeHash The trade's digest ({hashTrade}).
+    /// @return True if cancelled by the buyer.
+    function cancelledByBuyer(bytes32 tradeHash) external view returns (bool) {
+        return _cancelledByBuyer[tradeHash];
+    }
+
+    /// @notice The EIP-712 domain separator of this contract.
+    /// @return The separator.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _settle(Trade calldata t, bytes calldata sellerSig, bytes calldata buyerSig, address caller)
+        private
+        returns (bytes32 tradeHash)
+    {
+        address seller = t.seller;
+        address buyer = t.buyer;
+        if (seller == buyer || seller == address(0) || buyer == address(0) || t.securityAmount == 0) {
+            revert InvalidTrade();
+        }
+        if (block.timestamp > t.expiry) revert TradeExpired(t.expiry, block.timestamp);
+        uint256 feeBps = t.feeBps;
+        if (feeBps > MAX_FEE_BPS) revert FeeTooHigh(t.feeBps, MAX_FEE_BPS);
+
+        tradeHash = hashTrade(t);
+        if (caller != seller && !SignatureChecker.isValidSignatureNow(seller, tradeHash, sellerSig)) {
+            revert InvalidSignature(seller);
+        }
+        if (caller != buyer && !SignatureChecker.isValidSignatureNow(buyer, tradeHash, buyerSig)) {
+            revert InvalidSignature(buyer);
+        }
+        if (_cancelledByBuyer[tradeHash]) revert TradeCancelledByBuyer(tradeHash);
+        // Effects before the token calls: a re-entrant or repeated settlement finds the nonce used.
+        _useNonce(seller, t.nonce);
+
+        // Compliance first, with this contract as the spender, so a refusal carries the token's reason code
+        // even if the token's own revert were ever to differ.
+        (uint8 code,) = ISettlementSecurity(t.securityToken).checkTransferFrom(address(this), seller, buyer, t.securityAmount);
+        if (code != 0) revert TransferRestricted(code);
+
+        IERC20(t.securityToken).safeTransferFrom(seller, buyer, t.securityAmount);
+        uint256 fee;
+        IERC20 payment = IERC20(t.paymentToken);
+        if (feeBps != 0) {
+            address recipient = feeRecipient;
+            if (recipient == address(0)) revert NoFeeRecipient();
+            // paymentAmount * feeBps cannot overflow for any realistic amount; checked arithmetic kept anyway.
+            fee = t.paymentAmount * feeBps / 10_000;
+            if (fee != 0) payment.safeTransferFrom(buyer, recipient, fee);
+        }
+        if (t.paymentAmount != fee) payment.safeTransferFrom(buyer, seller, t.paymentAmount - fee);
+
+        emit TradeSettled(
+            tradeHash, seller, buyer, t.securityToken, t.securityAmount, t.paymentToken, t.paymentAmount, fee
+        );
+    }
+
+    function _useNonce(address seller, uint256 nonce) private {
+        mapping(uint256 => uint256) storage bits = _nonceBits[seller];
+        uint256 word = nonce >> 8;
+        uint256 bit = 1 << (nonce & 0xff);
+        uint256 current = bits[word];
+        if (current & bit != 0) revert NonceAlreadyUsed(seller, nonce);
+        bits[word] = current | bit;
+    }
+}
