@@ -20,14 +20,25 @@ class Infrastructure:
     registry_implementation: str
     token_implementation: str
     distributor_implementation: str
+    redemption_implementation: str
+    waterfall_implementation: str
+
+
+IMPLEMENTATIONS = ("InvestorRegistry", "SecurityToken", "Distributor", "Redemption", "Waterfall")
 
 
 def deploy_infrastructure(tx: Transactor, sender: LocalAccount) -> Infrastructure:
-    registry_impl = tx.deploy("InvestorRegistry", (), sender).contract_address
-    token_impl = tx.deploy("SecurityToken", (), sender).contract_address
-    distributor_impl = tx.deploy("Distributor", (), sender).contract_address
-    factory = tx.deploy("OfferingFactory", (registry_impl, token_impl, distributor_impl), sender).contract_address
-    return Infrastructure(factory, registry_impl, token_impl, distributor_impl)
+    impls = [tx.deploy(name, _implementation_args(name), sender).contract_address for name in IMPLEMENTATIONS]
+    factory = tx.deploy("OfferingFactory", impls, sender).contract_address
+    return Infrastructure(factory, *impls)
+
+
+def _implementation_args(name: str) -> tuple:
+    """Constructor arguments of an implementation (a registry implementation has no admin of its own)."""
+    from . import artifacts
+
+    constructor = next((e for e in artifacts.abi(name) if e["type"] == "constructor"), {"inputs": []})
+    return tuple("0x" + "00" * 20 for _ in constructor["inputs"])
 
 
 _infrastructure: dict[tuple[str, int], Infrastructure] = {}

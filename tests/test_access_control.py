@@ -14,7 +14,7 @@ PUBLIC = {
     "InvestorRegistry": {"registerWithAttestation", "renounceRole"},
     "SecurityToken": {"approve", "transfer", "transferFrom", "batchTransfer", "syncInvestorWallet", "renounceRole"},
     "Distributor": {"claim", "releaseWithheld", "reclaimExpired", "renounceRole"},
-    "OfferingFactory": {"deployOffering"},
+    "OfferingFactory": {"deployOffering", "deployModule"},
 }
 
 

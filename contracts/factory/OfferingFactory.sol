@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Redemption} from "../cashflow/Redemption.sol";
+import {Waterfall} from "../cashflow/Waterfall.sol";
 
 /// @dev The initializers the factory calls on fresh clones.
 interface IRegistryInit {
@@ -43,6 +45,14 @@ contract OfferingFactory {
     address public immutable registryImplementation;
     address public immutable tokenImplementation;
     address public immutable distributorImplementation;
+    address public immutable redemptionImplementation;
+    address public immutable waterfallImplementation;
+
+    /// @notice Per-offering modules deployed after the offering, each a clone initialised in the same call.
+    enum Module {
+        Redemption,
+        Waterfall
+    }
 
     /// @notice One tranche's token and the calls that configure it (rule engine, documents, terms).
     struct TokenSpec {
@@ -68,14 +78,42 @@ contract OfferingFactory {
         address indexed deployer, bytes32 indexed salt, address admin, address registry, address distributor, address[] tokens
     );
 
+    event ModuleDeployed(address indexed deployer, Module indexed module, address instance, bytes32 salt);
+
     error ZeroAddress();
     error NoTokens();
+    error NotAnInitializer(bytes4 selector);
 
-    constructor(address registryImpl, address tokenImpl, address distributorImpl) {
+    constructor(
+        address registryImpl,
+        address tokenImpl,
+        address distributorImpl,
+        address redemptionImpl,
+        address waterfallImpl
+    ) {
         if (registryImpl == address(0) || tokenImpl == address(0)) revert ZeroAddress();
         registryImplementation = registryImpl;
         tokenImplementation = tokenImpl;
         distributorImplementation = distributorImpl;
+        redemptionImplementation = redemptionImpl;
+        waterfallImplementation = waterfallImpl;
+    }
+
+    /// @notice Clones a redemption or waterfall module and initialises it in the same transaction, so no one
+    /// can initialise it first. `initCall` must be a call to the module's `initialize`.
+    /// @param module Which implementation to clone.
+    /// @param initCall ABI-encoded `initialize(...)` call for the module.
+    /// @param salt With the caller's address, fixes the module's address.
+    function deployModule(Module module, bytes calldata initCall, bytes32 salt) external returns (address instance) {
+        address implementation = module == Module.Redemption ? redemptionImplementation : waterfallImplementation;
+        if (implementation == address(0)) revert ZeroAddress();
+        // Only the initializer may be forwarded: the factory must not become a generic proxy for arbitrary calls.
+        bytes4 selector = bytes4(initCall[:4]);
+        bytes4 initializer = module == Module.Redemption ? Redemption.initialize.selector : Waterfall.initialize.selector;
+        if (selector != initializer) revert NotAnInitializer(selector);
+        instance = Clones.cloneDeterministic(implementation, keccak256(abi.encode(msg.sender, salt, module)));
+        Address.functionCall(instance, initCall);
+        emit ModuleDeployed(msg.sender, module, instance, salt);
     }
 
     /// @notice Deploys and configures an offering; returns the registry, distributor (or zero) and tokens.

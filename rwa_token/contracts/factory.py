@@ -12,6 +12,7 @@ from .base import ContractWrapper
 ZERO = "0x0000000000000000000000000000000000000000"
 REGISTRY_INDEX = 2**256 - 1
 DISTRIBUTOR_INDEX = 2**256 - 2
+MODULE_REDEMPTION, MODULE_WATERFALL = 0, 1
 
 
 @dataclass
@@ -59,5 +60,23 @@ class OfferingFactory(ContractWrapper):
         distributor = args["distributor"] if args["distributor"] != ZERO else None
         return DeployedOffering(args["registry"], distributor, list(args["tokens"]), receipt)
 
+    def deploy_module(self, module: int, init_call: bytes, salt: bytes, sender: LocalAccount | None = None) -> str:
+        """Clone a module (MODULE_REDEMPTION or MODULE_WATERFALL) and run its `initialize` call atomically."""
+        receipt = self.send("deployModule", module, init_call, salt, sender=sender)
+        events = receipt.events("ModuleDeployed")
+        if not events:
+            raise RwaError("the factory emitted no ModuleDeployed event")
+        return events[0]["args"]["instance"]
+
     def predict(self, deployer: str, salt: bytes, index: int) -> str:
         return self.call("predictAddress", deployer, salt, index)
+
+
+def deploy_module(tx, sender: LocalAccount, module: int, init_call: bytes, salt: bytes | None = None) -> str:
+    """Clone and initialise a module through the chain's factory (deployed on first use)."""
+    import os
+
+    from ..offering import infrastructure
+
+    factory = OfferingFactory(tx, infrastructure(tx, sender).factory, sender)
+    return factory.deploy_module(module, init_call, salt or os.urandom(32))

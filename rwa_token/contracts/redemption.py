@@ -13,7 +13,7 @@ from ..errors import RwaError
 from ..tx import Receipt, Transactor
 from ..units import address
 from .base import AccessControlled
-from .waterfall import deploy_clone
+from .factory import MODULE_REDEMPTION, ZERO as ZERO_ADDRESS, deploy_module
 
 
 class Redemption(AccessControlled):
@@ -22,14 +22,14 @@ class Redemption(AccessControlled):
     @classmethod
     def deploy_initialized(cls, tx: Transactor, admin: LocalAccount, *, agent: str, token: str,
                            principal_token: str, distributor: str, treasury: str, face_value_per_token: int,
-                           start: int, implementation: str | None = None) -> "Redemption":
-        """A clone initialised for `token`; grant it the token's AGENT_ROLE before anyone redeems."""
-        impl = implementation or tx.deploy(cls.CONTRACT, (), admin).contract_address
-        redemption = cls(tx, deploy_clone(tx, impl, admin), admin)
-        redemption.send("initialize", admin.address, address(agent, "agent"), address(token, "token"),
-                        address(principal_token, "principal_token"), address(distributor, "distributor"),
-                        address(treasury, "treasury"), face_value_per_token, start)
-        return redemption
+                           start: int, salt: bytes | None = None) -> "Redemption":
+        """A clone from the chain's factory, initialised for `token` in the same transaction; grant it the
+        token's AGENT_ROLE before anyone redeems."""
+        init = cls(tx, ZERO_ADDRESS).encode(
+            "initialize", admin.address, address(agent, "agent"), address(token, "token"),
+            address(principal_token, "principal_token"), address(distributor, "distributor"),
+            address(treasury, "treasury"), face_value_per_token, start)
+        return cls(tx, deploy_module(tx, admin, MODULE_REDEMPTION, init, salt), admin)
 
     def fund_principal(self, amount: int, sender: LocalAccount | None = None) -> Receipt:
         """Add `amount` to the principal pool (approve the redemption contract first)."""

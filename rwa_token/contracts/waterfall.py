@@ -15,6 +15,7 @@ from ..errors import RwaError
 from ..tx import Receipt, Transactor
 from ..units import address
 from .base import AccessControlled
+from .factory import MODULE_WATERFALL, ZERO as ZERO_ADDRESS, deploy_module
 
 STEP_FEES, STEP_INTEREST, STEP_PRINCIPAL, STEP_RESIDUAL = 0, 1, 2, 3
 NO_TRANCHE = 255
@@ -64,36 +65,19 @@ class Step:
     arrears: int
 
 
-# EIP-1167 minimal proxy: creation code around the implementation address. The cash-flow contracts lock their
-# implementations (`_disableInitializers`), so every live instance is a clone that is then initialised.
-_CLONE_PREFIX = bytes.fromhex("3d602d80600a3d3981f3363d3d373d3d3d363d73")
-_CLONE_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
-
-
-def deploy_clone(tx: Transactor, implementation: str, sender: LocalAccount) -> str:
-    """Deploy an EIP-1167 clone of `implementation` and return its address (uninitialised: call `initialize`
-    next; until then anyone could, so do it in the same script run)."""
-    init_code = _CLONE_PREFIX + bytes.fromhex(address(implementation, "implementation")[2:]) + _CLONE_SUFFIX
-    receipt = tx.send(sender, None, init_code)
-    if receipt.contract_address is None:
-        raise RwaError("clone deployment produced no contract address")
-    return receipt.contract_address
-
-
 class Waterfall(AccessControlled):
     CONTRACT = "Waterfall"
 
     @classmethod
     def deploy_initialized(cls, tx: Transactor, admin: LocalAccount, *, agent: str, collection_token: str,
                            policy: str, fee_account: str, fee_per_period: int, mode: PrincipalMode,
-                           tranches: Sequence[TrancheTerms], implementation: str | None = None) -> "Waterfall":
-        """A fresh implementation (unless one is given), a clone of it, initialised in the next transaction."""
-        impl = implementation or tx.deploy(cls.CONTRACT, (), admin).contract_address
-        waterfall = cls(tx, deploy_clone(tx, impl, admin), admin)
-        waterfall.send("initialize", admin.address, address(agent, "agent"), address(collection_token, "token"),
-                       address(policy, "policy"), address(fee_account, "fee_account"), fee_per_period, int(mode),
-                       [t.encoded() for t in tranches])
-        return waterfall
+                           tranches: Sequence[TrancheTerms], salt: bytes | None = None) -> "Waterfall":
+        """A clone from the chain's factory, initialised in the same transaction."""
+        blank = cls(tx, ZERO_ADDRESS)
+        init = blank.encode("initialize", admin.address, address(agent, "agent"), address(collection_token, "token"),
+                            address(policy, "policy"), address(fee_account, "fee_account"), fee_per_period,
+                            int(mode), [t.encoded() for t in tranches])
+        return cls(tx, deploy_module(tx, admin, MODULE_WATERFALL, init, salt), admin)
 
     def run(self, collections: int, sender: LocalAccount | None = None) -> tuple[int, Receipt]:
         """Split `collections` (pulled from the sender: approve first) for the next period; returns the period."""
