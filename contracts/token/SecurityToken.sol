@@ -65,9 +65,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     }
 
     modifier onlyAgentOrAdmin() {
-        if (!hasRole(AGENT_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
-            revert AccessControlUnauthorizedAccount(msg.sender, AGENT_ROLE);
-        }
+        _checkEitherRole(AGENT_ROLE, DEFAULT_ADMIN_ROLE);
         _;
     }
 
@@ -218,7 +216,20 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     /// @notice The offering terms.
     function terms() external view returns (Terms memory) {
         bytes memory data = _termsData;
-        if (data.length == 0) return Terms("", "", "", "", "");
+        if (data.length == 0) {
+            // abi.encode(Terms("", "", "", "", "")), written out: the encoder for it costs bytecode.
+            assembly ("memory-safe") {
+                let p := mload(0x40)
+                mstore(p, 0x20)
+                mstore(add(p, 0x20), 0xa0)
+                mstore(add(p, 0x40), 0xc0)
+                mstore(add(p, 0x60), 0xe0)
+                mstore(add(p, 0x80), 0x100)
+                mstore(add(p, 0xa0), 0x120)
+                calldatacopy(add(p, 0xc0), calldatasize(), 0xa0) // five zero lengths
+                return(p, 0x160)
+            }
+        }
         // `data` is abi.encode(Terms), byte for byte the return encoding of this function: return it as is
         // instead of decoding and re-encoding five strings (the decoder does not fit under EIP-170).
         assembly ("memory-safe") {
@@ -420,7 +431,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     function syncInvestorWallet(address wallet) external {
         uint256 w = _wallets[wallet];
         if (w & WalletState.AGGREGATED != 0) return;
-        uint256 rec = IInvestorRegistry(address(uint160(_state))).record(wallet);
+        uint256 rec = _registryRecord(_state, wallet);
         if (!rec.isMultiWallet()) return;
         (uint256 folded, int256 delta) = _fold(wallet, w, rec);
         _wallets[wallet] = folded;
@@ -429,7 +440,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
 
     /// @notice Holding of the investor owning `wallet`, across the wallets folded into its aggregate.
     function investorBalanceOf(address wallet) external view returns (uint256) {
-        uint256 rec = IInvestorRegistry(address(uint160(_state))).record(wallet);
+        uint256 rec = _registryRecord(_state, wallet);
         return _party(wallet, rec, false).holding;
     }
 
@@ -492,9 +503,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     /// @notice Takes a record-date snapshot in O(1) (SNAPSHOT_ROLE or AGENT_ROLE). Balances are checkpointed
     /// lazily on each account's first change after it.
     function snapshot() external returns (uint256 id) {
-        if (!hasRole(SNAPSHOT_ROLE, msg.sender) && !hasRole(AGENT_ROLE, msg.sender)) {
-            revert AccessControlUnauthorizedAccount(msg.sender, SNAPSHOT_ROLE);
-        }
+        _checkEitherRole(SNAPSHOT_ROLE, AGENT_ROLE);
         uint256 s = _state;
         id = ((s >> SNAPSHOT_ID_SHIFT) & MASK32) + 1;
         if (id > MASK32) revert NonexistentSnapshot(id);
@@ -552,7 +561,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
 
     function _burn(address account, uint256 amount) private {
         uint256 s = _state;
-        uint256 rec = IInvestorRegistry(address(uint160(s))).record(account);
+        uint256 rec = _registryRecord(s, account);
         Move memory m;
         m.kind = KIND_FORCED;
         m.state = s;
@@ -638,8 +647,9 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
             if (s & REQUIRE_FILING != 0 && s & FILING_RECORDED == 0) return false;
             toRec = _registryRecord(s, to);
         } else {
-            // A sender record is never zero on this path (it must be registered): zero marks a mint below.
-            if (from == address(0) || s & (PAUSED | HALTED) != 0) return false;
+            // `from` is never zero here (it is msg.sender or equals it); a sender record is never zero on this
+            // path (it must be registered): zero marks a mint below.
+            if (s & (PAUSED | HALTED) != 0) return false;
             (fromRec, toRec) = _registryRecordPair(s, from, to);
             if (fromRec == 0) return false;
         }
@@ -671,8 +681,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         returns (bool)
     {
         // Receiver: registered, not sanctioned, single-wallet, KYC valid, not frozen on the token, no aggregate.
-        if (toRec & RECORD_CHECK_MASK != InvestorRecord.REGISTERED_BIT) return false;
-        if (block.timestamp >= (toRec >> InvestorRecord.KYC_EXPIRY_SHIFT) & MASK40) return false;
+        if (!_fastRecordOk(toRec)) return false;
         if (wt & (WalletState.FROZEN | WalletState.AGGREGATED) != 0) return false;
         uint256 rule = _countryRules[uint16(toRec >> InvestorRecord.COUNTRY_SHIFT)];
         if (rule & RULE_BLOCKED != 0 || (s & ALLOWLIST != 0 && rule & RULE_ALLOWED == 0)) return false;
@@ -685,8 +694,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         } else {
             // Sender: same checks, plus another investor than the receiver (moves between one investor's
             // wallets skip the caps: general path), enough balance, no partial freeze or lot record, no lockup.
-            if (fromRec & RECORD_CHECK_MASK != InvestorRecord.REGISTERED_BIT) return false;
-            if (block.timestamp >= (fromRec >> InvestorRecord.KYC_EXPIRY_SHIFT) & MASK40) return false;
+            if (!_fastRecordOk(fromRec)) return false;
             if (uint128(fromRec) == uint128(toRec)) return false;
             if (side & (WalletState.FROZEN | WalletState.AGGREGATED | WalletState.HAS_RESTRICTIONS) != 0) return false;
             if (amount > side & MASK96) return false;
@@ -733,6 +741,12 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         return true;
     }
 
+    /// @dev Registered, KYC valid, not sanctioned and single-wallet.
+    function _fastRecordOk(uint256 rec) private view returns (bool) {
+        return rec & RECORD_CHECK_MASK == InvestorRecord.REGISTERED_BIT
+            && block.timestamp < (rec >> InvestorRecord.KYC_EXPIRY_SHIFT) & MASK40;
+    }
+
     /// @dev {_debit} for a transfer on the fast path (single-wallet sender, no restrictions, amount <= balance).
     function _fastDebit(uint256 amount, address from, uint256 wf, uint256 snap, uint256 fromRec)
         private
@@ -766,7 +780,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         _wallets[to] = (wt & ~MASK96) | (bal + amount);
     }
 
-    /// @dev `registry.record(a)` without the ABI helper code; reverts as the interface call would.
+    /// @dev `registry.record(a)` with less code than an interface call; reverts as the interface call would.
     function _registryRecord(uint256 s, address a) private view returns (uint256 r) {
         address registry = address(uint160(s));
         bytes4 selector = IInvestorRegistry.record.selector;
@@ -783,7 +797,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         }
     }
 
-    /// @dev `registry.recordPair(a, b)` without the ABI helper code; reverts as the interface call would.
+    /// @dev `registry.recordPair(a, b)` with less code than an interface call; reverts as the interface call would.
     function _registryRecordPair(uint256 s, address a, address b) private view returns (uint256 ra, uint256 rb) {
         address registry = address(uint160(s));
         bytes4 selector = IInvestorRegistry.recordPair.selector;
@@ -810,18 +824,17 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         returns (Move memory m)
     {
         uint256 s = _state;
-        IInvestorRegistry registry = IInvestorRegistry(address(uint160(s)));
         m.kind = kind;
         m.state = s;
         m.amount = amount;
         uint256 toRecord;
         if (kind == KIND_MINT) {
-            toRecord = registry.record(to);
+            toRecord = _registryRecord(s, to);
             uint256 sw = _supply;
             m.mintRoom = ((sw >> CAP_SHIFT) & MASK96) - sw.balance();
         } else {
             uint256 fromRecord;
-            (fromRecord, toRecord) = registry.recordPair(from, to);
+            (fromRecord, toRecord) = _registryRecordPair(s, from, to);
             m.from = _party(from, fromRecord, true);
         }
         m.to = _party(to, toRecord, false);
@@ -832,7 +845,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         if (spender != address(0) && spender != from) {
             m.spender = spender;
             m.spenderWallet = _wallets[spender];
-            m.spenderRecord = registry.record(spender);
+            m.spenderRecord = _registryRecord(s, spender);
         }
     }
 
@@ -924,23 +937,20 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     function _credit(Party memory p, uint256 amount, uint256 snap, uint256 lockup) private returns (int256 delta) {
         address a = p.account;
         uint256 w = p.wallet;
+        uint256 rec = p.record;
+        // A single-wallet holding: the same bookkeeping as the fast path.
+        if (w & WalletState.AGGREGATED == 0 && !rec.isMultiWallet()) return _fastCredit(amount, a, w, snap, lockup, rec);
         uint256 bal = w.balance();
         w = _checkpoint(a, w, bal, snap);
         w = _applyLot(a, w, bal, amount, lockup);
-        uint256 rec = p.record;
-        if (w & WalletState.AGGREGATED != 0 || rec.isMultiWallet()) {
-            (w, delta) = _fold(a, w, rec);
-            uint128 key = _aggregateKeys[a];
-            uint256 holding = _aggregates[key];
-            if (holding == 0) {
-                ++delta;
-                _countryRules[rec.country()] += RULE_COUNT_ONE;
-            }
-            _aggregates[key] = holding + amount;
-        } else if (bal == 0) {
-            delta = 1;
+        (w, delta) = _fold(a, w, rec);
+        uint128 key = _aggregateKeys[a];
+        uint256 holding = _aggregates[key];
+        if (holding == 0) {
+            ++delta;
             _countryRules[rec.country()] += RULE_COUNT_ONE;
         }
+        _aggregates[key] = holding + amount;
         // bal + amount <= total supply <= cap < 2^96.
         _wallets[a] = w.withBalance(bal + amount);
     }
@@ -1069,6 +1079,13 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         emit TokensUnfrozen(account, amount);
     }
 
+    /// @dev Reverts unless the caller holds `role` or `other`; the error names `role`. Out of line for size.
+    function _checkEitherRole(bytes32 role, bytes32 other) private view {
+        if (!hasRole(role, msg.sender) && !hasRole(other, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, role);
+        }
+    }
+
     function _checkAgent() private view {
         _checkRole(AGENT_ROLE);
     }
@@ -1081,7 +1098,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         Party memory p;
         p.account = account;
         p.wallet = _wallets[account];
-        p.record = IInvestorRegistry(address(uint160(_state))).record(account);
+        p.record = _registryRecord(_state, account);
         return _receiverCode(p, true);
     }
 
