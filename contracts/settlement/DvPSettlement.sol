@@ -8,14 +8,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
-/// @dev The part of the security token's interface settlement needs: the rule view with a spender.
-interface ISettlementSecurity {
-    function checkTransferFrom(address spender, address from, address to, uint256 amount)
-        external
-        view
-        returns (uint8 code, string memory message);
-}
-
 /// @title DvPSettlement
 /// @notice Delivery versus payment for secondary trades in security tokens: the security leg (seller -> buyer)
 /// and the payment leg (buyer -> seller, less an optional platform fee) move in one transaction or not at all.
@@ -32,9 +24,10 @@ interface ISettlementSecurity {
 /// cancels by nonce (every trade with it); the buyer cancels the exact trade by its hash, so a buyer can never
 /// burn a seller's nonce for trades it is not party to.
 ///
-/// Compliance: the security leg is checked first with the token's own rule view, with this contract as the
-/// spender, and refused with the token's error `TransferRestricted(code)` and the same reason code, so SDKs
-/// decode one error for direct transfers and settlements alike.
+/// Compliance: the security leg moves first, through the token's `transferFrom` with this contract as the
+/// spender, which checks seller, buyer and spender exactly as `checkTransferFrom(address(this), seller, buyer,
+/// amount)` does and refuses with the token's error `TransferRestricted(code)`; that revert propagates
+/// unchanged (and undoes everything), so SDKs decode one error for direct transfers and settlements alike.
 ///
 /// Batches: {settleBatch} settles each trade in its own sub-call. A trade that fails (bad signature, expired,
 /// cancelled, non-compliant, a leg that reverts) is skipped with {TradeFailed} carrying the revert data, and
@@ -89,8 +82,6 @@ contract DvPSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     event TradeCancelled(bytes32 indexed tradeHash, address indexed by, uint256 nonce);
     event FeeRecipientSet(address indexed feeRecipient);
 
-    /// @notice The security token's rules refuse the security leg (same error and code as the token's).
-    error TransferRestricted(uint8 code);
     error TradeExpired(uint256 expiry, uint256 nowTimestamp);
     error NonceAlreadyUsed(address seller, uint256 nonce);
     error TradeCancelledByBuyer(bytes32 tradeHash);
@@ -257,11 +248,11 @@ contract DvPSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         // Effects before the token calls: a re-entrant or repeated settlement finds the nonce used.
         _useNonce(seller, t.nonce);
 
-        // Compliance first, with this contract as the spender, so a refusal carries the token's reason code
-        // even if the token's own revert were ever to differ.
-        (uint8 code,) = ISettlementSecurity(t.securityToken).checkTransferFrom(address(this), seller, buyer, t.securityAmount);
-        if (code != 0) revert TransferRestricted(code);
-
+        // Compliance first: the security leg goes before any money moves, and the token's `transferFrom` runs
+        // exactly the evaluation of `checkTransferFrom(address(this), seller, buyer, amount)` before moving
+        // anything, reverting `TransferRestricted(code)`, which propagates unchanged. A separate view call
+        // first would evaluate every rule twice (~10k gas) for the same answer; the SDK's check_trade makes
+        // that view call off chain instead.
         IERC20(t.securityToken).safeTransferFrom(seller, buyer, t.securityAmount);
         uint256 fee;
         IERC20 payment = IERC20(t.paymentToken);

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Gas benchmark for secondary trading: DvP settlement (single and a batch of 50), a collateral lock.
+Every operation is its own transaction on a private anvil (hardfork pinned by rwa_token.chain), the token with
+the full rule set of bench/gas.py (country gating, categories, investor caps, max balance, lockup check).
+
+Setting: a platform settling for clients who already trade (buyers already hold the security, sellers
+already hold the stablecoin, each seller's nonces consecutive, unlimited approvals), the steady state of a
+venue. With RWA_BENCH_HOOK=1 the collateral manager is also the token's compliance hook (a margin-enabled
+token: about +8k per settlement).
+
+    python bench/gas_trading.py          # a table with targets
+    python bench/gas_trading.py --json   # one JSON object: operation -> gasUsed
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eth_account import Account  # noqa: E402
+
+from rwa_token.chain import Chain  # noqa: E402
+from rwa_token.contracts.collateral import CollateralManager  # noqa: E402
+from rwa_token.contracts.settlement import DvPSettlement  # noqa: E402
+from rwa_token.contracts.stablecoin import MockStablecoin  # noqa: E402
+from rwa_token.offering import deploy_core  # noqa: E402
+from rwa_token.trading import SignedTrade, Trade, sign_trade  # noqa: E402
+from rwa_token.tx import Transactor  # noqa: E402
+from rwa_token.units import investor_id  # noqa: E402
+
+DAY = 86_400
+BATCH = 50
+PARTIES = 10  # sellers and buyers in the batch
+import os
+HOOK = os.environ.get("RWA_BENCH_HOOK", "0") == "1"  # 1: the collateral manager is the token's hook
+TARGETS: dict[str, tuple[int, str]] = {
+    "dvp_settle": (120_000, "two signatures, compliance check, both legs, fee"),
+    "dvp_settle_batch50_per_trade": (100_000, "50 trades / 10 sellers / 10 buyers, signatures, fee"),
+    "collateral_lock": (60_000, "first pledge of a holder"),
+}
+
+
+class TradingBench:
+    def __init__(self, chain: Chain):
+        self.chain = chain
+        self.tx = Transactor(chain)
+        self.admin = chain.dev_accounts(1)[0]
+        self.results: dict[str, int] = {}
+        self._n = 0
+
+    def account(self):
+        self._n += 1
+        acct = Account.from_key(((0x7ADE << 200) + self._n).to_bytes(32, "big"))
+        self.chain.rpc("anvil_setBalance", [acct.address, hex(10**20)])
+        return acct
+
+    def investor(self, registry):
+        acct = self.account()
+        expiry = self.chain.block_timestamp() + 365 * DAY
+        registry.register(acct.address, investor_id(acct.address, "bench"), "HK", "professional", expiry)
+        return acct
+
+    def run(self) -> None:
+        registry, token = deploy_core(self.tx, self.admin, "Bench ABS", "BABS", 6, 10**15)
+        token.set_country_rule("HK", allowed=True, required_categories="professional|institutional", max_investors=5000)
+        token.set_country_rule("SG", allowed=True, required_categories="accredited|institutional")
+        token.set_country_rule("CN", blocked=True)
+        token.set_country_rule("US", blocked=True)
+        token.set_limits(max_investors=10_000, min_balance=0, max_balance="1000000")
+        token.set_default_lockup(DAY)
+        usd = MockStablecoin.deploy(self.tx, self.admin, "Bench USD", "BUSD", 6)
+        fees = self.account()
+        dvp = DvPSettlement.deploy_new(self.tx, self.admin, self.admin.address, fees.address)
+        usd.mint(fees.address, 1)  # the fee account is an existing account of the platform
+
+        manager = CollateralManager.deploy_for(self.tx, self.admin, token, wire=HOOK)
+        manager.grant_role("LENDER_ROLE", self.admin.address)
+
+        sellers = [self.investor(registry) for _ in range(PARTIES)]
+        buyers = [self.investor(registry) for _ in range(PARTIES)]
+        for s in sellers:
+            token.mint(s.address, "10000")
+            usd.mint(s.address, 10**6)
+            token.approve(dvp.address, 2**256 - 1, sender=s)
+        for b in buyers:
+            token.mint(b.address, "1")
+            usd.mint(b.address, 10**15)
+            usd.approve(dvp.address, 2**256 - 1, sender=b)
+        self.chain.increase_time(2 * DAY)  # lots unlocked; the lockup check still runs
+
+        self.results["collateral_lock"] = manager.lock(sellers[0].address, 1_000 * 10**6).gas_used
+
+        expiry = self.chain.block_timestamp() + DAY
+        chain_id = self.chain.chain_id
+        nonces = {s.address: 0 for s in sellers}
+
+        def signed(seller, buyer) -> SignedTrade:
+            nonce = nonces[seller.address]
+            nonces[seller.address] += 1
+            t = Trade(seller.address, buyer.address, token.address, 10 * 10**6, usd.address, 1_000 * 10**6,
+                      nonce, expiry, 10)
+            return SignedTrade(t, sign_trade(t, seller, chain_id, dvp.address),
+                               sign_trade(t, buyer, chain_id, dvp.address))
+
+        # warm-up trade so the single measurement is the steady state (seller's nonce word in use)
+        first = signed(sellers[1], buyers[1])
+        dvp.settle(first.trade, first.seller_signature, first.buyer_signature)
+        one = signed(sellers[1], buyers[2])
+        self.results["dvp_settle"] = dvp.settle(one.trade, one.seller_signature, one.buyer_signature).gas_used
+
+        for i in range(PARTIES):  # every seller's nonce word already in use, as in the single case
+            w = signed(sellers[i], buyers[(i + 3) % PARTIES])
+            dvp.settle(w.trade, w.seller_signature, w.buyer_signature)
+        batch = [signed(sellers[i % PARTIES], buyers[(i * 7 + 1) % PARTIES]) for i in range(BATCH)]
+        receipt = dvp.settle_batch(batch, gas=25_000_000)
+        settled = len(receipt.events("TradeSettled"))
+        if settled != BATCH:
+            raise SystemExit(f"batch settled {settled} of {BATCH} trades: {receipt.events('TradeFailed')[:1]}")
+        self.results["dvp_settle_batch50_per_trade"] = receipt.gas_used // BATCH
+
+
+def table(results: dict[str, int]) -> str:
+    lines = ["| operation | gas used | target | status | setting |", "|---|---:|---:|---|---|"]
+    for key, used in results.items():
+        target, setting = TARGETS[key]
+        lines.append(f"| `{key}` | {used:,} | {target:,} | {'ok' if used <= target else 'OVER'} | {setting} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    with Chain.local() as chain:
+        bench = TradingBench(chain)
+        bench.run()
+        ordered = {k: bench.results[k] for k in TARGETS}
+    if "--json" in argv:
+        print(json.dumps(ordered))
+    else:
+        print(f"anvil, hardfork {chain.anvil.hardfork if chain.anvil else '?'}, each operation its own transaction\n")
+        print(table(ordered))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
