@@ -298,5 +298,5 @@ def proceeds_report(vault, filing: dict[str, int] | None = None, with_events: bo
         for event in vault.events("ProceedsWithdrawn"):
             a = event["args"]
             withdrawals.append({"purpose": purpose_name(a["purpose"]), "to": a["to"], "amount": a["amount"],
-                                "reference": a["memo"], "treasurer": a["treasurer"]})
+                                "memo": a["memo"], "treasurer": a["treasurer"]})
     return ProceedsReport(deposited, withdrawn, balance, lines, withdrawals)
