@@ -304,18 +304,33 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     /// eligible to hold the token right now).
     /// @return net The amount transferred to the caller or escrowed for them, after withholding tax.
     function claim(uint256 distributionId) external nonReentrant returns (uint256 net) {
-        Distribution memory d = _distributions[distributionId];
-        _requireOpen(distributionId, d);
-        TokenSlot memory tokenSlot = _tokenByIndex[d.tokenIndex];
-        ISnapshotToken token = ISnapshotToken(tokenSlot.token);
-        uint256 gross = _recordClaim(distributionId, msg.sender, d, token);
+        // Raw slot reads (one SLOAD each) decoded by shifts: see the layout of {Distribution}.
+        Distribution storage stored = _distributions[distributionId];
+        uint256 s1;
+        uint256 s2;
+        assembly ("memory-safe") {
+            s1 := sload(stored.slot)
+            s2 := sload(add(stored.slot, 1))
+        }
+        _requireOpenRaw(distributionId, s1, s2);
+        uint256 tokenSlot = _tokenSlotRaw(s1);
+        address token = address(uint160(tokenSlot));
+
+        // Set before the share is known: a zero share reverts below and undoes it.
+        _markPaid(distributionId, msg.sender);
+        uint256 balance = _balanceOfAt(token, msg.sender, (s2 >> 200) & _MASK48);
+        uint256 gross = ((s1 >> 56) & _MASK96) * balance / (s1 >> 152);
+        if (gross == 0) revert NothingToClaim(distributionId, msg.sender);
+        // claimedGross (bits 0-95) and claimedBalance (bits 96-199) in one SSTORE. Cannot overflow a field: the
+        // sums are bounded by `amount` (< 2^96) and by the eligible supply (< 2^104).
+        unchecked {
+            s2 += gross + (balance << 96);
+        }
+        assembly ("memory-safe") {
+            sstore(add(stored.slot, 1), s2)
+        }
         net = _settleClaim(
-            distributionId,
-            msg.sender,
-            gross,
-            token,
-            IERC20(_paymentTokenAt(d.paymentTokenIndex)),
-            tokenSlot.withholdingActive
+            distributionId, msg.sender, gross, ISnapshotToken(token), _paymentTokenAt(uint8(s1 >> 8)), tokenSlot >> 160 != 0
         );
     }
 
@@ -332,19 +347,26 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         nonReentrant
         returns (uint256 paidCount)
     {
-        Distribution memory d = _distributions[distributionId];
-        _requireOpen(distributionId, d);
-        TokenSlot memory tokenSlot = _tokenByIndex[d.tokenIndex];
+        Distribution storage stored = _distributions[distributionId];
+        uint256 s1;
+        uint256 s2;
+        assembly ("memory-safe") {
+            s1 := sload(stored.slot)
+            s2 := sload(add(stored.slot, 1))
+        }
+        _requireOpenRaw(distributionId, s1, s2);
+        uint256 tokenSlot = _tokenSlotRaw(s1);
+        // Everything per-distribution is read once here; the loop only touches the holder's own bitmap word.
         BatchContext memory ctx = BatchContext({
-            token: ISnapshotToken(tokenSlot.token),
-            paymentToken: IERC20(_paymentTokenAt(d.paymentTokenIndex)),
+            token: ISnapshotToken(address(uint160(tokenSlot))),
+            paymentToken: IERC20(_paymentTokenAt(uint8(s1 >> 8))),
             registry: address(0),
-            taxed: tokenSlot.withholdingActive,
+            taxed: tokenSlot >> 160 != 0,
             word: distributionId >> 8,
             mask: 1 << (distributionId & 0xff),
-            snapshotId: d.snapshotId,
-            amount: d.amount,
-            eligibleSupply: d.eligibleSupply,
+            snapshotId: (s2 >> 200) & _MASK48,
+            amount: (s1 >> 56) & _MASK96,
+            eligibleSupply: s1 >> 152,
             sumGross: 0,
             sumBalance: 0,
             sumTax: 0,
@@ -363,15 +385,19 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         }
 
         if (paidCount != 0) {
-            Distribution storage stored = _distributions[distributionId];
-            stored.claimedGross = d.claimedGross + uint96(ctx.sumGross);
-            stored.claimedBalance = d.claimedBalance + uint104(ctx.sumBalance);
+            // claimedGross and claimedBalance in one SSTORE (see `claim` for the bounds).
+            unchecked {
+                s2 += ctx.sumGross + (ctx.sumBalance << 96);
+            }
+            assembly ("memory-safe") {
+                sstore(add(stored.slot, 1), s2)
+            }
             if (ctx.sumTax != 0 || ctx.sumWithheld != 0) {
                 Ledger storage ledger = _ledgers[distributionId];
                 ledger.taxPaid += uint96(ctx.sumTax);
                 ledger.withheld += uint96(ctx.sumWithheld);
             }
-            if (ctx.sumTax != 0) ctx.paymentToken.safeTransfer(_config.taxAccount, ctx.sumTax);
+            if (ctx.sumTax != 0) _safeTransfer(address(ctx.paymentToken), _config.taxAccount, ctx.sumTax);
         }
     }
 
@@ -629,6 +655,104 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         uint256 sumWithheld;
     }
 
+    uint256 private constant _MASK32 = (1 << 32) - 1;
+    uint256 private constant _MASK48 = (1 << 48) - 1;
+    uint256 private constant _MASK96 = (1 << 96) - 1;
+    uint256 private constant _MASK104 = (1 << 104) - 1;
+
+    /// @dev Sets `holder`'s paid bit for `distributionId`, reverting if it was set (paid, escrowed or excluded).
+    function _markPaid(uint256 distributionId, address holder) private {
+        mapping(uint256 word => uint256 bits) storage holderBits = _paidBitmap[holder];
+        uint256 word = distributionId >> 8;
+        uint256 mask = 1 << (distributionId & 0xff);
+        uint256 bits = holderBits[word];
+        if (bits & mask != 0) revert AlreadyPaidOrExcluded(distributionId, holder);
+        holderBits[word] = bits | mask;
+    }
+
+    /// @dev `_requireOpen` on the raw slots: slot 1 bits 16-23 flags, 24-55 claimExpiry; slot 2 bits 248-255 live.
+    function _requireOpenRaw(uint256 distributionId, uint256 s1, uint256 s2) private view {
+        if (s2 >> 248 == 0) revert DistributionNotFound(distributionId);
+        uint256 claimExpiry = (s1 >> 24) & _MASK32;
+        if (block.timestamp > claimExpiry || (s1 >> 16) & _FLAG_RECLAIMED != 0) {
+            revert ClaimPeriodEnded(distributionId, uint64(claimExpiry));
+        }
+    }
+
+    /// @dev The raw {TokenSlot} of the distribution's token index (slot 1 bits 0-7): address in bits 0-159,
+    /// `withholdingActive` in bits 160-167 (nothing above).
+    function _tokenSlotRaw(uint256 s1) private view returns (uint256 raw) {
+        TokenSlot storage slot = _tokenByIndex[uint8(s1)];
+        assembly ("memory-safe") {
+            raw := sload(slot.slot)
+        }
+    }
+
+    /// @dev `token.balanceOfAt(account, snapshotId)` without the ABI encoder; bubbles a revert like a Solidity call.
+    function _balanceOfAt(address token, address account, uint256 snapshotId) private view returns (uint256 value) {
+        bytes4 selector = ISnapshotToken.balanceOfAt.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), account)
+            mstore(add(ptr, 0x24), snapshotId)
+            if iszero(and(gt(returndatasize(), 0x1f), staticcall(gas(), token, ptr, 0x44, 0x00, 0x20))) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            value := mload(0x00)
+        }
+    }
+
+    /// @dev `token.checkHolder(account)` without the ABI encoder; reverts like a Solidity call on a bad answer.
+    function _checkHolder(address token, address account) private view returns (uint8 code) {
+        bytes4 selector = ISnapshotToken.checkHolder.selector;
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            mstore(0x04, account)
+            if iszero(and(gt(returndatasize(), 0x1f), staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20))) {
+                let ptr := mload(0x40)
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            let value := mload(0x00)
+            if gt(value, 0xff) { revert(0, 0) }
+            code := value
+        }
+    }
+
+    /// @dev ERC-20 `transfer` with SafeERC20's acceptance rule (no return data from a contract, or exactly `true`)
+    /// and its error, without the generic call path.
+    function _safeTransfer(address paymentToken, address to, uint256 value) private {
+        if (!_trySafeTransfer(paymentToken, to, value)) revert SafeERC20.SafeERC20FailedOperation(paymentToken);
+    }
+
+    /// @dev As {_safeTransfer}, returning false instead of reverting (SafeERC20.trySafeTransfer).
+    function _trySafeTransfer(address paymentToken, address to, uint256 value) private returns (bool ok) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, 0xa9059cbb00000000000000000000000000000000000000000000000000000000)
+            mstore(add(ptr, 0x04), to)
+            mstore(add(ptr, 0x24), value)
+            let success := call(gas(), paymentToken, 0, ptr, 0x44, 0x00, 0x20)
+            switch returndatasize()
+            case 0 { ok := and(success, gt(extcodesize(paymentToken), 0)) }
+            default { ok := and(success, eq(mload(0x00), 1)) }
+        }
+    }
+
+    /// @dev `emit Paid(distributionId, holder, gross, tax, net)` with a three-word data area in scratch memory.
+    function _emitPaid(uint256 distributionId, address holder, uint256 gross, uint256 tax, uint256 net) private {
+        bytes32 topic = Paid.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, gross)
+            mstore(add(ptr, 0x20), tax)
+            mstore(add(ptr, 0x40), net)
+            log3(ptr, 0x60, topic, distributionId, holder)
+        }
+    }
+
     function _create(
         address token,
         address paymentToken,
@@ -637,15 +761,27 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         uint64 claimExpiry,
         uint256 snapshotId
     ) private returns (uint256 distributionId, uint256 funded) {
-        TokenConfig memory tokenConfig = _tokenConfigs[token];
-        if (!tokenConfig.registered) revert TokenNotRegistered(token);
-        uint8 paymentTokenIndex = _requireAllowedPaymentToken(paymentToken);
+        // Raw {TokenConfig}: index bits 0-7, excludedCount 8-15, registered 16-23, firstExcluded 24-183.
+        uint256 tokenConfig;
+        {
+            TokenConfig storage tokenConfigSlot = _tokenConfigs[token];
+            assembly ("memory-safe") {
+                tokenConfig := sload(tokenConfigSlot.slot)
+            }
+        }
+        if ((tokenConfig >> 16) & 0xff == 0) revert TokenNotRegistered(token);
+        uint256 s1 = uint256(_requireAllowedPaymentToken(paymentToken)) << 8;
         if (claimExpiry <= block.timestamp || claimExpiry > type(uint32).max) revert InvalidClaimExpiry(claimExpiry);
 
         if (snapshotId == 0) snapshotId = ISnapshotToken(token).snapshot();
         if (snapshotId > type(uint48).max) revert SnapshotIdTooLarge(snapshotId);
-        Config memory config = _config;
-        distributionId = config.nextDistributionId;
+        // Raw {Config}: taxAccount bits 0-159, taxedCountryCount 160-175, nextDistributionId 176-223,
+        // tokenCount 224-231, returnWithheldAtExpiry 232-239.
+        uint256 config;
+        assembly ("memory-safe") {
+            config := sload(_config.slot)
+        }
+        distributionId = (config >> 176) & _MASK48;
         uint256 eligible = _eligibleSupply(token, snapshotId, tokenConfig, distributionId);
         if (eligible == 0) revert NoEligibleSupply(token, snapshotId);
         if (eligible > type(uint104).max) revert EligibleSupplyTooLarge(eligible);
@@ -655,39 +791,44 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             : Math.mulDiv(eligible, amountPerToken, 10 ** ISnapshotToken(token).decimals());
         if (funded == 0 || funded > type(uint96).max) revert InvalidAmount(funded);
 
-        _distributions[distributionId] = Distribution({
-            tokenIndex: tokenConfig.index,
-            paymentTokenIndex: paymentTokenIndex,
-            flags: config.returnWithheldAtExpiry ? _FLAG_RETURN_WITHHELD : 0,
-            claimExpiry: uint32(claimExpiry),
-            amount: uint96(funded),
-            eligibleSupply: uint104(eligible),
-            claimedGross: 0,
-            claimedBalance: 0,
-            snapshotId: uint48(snapshotId),
-            live: 1
-        });
-        _config.nextDistributionId = uint48(distributionId + 1);
+        // Both slots of the new distribution written once each, already packed (see {Distribution}).
+        s1 |= (tokenConfig & 0xff) | (uint256(claimExpiry) << 24) | (funded << 56) | (eligible << 152);
+        if ((config >> 232) & 0xff != 0) s1 |= uint256(_FLAG_RETURN_WITHHELD) << 16;
+        _storeNew(distributionId, s1, (snapshotId << 200) | (uint256(1) << 248));
+        // nextDistributionId + 1 (ids stay far below 2^48, so the field cannot carry into tokenCount).
+        unchecked {
+            config += uint256(1) << 176;
+        }
+        assembly ("memory-safe") {
+            sstore(_config.slot, config)
+        }
 
         emit DistributionCreated(distributionId, token, paymentToken, snapshotId, funded, eligible, claimExpiry);
         IERC20(paymentToken).safeTransferFrom(msg.sender, address(this), funded);
     }
 
+    function _storeNew(uint256 distributionId, uint256 s1, uint256 s2) private {
+        Distribution storage stored = _distributions[distributionId];
+        assembly ("memory-safe") {
+            sstore(stored.slot, s1)
+            sstore(add(stored.slot, 1), s2)
+        }
+    }
+
     /// @dev Snapshot supply minus the excluded wallets' snapshot balances; marks those wallets as paid in the new
     /// distribution. Marking freezes the exclusion into the distribution: later changes to the list cannot let a
     /// wallet claim against a supply that left it out, and claims need no separate exclusion lookup.
-    function _eligibleSupply(
-        address token,
-        uint256 snapshotId,
-        TokenConfig memory tokenConfig,
-        uint256 distributionId
-    ) private returns (uint256 eligible) {
+    function _eligibleSupply(address token, uint256 snapshotId, uint256 tokenConfig, uint256 distributionId)
+        private
+        returns (uint256 eligible)
+    {
         eligible = ISnapshotToken(token).totalSupplyAt(snapshotId);
         uint256 word = distributionId >> 8;
         uint256 mask = 1 << (distributionId & 0xff);
-        for (uint256 i; i < tokenConfig.excludedCount; ++i) {
-            address wallet = i == 0 ? tokenConfig.firstExcluded : _excludedWallets[token][i];
-            eligible -= ISnapshotToken(token).balanceOfAt(wallet, snapshotId);
+        uint256 count = (tokenConfig >> 8) & 0xff;
+        for (uint256 i; i < count; ++i) {
+            address wallet = i == 0 ? address(uint160(tokenConfig >> 24)) : _excludedWallets[token][i];
+            eligible -= _balanceOfAt(token, wallet, snapshotId);
             _paidBitmap[wallet][word] |= mask;
         }
     }
@@ -696,12 +837,14 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     /// marked paid, then paid or escrowed (true).
     function _pushHolder(uint256 distributionId, address holder, BatchContext memory ctx) private returns (bool) {
         mapping(uint256 word => uint256 bits) storage holderBits = _paidBitmap[holder];
-        uint256 bits = holderBits[ctx.word];
+        uint256 word = ctx.word;
+        uint256 bits = holderBits[word];
         if (bits & ctx.mask != 0) return false;
-        uint256 balance = ctx.token.balanceOfAt(holder, ctx.snapshotId);
+        address token = address(ctx.token);
+        uint256 balance = _balanceOfAt(token, holder, ctx.snapshotId);
         uint256 gross = ctx.amount * balance / ctx.eligibleSupply;
         if (gross == 0) return false;
-        holderBits[ctx.word] = bits | ctx.mask;
+        holderBits[word] = bits | ctx.mask;
         // Cannot overflow: the sums are bounded by `amount` (< 2^96) and the eligible supply (< 2^104).
         unchecked {
             ctx.sumGross += gross;
@@ -716,12 +859,12 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             ctx.sumTax += tax;
         }
         uint256 net = gross - tax;
-        uint8 code = ctx.token.checkHolder(holder);
+        uint8 code = _checkHolder(token, holder);
         if (code == 0) {
             // A holder whose transfer fails (payment-token blocklist, reverting hook) must not stop the batch:
             // their net is escrowed like an ineligible holder's and can be released later.
-            if (ctx.paymentToken.trySafeTransfer(holder, net)) {
-                emit Paid(distributionId, holder, gross, tax, net);
+            if (_trySafeTransfer(address(ctx.paymentToken), holder, net)) {
+                _emitPaid(distributionId, holder, gross, tax, net);
                 return true;
             }
             code = PAYMENT_TRANSFER_FAILED;
@@ -732,28 +875,6 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         return true;
     }
 
-    /// @dev Checks and sets the holder's paid bit and adds the share to the distribution's running totals.
-    function _recordClaim(uint256 distributionId, address holder, Distribution memory d, ISnapshotToken token)
-        private
-        returns (uint256 gross)
-    {
-        uint256 word = distributionId >> 8;
-        uint256 mask = 1 << (distributionId & 0xff);
-        uint256 bits = _paidBitmap[holder][word];
-        if (bits & mask != 0) revert AlreadyPaidOrExcluded(distributionId, holder);
-        uint256 balance = token.balanceOfAt(holder, d.snapshotId);
-        // Cannot overflow: amount < 2^96 and balance <= totalSupply at the snapshot < 2^104.
-        gross = uint256(d.amount) * balance / d.eligibleSupply;
-        if (gross == 0) revert NothingToClaim(distributionId, holder);
-        _paidBitmap[holder][word] = bits | mask;
-        Distribution storage stored = _distributions[distributionId];
-        // Cannot overflow: the sums are bounded by `amount` and by the eligible supply, which fit their widths.
-        unchecked {
-            stored.claimedGross = d.claimedGross + uint96(gross);
-            stored.claimedBalance = d.claimedBalance + uint104(balance);
-        }
-    }
-
     /// @dev Taxes, then pays or escrows a claimed share. State is final before the transfers (checks-effects-
     /// interactions on top of the reentrancy guard).
     function _settleClaim(
@@ -761,17 +882,17 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         address holder,
         uint256 gross,
         ISnapshotToken token,
-        IERC20 paymentToken,
+        address paymentToken,
         bool withholdingActive
     ) private returns (uint256 net) {
         uint256 tax = 0;
         if (withholdingActive) tax = _taxOn(token, holder, gross);
         net = gross - tax;
-        uint8 code = token.checkHolder(holder);
+        uint8 code = _checkHolder(address(token), holder);
         if (code == 0) {
             if (tax != 0) _ledgers[distributionId].taxPaid += uint96(tax);
-            emit Paid(distributionId, holder, gross, tax, net);
-            paymentToken.safeTransfer(holder, net);
+            _emitPaid(distributionId, holder, gross, tax, net);
+            _safeTransfer(paymentToken, holder, net);
         } else {
             Ledger storage ledger = _ledgers[distributionId];
             ledger.taxPaid += uint96(tax);
@@ -779,7 +900,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             _escrow[distributionId][holder] = net;
             emit Withheld(distributionId, holder, gross, tax, net, code);
         }
-        if (tax != 0) paymentToken.safeTransfer(_config.taxAccount, tax);
+        if (tax != 0) _safeTransfer(paymentToken, _config.taxAccount, tax);
     }
 
     function _taxOn(ISnapshotToken token, address holder, uint256 gross) private view returns (uint256) {

@@ -144,9 +144,14 @@ abstract contract PaymentTokenPolicy is AccessControl, IPaymentTokenPolicy {
 
     /// @dev Index of an allowed payment token, reverting when it is not allowed.
     function _requireAllowedPaymentToken(address paymentToken) internal view returns (uint8) {
-        PaymentTokenConfig memory config = _paymentTokenConfigs[paymentToken];
-        if (!config.allowed) revert PaymentTokenNotAllowed(paymentToken);
-        return config.index;
+        // One SLOAD decoded by shifts: currency bits 0-63, index 64-71, registered 72-79, allowed 80-87.
+        PaymentTokenConfig storage config = _paymentTokenConfigs[paymentToken];
+        uint256 raw;
+        assembly ("memory-safe") {
+            raw := sload(config.slot)
+        }
+        if ((raw >> 80) & 0xff == 0) revert PaymentTokenNotAllowed(paymentToken);
+        return uint8(raw >> 64);
     }
 
     /// @dev Payment token registered under `index` (never cleared, so old distributions still resolve).
