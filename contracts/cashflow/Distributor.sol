@@ -727,6 +727,23 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         if (!_trySafeTransfer(paymentToken, to, value)) revert SafeERC20.SafeERC20FailedOperation(paymentToken);
     }
 
+    /// @dev `transferFrom(msg.sender, this, value)` with SafeERC20's acceptance rule and error.
+    function _safeTransferFromSender(address paymentToken, uint256 value) private {
+        bool ok;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, 0x23b872dd00000000000000000000000000000000000000000000000000000000)
+            mstore(add(ptr, 0x04), caller())
+            mstore(add(ptr, 0x24), address())
+            mstore(add(ptr, 0x44), value)
+            let success := call(gas(), paymentToken, 0, ptr, 0x64, 0x00, 0x20)
+            switch returndatasize()
+            case 0 { ok := and(success, gt(extcodesize(paymentToken), 0)) }
+            default { ok := and(success, eq(mload(0x00), 1)) }
+        }
+        if (!ok) revert SafeERC20.SafeERC20FailedOperation(paymentToken);
+    }
+
     /// @dev As {_safeTransfer}, returning false instead of reverting (SafeERC20.trySafeTransfer).
     function _trySafeTransfer(address paymentToken, address to, uint256 value) private returns (bool ok) {
         assembly ("memory-safe") {
@@ -804,7 +821,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         }
 
         emit DistributionCreated(distributionId, token, paymentToken, snapshotId, funded, eligible, claimExpiry);
-        IERC20(paymentToken).safeTransferFrom(msg.sender, address(this), funded);
+        _safeTransferFromSender(paymentToken, funded);
     }
 
     function _storeNew(uint256 distributionId, uint256 s1, uint256 s2) private {
