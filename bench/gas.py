@@ -15,15 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eth_account import Account  # noqa: E402
+from common import DAY, BenchBase, full_rules, table  # noqa: E402
 
 from rwa_token.chain import Chain  # noqa: E402
 from rwa_token.contracts.registry import Registration  # noqa: E402
 from rwa_token.offering import deploy_core  # noqa: E402
-from rwa_token.tx import Transactor  # noqa: E402
 from rwa_token.units import investor_id  # noqa: E402
 
-DAY = 86_400
 # key: (target, reference)
 TARGETS: dict[str, tuple[int | None, str]] = {
     "transfer_existing": (55_000, "ERC20 34,453 / T-REX 210,102"),
@@ -35,39 +33,24 @@ TARGETS: dict[str, tuple[int | None, str]] = {
     "forced_transfer": (60_000, "T-REX 205,433"),
     "freeze": (40_000, "T-REX 61,415"),
     "deploy_offering": (800_000, "T-REX 3,729,837 per suite + 22.4M infrastructure"),
+    "deploy_registry_standalone": (None, "once per issuer or platform, shared by its offerings"),
 }
 
 
-class Bench:
-    def __init__(self, chain: Chain):
-        self.chain = chain
-        self.tx = Transactor(chain)
-        self.admin = chain.dev_accounts(1)[0]
-        self.results: dict[str, int] = {}
-        self._n = 0
-
-    def account(self):
-        self._n += 1
-        acct = Account.from_key(((0xBE7C << 200) + self._n).to_bytes(32, "big"))
-        self.chain.rpc("anvil_setBalance", [acct.address, hex(10**20)])
-        return acct
-
+class TokenBench(BenchBase):
     def register(self, registry, country="HK", category="professional"):
         acct = self.account()
         expiry = self.chain.block_timestamp() + 365 * DAY
         receipt = registry.register(acct.address, investor_id(acct.address, "bench"), country, category, expiry)
         return acct, receipt
 
+    def run(self) -> None:
+        self.run_token()
+
     def run_token(self) -> None:
         registry, token = deploy_core(self.tx, self.admin, "Bench ABS", "BABS", 6, 10**15)
-        self.results["deploy_offering"] = self._deploy_offering_gas()
-        # the full rule set
-        token.set_country_rule("HK", allowed=True, required_categories="professional|institutional", max_investors=5000)
-        token.set_country_rule("SG", allowed=True, required_categories="accredited|institutional")
-        token.set_country_rule("CN", blocked=True)
-        token.set_country_rule("US", blocked=True)
-        token.set_limits(max_investors=10_000, min_balance=0, max_balance="1000000")
-        token.set_default_lockup(DAY)
+        self.results["deploy_offering"] = self._deploy_offering_gas(registry.address)
+        full_rules(token)
 
         a, receipt = self.register(registry)
         self.results["register_investor"] = receipt.gas_used
@@ -89,43 +72,49 @@ class Bench:
         rows = []
         expiry = self.chain.block_timestamp() + 365 * DAY
         for _ in range(100):
-            acct = Account.from_key(((0xBA7C << 200) + len(rows) + 1).to_bytes(32, "big"))
+            acct = self.account()
             rows.append(Registration.of(acct.address, investor_id(acct.address, "bench"), "SG", "accredited", expiry))
         receipt = registry.register_batch(rows)
         self.results["register_investor_batch100_per_investor"] = receipt.gas_used // 100
 
-    def _deploy_offering_gas(self) -> int:
-        # deploy_core's receipt is not returned; redeploy once to measure (infrastructure already exists)
+    def _deploy_offering_gas(self, registry: str) -> int:
+        # An offering on an existing (shared) registry: one token with its rules, and a distributor.
         from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
         from rwa_token.offering import infrastructure
 
         factory = OfferingFactory(self.tx, infrastructure(self.tx, self.admin).factory, self.admin)
-        plan = OfferingPlan(admin=self.admin.address, tokens=[TokenPlan("Bench ABS", "BABS", 6, 10**15)],
+        from rwa_token.contracts.token import SecurityToken
+        from rwa_token.deployment import rule_setup
+        from rwa_token.policy import compile_policies
+
+        rules = compile_policies(["cn-offshore-abs", "hk-vatp-professional", "us-reg-s", "sg-accredited"],
+                                 {"max_investors": 5000})
+        setup = rule_setup(SecurityToken(self.tx, "0x" + "00" * 20), rules, 6)
+        plan = OfferingPlan(admin=self.admin.address, registry=registry,
+                            tokens=[TokenPlan("Bench ABS", "BABS", 6, 10**15, setup)],
                             treasury=self.admin.address, tax_account=self.admin.address, with_distributor=True)
         return factory.deploy_offering(plan, os.urandom(32)).receipt.gas_used
 
 
-def table(results: dict[str, int]) -> str:
-    lines = ["| operation | gas used | target | status | reference |", "|---|---:|---:|---|---|"]
-    for key, used in results.items():
-        target, reference = TARGETS.get(key, (None, "-"))
-        status = "-" if target is None else ("ok" if used <= target else "OVER")
-        target_text = f"{target:,}" if target else "-"
-        lines.append(f"| `{key}` | {used:,} | {target_text} | {status} | {reference} |")
-    return "\n".join(lines)
-
-
 def main(argv: list[str]) -> int:
-    with Chain.local() as chain:
-        bench = Bench(chain)
-        bench.run_token()
-        ordered = {k: bench.results[k] for k in TARGETS if k in bench.results}
-        ordered.update({k: v for k, v in bench.results.items() if k not in ordered})
+    from gas_cashflow import TARGETS as CASHFLOW_TARGETS, CashflowBench
+    from gas_trading import TARGETS as TRADING_TARGETS, TradingBench
+
+    targets = {**TARGETS, **CASHFLOW_TARGETS, **TRADING_TARGETS}
+    results: dict[str, int] = {}
+    hardfork = "?"
+    for bench_class in (TokenBench, CashflowBench, TradingBench):
+        with Chain.local() as chain:  # a fresh chain per suite: no suite warms another's storage
+            bench = bench_class(chain)
+            bench.run()
+            results.update(bench.results)
+            hardfork = chain.anvil.hardfork
+    ordered = {k: results[k] for k in targets if k in results}
     if "--json" in argv:
         print(json.dumps(ordered))
     else:
-        print(f"anvil, hardfork {chain.anvil.hardfork if chain.anvil else '?'}, each operation its own transaction\n")
-        print(table(ordered))
+        print(f"anvil, hardfork {hardfork}, each operation its own transaction\n")
+        print(table(ordered, targets))
     return 0
 
 

@@ -14,12 +14,13 @@ token: about +8k per settlement).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eth_account import Account  # noqa: E402
+from common import BenchBase, full_rules, table  # noqa: E402
 
 from rwa_token.chain import Chain  # noqa: E402
 from rwa_token.contracts.collateral import CollateralManager  # noqa: E402
@@ -27,13 +28,10 @@ from rwa_token.contracts.settlement import DvPSettlement  # noqa: E402
 from rwa_token.contracts.stablecoin import MockStablecoin  # noqa: E402
 from rwa_token.offering import deploy_core  # noqa: E402
 from rwa_token.trading import SignedTrade, Trade, sign_trade  # noqa: E402
-from rwa_token.tx import Transactor  # noqa: E402
-from rwa_token.units import investor_id  # noqa: E402
 
 DAY = 86_400
 BATCH = 50
 PARTIES = 10  # sellers and buyers in the batch
-import os
 HOOK = os.environ.get("RWA_BENCH_HOOK", "0") == "1"  # 1: the collateral manager is the token's hook
 TARGETS: dict[str, tuple[int, str]] = {
     "dvp_settle": (120_000, "two signatures, compliance check, both legs, fee"),
@@ -42,34 +40,12 @@ TARGETS: dict[str, tuple[int, str]] = {
 }
 
 
-class TradingBench:
-    def __init__(self, chain: Chain):
-        self.chain = chain
-        self.tx = Transactor(chain)
-        self.admin = chain.dev_accounts(1)[0]
-        self.results: dict[str, int] = {}
-        self._n = 0
-
-    def account(self):
-        self._n += 1
-        acct = Account.from_key(((0x7ADE << 200) + self._n).to_bytes(32, "big"))
-        self.chain.rpc("anvil_setBalance", [acct.address, hex(10**20)])
-        return acct
-
-    def investor(self, registry):
-        acct = self.account()
-        expiry = self.chain.block_timestamp() + 365 * DAY
-        registry.register(acct.address, investor_id(acct.address, "bench"), "HK", "professional", expiry)
-        return acct
+class TradingBench(BenchBase):
+    seed = 0x7ADE
 
     def run(self) -> None:
         registry, token = deploy_core(self.tx, self.admin, "Bench ABS", "BABS", 6, 10**15)
-        token.set_country_rule("HK", allowed=True, required_categories="professional|institutional", max_investors=5000)
-        token.set_country_rule("SG", allowed=True, required_categories="accredited|institutional")
-        token.set_country_rule("CN", blocked=True)
-        token.set_country_rule("US", blocked=True)
-        token.set_limits(max_investors=10_000, min_balance=0, max_balance="1000000")
-        token.set_default_lockup(DAY)
+        full_rules(token)
         usd = MockStablecoin.deploy(self.tx, self.admin, "Bench USD", "BUSD", 6)
         fees = self.account()
         dvp = DvPSettlement.deploy_new(self.tx, self.admin, self.admin.address, fees.address)
@@ -121,14 +97,6 @@ class TradingBench:
         self.results["dvp_settle_batch50_per_trade"] = receipt.gas_used // BATCH
 
 
-def table(results: dict[str, int]) -> str:
-    lines = ["| operation | gas used | target | status | setting |", "|---|---:|---:|---|---|"]
-    for key, used in results.items():
-        target, setting = TARGETS[key]
-        lines.append(f"| `{key}` | {used:,} | {target:,} | {'ok' if used <= target else 'OVER'} | {setting} |")
-    return "\n".join(lines)
-
-
 def main(argv: list[str]) -> int:
     with Chain.local() as chain:
         bench = TradingBench(chain)
@@ -138,7 +106,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps(ordered))
     else:
         print(f"anvil, hardfork {chain.anvil.hardfork if chain.anvil else '?'}, each operation its own transaction\n")
-        print(table(ordered))
+        print(table(ordered, TARGETS))
     return 0
 
 

@@ -27,12 +27,16 @@ policy_app = typer.Typer(no_args_is_help=True, help="Jurisdiction policy packs a
 app.add_typer(investors_app, name="investors")
 app.add_typer(docs_app, name="docs")
 app.add_typer(policy_app, name="policy")
+waterfall_app = typer.Typer(no_args_is_help=True, help="The tranche waterfall: set it up, run a period.")
+redeem_app = typer.Typer(no_args_is_help=True, help="Redemption at maturity: set up, fund principal, redeem.")
+app.add_typer(waterfall_app, name="waterfall")
+app.add_typer(redeem_app, name="redeem")
 report_app = typer.Typer(no_args_is_help=True, help="Reports from the local event index: cap table, "
                          "jurisdictions, distributions, audit trail (CSV, JSON or Markdown).")
 app.add_typer(report_app, name="report")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)  # long lines (addresses, reasons) stay whole when piped
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class Options:
@@ -328,6 +332,177 @@ def policy_explain(
         config = read_rules(operator().token(token))
     lines = explain(config)
     emit({"rules": lines}, "\n".join(f"- {line}" for line in lines))
+
+
+# --------------------------------------------------------------------------------------------- cash flows
+def _holders(op, symbol: str) -> list[str]:
+    """Every wallet that ever received the token (from the event index); record-date filtering is done by
+    the distribution service against the snapshot."""
+    index = _indexed(op)
+    _, address = op.record.token(symbol)
+    return sorted({e.args["to"] for e in index.events(address=address, event="Transfer")} - {"0x" + "00" * 20})
+
+
+def _distributor(op):
+    from .contracts.distributor import Distributor
+
+    if not op.record.distributor:
+        raise ConfigError("this offering has no distributor")
+    return Distributor(op.tx, op.record.distributor, op.account)
+
+
+def _spec(op):
+    from .spec import load_spec
+
+    if not op.record.spec_path or not Path(op.record.spec_path).exists():
+        raise ConfigError(f"the offering's spec {op.record.spec_path!r} is not readable from here")
+    return load_spec(op.record.spec_path)
+
+
+@app.command()
+def distribute(
+    amount: str = typer.Argument(..., help="total to distribute, in payment-token units (e.g. 250000.00)"),
+    token: Optional[str] = TokenOpt,
+    payment: Optional[str] = typer.Option(None, help="payment token symbol (default: the offering's first)"),
+    claim_days: int = typer.Option(90, min=1, help="days holders may claim before unclaimed funds return"),
+    push: bool = typer.Option(True, help="push payment to every holder in batches (else holders claim)"),
+) -> None:
+    """Fund a distribution by record date (a snapshot now) and pay every holder; resumable; reconciled."""
+    from .distributions import fund_and_create, holders_at, push_all, reconcile
+    from .journal import Journal
+    from .units import to_units
+
+    op = operator()
+    symbol, _ = op.record.token(token)
+    t, usd, distributor = op.token(symbol), op.payment_token(payment), _distributor(op)
+    units = to_units(amount, usd.decimals(), "amount")
+    created = fund_and_create(distributor, t, usd, op.chain.block_timestamp() + claim_days * 86_400, amount=units)
+    did = created.distribution_id
+    emit({}, f"[green]distribution {did}[/] funded with {amount} {usd.symbol()} {tx_line(created.create_receipt)}")
+    if not push:
+        emit({"distribution_id": did}, "holders may now claim")
+        return
+    holders = holders_at(t, distributor.info(did).snapshot_id, _holders(op, symbol))
+    journal = Journal(op.state / "journals" / f"{op.record.slug}-distribution-{did}.jsonl")
+    with progress_bar("paying holders") as bar:
+        task = bar.add_task("push", total=len(holders))
+        pushed = push_all(distributor, did, holders, journal=journal,
+                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+    result = reconcile(distributor, did, holders, from_block=created.create_receipt.block_number)
+    emit({"distribution_id": did, "pushed": pushed.pushed, "already_paid": pushed.already_paid,
+          "exact": result.exact, "problems": result.problems},
+         f"paid {pushed.pushed} holders in {pushed.batches} batches; reconciliation "
+         + ("[green]exact[/]" if result.exact else f"[red]problems[/]: {'; '.join(result.problems)}"))
+
+
+@waterfall_app.command("init")
+def waterfall_init() -> None:
+    """Deploy the waterfall from the spec once the tranches are issued (outstanding = supply x face value)."""
+    from .servicing import set_up_waterfall
+    from .state import save_record
+
+    op = operator()
+    if "waterfall" in op.record.modules:
+        raise ConfigError(f"the offering already has a waterfall at {op.record.modules['waterfall']}")
+    tokens = [op.token(s) for s in op.record.tokens]
+    waterfall = set_up_waterfall(_spec(op), tokens, _distributor(op), op.payment_token(), op.account,
+                                 fee_account=op.account.address)
+    op.record.modules["waterfall"] = waterfall.address
+    save_record(op.record, op.state)
+    emit({"waterfall": waterfall.address}, f"[green]waterfall[/] at {waterfall.address}")
+
+
+@waterfall_app.command("run")
+def waterfall_run(collections: str = typer.Argument(..., help="the period's collections, in payment-token units")):
+    """Split one period's collections (fees, interest, principal, residual) and pay each tranche's holders."""
+    from .contracts.waterfall import Waterfall
+    from .journal import Journal
+    from .servicing import pay_period
+    from .units import to_units
+
+    op = operator()
+    address = op.record.modules.get("waterfall")
+    if not address:
+        raise ConfigError("no waterfall yet: run `rwa waterfall init` after issuing the tranches")
+    usd = op.payment_token()
+    tokens = {s: op.token(s) for s in op.record.tokens}
+    holders = {s: _holders(op, s) for s in tokens}
+    units = to_units(collections, usd.decimals(), "collections")
+    report = pay_period(Waterfall(op.tx, address, op.account), _distributor(op), tokens, usd, units, holders,
+                        op.account, journal=Journal(op.state / "journals" / f"{op.record.slug}-waterfall.jsonl"))
+    names = {0: "fees", 1: "interest", 2: "principal", 3: "residual"}
+    lines = [f"period {report.period}: {collections} collected"]
+    lines += [f"  {names[s.step]:>9} tranche {s.tranche if s.tranche != 255 else '-'}: due {s.due} paid {s.paid} "
+              f"arrears {s.arrears}" for s in report.steps]
+    lines += [f"  {t.symbol}: {t.amount} to {t.holders_paid} holders, distribution {t.distribution_id}, "
+              f"{'exact' if t.exact else 'MISMATCH'}" for t in report.tranches]
+    emit({"period": report.period, "steps": [vars(s) for s in report.steps],
+          "tranches": [vars(t) for t in report.tranches]}, "\n".join(lines))
+
+
+@redeem_app.command("init")
+def redeem_init(face_value: str = typer.Option(..., help="principal per whole token, in payment-token units"),
+                token: Optional[str] = TokenOpt) -> None:
+    """Deploy the token's redemption module and give it the agent role it needs to burn."""
+    from .contracts.redemption import Redemption
+    from .state import save_record
+    from .units import to_units
+
+    op = operator()
+    symbol, address = op.record.token(token)
+    usd = op.payment_token()
+    redemption = Redemption.deploy_initialized(
+        op.tx, op.account, agent=op.account.address, token=address, principal_token=usd.address,
+        distributor=op.record.distributor, treasury=op.account.address,
+        face_value_per_token=to_units(face_value, usd.decimals(), "face_value"), start=op.chain.block_timestamp())
+    op.token(symbol).grant_role("AGENT_ROLE", redemption.address)
+    op.record.modules[f"redemption:{symbol}"] = redemption.address
+    save_record(op.record, op.state)
+    emit({"redemption": redemption.address}, f"[green]redemption[/] for {symbol} at {redemption.address}")
+
+
+def _redemption(op, token: Optional[str]):
+    from .contracts.redemption import Redemption
+
+    symbol, _ = op.record.token(token)
+    address = op.record.modules.get(f"redemption:{symbol}")
+    if not address:
+        raise ConfigError(f"no redemption module for {symbol}: run `rwa redeem init --face-value ...` first")
+    return symbol, Redemption(op.tx, address, op.account)
+
+
+@redeem_app.command("fund")
+def redeem_fund(amount: str, token: Optional[str] = TokenOpt) -> None:
+    """Add principal to the redemption pool (the issuer's payment tokens)."""
+    from .units import to_units
+
+    op = operator()
+    _, redemption = _redemption(op, token)
+    usd = op.payment_token()
+    units = to_units(amount, usd.decimals(), "amount")
+    if usd.balance_of(op.account.address) < units:
+        raise ConfigError(f"{op.account.address} holds less than {amount} {usd.symbol()}")
+    usd.approve(redemption.address, units)
+    receipt = redemption.fund_principal(units)
+    emit({"tx": receipt.tx_hash}, f"[green]funded[/] {amount} of principal {tx_line(receipt)}")
+
+
+@redeem_app.command("all")
+def redeem_all(token: Optional[str] = TokenOpt, batch_size: int = typer.Option(50, min=1, max=200)) -> None:
+    """At maturity: redeem every holder's whole balance for principal, in batches (ineligible holders skipped)."""
+    op = operator()
+    symbol, redemption = _redemption(op, token)
+    t = op.token(symbol)
+    holders = [h for h in _holders(op, symbol) if t.balance_of(h) > 0]
+    redeemed = 0
+    with progress_bar("redeeming") as bar:
+        task = bar.add_task("redeem", total=len(holders))
+        for start in range(0, len(holders), batch_size):
+            receipt = redemption.redeem_batch(holders[start:start + batch_size])
+            redeemed += len(receipt.events("Redeemed"))
+            bar.update(task, completed=min(start + batch_size, len(holders)))
+    emit({"redeemed": redeemed, "holders": len(holders)},
+         f"[green]redeemed[/] {redeemed} of {len(holders)} holders; supply now {t.fmt(t.total_supply())}")
 
 
 # --------------------------------------------------------------------------------------------- reports

@@ -27,7 +27,7 @@ OPTIMIZER_RUNS = 200
 VIA_IR = True
 REMAPPINGS = ["@openzeppelin/=node_modules/@openzeppelin/"]
 # Contracts under these folders are compiled for tests and local demos but are not part of an offering.
-ARTIFACT_FOLDERS = ("identity", "compliance", "token", "cashflow", "settlement", "factory", "mocks")
+ARTIFACT_FOLDERS = ("identity", "compliance", "token", "cashflow", "settlement", "proceeds", "factory", "mocks")
 
 
 def find_solc() -> Path:

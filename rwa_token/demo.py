@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 from eth_account import Account
@@ -27,7 +27,10 @@ from .errors import ConfigError, TransferRestricted
 from .investors_csv import load_investors_csv
 from .journal import Journal
 from .onboarding import import_investors
+from .index import EventIndex
 from .policy import explain
+from .reports import jurisdictions
+from .servicing import pay_period, set_up_waterfall
 from .spec import load_spec
 from .tx import Transactor
 
@@ -82,7 +85,7 @@ def run_demo(console: Console) -> None:
         keys = example_keys()
         rows = [r for group in investors.by_investor().values() for r in group[:1]
                 if registry.contains(r.wallet)]
-        minted, refused = defaultdict(int), Counter()
+        refused = Counter()
         holders: list = []
         for i, row in enumerate(rows):
             amount = 1_000 + 250 * (i % 8)  # senior face units per investor
@@ -93,7 +96,6 @@ def run_demo(console: Console) -> None:
             senior.mint(row.wallet, amount * 10**6)
             if i % 3 == 0 and junior.can_mint(row.wallet, 500 * 10**6).ok:
                 junior.mint(row.wallet, 500 * 10**6)
-            minted[country_alpha2(row.country)] += 1
             holders.append(row)
         step(f"Minted {senior_symbol} to {len(holders)} eligible investors "
              f"({senior.fmt(senior.total_supply())} tokens); the rule engine refused {sum(refused.values())}:")
@@ -117,41 +119,38 @@ def run_demo(console: Console) -> None:
         step(f"...and a sale to an eligible {country_alpha2(b.country)} investor settles "
              f"({receipt.gas_used:,} gas)")
 
-        # Quarterly coupon on the senior tranche, paid in the USD stablecoin by record date.
+        # A quarter's toll collections through the waterfall: fees, senior interest, residual to the junior
+        # tranche; each tranche's share is then paid to its holders by record date and reconciled.
         usd = MockStablecoin(tx, record.payment_tokens["USDC"], issuer)
         distributor = Distributor(tx, record.distributor, issuer)
-        outstanding = senior.total_supply()
-        rate = spec.tokens[0].interest_rate_bps
-        coupon = outstanding * 100 * rate // 10_000 // 4  # face USD 100 per token, quarterly
-        usd.mint(issuer.address, coupon)
-        usd.approve(distributor.address, coupon)
-        dist_id, created = distributor.create(senior.address, usd.address, coupon,
-                                              chain.block_timestamp() + 90 * DAY)
-        wallets = [r.wallet for r in holders]
-        gas = 0
-        for start in range(0, len(wallets), 100):
-            gas += distributor.push_batch(dist_id, wallets[start:start + 100]).gas_used
-        totals = distributor.totals(dist_id)
-        step(f"Coupon {rate / 100:.2f}% p.a. on {senior.fmt(outstanding)} {senior_symbol} (face USD 100): "
-             f"USDC {coupon / 10**6:,.2f} funded (create: {created.gas_used:,} gas), pushed to {len(wallets)} holders "
-             f"({gas // len(wallets):,} gas each)")
-        console.print(f"   reconciliation: funded {totals.funded / 10**6:,.6f} = paid {totals.paid_net / 10**6:,.6f} "
-                      f"+ tax {totals.tax_paid / 10**6:,.6f} + withheld {totals.withheld_outstanding / 10**6:,.6f} "
-                      f"+ unclaimed {totals.unclaimed / 10**6:,.6f} + remainder {totals.remainder / 10**6:,.6f}"
-                      f" -> {'[green]exact[/]' if totals.accounted == totals.funded else '[red]MISMATCH[/]'}")
+        tokens = {senior_symbol: senior, junior_symbol: junior}
+        waterfall = set_up_waterfall(spec, [senior, junior], distributor, usd, issuer, fee_account=issuer.address)
+        collections = 2_000_000 * 10**6  # USDC 2,000,000 collected this quarter
+        usd.mint(issuer.address, collections)
+        holder_lists = {sym: [r.wallet for r in holders] for sym in tokens}
+        period = pay_period(waterfall, distributor, tokens, usd, collections, holder_lists, issuer)
+        step(f"Quarter {period.period}: USDC {collections / 10**6:,.0f} of toll collections through the waterfall "
+             f"({period.waterfall_gas:,} gas):")
+        names = {0: "fees", 1: "interest", 2: "principal", 3: "residual"}
+        symbols = list(tokens)
+        for s_ in period.steps:
+            who = "fee account" if s_.tranche == 255 else symbols[s_.tranche]
+            console.print(f"   {names[s_.step]:>9} -> {who:<8} due {s_.due / 10**6:>14,.2f}  paid {s_.paid / 10**6:>14,.2f}"
+                          f"  arrears {s_.arrears / 10**6:,.2f}")
+        for t in period.tranches:
+            if t.distribution_id:
+                console.print(f"   {t.symbol}: USDC {t.amount / 10**6:,.2f} paid to {t.holders_paid} holders by record "
+                              f"date, reconciled to the last unit: {'[green]exact[/]' if t.exact else '[red]MISMATCH[/]'}")
 
-        table = Table(title=f"Cap table of {senior_symbol} by jurisdiction")
-        for column in ("country", "investors", "tokens", "share"):
-            table.add_column(column, justify="right" if column != "country" else "left")
-        by_country: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for row in holders:
-            bal = senior.balance_of(row.wallet)
-            if bal:
-                by_country[country_alpha2(row.country)][0] += 1
-                by_country[country_alpha2(row.country)][1] += bal
-        total = senior.total_supply()
-        for country, (count, bal) in sorted(by_country.items(), key=lambda kv: -kv[1][1]):
-            table.add_row(country, str(count), senior.fmt(bal), f"{100 * bal / total:.2f}%")
+        index = EventIndex.for_chain(state, tx)
+        index.sync([*record.tokens.values(), record.registry, record.distributor], from_block=record.block)
+        rows = jurisdictions(index, senior.address, senior.decimals, registry=record.registry)
+        table = Table(title=f"Cap table of {senior_symbol} by jurisdiction (from the event index, "
+                            f"{index.event_count():,} events)")
+        for column in ("country", "investors", "wallets", "balance", "share_pct"):
+            table.add_column(column, justify="left" if column == "country" else "right")
+        for row in rows:
+            table.add_row(*(str(row[c]) for c in ("country", "investors", "wallets", "balance", "share_pct")))
         console.print(table)
         console.print(f"[green]Demo complete[/] in {time.monotonic() - started:.1f}s: investors per the token's own "
                       f"count: {senior.investor_count()}")

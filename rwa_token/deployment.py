@@ -14,12 +14,12 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from .contracts.base import ContractWrapper
-from .contracts.factory import REGISTRY_INDEX, OfferingFactory, OfferingPlan, TokenPlan
+from .contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
 from .contracts.stablecoin import MockStablecoin
 from .contracts.token import SecurityToken, document_name
 from .countries import country_alpha2
 from .errors import ConfigError
-from .offering import infrastructure
+from .offering import deploy_registry, infrastructure
 from .policy import RuleConfig
 from .spec import OfferingSpec
 from .state import DeploymentRecord, load_record, record_path, save_record, slug
@@ -104,10 +104,12 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     infra = infrastructure(tx, sender)
     factory = OfferingFactory(tx, infra.factory, sender)
     salt = offering_salt(spec.name)
-    if tx.chain.w3.eth.get_code(factory.predict(sender.address, salt, REGISTRY_INDEX)):
+    if tx.chain.w3.eth.get_code(factory.predict(sender.address, salt, 0)):
         raise ConfigError(f"an offering named {spec.name!r} was already deployed by {sender.address} on this chain "
                           "but its record is missing from the state folder: restore the record or rename the offering")
     payments = payment_token_addresses(tx, spec, sender, say)
+    registry = deploy_registry(tx, sender)
+    say(f"deployed the investor registry at {registry.address} (shared by the offering's tokens)")
     blank = SecurityToken(tx, "0x" + "00" * 20)  # ABI only, to encode setup calls
     distributor_abi = _abi_only(tx, "Distributor")
     treasury = spec.issuer.treasury or sender.address
@@ -116,6 +118,7 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     register_tokens = [distributor_abi.encode("setExcludedWallets", token, [treasury]) for token in predicted]
     plan = OfferingPlan(
         admin=sender.address,
+        registry=registry.address,
         tokens=[TokenPlan(t.name, t.symbol, t.decimals, to_units(t.cap, t.decimals, f"tokens[{i}].cap"),
                           token_setup(blank, spec, i)) for i, t in enumerate(spec.tokens)],
         treasury=treasury,
@@ -127,7 +130,7 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
             for p in spec.payment_tokens],
     )
     deployed = factory.deploy_offering(plan, salt)
-    say(f"deployed registry, {len(deployed.tokens)} token(s) and distributor in one transaction "
+    say(f"deployed {len(deployed.tokens)} token(s) with their rules and the distributor in one transaction "
         f"(gas {deployed.receipt.gas_used:,})")
     record = DeploymentRecord(
         name=spec.name, chain_id=tx.chain.chain_id, rpc_url=tx.chain.url, block=deployed.receipt.block_number,

@@ -53,10 +53,23 @@ def infrastructure(tx: Transactor, sender: LocalAccount) -> Infrastructure:
     return infra
 
 
+def deploy_registry(tx: Transactor, admin: LocalAccount) -> InvestorRegistry:
+    """A registry deployed directly (not a clone): shared infrastructure of an issuer or a platform, read on
+    every transfer, so the ~2.7k-gas proxy hop a clone would add to each transfer is worth avoiding.
+    `admin` also gets REGISTRAR_ROLE, so it can onboard at once."""
+    address = tx.deploy("StandaloneInvestorRegistry", (admin.address,), admin).contract_address
+    registry = InvestorRegistry(tx, address, admin)
+    registry.grant_role("REGISTRAR_ROLE", admin.address)
+    return registry
+
+
 def deploy_core(tx: Transactor, admin: LocalAccount, name: str, symbol: str, decimals: int, supply_cap: int,
-                salt: bytes | None = None) -> tuple[InvestorRegistry, SecurityToken]:
-    """A registry and one token, every role held by `admin` (tests, quick starts)."""
+                salt: bytes | None = None,
+                registry: InvestorRegistry | None = None) -> tuple[InvestorRegistry, SecurityToken]:
+    """A registry (new unless given) and one token, every role held by `admin` (tests, quick starts)."""
+    registry = registry or deploy_registry(tx, admin)
     factory = OfferingFactory(tx, infrastructure(tx, admin).factory, admin)
-    plan = OfferingPlan(admin=admin.address, tokens=[TokenPlan(name, symbol, decimals, supply_cap)])
+    plan = OfferingPlan(admin=admin.address, registry=registry.address,
+                        tokens=[TokenPlan(name, symbol, decimals, supply_cap)])
     deployed = factory.deploy_offering(plan, salt or os.urandom(32))
-    return InvestorRegistry(tx, deployed.registry, admin), SecurityToken(tx, deployed.tokens[0], admin)
+    return registry, SecurityToken(tx, deployed.tokens[0], admin)

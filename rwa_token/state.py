@@ -41,6 +41,7 @@ class DeploymentRecord:
     investor_salt: str  # issuer's secret for investor-id hashing; never sent on chain
     decimals: dict[str, int] = field(default_factory=dict)
     spec_path: str = ""
+    modules: dict[str, str] = field(default_factory=dict)  # e.g. "waterfall", "redemption:<symbol>" -> address
 
     @property
     def slug(self) -> str:

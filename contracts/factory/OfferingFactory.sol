@@ -135,9 +135,14 @@ contract OfferingFactory {
             if (spec.treasury == address(0) || spec.taxAccount == address(0)) revert ZeroAddress();
             distributor =
                 Clones.cloneDeterministic(distributorImplementation, _salt(msg.sender, salt, type(uint256).max - 1));
-            IDistributorInit(distributor).initialize(address(this), address(0), spec.treasury, spec.taxAccount);
-            _run(distributor, spec.distributorSetup);
-            _handOver(distributor, spec.admin, DISTRIBUTION_AGENT_ROLE, bytes32(0));
+            if (spec.distributorSetup.length == 0) {
+                // Nothing to configure: the admin is the first and only admin, no hand-over needed.
+                IDistributorInit(distributor).initialize(spec.admin, spec.admin, spec.treasury, spec.taxAccount);
+            } else {
+                IDistributorInit(distributor).initialize(address(this), address(0), spec.treasury, spec.taxAccount);
+                _run(distributor, spec.distributorSetup);
+                _handOver(distributor, spec.admin, DISTRIBUTION_AGENT_ROLE, bytes32(0));
+            }
         }
         tokens = new address[](spec.tokens.length);
         for (uint256 i; i < spec.tokens.length; ++i) {
@@ -161,13 +166,13 @@ contract OfferingFactory {
     {
         token = Clones.cloneDeterministic(tokenImplementation, salt);
         ITokenInit(token).initialize(t.name, t.symbol, t.decimals, registry, address(this), t.supplyCap);
+        // Setup calls need the compliance role (rules); documents and terms need only the admin role the factory
+        // already holds, so it takes no agent power even temporarily.
         IAccessControl(token).grantRole(COMPLIANCE_ROLE, address(this));
-        IAccessControl(token).grantRole(AGENT_ROLE, address(this));
         _run(token, t.setup);
         // The distributor snapshots record dates on the token.
         if (distributor != address(0)) IAccessControl(token).grantRole(SNAPSHOT_ROLE, distributor);
         IAccessControl(token).renounceRole(COMPLIANCE_ROLE, address(this));
-        IAccessControl(token).renounceRole(AGENT_ROLE, address(this));
         _handOver(token, admin, AGENT_ROLE, COMPLIANCE_ROLE);
     }
 

@@ -16,6 +16,9 @@ class ERC20(ContractWrapper):
     def total_supply(self) -> int:
         return self.call("totalSupply")
 
+    def allowance(self, owner: str, spender: str) -> int:
+        return self.call("allowance", owner, spender)
+
     def decimals(self) -> int:
         return self.call("decimals")
 

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Gas of the cash-flow engine on the real token (full rule set), each operation its own transaction:
+distributions (create for 10 and for 10,000 holders, claim, batched push), redemption, a 3-tranche waterfall.
+
+"payee already holds the payment token" is the steady state of a second distribution to the same holders;
+"new payee" is a holder's first distribution and first payment-token balance.
+
+    python bench/gas_cashflow.py [--json]
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+from common import DAY, BenchBase, full_rules, table
+
+from rwa_token.chain import Chain
+from rwa_token.contracts.distributor import Distributor
+from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+from rwa_token.contracts.redemption import Redemption
+from rwa_token.contracts.registry import Registration
+from rwa_token.contracts.stablecoin import MockStablecoin
+from rwa_token.contracts.token import SecurityToken
+from rwa_token.contracts.waterfall import PrincipalMode, TrancheTerms, Waterfall
+from rwa_token.offering import deploy_registry, infrastructure
+from rwa_token.units import investor_id
+
+TARGETS: dict[str, tuple[int | None, str]] = {
+    "distribution_create_10": (130_000, "10 holders"),
+    "distribution_create_10000": (130_000, "10,000 holders: equal to the 10-holder figure within 5%"),
+    "distribution_claim": (70_000, "payee already holds the payment token"),
+    "distribution_claim_new_payee": (90_000, "first payment-token balance of the payee"),
+    "distribution_push_batch100_per_holder": (25_000, "payees already hold the payment token"),
+    "distribution_push_batch100_new_payees_per_holder": (40_000, "first payment for every payee"),
+    "redeem_per_holder": (80_000, "holder redeems its whole balance for principal"),
+    "redeem_batch50_per_holder": (None, "agent redeems 50 holders at maturity"),
+    "waterfall_run_3_tranches": (250_000, "fees, senior and mezzanine interest and principal, residual"),
+}
+
+
+class CashflowBench(BenchBase):
+    seed = 0xCA5F
+
+    def offering(self, registry):
+        factory = OfferingFactory(self.tx, infrastructure(self.tx, self.admin).factory, self.admin)
+        plan = OfferingPlan(admin=self.admin.address, registry=registry.address,
+                            tokens=[TokenPlan("Bench ABS", "BABS", 6, 0)], treasury=self.admin.address,
+                            tax_account=self.admin.address, with_distributor=True)
+        deployed = factory.deploy_offering(plan, self._n.to_bytes(32, "big"))
+        token = SecurityToken(self.tx, deployed.tokens[0], self.admin)
+        full_rules(token)
+        distributor = Distributor(self.tx, deployed.distributor, self.admin)
+        distributor.set_excluded_wallets(token.address, [])
+        return token, distributor
+
+    def holders(self, registry, token, n: int) -> list:
+        """n registered holders of 100 tokens each (keys kept only for the first 200: they claim)."""
+        expiry = self.chain.block_timestamp() + 365 * DAY
+        keyed = [self.account() for _ in range(min(n, 200))]
+        wallets = [a.address for a in keyed]
+        while len(wallets) < n:
+            wallets.append(self.account_address())
+        for start in range(0, n, 250):
+            chunk = wallets[start:start + 250]
+            registry.register_batch([Registration.of(w, investor_id(w, "bench"), "HK", "professional", expiry)
+                                     for w in chunk])
+            token.batch_mint(chunk, [100 * 10**6] * len(chunk))
+        return keyed + wallets[len(keyed):]
+
+    def account_address(self) -> str:
+        self._n += 1
+        from eth_account import Account
+
+        return Account.from_key(((self.seed << 200) + self._n).to_bytes(32, "big")).address
+
+    def run(self) -> None:
+        registry = deploy_registry(self.tx, self.admin)
+        usd = MockStablecoin.deploy(self.tx, self.admin, "Bench USD", "BUSD", 6)
+        usd.mint(self.admin.address, 10**18)
+
+        small_token, small = self.offering(registry)
+        small.allow_payment_token(usd.address, "USD")
+        self.holders(registry, small_token, 10)
+        big_token, big = self.offering(registry)
+        big.allow_payment_token(usd.address, "USD")
+        holders = self.holders(registry, big_token, 10_000)
+        self.chain.increase_time(2 * DAY)
+        expiry = self.chain.block_timestamp() + 90 * DAY
+        for distributor in (small, big):
+            usd.approve(distributor.address, 10**17)
+        self.results["distribution_create_10"] = small.create(small_token.address, usd.address, 10**9, expiry)[1].gas_used
+        first, receipt = big.create(big_token.address, usd.address, 10**12, expiry)
+        self.results["distribution_create_10000"] = receipt.gas_used
+
+        claimer = holders[0]
+        self.results["distribution_claim_new_payee"] = big.claim(first, sender=claimer).gas_used
+        second, _ = big.create(big_token.address, usd.address, 10**12, expiry)
+        self.results["distribution_claim"] = big.claim(second, sender=claimer).gas_used
+        batch = [h.address if hasattr(h, "address") else h for h in holders[200:300]]
+        self.results["distribution_push_batch100_new_payees_per_holder"] = big.push_batch(first, batch).gas_used // 100
+        self.results["distribution_push_batch100_per_holder"] = big.push_batch(second, batch).gas_used // 100
+
+        redemption = Redemption.deploy_initialized(
+            self.tx, self.admin, agent=self.admin.address, token=big_token.address, principal_token=usd.address,
+            distributor=big.address, treasury=self.admin.address, face_value_per_token=100 * 10**6,
+            start=self.chain.block_timestamp())
+        big_token.grant_role("AGENT_ROLE", redemption.address)
+        usd.approve(redemption.address, 10**16)
+        redemption.fund_principal(10**16)
+        redeemer = holders[1]
+        self.results["redeem_per_holder"] = redemption.redeem(100 * 10**6, sender=redeemer).gas_used
+        batch = [h.address if hasattr(h, "address") else h for h in holders[300:350]]
+        self.results["redeem_batch50_per_holder"] = redemption.redeem_batch(batch).gas_used // 50
+
+        accounts = [self.account().address for _ in range(4)]
+        tranches = [TrancheTerms(accounts[0], 120, 80_000_000 * 10**6, 1_000_000 * 10**6),
+                    TrancheTerms(accounts[1], 200, 15_000_000 * 10**6, 0), TrancheTerms(accounts[2])]
+        usd.mint(accounts[3], 1)
+        waterfall = Waterfall.deploy_initialized(
+            self.tx, self.admin, agent=self.admin.address, collection_token=usd.address, policy=big.address,
+            fee_account=accounts[3], fee_per_period=25_000 * 10**6, mode=PrincipalMode.SEQUENTIAL,
+            tranches=tranches)
+        usd.approve(waterfall.address, 10**16)
+        self.results["waterfall_run_3_tranches"] = waterfall.run(4_000_000 * 10**6)[1].gas_used
+
+
+def main(argv: list[str]) -> int:
+    with Chain.local() as chain:
+        bench = CashflowBench(chain)
+        bench.run()
+    results = {k: bench.results[k] for k in TARGETS if k in bench.results}
+    print(json.dumps(results) if "--json" in argv else table(results, TARGETS))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
