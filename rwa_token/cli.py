@@ -31,6 +31,15 @@ waterfall_app = typer.Typer(no_args_is_help=True, help="The tranche waterfall: s
 redeem_app = typer.Typer(no_args_is_help=True, help="Redemption at maturity: set up, fund principal, redeem.")
 app.add_typer(waterfall_app, name="waterfall")
 app.add_typer(redeem_app, name="redeem")
+def _mount_trading() -> None:
+    from .cli_trading import collateral_app, proceeds_app, trade_app
+
+    app.add_typer(trade_app, name="trade")
+    app.add_typer(collateral_app, name="collateral")
+    app.add_typer(proceeds_app, name="proceeds")
+
+
+_mount_trading()
 report_app = typer.Typer(no_args_is_help=True, help="Reports from the local event index: cap table, "
                          "jurisdictions, distributions, audit trail (CSV, JSON or Markdown).")
 app.add_typer(report_app, name="report")

@@ -228,15 +228,32 @@ contract DvPSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         private
         returns (bytes32 tradeHash)
     {
+        tradeHash = _authorize(t, sellerSig, buyerSig, caller);
+        // Compliance first: the security leg goes before any money moves, and the token's `transferFrom` runs
+        // exactly the evaluation of `checkTransferFrom(address(this), seller, buyer, amount)` before moving
+        // anything, reverting `TransferRestricted(code)`, which propagates unchanged. A separate view call
+        // first would evaluate every rule twice (~10k gas) for the same answer; the SDK's check_trade makes
+        // that view call off chain instead.
+        IERC20(t.securityToken).safeTransferFrom(t.seller, t.buyer, t.securityAmount);
+        uint256 fee = _payLeg(t);
+        emit TradeSettled(
+            tradeHash, t.seller, t.buyer, t.securityToken, t.securityAmount, t.paymentToken, t.paymentAmount, fee
+        );
+    }
+
+    /// @dev Validates the trade and both parties' consent, then consumes the seller's nonce (effects before
+    /// any token call: a re-entrant or repeated settlement finds the nonce used).
+    function _authorize(Trade calldata t, bytes calldata sellerSig, bytes calldata buyerSig, address caller)
+        private
+        returns (bytes32 tradeHash)
+    {
         address seller = t.seller;
         address buyer = t.buyer;
         if (seller == buyer || seller == address(0) || buyer == address(0) || t.securityAmount == 0) {
             revert InvalidTrade();
         }
         if (block.timestamp > t.expiry) revert TradeExpired(t.expiry, block.timestamp);
-        uint256 feeBps = t.feeBps;
-        if (feeBps > MAX_FEE_BPS) revert FeeTooHigh(t.feeBps, MAX_FEE_BPS);
-
+        if (t.feeBps > MAX_FEE_BPS) revert FeeTooHigh(t.feeBps, MAX_FEE_BPS);
         tradeHash = hashTrade(t);
         if (caller != seller && !SignatureChecker.isValidSignatureNow(seller, tradeHash, sellerSig)) {
             revert InvalidSignature(seller);
@@ -245,29 +262,21 @@ contract DvPSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
             revert InvalidSignature(buyer);
         }
         if (_cancelledByBuyer[tradeHash]) revert TradeCancelledByBuyer(tradeHash);
-        // Effects before the token calls: a re-entrant or repeated settlement finds the nonce used.
         _useNonce(seller, t.nonce);
+    }
 
-        // Compliance first: the security leg goes before any money moves, and the token's `transferFrom` runs
-        // exactly the evaluation of `checkTransferFrom(address(this), seller, buyer, amount)` before moving
-        // anything, reverting `TransferRestricted(code)`, which propagates unchanged. A separate view call
-        // first would evaluate every rule twice (~10k gas) for the same answer; the SDK's check_trade makes
-        // that view call off chain instead.
-        IERC20(t.securityToken).safeTransferFrom(seller, buyer, t.securityAmount);
-        uint256 fee;
+    /// @dev The payment leg: the platform fee (if any) to the fee recipient, the rest to the seller.
+    function _payLeg(Trade calldata t) private returns (uint256 fee) {
         IERC20 payment = IERC20(t.paymentToken);
+        uint256 feeBps = t.feeBps;
         if (feeBps != 0) {
             address recipient = feeRecipient;
             if (recipient == address(0)) revert NoFeeRecipient();
             // paymentAmount * feeBps cannot overflow for any realistic amount; checked arithmetic kept anyway.
             fee = t.paymentAmount * feeBps / 10_000;
-            if (fee != 0) payment.safeTransferFrom(buyer, recipient, fee);
+            if (fee != 0) payment.safeTransferFrom(t.buyer, recipient, fee);
         }
-        if (t.paymentAmount != fee) payment.safeTransferFrom(buyer, seller, t.paymentAmount - fee);
-
-        emit TradeSettled(
-            tradeHash, seller, buyer, t.securityToken, t.securityAmount, t.paymentToken, t.paymentAmount, fee
-        );
+        if (t.paymentAmount != fee) payment.safeTransferFrom(t.buyer, t.seller, t.paymentAmount - fee);
     }
 
     function _useNonce(address seller, uint256 nonce) private {
