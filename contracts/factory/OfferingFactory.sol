@@ -112,6 +112,8 @@ contract OfferingFactory {
         bytes4 initializer = module == Module.Redemption ? Redemption.initialize.selector : Waterfall.initialize.selector;
         if (selector != initializer) revert NotAnInitializer(selector);
         instance = Clones.cloneDeterministic(implementation, keccak256(abi.encode(msg.sender, salt, module)));
+        // The initializer returns nothing; a failure reverts (and with it the clone).
+        // slither-disable-next-line unused-return
         Address.functionCall(instance, initCall);
         emit ModuleDeployed(msg.sender, module, instance, salt);
     }
@@ -186,6 +188,8 @@ contract OfferingFactory {
 
     function _run(address target, bytes[] calldata calls) private {
         for (uint256 i; i < calls.length; ++i) {
+            // Setup calls are executed for their effects; any failure reverts the whole deployment.
+            // slither-disable-next-line unused-return
             Address.functionCall(target, calls[i]);
         }
     }

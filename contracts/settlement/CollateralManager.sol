@@ -107,9 +107,13 @@ contract CollateralManager is AccessControl, IComplianceHook {
         if (to == address(0)) revert ZeroAddress();
         uint256 lockedAfter = _reduce(holder, amount);
         _seizing = holder;
+        // Only the code decides; the message is for people.
+        // slither-disable-next-line unused-return
         (uint8 code,) = token.checkTransfer(holder, to, amount);
         _seizing = address(0);
         if (code != 0) revert TransferRestricted(code);
+        // forcedTransfer returns true or reverts.
+        // slither-disable-next-line unused-return
         token.forcedTransfer(holder, to, amount);
         emit CollateralSeized(holder, msg.sender, to, amount, lockedAfter);
     }
