@@ -17,7 +17,7 @@ from .errors import ContractCustomError, ContractRevert
 from .tx import Transactor
 
 # Refusals that mean "not you": a missing role, or an initializer that has already run (nobody may call it).
-DENIED = {"AccessControlUnauthorizedAccount", "InvalidInitialization"}
+DENIED = {"AccessControlUnauthorizedAccount", "InvalidInitialization", "OnlySelf"}
 ANYONE = "anyone"
 NOBODY = "nobody"
 
@@ -99,7 +99,7 @@ def build(chain) -> dict[str, dict[str, str]]:
     from .offering import infrastructure
 
     tx = Transactor(chain)
-    accounts = chain.dev_accounts()
+    accounts = chain.dev_accounts(13)  # one account per role; dry runs need no funds
     deployer = accounts[0]
     factory = OfferingFactory(tx, infrastructure(tx, deployer).factory, deployer)
     plan = OfferingPlan(admin=deployer.address, tokens=[TokenPlan("Matrix", "MTX", 6, 0)],
@@ -108,6 +108,13 @@ def build(chain) -> dict[str, dict[str, str]]:
     registry = InvestorRegistry(tx, deployed.registry, deployer)
     token = SecurityToken(tx, deployed.tokens[0], deployer)
     distributor = _Distributor(tx, deployed.distributor, deployer)
+    from .contracts.collateral import CollateralManager
+    from .contracts.proceeds import ProceedsVault
+    from .contracts.settlement import DvPSettlement
+
+    dvp = DvPSettlement.deploy_new(tx, deployer, deployer.address, deployer.address)
+    collateral = CollateralManager.deploy_for(tx, deployer, token, wire=False)
+    vault = ProceedsVault.deploy(tx, deployer, token.address, deployer.address)
     roles = {
         "admin": ("DEFAULT_ADMIN_ROLE", accounts[1]),
         "agent": ("AGENT_ROLE", accounts[2]),
@@ -116,15 +123,20 @@ def build(chain) -> dict[str, dict[str, str]]:
         "registrar": ("REGISTRAR_ROLE", accounts[5]),
         "kyc_signer": ("KYC_SIGNER_ROLE", accounts[6]),
         "paying_agent": ("DISTRIBUTION_AGENT_ROLE", accounts[7]),
+        "lender": ("LENDER_ROLE", accounts[10]),
+        "treasurer": ("TREASURER_ROLE", accounts[11]),
+        "auditor": ("AUDITOR_ROLE", accounts[12]),
     }
-    for wrapper in (registry, token, distributor):
+    for wrapper in (registry, token, distributor, dvp, collateral, vault):
         for role, account in roles.values():
             if role == "DEFAULT_ADMIN_ROLE" or role in _roles_of(wrapper):
                 wrapper.grant_role(role, account.address)
     callers = {name: account.address for name, (_, account) in roles.items()}
     callers["stranger"] = accounts[9].address
-    return matrix(tx, {"InvestorRegistry": registry, "SecurityToken": token, "Distributor": distributor,
-                       "OfferingFactory": factory}, callers)
+    contracts = {"InvestorRegistry": registry, "SecurityToken": token, "Distributor": distributor,
+                 "OfferingFactory": factory, "DvPSettlement": dvp, "CollateralManager": collateral,
+                 "ProceedsVault": vault}
+    return matrix(tx, contracts, callers)
 
 
 class _Distributor(AccessControlled):

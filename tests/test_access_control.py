@@ -15,6 +15,10 @@ PUBLIC = {
     "SecurityToken": {"approve", "transfer", "transferFrom", "batchTransfer", "syncInvestorWallet", "renounceRole"},
     "Distributor": {"claim", "releaseWithheld", "reclaimExpired", "renounceRole"},
     "OfferingFactory": {"deployOffering", "deployModule"},
+    # Settlement is permissionless by design: consent is the parties' signatures, checked per trade.
+    "DvPSettlement": {"settle", "settleBatch", "cancel", "invalidateNonce", "renounceRole"},
+    "CollateralManager": {"renounceRole"},
+    "ProceedsVault": {"deposit", "renounceRole"},
 }
 
 
@@ -52,6 +56,8 @@ def test_agent_powers_belong_to_the_agent_and_rules_to_compliance(table):
                "setTradingHalt(bool)"):
         assert token[fn] == "compliance"
     assert table["InvestorRegistry"]["registerInvestor(address,bytes32,uint16,uint32,uint40)"] == "registrar"
+    assert table["CollateralManager"]["seize(address,uint256,address)"] == "lender"
+    assert table["ProceedsVault"]["withdraw(bytes32,uint256,address,string)"] == "treasurer"
 
 
 def test_security_doc_carries_the_current_matrix(table):
