@@ -69,3 +69,63 @@ def test_chain_killed_mid_import_then_resumed_registers_everyone_exactly_once(tm
         assert len(registrations) == 120  # exactly once each
     finally:
         restarted.stop()
+
+
+def test_chain_killed_mid_coupon_push_then_resumed_pays_everyone_exactly_once(tmp_path):
+    from rwa_token.contracts.distributor import Distributor
+    from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+    from rwa_token.contracts.registry import InvestorRegistry, Registration
+    from rwa_token.contracts.stablecoin import MockStablecoin
+    from rwa_token.contracts.token import SecurityToken
+    from rwa_token.distributions import fund_and_create, push_all, reconcile
+    from rwa_token.offering import deploy_registry, infrastructure
+    from rwa_token.units import investor_id
+
+    state = tmp_path / "anvil-state.json"
+    anvil = LocalAnvil(state_path=state).start()
+    port = anvil.port
+    tx = Transactor(Chain(anvil.url, anvil=anvil))
+    admin = tx.chain.dev_accounts(1)[0]
+    registry = deploy_registry(tx, admin)
+    factory = OfferingFactory(tx, infrastructure(tx, admin).factory, admin)
+    deployed = factory.deploy_offering(OfferingPlan(
+        admin=admin.address, registry=registry.address, tokens=[TokenPlan("Coupon", "CPN", 6, 0)],
+        treasury=admin.address, tax_account=admin.address, with_distributor=True), b"\x07" * 32)
+    token = SecurityToken(tx, deployed.tokens[0], admin)
+    distributor = Distributor(tx, deployed.distributor, admin)
+    distributor.set_excluded_wallets(token.address, [])
+    usd = MockStablecoin.deploy(tx, admin, "USD", "USD", 6)
+    distributor.allow_payment_token(usd.address, "USD")
+    wallets = [r.wallet for r in _file(60).rows]
+    registry.register_batch([Registration.of(w, investor_id(w, "s"), "HK", "professional", "2031-01-01")
+                             for w in wallets])
+    token.batch_mint(wallets, [10**6 * (i + 1) for i in range(len(wallets))])
+    usd.mint(admin.address, 10**12)
+    created = fund_and_create(distributor, token, usd, tx.chain.block_timestamp() + 30 * 86_400,
+                              amount=123_456_789_011)
+    journal = Journal(tmp_path / "push.jsonl")
+    progress: list[int] = []
+
+    def kill_after_two_batches():
+        while len(progress) < 3:
+            time.sleep(0.005)
+        anvil.stop()
+
+    killer = threading.Thread(target=kill_after_two_batches)
+    killer.start()
+    with pytest.raises((errors.ChainError, errors.TransactionError)):
+        push_all(distributor, created.distribution_id, wallets, batch_size=10, journal=journal,
+                 progress=lambda done, total: progress.append(done))
+    killer.join()
+
+    restarted = LocalAnvil(port=port, state_path=state).start()
+    try:
+        tx2 = Transactor(Chain(restarted.url, anvil=restarted))
+        distributor2 = Distributor(tx2, distributor.address, admin)
+        report = push_all(distributor2, created.distribution_id, wallets, batch_size=10, journal=journal)
+        assert report.already_paid > 0 and report.already_paid + report.pushed == len(wallets)
+        paid = distributor2.events("Paid")
+        assert sorted(e["args"]["holder"] for e in paid) == sorted(wallets)  # each exactly once
+        assert reconcile(distributor2, created.distribution_id, wallets).exact
+    finally:
+        restarted.stop()
