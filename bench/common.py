@@ -57,3 +57,21 @@ def table(results: dict[str, int], targets: dict[str, tuple[int | None, str]]) -
         status = "-" if target is None else ("ok" if used <= target else "OVER")
         lines.append(f"| `{key}` | {used:,} | {f'{target:,}' if target else '-'} | {status} | {note} |")
     return "\n".join(lines)
+
+
+def run_suite(bench_class, targets: dict[str, tuple[int | None, str]], argv: list[str]) -> dict[str, int]:
+    """Run one benchmark suite on a fresh anvil; print its table (or JSON with --json); return the results."""
+    import json
+
+    with Chain.local() as chain:
+        bench = bench_class(chain)
+        bench.run()
+        hardfork = chain.anvil.hardfork
+    ordered = {k: bench.results[k] for k in targets if k in bench.results}
+    ordered.update({k: v for k, v in bench.results.items() if k not in ordered})
+    if "--json" in argv:
+        print(json.dumps(ordered))
+    else:
+        print(f"anvil, hardfork {hardfork}, each operation its own transaction\n")
+        print(table(ordered, targets))
+    return ordered

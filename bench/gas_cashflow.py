@@ -9,12 +9,10 @@ distributions (create for 10 and for 10,000 holders, claim, batched push), redem
 """
 from __future__ import annotations
 
-import json
 import sys
 
-from common import DAY, BenchBase, full_rules, table
+from common import DAY, BenchBase, full_rules, run_suite
 
-from rwa_token.chain import Chain
 from rwa_token.contracts.distributor import Distributor
 from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
 from rwa_token.contracts.redemption import Redemption
@@ -125,11 +123,7 @@ class CashflowBench(BenchBase):
 
 
 def main(argv: list[str]) -> int:
-    with Chain.local() as chain:
-        bench = CashflowBench(chain)
-        bench.run()
-    results = {k: bench.results[k] for k in TARGETS if k in bench.results}
-    print(json.dumps(results) if "--json" in argv else table(results, TARGETS))
+    run_suite(CashflowBench, TARGETS, argv)
     return 0
 
 

@@ -13,16 +13,14 @@ token: about +8k per settlement).
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import BenchBase, full_rules, table  # noqa: E402
+from common import BenchBase, full_rules, run_suite  # noqa: E402
 
-from rwa_token.chain import Chain  # noqa: E402
 from rwa_token.contracts.collateral import CollateralManager  # noqa: E402
 from rwa_token.contracts.settlement import DvPSettlement  # noqa: E402
 from rwa_token.contracts.stablecoin import MockStablecoin  # noqa: E402
@@ -98,15 +96,7 @@ class TradingBench(BenchBase):
 
 
 def main(argv: list[str]) -> int:
-    with Chain.local() as chain:
-        bench = TradingBench(chain)
-        bench.run()
-        ordered = {k: bench.results[k] for k in TARGETS}
-    if "--json" in argv:
-        print(json.dumps(ordered))
-    else:
-        print(f"anvil, hardfork {chain.anvil.hardfork if chain.anvil else '?'}, each operation its own transaction\n")
-        print(table(ordered, TARGETS))
+    run_suite(TradingBench, TARGETS, argv)
     return 0
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from eth_account.signers.local import LocalAccount
 
 from .artifacts import abi_type
 from .contracts.base import AccessControlled, ContractWrapper

@@ -37,23 +37,23 @@ def signature(entry: dict) -> str:
     return f"{entry['name']}({','.join(abi_type(i) for i in entry.get('inputs', []))})"
 
 
-@lru_cache(maxsize=None)
-def error_index() -> dict[bytes, dict]:
-    """Every custom error in every artifact, by its 4-byte selector."""
+def _index(kind: str, key_length: int) -> dict[bytes, dict]:
+    """Every ABI entry of `kind` in every artifact, keyed by the first `key_length` bytes of its signature hash."""
     index: dict[bytes, dict] = {}
     for path in ARTIFACTS_DIR.glob("*.json"):
         for entry in json.loads(path.read_text())["abi"]:
-            if entry["type"] == "error":
-                index[keccak(text=signature(entry))[:4]] = entry
+            if entry["type"] == kind:
+                index[keccak(text=signature(entry))[:key_length]] = entry
     return index
+
+
+@lru_cache(maxsize=None)
+def error_index() -> dict[bytes, dict]:
+    """Every custom error in every artifact, by its 4-byte selector."""
+    return _index("error", 4)
 
 
 @lru_cache(maxsize=None)
 def event_index() -> dict[bytes, dict]:
     """Every event in every artifact, by its topic-0 hash."""
-    index: dict[bytes, dict] = {}
-    for path in ARTIFACTS_DIR.glob("*.json"):
-        for entry in json.loads(path.read_text())["abi"]:
-            if entry["type"] == "event":
-                index[keccak(text=signature(entry))] = entry
-    return index
+    return _index("event", 32)

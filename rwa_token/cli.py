@@ -5,7 +5,6 @@ machine-readable results. Keys come from $RWA_PRIVATE_KEY or --keystore, never f
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
@@ -16,7 +15,6 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from .errors import ConfigError, RwaError
 
@@ -551,16 +549,20 @@ def _at(value: Optional[str]):
     return int(value) if value and value.isdigit() else value
 
 
+def _token_report(report, token: Optional[str], at: Optional[str], fmt: str, out: Optional[Path]) -> None:
+    op = operator()
+    symbol, address = op.record.token(token)
+    _output(report(_indexed(op), address, op.record.decimals.get(symbol, 18), at=_at(at),
+                   registry=op.record.registry), fmt, out)
+
+
 @report_app.command("captable")
 def report_captable(token: Optional[str] = TokenOpt, at: Optional[str] = AtOpt, fmt: str = FormatOpt,
                     out: Optional[Path] = OutOpt) -> None:
     """Holders with their country, category, balance and share (now, or at a block or date)."""
     from .reports import captable
 
-    op = operator()
-    symbol, address = op.record.token(token)
-    _output(captable(_indexed(op), address, op.record.decimals.get(symbol, 18), at=_at(at),
-                     registry=op.record.registry), fmt, out)
+    _token_report(captable, token, at, fmt, out)
 
 
 @report_app.command("jurisdictions")
@@ -569,10 +571,7 @@ def report_jurisdictions(token: Optional[str] = TokenOpt, at: Optional[str] = At
     """Investors, wallets and holdings per country."""
     from .reports import jurisdictions
 
-    op = operator()
-    symbol, address = op.record.token(token)
-    _output(jurisdictions(_indexed(op), address, op.record.decimals.get(symbol, 18), at=_at(at),
-                          registry=op.record.registry), fmt, out)
+    _token_report(jurisdictions, token, at, fmt, out)
 
 
 @report_app.command("distribution")

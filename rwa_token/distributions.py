@@ -21,8 +21,8 @@ from .contracts.distributor import DistributionInfo, Distributor, Totals
 from .contracts.registry import InvestorRegistry
 from .contracts.stablecoin import ERC20
 from .contracts.token import SecurityToken
-from .errors import ConfigError, TransactionError
-from .journal import Journal
+from .errors import ConfigError
+from .journal import Journal, settle_in_flight
 from .tx import Receipt, Transactor, decode_log
 from .units import address
 
@@ -223,24 +223,6 @@ def _journaled(tx: Transactor, journal: Journal | None, distribution_id: int, ba
     journal.append(status="confirmed", kind="push", distribution=distribution_id, tx=receipt.tx_hash,
                    block=receipt.block_number)
     return receipt
-
-
-def settle_in_flight(tx: Transactor, journal: Journal, timeout: float = 120.0) -> int:
-    """Wait for the transactions an earlier run sent but never saw confirmed, and record what became of each.
-
-    Waiting matters: a batch still pending would otherwise look unpaid to the pre-check and be sent again
-    (harmless on chain, but gas spent for nothing and confusing receipts)."""
-    in_flight = journal.in_flight()
-    for entry in in_flight:
-        deadline = time.monotonic() + timeout
-        while (status := tx.receipt_status(entry["tx"])) == "pending":
-            if time.monotonic() > deadline:
-                raise TransactionError(f"transaction {entry['tx']} from the previous run is still pending after "
-                                       f"{timeout:.0f}s: wait for it (or replace it), then rerun")
-            time.sleep(0.2)
-        journal.append(status="confirmed" if status == "mined" else "dropped", kind=entry.get("kind"),
-                       tx=entry["tx"])
-    return len(in_flight)
 
 
 # ---------------------------------------------------------------------------------------------------------------

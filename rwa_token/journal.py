@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .errors import TransactionError
+
+if TYPE_CHECKING:
+    from .tx import Transactor
 
 
 class Journal:
@@ -37,3 +43,21 @@ class Journal:
             elif entry.get("status") in ("confirmed", "failed", "dropped"):
                 sent.pop(entry.get("tx"), None)
         return list(sent.values())
+
+
+def settle_in_flight(tx: "Transactor", journal: Journal, timeout: float = 120.0) -> int:
+    """Wait for the transactions an earlier run sent but never saw confirmed, and record what became of each.
+
+    Waiting matters: a batch still pending would otherwise look unpaid to the pre-check and be sent again
+    (harmless on chain, but gas spent for nothing and confusing receipts)."""
+    in_flight = journal.in_flight()
+    for entry in in_flight:
+        deadline = time.monotonic() + timeout
+        while (status := tx.receipt_status(entry["tx"])) == "pending":
+            if time.monotonic() > deadline:
+                raise TransactionError(f"transaction {entry['tx']} from the previous run is still pending after "
+                                       f"{timeout:.0f}s: wait for it (or replace it), then rerun")
+            time.sleep(0.2)
+        journal.append(status="confirmed" if status == "mined" else "dropped", kind=entry.get("kind"),
+                       tx=entry["tx"])
+    return len(in_flight)

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Callable
 
 from .contracts.registry import InvestorRegistry, Registration
-from .errors import TransactionError
 from .investors_csv import InvestorFile, InvestorRow, RefusedRow
-from .journal import Journal
+from .journal import Journal, settle_in_flight
 from .tx import Transactor
 from .units import investor_id
 
@@ -45,7 +44,7 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
     started = time.monotonic()
     report = ImportReport(refused=list(file.refused))
     now = now if now is not None else tx.chain.block_timestamp()
-    report.resumed_transactions = _settle_in_flight(tx, journal)
+    report.resumed_transactions = settle_in_flight(tx, journal)
 
     firsts: list[InvestorRow] = []
     links: list[tuple[InvestorRow, InvestorRow]] = []
@@ -127,17 +126,3 @@ def _journaled(tx: Transactor, journal: Journal, kind: str, lines: list[int], se
         receipt = send()
     journal.append(status="confirmed", kind=kind, tx=receipt.tx_hash, block=receipt.block_number)
     return receipt
-
-
-def _settle_in_flight(tx: Transactor, journal: Journal, timeout: float = 120.0) -> int:
-    """Wait for transactions an earlier run sent but never saw confirmed; record what became of them."""
-    in_flight = journal.in_flight()
-    for entry in in_flight:
-        deadline = time.monotonic() + timeout
-        while (status := tx.receipt_status(entry["tx"])) == "pending":
-            if time.monotonic() > deadline:
-                raise TransactionError(f"transaction {entry['tx']} from the previous run is still pending after "
-                                       f"{timeout:.0f}s: wait for it (or replace it), then rerun the import")
-            time.sleep(0.2)
-        journal.append(status="confirmed" if status == "mined" else "dropped", kind=entry.get("kind"), tx=entry["tx"])
-    return len(in_flight)

@@ -5,7 +5,6 @@ the investor count equals the number of investors (not wallets) with a non-zero 
 """
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
