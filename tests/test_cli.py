@@ -114,3 +114,20 @@ def test_malformed_csv_rows_are_refused_with_reasons(deployed, state, capsys, mo
 def test_debug_shows_the_traceback(deployed, capsys, monkeypatch):
     code, _, err = rwa(capsys, monkeypatch, "--debug", "mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D24", "1")
     assert code != 0 and "Traceback" in err
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+JUNK_AMOUNTS = st.one_of(st.text(max_size=12), st.sampled_from(["-1", "1e400", "NaN", "inf", "0.0000001", "1,000",
+                                                                 "１２", "0x10", " 5 ", "1_000"]))
+JUNK_ADDRESSES = st.one_of(st.text(max_size=44), st.from_regex(r"0x[0-9a-fA-F]{38,42}", fullmatch=True))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(wallet=JUNK_ADDRESSES, amount=JUNK_AMOUNTS)
+def test_junk_wallets_and_amounts_never_produce_a_traceback(deployed, capsys, monkeypatch, wallet, amount):
+    code, _, err = rwa(capsys, monkeypatch, "transfer", "--check", wallet,
+                       "0x1B4D94A5f9262AF50a173a72AaF04528603a9e03", amount)
+    assert "Traceback" not in err
+    assert code in (0, 2, 3), err  # allowed, bad input (nothing sent), or refused by the rules

@@ -1,7 +1,9 @@
 """Properties of the token under random sequences of operations (hypothesis stateful testing on anvil).
 
 After every step: total supply equals the sum of balances; no wallet's frozen amount exceeds its balance;
-the investor count equals the number of investors (not wallets) with a non-zero holding.
+the investor count equals the number of investors (not wallets) with a non-zero holding; an ineligible
+investor (a mainland-China resident, refused by the offshore token's rules) only ever holds tokens that
+reached them through the documented agent power (a forced transfer).
 """
 from __future__ import annotations
 
@@ -20,8 +22,11 @@ def test_token_invariants_hold_under_random_operations(offering, chain):
     a2 = offering.second_wallet(a1)
     b = offering.investor("SG", "accredited")
     c = offering.investor("HK", "institutional")
-    wallets = [offering.hk_pro, a1, a2, b, c]
-    investor_of = {offering.hk_pro.address: "P", a1.address: "A", a2.address: "A", b.address: "B", c.address: "C"}
+    cn = offering.investor("CN", "professional")
+    wallets = [offering.hk_pro, a1, a2, b, c, cn]
+    investor_of = {offering.hk_pro.address: "P", a1.address: "A", a2.address: "A", b.address: "B", c.address: "C",
+                   cn.address: "X"}
+    WALLET = st.integers(0, len(wallets) - 1)
     token = offering.token
     base = chain.snapshot()
 
@@ -31,40 +36,43 @@ def test_token_invariants_hold_under_random_operations(offering, chain):
             chain.revert(base)
             offering.tx._nonces.clear()
             self.snap = chain.snapshot()
+            self.forced_to_ineligible = False
 
         def teardown(self):
             chain.revert(self.snap)
             offering.tx._nonces.clear()
 
-        def _attempt(self, action):
+        def _attempt(self, action) -> bool:
             try:
                 action()
+                return True
             except (errors.TransferRestricted, errors.ContractCustomError):
-                pass  # a refused operation must leave every invariant intact too
+                return False  # a refused operation must leave every invariant intact too
 
-        @rule(i=st.integers(0, 4), amount=AMOUNT)
+        @rule(i=WALLET, amount=AMOUNT)
         def mint(self, i, amount):
             self._attempt(lambda: token.mint(wallets[i].address, amount))
 
-        @rule(i=st.integers(0, 4), j=st.integers(0, 4), amount=AMOUNT)
+        @rule(i=WALLET, j=WALLET, amount=AMOUNT)
         def transfer(self, i, j, amount):
             self._attempt(lambda: token.transfer(wallets[j].address, amount, sender=wallets[i]))
 
-        @rule(i=st.integers(0, 4), amount=AMOUNT)
+        @rule(i=WALLET, amount=AMOUNT)
         def burn(self, i, amount):
             self._attempt(lambda: token.burn(wallets[i].address, amount))
 
-        @rule(i=st.integers(0, 4), amount=AMOUNT)
+        @rule(i=WALLET, amount=AMOUNT)
         def freeze_partial(self, i, amount):
             self._attempt(lambda: token.freeze_partial(wallets[i].address, amount))
 
-        @rule(i=st.integers(0, 4), amount=AMOUNT)
+        @rule(i=WALLET, amount=AMOUNT)
         def unfreeze_partial(self, i, amount):
             self._attempt(lambda: token.unfreeze_partial(wallets[i].address, amount))
 
-        @rule(i=st.integers(0, 4), j=st.integers(0, 4), amount=AMOUNT)
+        @rule(i=WALLET, j=WALLET, amount=AMOUNT)
         def forced_transfer(self, i, j, amount):
-            self._attempt(lambda: token.forced_transfer(wallets[i].address, wallets[j].address, amount))
+            if self._attempt(lambda: token.forced_transfer(wallets[i].address, wallets[j].address, amount)):
+                self.forced_to_ineligible |= wallets[j] is cn and i != j
 
         @rule()
         def snapshot(self):
@@ -78,6 +86,11 @@ def test_token_invariants_hold_under_random_operations(offering, chain):
         def frozen_never_exceeds_balance(self):
             for w in wallets:
                 assert token.frozen_tokens(w.address) <= token.balance_of(w.address)
+
+        @invariant()
+        def ineligible_investors_hold_only_what_an_agent_forced_to_them(self):
+            if token.balance_of(cn.address) > 0:
+                assert self.forced_to_ineligible
 
         @invariant()
         def investor_count_matches_investors_holding(self):
