@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.rwa-installed
 VENV_STAMP := $(VENV)/.rwa-installed
 FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 
-.PHONY: setup demo test test-python test-solidity compile codes lint brownie-test bench clean
+.PHONY: setup demo test test-python test-solidity compile codes lint brownie-test bench coverage clean
 
 setup: $(NPM_STAMP) $(VENV_STAMP)
 
@@ -45,6 +45,10 @@ test-solidity: $(NPM_STAMP)
 
 bench: setup
 	$(PY) bench/gas.py
+
+## Line and branch coverage of the contracts by the Solidity tests (the SDK's anvil tests are not counted).
+coverage: $(NPM_STAMP)
+	$(FORGE) coverage --report summary
 
 ## Slither in its own venv (it needs web3<8); fails on any high or medium finding.
 lint: $(NPM_STAMP)

@@ -57,6 +57,11 @@ class Operator:
         record = None
         if need_record:
             record = load_record(offering, folder) if offering else only_record(folder)
+        elif rpc_url is None:
+            try:  # commands that need no offering still default to the deployed offering's chain
+                record = load_record(offering, folder) if offering else only_record(folder)
+            except ConfigError:
+                record = None
         chain = connect(rpc_url, record)
         return cls(chain, signer(chain, keystore), record, folder)
 
