@@ -13,6 +13,12 @@ import {IERC1643} from "../../contracts/token/Documents.sol";
 import {IRuleEngine} from "../../contracts/compliance/RuleEngine.sol";
 import {ReasonCodes} from "../../contracts/compliance/ReasonCodes.sol";
 
+/// @notice Storage cheatcodes, declared here so the shared utils/Vm.sol stays as it is.
+interface VmStorage {
+    function load(address target, bytes32 slot) external view returns (bytes32 data);
+    function store(address target, bytes32 slot, bytes32 value) external;
+}
+
 /// @notice A registry that is down: every call reverts with a reason.
 contract RegistryDown {
     fallback() external {
@@ -342,6 +348,25 @@ contract TokenBranchesTest is TokenFixture {
         assertEq(lockedUntil, T0 + 9 days, "longer lockup kept");
         assertEq(lotLocked, 0, "no lots");
         assertEq(token.balanceOf(alice2), 100, "moved");
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    function test_snapshotRefusesAnIdBeyond32Bits() public {
+        // Fast-forward the snapshot counter (bits 160..191 of the state word, slot 1) to 2^32 - 2: taking four
+        // billion snapshots one by one is not practical in a test.
+        VmStorage st = VmStorage(address(vm));
+        uint256 s = uint256(st.load(address(token), bytes32(uint256(1))));
+        uint256 mask32 = (uint256(1) << 32) - 1;
+        s = (s & ~(mask32 << 160)) | ((mask32 - 1) << 160);
+        st.store(address(token), bytes32(uint256(1)), bytes32(s));
+
+        assertEq(token.snapshot(), mask32, "last id that fits");
+        vm.expectRevert(abi.encodeWithSelector(ISecurityToken.NonexistentSnapshot.selector, mask32 + 1));
+        token.snapshot();
+        assertEq(token.currentSnapshotId(), mask32, "counter kept");
+        assertTrue(token.identityRegistry() == address(registry), "registry field untouched");
+        assertEq(token.decimals(), 6, "decimals untouched");
     }
 
     // ------------------------------------------------------------------ documents
