@@ -670,7 +670,9 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         holderBits[word] = bits | mask;
     }
 
-    /// @dev `_requireOpen` on the raw slots: slot 1 bits 16-23 flags, 24-55 claimExpiry; slot 2 bits 248-255 live.
+    /// @dev The distribution exists and is open, read from the raw slots: slot 1 bits 16-23 flags, 24-55
+    /// claimExpiry; slot 2 bits 248-255 live. Claims close strictly after the expiry second; `reclaimExpired`
+    /// opens at the same point, so no payment can race a reclaim.
     function _requireOpenRaw(uint256 distributionId, uint256 s1, uint256 s2) private view {
         if (s2 >> 248 == 0) revert DistributionNotFound(distributionId);
         uint256 claimExpiry = (s1 >> 24) & _MASK32;
@@ -924,15 +926,6 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         uint16 country = IInvestorCountry(token.identityRegistry()).investorCountry(holder);
         // Rounded down: the holder is never over-taxed by rounding.
         return gross * _withholdingBps[country] / MAX_BPS;
-    }
-
-    function _requireOpen(uint256 distributionId, Distribution memory d) private view {
-        if (d.live == 0) revert DistributionNotFound(distributionId);
-        // Claims close strictly after the expiry second; `reclaimExpired` opens at the same point, so no payment
-        // can race a reclaim.
-        if (block.timestamp > d.claimExpiry || d.flags & _FLAG_RECLAIMED != 0) {
-            revert ClaimPeriodEnded(distributionId, d.claimExpiry);
-        }
     }
 
     function _unclaimedAndRemainder(Distribution memory d) private pure returns (uint256 unclaimed, uint256 remainder) {
