@@ -129,3 +129,36 @@ def test_chain_killed_mid_coupon_push_then_resumed_pays_everyone_exactly_once(tm
         assert reconcile(distributor2, created.distribution_id, wallets).exact
     finally:
         restarted.stop()
+
+
+def test_a_dropped_transaction_from_a_crashed_run_is_recorded_and_its_work_redone(offering, tmp_path):
+    """The previous run broadcast a batch, crashed, and the node later dropped it: the rerun finds the hash
+    unknown, records it as dropped, and registers those wallets (the chain says they are not done)."""
+    from rwa_token.onboarding import import_investors
+
+    file = _file(12)
+    journal = Journal(tmp_path / "import.jsonl")
+    journal.append(status="sent", kind="register", lines=[2, 3], tx="0x" + "ab" * 32)
+    report = import_investors(offering.tx, offering.registry, file, "salt", journal, batch_size=5)
+    assert report.resumed_transactions == 1 and report.registered == 12
+    assert any(e.get("status") == "dropped" for e in journal.entries())
+    assert journal.in_flight() == []
+
+
+def test_an_rpc_that_never_answers_times_out_with_one_clear_error():
+    """A node that accepts the connection and then hangs must not hang the SDK."""
+    import socket
+
+    from rwa_token.chain import rpc_request
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        started = time.monotonic()
+        with pytest.raises(errors.ChainError, match="cannot reach the chain"):
+            rpc_request(url, "eth_chainId", [], timeout=0.5)
+        assert time.monotonic() - started < 5
+    finally:
+        server.close()
