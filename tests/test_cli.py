@@ -131,3 +131,26 @@ def test_junk_wallets_and_amounts_never_produce_a_traceback(deployed, capsys, mo
                        "0x1B4D94A5f9262AF50a173a72AaF04528603a9e03", amount)
     assert "Traceback" not in err
     assert code in (0, 2, 3), err  # allowed, bad input (nothing sent), or refused by the rules
+
+
+def test_keys_come_from_an_encrypted_keystore_never_the_command_line(deployed, chain, tmp_path, capsys,
+                                                                     monkeypatch):
+    from rwa_token.keys import write_keystore
+
+    issuer = chain.dev_accounts(1)[0]
+    keystore = write_keystore(issuer, tmp_path / "issuer.json", "correct horse")
+    monkeypatch.setenv("RWA_KEYSTORE_PASSWORD", "wrong")
+    code, _, err = rwa(capsys, monkeypatch, "--keystore", str(keystore), "mint",
+                       "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", "1")
+    assert code == 2 and "wrong password" in err
+    monkeypatch.setenv("RWA_KEYSTORE_PASSWORD", "correct horse")
+    rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))
+    code, _, err = rwa(capsys, monkeypatch, "--keystore", str(keystore), "mint",
+                       "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", "100")
+    assert code == 0, err
+
+
+def test_a_malformed_private_key_in_the_environment_is_one_clear_line(deployed, capsys, monkeypatch):
+    monkeypatch.setenv("RWA_PRIVATE_KEY", "not-a-key")
+    code, _, err = rwa(capsys, monkeypatch, "status")
+    assert code == 2 and "RWA_PRIVATE_KEY is not a valid private key" in err
