@@ -208,7 +208,11 @@ def proceeds_report_cmd(filing: Optional[Path] = typer.Option(
     d = asset.decimals()
     caps = None
     if filing is not None:
-        caps = {k: to_units(str(Decimal(str(val))), d) for k, val in json.loads(filing.read_text()).items()}
+        try:
+            filed = json.loads(filing.read_text())
+            caps = {k: to_units(str(Decimal(str(val))), d, f"{filing.name}: {k}") for k, val in filed.items()}
+        except (OSError, ValueError, AttributeError, ArithmeticError) as exc:
+            raise ConfigError(f"{filing}: expected a JSON object of purpose -> cap ({exc})") from None
     report = proceeds_report(v, caps)
     lines = [f"deposited {format_units(report.deposited, d)}, withdrawn {format_units(report.withdrawn, d)}, "
              f"balance {format_units(report.balance, d)}"]
