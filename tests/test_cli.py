@@ -154,3 +154,44 @@ def test_a_malformed_private_key_in_the_environment_is_one_clear_line(deployed, 
     monkeypatch.setenv("RWA_PRIVATE_KEY", "not-a-key")
     code, _, err = rwa(capsys, monkeypatch, "status")
     assert code == 2 and "RWA_PRIVATE_KEY is not a valid private key" in err
+
+
+def _issue(capsys, monkeypatch, chain):
+    """Import the example investors and mint both tranches to a few eligible ones; returns their wallets."""
+    rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))
+    from rwa_token.context import Operator
+
+    op = Operator.open(chain.url, None)
+    wallets = [e["args"]["wallet"] for e in op.registry.events("InvestorRegistered", op.record.block)]
+    minted = []
+    for symbol in op.record.tokens:
+        token = op.token(symbol)
+        for wallet in wallets:
+            if len(minted) < 6 * (1 + list(op.record.tokens).index(symbol)) and token.can_mint(wallet, "100").ok:
+                token.mint(wallet, "100")
+                minted.append(wallet)
+    op.payment_token().send("mint", op.account.address, 10**13)  # the local mock stablecoin
+    return op, minted
+
+
+def test_distribute_pays_every_holder_and_reconciles(deployed, chain, capsys, monkeypatch):
+    _issue(capsys, monkeypatch, chain)
+    code, out, err = rwa(capsys, monkeypatch, "--json", "distribute", "1234.567891", "--payment", "USDC")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["exact"] is True and result["pushed"] == 6
+
+
+def test_waterfall_quarter_and_redemption_at_maturity(deployed, chain, capsys, monkeypatch):
+    op, _ = _issue(capsys, monkeypatch, chain)
+    assert rwa(capsys, monkeypatch, "waterfall", "init")[0] == 0
+    code, out, err = rwa(capsys, monkeypatch, "--json", "waterfall", "run", "50000")
+    assert code == 0, err
+    tranches = json.loads(out.strip().splitlines()[-1])["tranches"]
+    assert all(t["exact"] for t in tranches) and sum(t["amount"] for t in tranches) == 50_000 * 10**6 - 25_000 * 10**6
+    assert rwa(capsys, monkeypatch, "redeem", "init", "--face-value", "100")[0] == 0
+    assert rwa(capsys, monkeypatch, "redeem", "fund", "100000")[0] == 0
+    code, out, err = rwa(capsys, monkeypatch, "--json", "redeem", "all")
+    assert code == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["redeemed"] == 6
+    assert op.token().total_supply() == 0
