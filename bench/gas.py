@@ -86,10 +86,11 @@ class TokenBench(BenchBase):
         from rwa_token.contracts.token import SecurityToken
         from rwa_token.deployment import rule_setup
         from rwa_token.policy import compile_policies
+        from rwa_token.units import ZERO_ADDRESS
 
         rules = compile_policies(["cn-offshore-abs", "hk-vatp-professional", "us-reg-s", "sg-accredited"],
                                  {"max_investors": 5000})
-        setup = rule_setup(SecurityToken(self.tx, "0x" + "00" * 20), rules, 6)
+        setup = rule_setup(SecurityToken(self.tx, ZERO_ADDRESS), rules, 6)
         plan = OfferingPlan(admin=self.admin.address, registry=registry,
                             tokens=[TokenPlan("Bench ABS", "BABS", 6, 10**15, setup)],
                             treasury=self.admin.address, tax_account=self.admin.address, with_distributor=True)

@@ -11,7 +11,8 @@ from typing import Any
 
 
 from .artifacts import abi_type
-from .contracts.base import AccessControlled, ContractWrapper
+from .contracts.base import ContractWrapper
+from .contracts.distributor import Distributor
 from .errors import ContractCustomError, ContractRevert
 from .tx import Transactor
 
@@ -106,7 +107,7 @@ def build(chain) -> dict[str, dict[str, str]]:
     deployed = factory.deploy_offering(plan, b"\x42" * 32)
     registry = InvestorRegistry(tx, deployed.registry, deployer)
     token = SecurityToken(tx, deployed.tokens[0], deployer)
-    distributor = _Distributor(tx, deployed.distributor, deployer)
+    distributor = Distributor(tx, deployed.distributor, deployer)
     from .contracts.collateral import CollateralManager
     from .contracts.proceeds import ProceedsVault
     from .contracts.settlement import DvPSettlement
@@ -136,10 +137,6 @@ def build(chain) -> dict[str, dict[str, str]]:
                  "OfferingFactory": factory, "DvPSettlement": dvp, "CollateralManager": collateral,
                  "ProceedsVault": vault}
     return matrix(tx, contracts, callers)
-
-
-class _Distributor(AccessControlled):
-    CONTRACT = "Distributor"
 
 
 def _roles_of(wrapper: ContractWrapper) -> set[str]:

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .errors import ConfigError, RwaError
+from .units import ZERO_ADDRESS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Issue and service tokenized securities.")
 investors_app = typer.Typer(no_args_is_help=True, help="Onboard investors into the offering's registry.")
@@ -347,7 +348,7 @@ def _holders(op, symbol: str) -> list[str]:
     the distribution service against the snapshot."""
     index = _indexed(op)
     _, address = op.record.token(symbol)
-    return sorted({e.args["to"] for e in index.events(address=address, event="Transfer")} - {"0x" + "00" * 20})
+    return sorted({e.args["to"] for e in index.events(address=address, event="Transfer")} - {ZERO_ADDRESS})
 
 
 def _distributor(op):
@@ -375,8 +376,9 @@ def distribute(
     push: bool = typer.Option(True, help="push payment to every holder in batches (else holders claim)"),
 ) -> None:
     """Fund a distribution by record date (a snapshot now) and pay every holder; resumable; reconciled."""
-    from .distributions import fund_and_create, holders_at, push_all, reconcile
+    from .distributions import fund_and_create
     from .journal import Journal
+    from .servicing import pay_holders
     from .units import to_units
 
     op = operator()
@@ -389,13 +391,12 @@ def distribute(
     if not push:
         emit({"distribution_id": did}, "holders may now claim")
         return
-    holders = holders_at(t, distributor.info(did).snapshot_id, _holders(op, symbol))
     journal = Journal(op.state / "journals" / f"{op.record.slug}-distribution-{did}.jsonl")
     with progress_bar("paying holders") as bar:
-        task = bar.add_task("push", total=len(holders))
-        pushed = push_all(distributor, did, holders, journal=journal,
-                          progress=lambda done, total: bar.update(task, completed=done, total=total))
-    result = reconcile(distributor, did, holders, from_block=created.create_receipt.block_number)
+        task = bar.add_task("push", total=None)
+        paid = pay_holders(distributor, t, created, _holders(op, symbol), journal,
+                           progress=lambda done, total: bar.update(task, completed=done, total=total))
+    pushed, result = paid.pushed, paid.reconciliation
     emit({"distribution_id": did, "pushed": pushed.pushed, "already_paid": pushed.already_paid,
           "exact": result.exact, "problems": result.problems},
          f"paid {pushed.pushed} holders in {pushed.batches} batches; reconciliation "

@@ -14,6 +14,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from .contracts.base import ContractWrapper
+from .contracts.distributor import Distributor
 from .contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
 from .contracts.stablecoin import MockStablecoin
 from .contracts.token import SecurityToken, document_name
@@ -24,7 +25,7 @@ from .policy import RuleConfig
 from .spec import OfferingSpec
 from .state import DeploymentRecord, load_record, record_path, save_record, slug
 from .tx import Transactor
-from .units import to_units
+from .units import ZERO_ADDRESS, to_units
 
 LOCAL_CHAIN_IDS = {31337, 1337}
 Say = Callable[[str], None]
@@ -110,8 +111,9 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     payments = payment_token_addresses(tx, spec, sender, say)
     registry = deploy_registry(tx, sender)
     say(f"deployed the investor registry at {registry.address} (shared by the offering's tokens)")
-    blank = SecurityToken(tx, "0x" + "00" * 20)  # ABI only, to encode setup calls
-    distributor_abi = _abi_only(tx, "Distributor")
+    # ABI-only wrappers (no contract behind them yet): they encode the setup calls the factory runs.
+    blank = SecurityToken(tx, ZERO_ADDRESS)
+    distributor_abi = Distributor(tx, ZERO_ADDRESS)
     treasury = spec.issuer.treasury or sender.address
     # The distributor is configured before the tokens exist; their addresses are already fixed by the salt.
     predicted = [factory.predict(sender.address, salt, i) for i in range(len(spec.tokens))]
@@ -143,10 +145,3 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     path = save_record(record, state)
     say(f"deployment record saved to {path}")
     return DeployResult(record, deployed.receipt.gas_used, False)
-
-
-def _abi_only(tx: Transactor, contract: str) -> ContractWrapper:
-    class _Abi(ContractWrapper):
-        CONTRACT = contract
-
-    return _Abi(tx, "0x" + "00" * 20)

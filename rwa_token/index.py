@@ -38,8 +38,8 @@ from eth_utils import to_checksum_address
 
 from .errors import ChainError, ConfigError, RwaError, TransactionError
 from .tx import Transactor, decode_log
+from .units import ZERO_ADDRESS
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 SCHEMA_VERSION = "1"
 KEY_MASK = (1 << 128) - 1
 

@@ -10,6 +10,7 @@ from .contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
 from .contracts.registry import InvestorRegistry
 from .contracts.token import SecurityToken
 from .tx import Transactor
+from .units import ZERO_ADDRESS
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def _implementation_args(name: str) -> tuple:
     from . import artifacts
 
     constructor = next((e for e in artifacts.abi(name) if e["type"] == "constructor"), {"inputs": []})
-    return tuple("0x" + "00" * 20 for _ in constructor["inputs"])
+    return tuple(ZERO_ADDRESS for _ in constructor["inputs"])
 
 
 _infrastructure: dict[tuple[str, int], Infrastructure] = {}

@@ -13,7 +13,7 @@ from .contracts.distributor import Distributor
 from .contracts.stablecoin import ERC20
 from .contracts.token import SecurityToken
 from .contracts.waterfall import PrincipalMode, Step, TrancheTerms, Waterfall
-from .distributions import fund_and_create, holders_at, push_all, reconcile
+from .distributions import Created, PushReport, Reconciliation, fund_and_create, holders_at, push_all, reconcile
 from .errors import ConfigError
 from .journal import Journal
 from .spec import FREQUENCIES, OfferingSpec
@@ -58,6 +58,27 @@ def set_up_waterfall(spec: OfferingSpec, tokens: list[SecurityToken], distributo
         distributor.tx, admin, agent=admin.address, collection_token=collection.address, policy=distributor.address,
         fee_account=fee_account, fee_per_period=to_units(spec.waterfall.fees, decimals, "waterfall.fees"),
         mode=mode, tranches=terms)
+
+
+@dataclass
+class HoldersPaid:
+    """A funded distribution pushed to every holder at its record date, and its reconciliation."""
+
+    holders: list[str]
+    pushed: PushReport
+    reconciliation: Reconciliation
+
+
+def pay_holders(distributor: Distributor, token: SecurityToken, created: Created, candidates: list[str],
+                journal: Journal | None = None, progress: Progress | None = None, payer=None) -> HoldersPaid:
+    """Push `created` to the candidates that held the token at its record date (resumable through the
+    journal), then reconcile it to the last unit. Candidates come from the cap table or the event index."""
+    snapshot_id = distributor.info(created.distribution_id).snapshot_id
+    holders = holders_at(token, snapshot_id, candidates)
+    pushed = push_all(distributor, created.distribution_id, holders, journal=journal, progress=progress,
+                      sender=payer)
+    result = reconcile(distributor, created.distribution_id, holders, from_block=created.create_receipt.block_number)
+    return HoldersPaid(holders, pushed, result)
 
 
 @dataclass
@@ -106,13 +127,9 @@ def pay_period(waterfall: Waterfall, distributor: Distributor, tokens: dict[str,
             continue
         created = fund_and_create(distributor, token, collection, expiry, amount=amount, payer=payer)
         payment.distribution_id = created.distribution_id
-        info = distributor.info(created.distribution_id)
-        eligible = holders_at(token, info.snapshot_id, holders.get(symbol, []))
-        pushed = push_all(distributor, created.distribution_id, eligible, journal=journal, progress=progress,
-                          sender=payer)
-        payment.holders_paid = pushed.pushed
-        payment.gas_used = created.create_receipt.gas_used + pushed.gas_used
-        payment.exact = reconcile(distributor, created.distribution_id, eligible,
-                                  from_block=created.create_receipt.block_number).exact
+        paid = pay_holders(distributor, token, created, holders.get(symbol, []), journal, progress, payer)
+        payment.holders_paid = paid.pushed.pushed
+        payment.gas_used = created.create_receipt.gas_used + paid.pushed.gas_used
+        payment.exact = paid.reconciliation.exact
     report.seconds = time.monotonic() - started
     return report

@@ -9,6 +9,7 @@ from eth_utils import is_address, is_checksum_address, keccak, to_checksum_addre
 from .errors import ConfigError
 
 UINT96_MAX = 2**96 - 1
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 def address(value: str, field: str = "address") -> str:

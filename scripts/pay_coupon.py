@@ -17,7 +17,10 @@ from _connect import connect
 from rwa_token.context import LOCAL_CHAIN_IDS, Operator
 from rwa_token.contracts.distributor import Distributor
 from rwa_token.contracts.stablecoin import MockStablecoin
+from rwa_token.distributions import fund_and_create
 from rwa_token.errors import ConfigError
+from rwa_token.servicing import pay_holders
+from rwa_token.units import ZERO_ADDRESS
 from rwa_token.units import to_units
 
 
@@ -31,12 +34,11 @@ def main(amount: str = "1000", offering: str | None = None):
         if chain.chain_id not in LOCAL_CHAIN_IDS:
             raise ConfigError(f"the paying agent {op.account.address} holds too little {usd.symbol()} to fund {amount}")
         MockStablecoin(op.tx, usd.address, op.account).mint(op.account.address, units)  # local mock only
-    usd.approve(distributor.address, units)
-    expiry = chain.block_timestamp() + 90 * 86_400
-    distribution_id, receipt = distributor.create(token.address, usd.address, units, expiry)
-    holders = sorted({e["args"]["to"] for e in token.events("Transfer", op.record.block)} - {"0x" + "00" * 20})
-    for start in range(0, len(holders), 100):
-        distributor.push_batch(distribution_id, holders[start:start + 100])
+    created = fund_and_create(distributor, token, usd, chain.block_timestamp() + 90 * 86_400, amount=units)
+    distribution_id = created.distribution_id
+    candidates = sorted({e["args"]["to"] for e in token.events("Transfer", op.record.block)} - {ZERO_ADDRESS})
+    paid = pay_holders(distributor, token, created, candidates)
+    print(f"paid {paid.pushed.pushed} holders; reconciliation {'exact' if paid.reconciliation.exact else 'NOT exact'}")
     totals = distributor.totals(distribution_id)
     print(f"distribution {distribution_id}: funded {totals.funded}, paid {totals.paid_net}, withheld "
           f"{totals.withheld_outstanding}, tax {totals.tax_paid}, remainder {totals.remainder}")

@@ -7,9 +7,9 @@ from eth_account.signers.local import LocalAccount
 
 from ..errors import RwaError
 from ..tx import Receipt
+from ..units import ZERO_ADDRESS
 from .base import ContractWrapper
 
-ZERO = "0x0000000000000000000000000000000000000000"
 REGISTRY_INDEX = 2**256 - 1
 DISTRIBUTOR_INDEX = 2**256 - 2
 MODULE_REDEMPTION, MODULE_WATERFALL = 0, 1
@@ -28,9 +28,9 @@ class TokenPlan:
 class OfferingPlan:
     admin: str
     tokens: list[TokenPlan]
-    registry: str = ZERO  # ZERO: deploy a new registry for this offering
-    treasury: str = ZERO
-    tax_account: str = ZERO
+    registry: str = ZERO_ADDRESS  # zero: deploy a new registry for this offering
+    treasury: str = ZERO_ADDRESS
+    tax_account: str = ZERO_ADDRESS
     with_distributor: bool = False
     distributor_setup: list[bytes] = field(default_factory=list)
 
@@ -57,7 +57,7 @@ class OfferingFactory(ContractWrapper):
         if not events:
             raise RwaError("the factory emitted no OfferingDeployed event: is this an OfferingFactory?")
         args = events[0]["args"]
-        distributor = args["distributor"] if args["distributor"] != ZERO else None
+        distributor = args["distributor"] if args["distributor"] != ZERO_ADDRESS else None
         return DeployedOffering(args["registry"], distributor, list(args["tokens"]), receipt)
 
     def deploy_module(self, module: int, init_call: bytes, salt: bytes, sender: LocalAccount | None = None) -> str:

@@ -13,7 +13,8 @@ from ..errors import RwaError
 from ..tx import Receipt, Transactor
 from ..units import address
 from .base import AccessControlled
-from .factory import MODULE_REDEMPTION, ZERO as ZERO_ADDRESS, deploy_module
+from ..units import ZERO_ADDRESS
+from .factory import MODULE_REDEMPTION, deploy_module
 
 
 class Redemption(AccessControlled):

@@ -6,6 +6,7 @@ from typing import Sequence
 from eth_account.signers.local import LocalAccount
 
 from ..tx import Receipt
+from ..units import ZERO_ADDRESS
 from .base import AccessControlled
 
 
@@ -17,7 +18,7 @@ class DvPSettlement(AccessControlled):
 
     @classmethod
     def deploy_new(cls, tx, sender: LocalAccount, admin: str, fee_recipient: str | None = None) -> "DvPSettlement":
-        return cls.deploy(tx, sender, admin, fee_recipient or "0x" + "00" * 20)
+        return cls.deploy(tx, sender, admin, fee_recipient or ZERO_ADDRESS)
 
     def hash_trade(self, trade) -> bytes:
         return bytes(self.call("hashTrade", trade.as_tuple()))

@@ -17,11 +17,10 @@ from eth_account.signers.local import LocalAccount
 from ..categories import parse_categories
 from ..errors import ConfigError, restriction
 from ..tx import Receipt
-from ..units import address, format_units, timestamp, to_units
+from ..units import ZERO_ADDRESS, address, format_units, timestamp, to_units
 from .base import AccessControlled
 
 Amount = int | str | Decimal
-ZERO = "0x0000000000000000000000000000000000000000"
 
 
 class Check(NamedTuple):
@@ -191,7 +190,7 @@ class SecurityToken(AccessControlled):
 
     def recover(self, lost_wallet: str, new_wallet: str, sender: LocalAccount | None = None) -> Receipt:
         return self.send("recoveryAddress", address(lost_wallet, "lost_wallet"), address(new_wallet, "new_wallet"),
-                         ZERO, sender=sender)
+                         ZERO_ADDRESS, sender=sender)
 
     # --- snapshots (record dates) ---
     def snapshot(self, sender: LocalAccount | None = None) -> int:

@@ -15,7 +15,8 @@ from ..errors import RwaError
 from ..tx import Receipt, Transactor
 from ..units import address
 from .base import AccessControlled
-from .factory import MODULE_WATERFALL, ZERO as ZERO_ADDRESS, deploy_module
+from ..units import ZERO_ADDRESS
+from .factory import MODULE_WATERFALL, deploy_module
 
 STEP_FEES, STEP_INTEREST, STEP_PRINCIPAL, STEP_RESIDUAL = 0, 1, 2, 3
 NO_TRANCHE = 255
