@@ -14,13 +14,12 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from .contracts.base import ContractWrapper
-from .contracts.distributor import Distributor
 from .contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
 from .contracts.stablecoin import MockStablecoin
 from .contracts.token import SecurityToken, document_name
 from .countries import country_alpha2
 from .errors import ConfigError
-from .offering import deploy_registry, infrastructure
+from .offering import deploy_distributor, deploy_registry, infrastructure
 from .policy import RuleConfig
 from .spec import OfferingSpec
 from .state import DeploymentRecord, load_record, record_path, save_record, slug
@@ -111,32 +110,30 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     payments = payment_token_addresses(tx, spec, sender, say)
     registry = deploy_registry(tx, sender)
     say(f"deployed the investor registry at {registry.address} (shared by the offering's tokens)")
-    # ABI-only wrappers (no contract behind them yet): they encode the setup calls the factory runs.
-    blank = SecurityToken(tx, ZERO_ADDRESS)
-    distributor_abi = Distributor(tx, ZERO_ADDRESS)
     treasury = spec.issuer.treasury or sender.address
     # The distributor is configured before the tokens exist; their addresses are already fixed by the salt.
     predicted = [factory.predict(sender.address, salt, i) for i in range(len(spec.tokens))]
-    register_tokens = [distributor_abi.encode("setExcludedWallets", token, [treasury]) for token in predicted]
+    distributor = deploy_distributor(tx, sender, predicted[0], treasury, treasury)
+    say(f"deployed the distributor at {distributor.address} (shared by the offering's tokens)")
+    for token in predicted:
+        distributor.set_excluded_wallets(token, [treasury])
+    for p in spec.payment_tokens:
+        distributor.allow_payment_token(payments[p.symbol], p.currency, p.approved)
+    # An ABI-only wrapper (no contract behind it yet): it encodes the setup calls the factory runs on each token.
+    blank = SecurityToken(tx, ZERO_ADDRESS)
     plan = OfferingPlan(
         admin=sender.address,
         registry=registry.address,
+        distributor=distributor.address,
         tokens=[TokenPlan(t.name, t.symbol, t.decimals, to_units(t.cap, t.decimals, f"tokens[{i}].cap"),
                           token_setup(blank, spec, i)) for i, t in enumerate(spec.tokens)],
-        treasury=treasury,
-        tax_account=treasury,
-        with_distributor=True,
-        distributor_setup=register_tokens + [
-            distributor_abi.encode("allowPaymentToken", payments[p.symbol], p.currency.encode().ljust(8, b"\0"),
-                                   p.approved)
-            for p in spec.payment_tokens],
     )
     deployed = factory.deploy_offering(plan, salt)
-    say(f"deployed {len(deployed.tokens)} token(s) with their rules and the distributor in one transaction "
+    say(f"deployed {len(deployed.tokens)} token(s) with their rules in one transaction "
         f"(gas {deployed.receipt.gas_used:,})")
     record = DeploymentRecord(
         name=spec.name, chain_id=tx.chain.chain_id, rpc_url=tx.chain.url, block=deployed.receipt.block_number,
-        factory=infra.factory, registry=deployed.registry, distributor=deployed.distributor,
+        factory=infra.factory, registry=deployed.registry, distributor=distributor.address,
         tokens={t.symbol: a for t, a in zip(spec.tokens, deployed.tokens)}, payment_tokens=payments,
         salt="0x" + salt.hex(), investor_salt="0x" + os.urandom(16).hex(),
         decimals={t.symbol: t.decimals for t in spec.tokens} | {p.symbol: p.decimals for p in spec.payment_tokens},

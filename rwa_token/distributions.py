@@ -18,9 +18,8 @@ from eth_utils import keccak
 
 from . import artifacts
 from .contracts.distributor import DistributionInfo, Distributor, Totals
-from .contracts.registry import InvestorRegistry
 from .contracts.stablecoin import ERC20
-from .contracts.token import SecurityToken
+from .contracts.token import HolderAt, SecurityToken
 from .errors import ConfigError
 from .journal import Journal, settle_in_flight
 from .tx import Receipt, Transactor, decode_log
@@ -132,6 +131,13 @@ def balances_at(token: SecurityToken, snapshot_id: int, wallets: Sequence[str]) 
     return dict(zip(unique, (int(v) for v in values)))
 
 
+def read_holders(token: SecurityToken, snapshot_id: int, wallets: Sequence[str]) -> dict[str, HolderAt]:
+    """`holderAt` of each wallet (record-date balance, holder number, eligibility code, country), batched."""
+    unique = _unique(wallets)
+    values = token.tx.call_many(token.address, token.function("holderAt"), [[w, snapshot_id] for w in unique])
+    return {w: HolderAt(*(int(x) for x in v)) for w, v in zip(unique, values)}
+
+
 def holders_at(token: SecurityToken, snapshot_id: int, candidates: Iterable[str]) -> list[str]:
     """The candidates that held a non-zero balance at snapshot `snapshot_id`, in the order given.
 
@@ -185,8 +191,11 @@ def push_all(distributor: Distributor, distribution_id: int, holders: Sequence[s
     unpaid = [h for h, done in zip(unique, paid) if not done]
     report.already_paid = len(unique) - len(unpaid)
     token = SecurityToken(tx, info.token)
-    balances = balances_at(token, info.snapshot_id, unpaid)
-    pending = [h for h in unpaid if info.amount * balances[h] // info.eligible_supply > 0]
+    answers = read_holders(token, info.snapshot_id, unpaid)
+    # In holder-number order: the contract keeps one paid word per 256 consecutive numbers and writes it once
+    # per batch, so sorted batches are the cheap ones.
+    pending = sorted((h for h in unpaid if info.amount * answers[h].balance // info.eligible_supply > 0),
+                     key=lambda h: answers[h].number)
     report.nothing_due = len(unpaid) - len(pending)
 
     done = report.already_paid + report.nothing_due
@@ -278,12 +287,14 @@ def predict(distributor: Distributor, distribution_id: int, holders: Sequence[st
     tx = distributor.tx
     info = distributor.info(distribution_id)
     token = SecurityToken(tx, info.token)
-    registry = InvestorRegistry(tx, token.call("identityRegistry"))
     unique = _unique(holders)
-    balances = balances_at(token, info.snapshot_id, unique)
     paid = tx.call_many(distributor.address, distributor.function("isPaid"), [[distribution_id, h] for h in unique])
-    countries = tx.call_many(registry.address, registry.function("investorCountry"), [[h] for h in unique])
-    codes = tx.call_many(token.address, token.function("checkHolder"), [[h] for h in unique])
+    # One token call per holder gives what the contract itself reads: record-date balance, eligibility now and
+    # the investor's country.
+    answers = read_holders(token, info.snapshot_id, unique)
+    balances = {h: a.balance for h, a in answers.items()}
+    countries = [answers[h].country for h in unique]
+    codes = [answers[h].code for h in unique]
     rates = {c: int(r) for c, r in zip(sorted(set(countries)), tx.call_many(
         distributor.address, distributor.function("withholdingRate"), [[c] for c in sorted(set(countries))]))}
     excluded = set(distributor.excluded_wallets(info.token))
@@ -355,10 +366,9 @@ class Reconciliation:
     """Expected vs paid vs withheld vs unclaimed vs tax vs remainder for one distribution, to the last unit.
 
     The holder-level split: `unclaimed` is the sum of the floor shares of holders not yet paid and `remainder`
-    is everything else not paid out (rounding of every share). The contract's own `Totals` keeps the aggregate
-    form (unpaid balance's share rounded once), so its `unclaimed` can exceed ours by less than one unit per
-    unpaid holder; both decompositions are checked. `exact` is true only when every check holds; `problems`
-    says which did not."""
+    is everything else not paid out (rounding of every share). The contract's own `Totals` knows only their sum
+    (`unpaid`), which is checked against ours. `exact` is true only when every check holds; `problems` says
+    which did not."""
 
     distribution_id: int
     funded: int
@@ -455,7 +465,7 @@ def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[
         elif kind == "WithheldReleased" and line is not None:
             line.released += args["amount"]
         elif kind == "DistributionReclaimed":
-            reclaimed_to_treasury += args["unclaimed"] + args["remainder"] + args["withheldReturned"]
+            reclaimed_to_treasury += args["unpaid"] + args["withheldReturned"]
             reclaim_returned += args["withheldReturned"]
     if reclaim_returned:
         # The contract returns all outstanding escrow in one sum; attribute it to the holders it belonged to.
@@ -502,11 +512,10 @@ def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[
         "withheld released": (result.withheld_released, totals.withheld_released),
         "withheld returned": (result.withheld_returned, totals.withheld_returned),
         "claimed gross": (claimed_gross, info.claimed_gross),
-        "claimed balance": (sum(ln.balance for ln in paid_lines), info.claimed_balance),
         "funded (events) vs funded (chain)": (result.accounted, totals.funded),
         "funded (chain totals)": (totals.accounted, totals.funded),
-        # The two decompositions differ only in where the unpaid holders' rounding sits.
-        "unclaimed + remainder": (result.unclaimed + result.remainder, totals.unclaimed + totals.remainder),
+        # The chain knows only the sum; the holder list splits it into unclaimed shares and remainder.
+        "unclaimed + remainder": (result.unclaimed + result.remainder, totals.unpaid),
     }
     for name, (ours, theirs) in checks.items():
         if ours != theirs:
@@ -516,7 +525,7 @@ def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[
                         "add the missing record-date holders (cap table at the snapshot)")
     elif expected_gross > info.amount:
         problems.append(f"expected shares {expected_gross} exceed the funded amount {info.amount}")
-    if totals.reclaimed and reclaimed_to_treasury != totals.unclaimed + totals.remainder + totals.withheld_returned:
-        problems.append(f"reclaimed {reclaimed_to_treasury} but unclaimed + remainder + returned escrow is "
-                        f"{totals.unclaimed + totals.remainder + totals.withheld_returned}")
+    if totals.reclaimed and reclaimed_to_treasury != totals.unpaid + totals.withheld_returned:
+        problems.append(f"reclaimed {reclaimed_to_treasury} but unpaid + returned escrow is "
+                        f"{totals.unpaid + totals.withheld_returned}")
     return result

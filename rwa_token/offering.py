@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 
+from .contracts.distributor import Distributor
 from .contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
 from .contracts.registry import InvestorRegistry
 from .contracts.token import SecurityToken
@@ -62,6 +63,19 @@ def deploy_registry(tx: Transactor, admin: LocalAccount) -> InvestorRegistry:
     registry = InvestorRegistry(tx, address, admin)
     registry.grant_role("REGISTRAR_ROLE", admin.address)
     return registry
+
+
+def deploy_distributor(tx: Transactor, admin: LocalAccount, primary_token: str = ZERO_ADDRESS,
+                       treasury: str | None = None, tax_account: str | None = None) -> Distributor:
+    """A distributor deployed directly (not a clone): one per issuer, serving all its tokens. Every claim and push
+    goes through it, so the ~2.7k-gas proxy hop of a clone is worth avoiding, and `primary_token` (registered as
+    its first token; may be a factory-predicted address) is kept in code, saving a storage read per payment.
+    `admin` is also the paying agent; the treasury and the tax account default to `admin`."""
+    treasury = treasury or admin.address
+    address = tx.deploy("StandaloneDistributor",
+                        (admin.address, admin.address, treasury, tax_account or treasury, primary_token),
+                        admin).contract_address
+    return Distributor(tx, address, admin)
 
 
 def deploy_core(tx: Transactor, admin: LocalAccount, name: str, symbol: str, decimals: int, supply_cap: int,

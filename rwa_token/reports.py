@@ -40,7 +40,7 @@ AMOUNT_ARGS = {
     "TokensLocked": ("amount",), "SupplyCapSet": ("supplyCap",), "LimitsSet": ("minBalance", "maxBalance"),
     "DistributionCreated": ("amount", "eligibleSupply"), "Paid": ("gross", "tax", "net"),
     "Withheld": ("gross", "tax", "escrowed"), "WithheldReleased": ("amount",),
-    "DistributionReclaimed": ("unclaimed", "remainder", "withheldReturned"),
+    "DistributionReclaimed": ("unpaid", "withheldReturned"),
 }
 COUNTRY_ARGS = ("country",)
 CATEGORY_ARGS = ("categories", "requiredCategories")
@@ -242,8 +242,7 @@ def distribution_summary(index: EventIndex, distributor: str, distribution_id: i
                            snapshot_id=e.args["snapshotId"], amount=amount(int(e.args["amount"]), decimals),
                            claim_expiry=_iso(int(e.args["claimExpiry"])))
         else:
-            summary.update(unclaimed=amount(int(e.args["unclaimed"]), decimals),
-                           remainder=amount(int(e.args["remainder"]), decimals),
+            summary.update(returned_unpaid=amount(int(e.args["unpaid"]), decimals),
                            withheld_returned=amount(int(e.args["withheldReturned"]), decimals))
     total = distribution_report(index, distributor, distribution_id, decimals)[-1]
     summary.update({f"paid_{k}": v for k, v in total.items() if k not in ("holder", "country", "status")})

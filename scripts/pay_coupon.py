@@ -41,7 +41,7 @@ def main(amount: str = "1000", offering: str | None = None):
     print(f"paid {paid.pushed.pushed} holders; reconciliation {'exact' if paid.reconciliation.exact else 'NOT exact'}")
     totals = distributor.totals(distribution_id)
     print(f"distribution {distribution_id}: funded {totals.funded}, paid {totals.paid_net}, withheld "
-          f"{totals.withheld_outstanding}, tax {totals.tax_paid}, remainder {totals.remainder}")
+          f"{totals.withheld_outstanding}, tax {totals.tax_paid}, unpaid (rounding remainder once all are paid) {totals.unpaid}")
     return totals
 
 

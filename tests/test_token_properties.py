@@ -37,6 +37,7 @@ def test_token_invariants_hold_under_random_operations(offering, chain):
             offering.tx._nonces.clear()
             self.snap = chain.snapshot()
             self.forced_to_ineligible = False
+            self.numbers: dict[str, int] = {}
 
         def teardown(self):
             chain.revert(self.snap)
@@ -96,6 +97,19 @@ def test_token_invariants_hold_under_random_operations(offering, chain):
         def investor_count_matches_investors_holding(self):
             holding = {investor_of[w.address] for w in wallets if token.balance_of(w.address) > 0}
             assert token.investor_count() == len(holding)
+
+        @invariant()
+        def holder_numbers_are_unique_stable_and_given_to_every_holder(self):
+            # Distributions keep their paid records by holder number: a number may never change or be shared.
+            now = {w.address: token.holder_at(w.address).number for w in wallets}
+            for wallet, number in self.numbers.items():
+                assert now[wallet] == number, "a holder number changed"
+            for w in wallets:
+                if token.balance_of(w.address) > 0:
+                    assert now[w.address] != 0, "a holder without a number"
+            given = [n for n in now.values() if n]
+            assert len(given) == len(set(given)), "two wallets share a number"
+            self.numbers = {w: n for w, n in now.items() if n}
 
     run_state_machine_as_test(
         TokenMachine,

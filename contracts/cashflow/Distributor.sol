@@ -6,28 +6,31 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {ISnapshotToken, IInvestorCountry} from "./ISnapshotToken.sol";
+import {ISnapshotToken} from "./ISnapshotToken.sol";
 import {PaymentTokenPolicy} from "./PaymentTokenPolicy.sol";
 
 /// @title Distributor
-/// @notice Coupons and dividends by record date for the security tokens of one offering.
+/// @notice Coupons and dividends by record date for the security tokens of one issuer or offering.
 ///
 /// A paying agent funds a distribution in an allowed payment token against a balance snapshot of a security token.
 /// Each holder's gross share is `amount * balanceAt(record date) / eligibleSupply`, rounded down, where the eligible
 /// supply leaves out the token's excluded wallets (treasury, issuer). Holders claim, or the agent pushes payment in
 /// batches; either way a holder is paid at most once per distribution. Withholding tax by investor country goes to
 /// the tax account; a holder who is not eligible when paid (frozen, unverified, KYC expired, or whose payment transfer
-/// fails during a push) has the net amount escrowed until `releaseWithheld`. After the claim expiry, the unclaimed
-/// funds and the rounding remainder go back to the issuer's treasury.
+/// fails during a push) has the net amount escrowed until `releaseWithheld`. After the claim expiry, what was never
+/// paid (unclaimed shares and the rounding remainder) goes back to the issuer's treasury.
 ///
 /// Accounting identity, exact to the unit, exposed by {distributionTotals}:
-/// `funded == paidNet + taxPaid + withheldOutstanding + withheldReleased + withheldReturned + unclaimed + remainder`.
+/// `funded == paidNet + taxPaid + withheldOutstanding + withheldReleased + withheldReturned + unpaid`.
 ///
-/// @dev Deployed once as an implementation and cloned (EIP-1167) per offering: no constructor state, `initialize`.
+/// @dev Usable as an EIP-1167 clone (`initialize`) or deployed directly ({StandaloneDistributor}); the direct
+/// deployment saves every claim and push the clone's delegatecall (~2.7k gas), and its primary token's address
+/// is an immutable, which saves the token-address read (2.1k gas) on that token's payments.
 /// Gas shape: a distribution is two storage slots (creation is O(1) in holders; the excluded-wallet list, at most
-/// {MAX_EXCLUDED_WALLETS}, is the only loop). The "paid" record is one bit in a per-holder word covering 256
-/// distribution ids, so a holder's later payments update an existing word (5,000 gas) instead of creating one
-/// (22,100 gas); only the first payment in each window of 256 distribution ids pays for the word.
+/// {MAX_EXCLUDED_WALLETS}, is the only loop). The "paid" record is one bit per holder in a word shared by 256
+/// consecutive holder numbers (the token numbers wallets in the order they first receive tokens, see
+/// {ISnapshotToken-holderAt}). A push of consecutive holders updates one word per 256 holders, and a holder's first
+/// payment costs no storage slot of its own.
 contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -40,28 +43,32 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     uint256 public constant MAX_EXCLUDED_WALLETS = 16;
     /// @notice Security tokens one Distributor serves (indices are one byte).
     uint256 public constant MAX_TOKENS = 255;
+    /// @notice Record dates usable here: snapshot ids below 2^21 (2.1 million record dates per token).
+    uint256 public constant MAX_SNAPSHOT_ID = (1 << 21) - 1;
     /// @notice 100% in basis points.
     uint256 public constant MAX_BPS = 10_000;
 
-    uint8 private constant _FLAG_RECLAIMED = 1;
-    uint8 private constant _FLAG_RETURN_WITHHELD = 2;
+    uint256 private constant _FLAG_RECLAIMED = 1;
+    uint256 private constant _FLAG_RETURN_WITHHELD = 2;
+    uint256 private constant _FLAG_WITHHOLDING = 4;
 
-    /// @dev Two slots. Widths: amounts up to 2^96-1 (7.9e28 payment-token units), balances up to 2^104-1,
-    /// expiry as uint32 seconds (year 2106). `live` keeps the second slot non-zero from creation, so the first
-    /// claim rewrites it (2,900 gas) instead of creating it (20,000).
+    /// @dev Token index 0 of a {StandaloneDistributor} (zero in clones): read from code, not storage.
+    address private immutable _primaryToken;
+
+    /// @dev Two slots, both read by every payment; only the second is written by payments. Widths: amounts and
+    /// balances up to 2^96-1 (the token's own balance width), expiry as uint32 seconds (year 2106). The second slot
+    /// is non-zero from creation (expiry, token index), so the first payment rewrites it (2,900 gas) instead of
+    /// creating it (20,000). A payment token of zero marks "no such distribution".
     struct Distribution {
-        // slot 1: read by every payment, written never after creation except `flags`.
-        uint8 tokenIndex;
-        uint8 paymentTokenIndex;
-        uint8 flags;
-        uint32 claimExpiry;
+        // slot 1
+        address paymentToken;
         uint96 amount;
-        uint104 eligibleSupply;
-        // slot 2: read and written by every payment.
+        // slot 2
         uint96 claimedGross;
-        uint104 claimedBalance;
-        uint48 snapshotId;
-        uint8 live;
+        uint96 eligibleSupply;
+        uint32 claimExpiry;
+        uint24 snapshotIdAndFlags; // snapshotId << 3 | flags (_FLAG_RECLAIMED, _FLAG_RETURN_WITHHELD, _FLAG_WITHHOLDING)
+        uint8 tokenIndex;
     }
 
     /// @dev Written only on the rarer paths (tax, withholding, release, reclaim). `paidNet` is not stored:
@@ -73,20 +80,14 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         uint96 withheldReturned;
     }
 
-    /// @dev One slot, read by every payment (tax account and whether any withholding rate is set).
+    /// @dev One slot. `taxedCountryCount` says whether any country has a withholding rate; a distribution created
+    /// while it is zero never withholds (no rate lookup on its payments).
     struct Config {
         address taxAccount;
         uint16 taxedCountryCount;
         uint48 nextDistributionId;
         uint8 tokenCount;
         bool returnWithheldAtExpiry;
-    }
-
-    /// @dev The token's address plus a copy of "some country has a withholding rate", so that a payment learns
-    /// both from one slot and skips the registry lookup when nobody is taxed. Kept in sync by `setWithholdingRate`.
-    struct TokenSlot {
-        address token;
-        bool withholdingActive;
     }
 
     /// @dev One slot. Most tokens exclude exactly one wallet (the issuer treasury), so the first excluded wallet
@@ -107,17 +108,15 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         uint256 eligibleSupply;
         uint64 claimExpiry;
         uint256 claimedGross;
-        uint256 claimedBalance;
         bool reclaimed;
         bool returnWithheldAtExpiry;
+        bool withholding;
     }
 
-    /// @notice The reconciliation of one distribution; the seven amounts always sum to `funded`.
-    /// @dev `unclaimed` is the aggregate entitlement of the record-date balance not yet paid,
-    /// `floor(amount * (eligibleSupply - claimedBalance) / eligibleSupply)`; `remainder` is what is left: the
-    /// rounding of the holders paid so far plus the fraction of the aggregate. Once every holder is paid,
-    /// `unclaimed` is 0 and `remainder == amount - sum(floor shares)` exactly. Before that, the per-holder split
-    /// (the sum of unpaid holders' floor shares) needs the holder list, which the SDK has and the chain does not.
+    /// @notice The reconciliation of one distribution; the six amounts after `funded` always sum to it.
+    /// @dev `unpaid` is what no holder has received or had escrowed: the shares of holders not paid yet plus the
+    /// rounding remainder; once `reclaimed`, it is what went back to the treasury. Splitting it into the two needs
+    /// the holder list, which the SDK's reconciliation has and the chain does not.
     struct DistributionTotals {
         uint256 funded;
         uint256 paidNet;
@@ -125,8 +124,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         uint256 withheldOutstanding;
         uint256 withheldReleased;
         uint256 withheldReturned;
-        uint256 unclaimed;
-        uint256 remainder;
+        uint256 unpaid;
         bool reclaimed;
     }
 
@@ -134,10 +132,10 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     address private _treasury;
     mapping(uint256 distributionId => Distribution) private _distributions;
     mapping(uint256 distributionId => Ledger) private _ledgers;
-    mapping(address holder => mapping(uint256 word => uint256 bits)) private _paidBitmap;
+    mapping(uint256 distributionId => mapping(uint256 group => uint256 bits)) private _paid;
     mapping(uint256 distributionId => mapping(address holder => uint256 amount)) private _escrow;
     mapping(address token => TokenConfig) private _tokenConfigs;
-    mapping(uint8 index => TokenSlot) private _tokenByIndex;
+    mapping(uint256 index => address token) private _tokenByIndex;
     mapping(address token => mapping(uint256 position => address wallet)) private _excludedWallets;
     mapping(uint16 country => uint16 bps) private _withholdingBps;
 
@@ -164,14 +162,10 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     );
     /// @notice An escrowed payment reached the holder.
     event WithheldReleased(uint256 indexed distributionId, address indexed holder, uint256 amount);
-    /// @notice After expiry, unclaimed funds and the rounding remainder (and, if so configured, outstanding
-    /// escrow) went to the treasury.
+    /// @notice After expiry, what was never paid (unclaimed shares and the rounding remainder) and, if so
+    /// configured, outstanding escrow went to the treasury.
     event DistributionReclaimed(
-        uint256 indexed distributionId,
-        address indexed treasury,
-        uint256 unclaimed,
-        uint256 remainder,
-        uint256 withheldReturned
+        uint256 indexed distributionId, address indexed treasury, uint256 unpaid, uint256 withheldReturned
     );
     /// @notice `token` can now be distributed on; `index` is its compact id.
     event TokenRegistered(address indexed token, uint8 index);
@@ -214,9 +208,9 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     error NoEligibleSupply(address token, uint256 snapshotId);
     /// @dev Zero, or more than 2^96-1 units.
     error InvalidAmount(uint256 amount);
-    /// @dev The eligible supply exceeds 2^104-1 units.
+    /// @dev The eligible supply exceeds 2^96-1 units.
     error EligibleSupplyTooLarge(uint256 eligibleSupply);
-    /// @dev The token returned a snapshot id above 2^48-1.
+    /// @dev The snapshot id is above {MAX_SNAPSHOT_ID}.
     error SnapshotIdTooLarge(uint256 snapshotId);
     /// @dev Withholding above 100%.
     error InvalidWithholdingRate(uint16 bps);
@@ -227,8 +221,11 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     /// @dev A required address is zero.
     error ZeroAddress();
 
-    /// @dev Locks the implementation; clones are set up through {initialize}.
-    constructor() {
+    /// @dev Locks the implementation; clones are set up through {initialize}, direct deployments by their
+    /// constructor ({StandaloneDistributor}).
+    /// @param primaryToken Zero for the clone implementation; a StandaloneDistributor's first token.
+    constructor(address primaryToken) {
+        _primaryToken = primaryToken;
         _disableInitializers();
     }
 
@@ -241,21 +238,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         external
         initializer
     {
-        if (admin == address(0) || issuerTreasury == address(0) || initialTaxAccount == address(0)) revert ZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        if (agent != address(0)) _grantRole(DISTRIBUTION_AGENT_ROLE, agent);
-        _treasury = issuerTreasury;
-        // Ids start at 1 so that 0 never names a distribution, and bit 0 of every holder's first word is free
-        // to be used as a "word already exists" marker (see `setExcludedWallets`).
-        _config = Config({
-            taxAccount: initialTaxAccount,
-            taxedCountryCount: 0,
-            nextDistributionId: 1,
-            tokenCount: 0,
-            returnWithheldAtExpiry: false
-        });
-        emit TreasurySet(issuerTreasury);
-        emit TaxAccountSet(initialTaxAccount);
+        _setUp(admin, agent, issuerTreasury, initialTaxAccount);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -280,11 +263,10 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         (distributionId,) = _create(token, paymentToken, amount, 0, claimExpiry, snapshotId);
     }
 
-    /// @notice Funds a distribution of `amountPerToken` payment-token units per whole security token
-    /// (10**decimals base units) held at the record date, e.g. a coupon or an amortisation instalment.
-    /// @dev The funded amount is `floor(eligibleSupply * amountPerToken / 10**decimals)`, pulled from the caller.
+    /// @notice As {createDistribution}, with the amount set per whole token of eligible supply:
+    /// `amount = floor(eligibleSupply * amountPerToken / 10**decimals)` (coupons and amortisation instalments).
     /// @return distributionId The new distribution's id.
-    /// @return amount The amount pulled and distributed.
+    /// @return amount The amount funded.
     function createDistributionPerToken(
         address token,
         address paymentToken,
@@ -304,42 +286,31 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     /// eligible to hold the token right now).
     /// @return net The amount transferred to the caller or escrowed for them, after withholding tax.
     function claim(uint256 distributionId) external nonReentrant returns (uint256 net) {
-        // Raw slot reads (one SLOAD each) decoded by shifts: see the layout of {Distribution}.
         Distribution storage stored = _distributions[distributionId];
-        uint256 s1;
-        uint256 s2;
-        assembly ("memory-safe") {
-            s1 := sload(stored.slot)
-            s2 := sload(add(stored.slot, 1))
-        }
-        _requireOpenRaw(distributionId, s1, s2);
-        uint256 tokenSlot = _tokenSlotRaw(s1);
-        address token = address(uint160(tokenSlot));
-
-        // Set before the share is known: a zero share reverts below and undoes it.
-        _markPaid(distributionId, msg.sender);
-        uint256 balance = _balanceOfAt(token, msg.sender, (s2 >> 200) & _MASK48);
-        uint256 gross = ((s1 >> 56) & _MASK96) * balance / (s1 >> 152);
+        (uint256 s1, uint256 s2) = _slots(stored);
+        _requireOpen(distributionId, s1, s2);
+        address token = _tokenOf(s2);
+        (uint256 gross, uint256 number, uint256 code, uint256 country) = _share(token, msg.sender, s1, s2);
         if (gross == 0) revert NothingToClaim(distributionId, msg.sender);
-        // claimedGross (bits 0-95) and claimedBalance (bits 96-199) in one SSTORE. Cannot overflow a field: the
-        // sums are bounded by `amount` (< 2^96) and by the eligible supply (< 2^104).
+        _markPaid(distributionId, msg.sender, number);
+        // claimedGross is the low field: the sum stays below `amount` (< 2^96), so it cannot carry out of it.
         unchecked {
-            s2 += gross + (balance << 96);
+            s2 += gross;
         }
         assembly ("memory-safe") {
             sstore(add(stored.slot, 1), s2)
         }
-        net = _settleClaim(
-            distributionId, msg.sender, gross, ISnapshotToken(token), _paymentTokenAt(uint8(s1 >> 8)), tokenSlot >> 160 != 0
-        );
+        uint256 tax = _flags(s2) & _FLAG_WITHHOLDING == 0 ? 0 : _taxOn(gross, country);
+        net = _settleClaim(distributionId, msg.sender, gross, tax, address(uint160(s1)), code);
     }
 
     /// @notice Pays distribution `distributionId` to each of `holders` who has not been paid yet.
     /// @dev Never reverts for one holder: already-paid, excluded and zero-share holders are skipped; ineligible
     /// holders and holders whose transfer fails are escrowed (event `Withheld`). Duplicates are paid once.
-    /// Tax of the whole batch is sent to the tax account in one transfer. The distribution's running totals are
-    /// written once after the loop: a view called from inside a payment-token callback mid-batch sees the totals
-    /// as of the batch start (every state-changing entry point is guarded against re-entry).
+    /// Holders in holder-number order (the SDK sorts them) share one paid-record update per 256. Tax of the whole
+    /// batch is sent to the tax account in one transfer. The paid records and the running totals are written as the
+    /// loop leaves each group of 256 and after it: a view called from inside a payment-token callback mid-batch
+    /// may see them as of the batch start (every state-changing entry point is guarded against re-entry).
     /// @return paidCount Holders paid or escrowed by this call.
     function pushBatch(uint256 distributionId, address[] calldata holders)
         external
@@ -348,32 +319,23 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         returns (uint256 paidCount)
     {
         Distribution storage stored = _distributions[distributionId];
-        uint256 s1;
-        uint256 s2;
-        assembly ("memory-safe") {
-            s1 := sload(stored.slot)
-            s2 := sload(add(stored.slot, 1))
-        }
-        _requireOpenRaw(distributionId, s1, s2);
-        uint256 tokenSlot = _tokenSlotRaw(s1);
-        // Everything per-distribution is read once here; the loop only touches the holder's own bitmap word.
+        (uint256 s1, uint256 s2) = _slots(stored);
+        _requireOpen(distributionId, s1, s2);
         BatchContext memory ctx = BatchContext({
-            token: ISnapshotToken(address(uint160(tokenSlot))),
-            paymentToken: IERC20(_paymentTokenAt(uint8(s1 >> 8))),
-            registry: address(0),
-            taxed: tokenSlot >> 160 != 0,
-            word: distributionId >> 8,
-            mask: 1 << (distributionId & 0xff),
-            snapshotId: (s2 >> 200) & _MASK48,
-            amount: (s1 >> 56) & _MASK96,
-            eligibleSupply: s1 >> 152,
+            token: _tokenOf(s2),
+            paymentToken: address(uint160(s1)),
+            taxed: _flags(s2) & _FLAG_WITHHOLDING != 0,
+            s1: s1,
+            s2: s2,
+            group: _NO_GROUP,
+            bits: 0,
             sumGross: 0,
-            sumBalance: 0,
             sumTax: 0,
             sumWithheld: 0
         });
+        mapping(uint256 group => uint256 bits) storage paid = _paid[distributionId];
         for (uint256 i; i < holders.length;) {
-            if (_pushHolder(distributionId, holders[i], ctx)) {
+            if (_pushHolder(distributionId, holders[i], ctx, paid)) {
                 // Cannot overflow: bounded by the calldata array length.
                 unchecked {
                     ++paidCount;
@@ -383,11 +345,12 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
                 ++i;
             }
         }
+        if (ctx.group != _NO_GROUP) paid[ctx.group] = ctx.bits;
 
         if (paidCount != 0) {
-            // claimedGross and claimedBalance in one SSTORE (see `claim` for the bounds).
+            // See `claim` for the bound on claimedGross.
             unchecked {
-                s2 += ctx.sumGross + (ctx.sumBalance << 96);
+                s2 += ctx.sumGross;
             }
             assembly ("memory-safe") {
                 sstore(add(stored.slot, 1), s2)
@@ -397,7 +360,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
                 ledger.taxPaid += uint96(ctx.sumTax);
                 ledger.withheld += uint96(ctx.sumWithheld);
             }
-            if (ctx.sumTax != 0) _safeTransfer(address(ctx.paymentToken), _config.taxAccount, ctx.sumTax);
+            if (ctx.sumTax != 0) _safeTransfer(ctx.paymentToken, _config.taxAccount, ctx.sumTax);
         }
     }
 
@@ -406,42 +369,48 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     /// returned at reclaim (see {setReturnWithheldAtExpiry}).
     /// @return amount The amount released.
     function releaseWithheld(uint256 distributionId, address holder) external nonReentrant returns (uint256 amount) {
-        Distribution memory d = _distributions[distributionId];
-        if (d.live == 0) revert DistributionNotFound(distributionId);
+        (uint256 s1, uint256 s2) = _slots(_distributions[distributionId]);
+        if (s1 == 0) revert DistributionNotFound(distributionId);
         amount = _escrow[distributionId][holder];
         if (amount == 0) revert NothingWithheld(distributionId, holder);
-        if (d.flags & (_FLAG_RECLAIMED | _FLAG_RETURN_WITHHELD) == (_FLAG_RECLAIMED | _FLAG_RETURN_WITHHELD)) {
-            revert WithheldReturnedToTreasury(distributionId);
-        }
-        uint8 code = ISnapshotToken(_tokenByIndex[d.tokenIndex].token).checkHolder(holder);
-        if (code != 0) revert HolderNotEligible(holder, code);
+        uint256 closed = _FLAG_RECLAIMED | _FLAG_RETURN_WITHHELD;
+        if (_flags(s2) & closed == closed) revert WithheldReturnedToTreasury(distributionId);
+        (,, uint256 code,) = _holderAt(_tokenOf(s2), holder, 0);
+        if (code != 0) revert HolderNotEligible(holder, uint8(code));
         _escrow[distributionId][holder] = 0;
         _ledgers[distributionId].withheldReleased += uint96(amount);
         emit WithheldReleased(distributionId, holder, amount);
-        IERC20(_paymentTokenAt(d.paymentTokenIndex)).safeTransfer(holder, amount);
+        IERC20(address(uint160(s1))).safeTransfer(holder, amount);
     }
 
-    /// @notice After the claim expiry, sends the unclaimed funds and the rounding remainder (plus outstanding escrow
-    /// if the distribution was created with return-withheld-at-expiry) to the issuer treasury. Closes claims.
+    /// @notice After the claim expiry, sends what was never paid (unclaimed shares and the rounding remainder, plus
+    /// outstanding escrow if the distribution was created with return-withheld-at-expiry) to the issuer treasury.
+    /// Closes claims.
     /// @dev Anyone may call it: the destination is fixed to the treasury.
     /// @return returned The total sent to the treasury.
     function reclaimExpired(uint256 distributionId) external nonReentrant returns (uint256 returned) {
-        Distribution memory d = _distributions[distributionId];
-        if (d.live == 0) revert DistributionNotFound(distributionId);
-        if (block.timestamp <= d.claimExpiry) revert ClaimPeriodNotEnded(distributionId, d.claimExpiry);
-        if (d.flags & _FLAG_RECLAIMED != 0) revert AlreadyReclaimed(distributionId);
-        (uint256 unclaimed, uint256 remainder) = _unclaimedAndRemainder(d);
+        Distribution storage stored = _distributions[distributionId];
+        (uint256 s1, uint256 s2) = _slots(stored);
+        if (s1 == 0) revert DistributionNotFound(distributionId);
+        uint64 claimExpiry = uint64((s2 >> 192) & _MASK32);
+        if (block.timestamp <= claimExpiry) revert ClaimPeriodNotEnded(distributionId, claimExpiry);
+        uint256 flags = _flags(s2);
+        if (flags & _FLAG_RECLAIMED != 0) revert AlreadyReclaimed(distributionId);
+        uint256 unpaid = (s1 >> 160) - (s2 & _MASK96);
         uint256 withheldReturned = 0;
-        if (d.flags & _FLAG_RETURN_WITHHELD != 0) {
+        if (flags & _FLAG_RETURN_WITHHELD != 0) {
             Ledger storage ledger = _ledgers[distributionId];
             withheldReturned = ledger.withheld - ledger.withheldReleased;
             ledger.withheldReturned = uint96(withheldReturned);
         }
-        _distributions[distributionId].flags = d.flags | _FLAG_RECLAIMED;
-        returned = unclaimed + remainder + withheldReturned;
+        s2 |= _FLAG_RECLAIMED << _FLAGS_SHIFT;
+        assembly ("memory-safe") {
+            sstore(add(stored.slot, 1), s2)
+        }
+        returned = unpaid + withheldReturned;
         address to = _treasury;
-        emit DistributionReclaimed(distributionId, to, unclaimed, remainder, withheldReturned);
-        if (returned != 0) IERC20(_paymentTokenAt(d.paymentTokenIndex)).safeTransfer(to, returned);
+        emit DistributionReclaimed(distributionId, to, unpaid, withheldReturned);
+        if (returned != 0) IERC20(address(uint160(s1))).safeTransfer(to, returned);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -455,15 +424,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         if (token == address(0)) revert ZeroAddress();
         if (wallets.length > MAX_EXCLUDED_WALLETS) revert TooManyExcludedWallets(wallets.length);
         TokenConfig memory config = _tokenConfigs[token];
-        if (!config.registered) {
-            uint8 count = _config.tokenCount;
-            if (count == MAX_TOKENS) revert TooManyTokens();
-            config.index = count;
-            config.registered = true;
-            _tokenByIndex[count] = TokenSlot({token: token, withholdingActive: _config.taxedCountryCount != 0});
-            _config.tokenCount = count + 1;
-            emit TokenRegistered(token, count);
-        }
+        if (!config.registered) config = _registerToken(token);
         for (uint256 i; i < wallets.length; ++i) {
             address wallet = wallets[i];
             if (wallet == address(0)) revert ZeroAddress();
@@ -472,9 +433,6 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             }
             if (i == 0) config.firstExcluded = wallet;
             else _excludedWallets[token][i] = wallet;
-            // Bit 0 of word 0 is never a distribution id; setting it makes the wallet's first bitmap word non-zero,
-            // so marking it excluded at each creation costs a slot update, not a slot creation.
-            _paidBitmap[wallet][0] |= 1;
         }
         if (wallets.length == 0) config.firstExcluded = address(0);
         config.excludedCount = uint8(wallets.length);
@@ -483,27 +441,17 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     }
 
     /// @notice Sets the withholding tax rate for investors of `country` (ISO-3166 numeric; 0 covers wallets whose
-    /// country the registry does not know). Applies to payments made from now on, in every open distribution.
+    /// country the registry does not know). Applies to payments made from now on, in every open distribution
+    /// that withholds: one created while at least one country had a rate. Set the rates before creating
+    /// distributions; a distribution created while no country had a rate pays every holder gross.
     function setWithholdingRate(uint16 country, uint16 bps) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (bps > MAX_BPS) revert InvalidWithholdingRate(bps);
         uint16 previous = _withholdingBps[country];
         _withholdingBps[country] = bps;
-        // The count lets payments skip the registry lookup entirely while no country is taxed.
+        // The count lets distributions created while no country is taxed skip the rate lookup entirely.
         uint16 taxed = _config.taxedCountryCount;
-        if (previous == 0 && bps != 0) ++taxed;
-        else if (previous != 0 && bps == 0) --taxed;
-        else taxed = type(uint16).max; // marker: the count did not change
-        if (taxed != type(uint16).max) {
-            _config.taxedCountryCount = taxed;
-            // Only the transitions between "nobody taxed" and "someone taxed" change the per-token copies.
-            if (taxed <= 1) {
-                bool active = taxed != 0;
-                uint256 tokenCount = _config.tokenCount;
-                for (uint256 i; i < tokenCount; ++i) {
-                    _tokenByIndex[uint8(i)].withholdingActive = active;
-                }
-            }
-        }
+        if (previous == 0 && bps != 0) _config.taxedCountryCount = taxed + 1;
+        else if (previous != 0 && bps == 0) _config.taxedCountryCount = taxed - 1;
         emit WithholdingRateSet(country, bps);
     }
 
@@ -535,38 +483,40 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
 
     /// @notice The reconciliation of distribution `distributionId` (see {DistributionTotals}).
     function distributionTotals(uint256 distributionId) external view returns (DistributionTotals memory totals) {
-        Distribution memory d = _distributions[distributionId];
-        if (d.live == 0) revert DistributionNotFound(distributionId);
+        (uint256 s1, uint256 s2) = _slots(_distributions[distributionId]);
+        if (s1 == 0) revert DistributionNotFound(distributionId);
         Ledger memory ledger = _ledgers[distributionId];
-        totals.funded = d.amount;
-        totals.paidNet = uint256(d.claimedGross) - ledger.taxPaid - ledger.withheld;
+        uint256 claimedGross = s2 & _MASK96;
+        totals.funded = s1 >> 160;
+        totals.paidNet = claimedGross - ledger.taxPaid - ledger.withheld;
         totals.taxPaid = ledger.taxPaid;
         totals.withheldOutstanding = uint256(ledger.withheld) - ledger.withheldReleased - ledger.withheldReturned;
         totals.withheldReleased = ledger.withheldReleased;
         totals.withheldReturned = ledger.withheldReturned;
-        (totals.unclaimed, totals.remainder) = _unclaimedAndRemainder(d);
-        totals.reclaimed = d.flags & _FLAG_RECLAIMED != 0;
+        totals.unpaid = totals.funded - claimedGross;
+        totals.reclaimed = _flags(s2) & _FLAG_RECLAIMED != 0;
     }
 
     /// @notice The stored parameters and running totals of distribution `distributionId`.
     function distribution(uint256 distributionId) external view returns (DistributionInfo memory info) {
-        Distribution memory d = _distributions[distributionId];
-        if (d.live == 0) revert DistributionNotFound(distributionId);
-        info.token = _tokenByIndex[d.tokenIndex].token;
-        info.paymentToken = _paymentTokenAt(d.paymentTokenIndex);
-        info.snapshotId = d.snapshotId;
-        info.amount = d.amount;
-        info.eligibleSupply = d.eligibleSupply;
-        info.claimExpiry = d.claimExpiry;
-        info.claimedGross = d.claimedGross;
-        info.claimedBalance = d.claimedBalance;
-        info.reclaimed = d.flags & _FLAG_RECLAIMED != 0;
-        info.returnWithheldAtExpiry = d.flags & _FLAG_RETURN_WITHHELD != 0;
+        (uint256 s1, uint256 s2) = _slots(_distributions[distributionId]);
+        if (s1 == 0) revert DistributionNotFound(distributionId);
+        uint256 flags = _flags(s2);
+        info.token = _tokenOf(s2);
+        info.paymentToken = address(uint160(s1));
+        info.snapshotId = _snapshotId(s2);
+        info.amount = s1 >> 160;
+        info.eligibleSupply = (s2 >> 96) & _MASK96;
+        info.claimExpiry = uint64((s2 >> 192) & _MASK32);
+        info.claimedGross = s2 & _MASK96;
+        info.reclaimed = flags & _FLAG_RECLAIMED != 0;
+        info.returnWithheldAtExpiry = flags & _FLAG_RETURN_WITHHELD != 0;
+        info.withholding = flags & _FLAG_WITHHOLDING != 0;
     }
 
     /// @notice What paying `holder` in `distributionId` would do now.
     /// @return gross Share at the record date.
-    /// @return tax Withholding tax at today's rate.
+    /// @return tax Withholding tax at today's rate (0 in a distribution that does not withhold).
     /// @return net Gross minus tax.
     /// @return reasonCode 0 if it would be paid, else why it would be escrowed.
     /// @return paid Whether the holder was already paid or escrowed (or is excluded) in this distribution.
@@ -575,19 +525,24 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         view
         returns (uint256 gross, uint256 tax, uint256 net, uint8 reasonCode, bool paid)
     {
-        Distribution memory d = _distributions[distributionId];
-        if (d.live == 0) revert DistributionNotFound(distributionId);
-        ISnapshotToken token = ISnapshotToken(_tokenByIndex[d.tokenIndex].token);
-        paid = isPaid(distributionId, holder);
-        gross = uint256(d.amount) * token.balanceOfAt(holder, d.snapshotId) / d.eligibleSupply;
-        if (_config.taxedCountryCount != 0) tax = _taxOn(token, holder, gross);
+        (uint256 s1, uint256 s2) = _slots(_distributions[distributionId]);
+        if (s1 == 0) revert DistributionNotFound(distributionId);
+        uint256 number;
+        uint256 code;
+        uint256 country;
+        (gross, number, code, country) = _share(_tokenOf(s2), holder, s1, s2);
+        if (_flags(s2) & _FLAG_WITHHOLDING != 0) tax = _taxOn(gross, country);
         net = gross - tax;
-        reasonCode = token.checkHolder(holder);
+        reasonCode = uint8(code);
+        paid = _isPaid(distributionId, number);
     }
 
     /// @notice Whether `holder` was paid or escrowed in `distributionId`, or excluded from it.
-    function isPaid(uint256 distributionId, address holder) public view returns (bool) {
-        return _paidBitmap[holder][distributionId >> 8] & (1 << (distributionId & 0xff)) != 0;
+    function isPaid(uint256 distributionId, address holder) external view returns (bool) {
+        (uint256 s1, uint256 s2) = _slots(_distributions[distributionId]);
+        if (s1 == 0) revert DistributionNotFound(distributionId);
+        (, uint256 number,,) = _holderAt(_tokenOf(s2), holder, 0);
+        return _isPaid(distributionId, number);
     }
 
     /// @notice Amount escrowed for `holder` in `distributionId` and not yet released.
@@ -638,88 +593,221 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     // Internals
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Per-batch working values; a struct keeps the loop below the stack limit.
+    /// @dev Per-batch working values; a struct keeps the loop below the stack limit. `group`/`bits` cache the paid
+    /// word of the holder-number group being worked on.
     struct BatchContext {
-        ISnapshotToken token;
-        IERC20 paymentToken;
-        address registry;
+        address token;
+        address paymentToken;
         bool taxed;
-        uint256 word;
-        uint256 mask;
-        uint256 snapshotId;
-        uint256 amount;
-        uint256 eligibleSupply;
+        uint256 s1;
+        uint256 s2;
+        uint256 group;
+        uint256 bits;
         uint256 sumGross;
-        uint256 sumBalance;
         uint256 sumTax;
         uint256 sumWithheld;
     }
 
+    uint256 private constant _NO_GROUP = type(uint256).max;
+    uint256 private constant _MASK21 = (1 << 21) - 1;
     uint256 private constant _MASK32 = (1 << 32) - 1;
     uint256 private constant _MASK48 = (1 << 48) - 1;
     uint256 private constant _MASK96 = (1 << 96) - 1;
-    uint256 private constant _MASK104 = (1 << 104) - 1;
+    // Slot 2 of a distribution: claimedGross 0-95, eligibleSupply 96-191, claimExpiry 192-223, flags 224-226,
+    // snapshotId 227-247, tokenIndex 248-255.
+    uint256 private constant _FLAGS_SHIFT = 224;
+    uint256 private constant _SNAPSHOT_SHIFT = 227;
+    uint256 private constant _TOKEN_INDEX_SHIFT = 248;
 
-    /// @dev Sets `holder`'s paid bit for `distributionId`, reverting if it was set (paid, escrowed or excluded).
-    function _markPaid(uint256 distributionId, address holder) private {
-        mapping(uint256 word => uint256 bits) storage holderBits = _paidBitmap[holder];
-        uint256 word = distributionId >> 8;
-        uint256 mask = 1 << (distributionId & 0xff);
-        uint256 bits = holderBits[word];
-        if (bits & mask != 0) revert AlreadyPaidOrExcluded(distributionId, holder);
-        holderBits[word] = bits | mask;
+    function _setUp(address admin, address agent, address issuerTreasury, address initialTaxAccount) internal {
+        if (admin == address(0) || issuerTreasury == address(0) || initialTaxAccount == address(0)) revert ZeroAddress();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (agent != address(0)) _grantRole(DISTRIBUTION_AGENT_ROLE, agent);
+        _treasury = issuerTreasury;
+        // Ids start at 1 so that 0 never names a distribution.
+        _config = Config({
+            taxAccount: initialTaxAccount,
+            taxedCountryCount: 0,
+            nextDistributionId: 1,
+            tokenCount: 0,
+            returnWithheldAtExpiry: false
+        });
+        emit TreasurySet(issuerTreasury);
+        emit TaxAccountSet(initialTaxAccount);
     }
 
-    /// @dev The distribution exists and is open, read from the raw slots: slot 1 bits 16-23 flags, 24-55
-    /// claimExpiry; slot 2 bits 248-255 live. Claims close strictly after the expiry second; `reclaimExpired`
+    /// @dev Both raw slots of a distribution (one SLOAD each), decoded by shifts: see {Distribution}.
+    function _slots(Distribution storage stored) private view returns (uint256 s1, uint256 s2) {
+        assembly ("memory-safe") {
+            s1 := sload(stored.slot)
+            s2 := sload(add(stored.slot, 1))
+        }
+    }
+
+    function _flags(uint256 s2) private pure returns (uint256) {
+        return (s2 >> _FLAGS_SHIFT) & 7;
+    }
+
+    function _snapshotId(uint256 s2) private pure returns (uint256) {
+        return (s2 >> _SNAPSHOT_SHIFT) & _MASK21;
+    }
+
+    /// @dev The distribution exists and is open. Claims close strictly after the expiry second; `reclaimExpired`
     /// opens at the same point, so no payment can race a reclaim.
-    function _requireOpenRaw(uint256 distributionId, uint256 s1, uint256 s2) private view {
-        if (s2 >> 248 == 0) revert DistributionNotFound(distributionId);
-        uint256 claimExpiry = (s1 >> 24) & _MASK32;
-        if (block.timestamp > claimExpiry || (s1 >> 16) & _FLAG_RECLAIMED != 0) {
+    function _requireOpen(uint256 distributionId, uint256 s1, uint256 s2) private view {
+        if (s1 == 0) revert DistributionNotFound(distributionId);
+        uint256 claimExpiry = (s2 >> 192) & _MASK32;
+        if (block.timestamp > claimExpiry || _flags(s2) & _FLAG_RECLAIMED != 0) {
             revert ClaimPeriodEnded(distributionId, uint64(claimExpiry));
         }
     }
 
-    /// @dev The raw {TokenSlot} of the distribution's token index (slot 1 bits 0-7): address in bits 0-159,
-    /// `withholdingActive` in bits 160-167 (nothing above).
-    function _tokenSlotRaw(uint256 s1) private view returns (uint256 raw) {
-        TokenSlot storage slot = _tokenByIndex[uint8(s1)];
-        assembly ("memory-safe") {
-            raw := sload(slot.slot)
-        }
+    /// @dev The distribution's token (slot 2 bits 248-255 index it): a StandaloneDistributor's primary token from
+    /// code, any other from storage.
+    function _tokenOf(uint256 s2) private view returns (address token) {
+        uint256 index = s2 >> _TOKEN_INDEX_SHIFT;
+        token = _primaryToken;
+        if (index != 0 || token == address(0)) token = _tokenByIndex[index];
     }
 
-    /// @dev `token.balanceOfAt(account, snapshotId)` without the ABI encoder; bubbles a revert like a Solidity call.
-    function _balanceOfAt(address token, address account, uint256 snapshotId) private view returns (uint256 value) {
-        bytes4 selector = ISnapshotToken.balanceOfAt.selector;
+    /// @dev Gives `token` the next one-byte index.
+    function _registerToken(address token) internal returns (TokenConfig memory config) {
+        uint8 count = _config.tokenCount;
+        if (count == MAX_TOKENS) revert TooManyTokens();
+        config.index = count;
+        config.registered = true;
+        _tokenConfigs[token] = config;
+        _tokenByIndex[count] = token;
+        _config.tokenCount = count + 1;
+        emit TokenRegistered(token, count);
+    }
+
+    /// @dev `holder`'s gross share (0 for a wallet that never held tokens), holder number, eligibility code and
+    /// country, from one token call.
+    function _share(address token, address holder, uint256 s1, uint256 s2)
+        private
+        view
+        returns (uint256 gross, uint256 number, uint256 code, uint256 country)
+    {
+        uint256 balance;
+        (balance, number, code, country) = _holderAt(token, holder, _snapshotId(s2));
+        if (number != 0) gross = (s1 >> 160) * balance / ((s2 >> 96) & _MASK96);
+    }
+
+    function _isPaid(uint256 distributionId, uint256 number) private view returns (bool) {
+        return number != 0 && _paid[distributionId][number >> 8] & (1 << (number & 0xff)) != 0;
+    }
+
+    /// @dev Sets `holder`'s paid bit (holder `number`) in `distributionId`, reverting if it was set (paid,
+    /// escrowed or excluded).
+    function _markPaid(uint256 distributionId, address holder, uint256 number) private {
+        mapping(uint256 group => uint256 bits) storage paid = _paid[distributionId];
+        uint256 group = number >> 8;
+        uint256 mask = 1 << (number & 0xff);
+        uint256 bits = paid[group];
+        if (bits & mask != 0) revert AlreadyPaidOrExcluded(distributionId, holder);
+        paid[group] = bits | mask;
+    }
+
+    /// @dev One holder of a batch: skipped (false) when already paid, excluded or with a zero share; otherwise
+    /// marked paid (in the cached word), then paid or escrowed (true).
+    function _pushHolder(
+        uint256 distributionId,
+        address holder,
+        BatchContext memory ctx,
+        mapping(uint256 group => uint256 bits) storage paid
+    ) private returns (bool) {
+        (uint256 gross, uint256 number, uint256 code, uint256 country) = _share(ctx.token, holder, ctx.s1, ctx.s2);
+        if (gross == 0) return false;
+        uint256 group = number >> 8;
+        if (group != ctx.group) {
+            if (ctx.group != _NO_GROUP) paid[ctx.group] = ctx.bits;
+            ctx.group = group;
+            ctx.bits = paid[group];
+        }
+        uint256 mask = 1 << (number & 0xff);
+        if (ctx.bits & mask != 0) return false;
+        ctx.bits |= mask;
+        uint256 tax = 0;
+        // Cannot overflow: the sums are bounded by `amount` (< 2^96).
+        unchecked {
+            ctx.sumGross += gross;
+            if (ctx.taxed) {
+                tax = _taxOn(gross, country);
+                ctx.sumTax += tax;
+            }
+        }
+        uint256 net = gross - tax;
+        if (code == 0) {
+            // A holder whose transfer fails (payment-token blocklist, reverting hook) must not stop the batch:
+            // their net is escrowed like an ineligible holder's and can be released later.
+            if (_trySafeTransfer(ctx.paymentToken, holder, net)) {
+                _emitPaid(distributionId, holder, gross, tax, net);
+                return true;
+            }
+            code = PAYMENT_TRANSFER_FAILED;
+        }
+        _escrow[distributionId][holder] = net;
+        ctx.sumWithheld += net;
+        emit Withheld(distributionId, holder, gross, tax, net, uint8(code));
+        return true;
+    }
+
+    /// @dev Pays or escrows a claimed share. State is final before the transfers (checks-effects-interactions on
+    /// top of the reentrancy guard).
+    function _settleClaim(
+        uint256 distributionId,
+        address holder,
+        uint256 gross,
+        uint256 tax,
+        address paymentToken,
+        uint256 code
+    ) private returns (uint256 net) {
+        net = gross - tax;
+        if (code == 0) {
+            if (tax != 0) _ledgers[distributionId].taxPaid += uint96(tax);
+            _emitPaid(distributionId, holder, gross, tax, net);
+            _safeTransfer(paymentToken, holder, net);
+        } else {
+            Ledger storage ledger = _ledgers[distributionId];
+            ledger.taxPaid += uint96(tax);
+            ledger.withheld += uint96(net);
+            _escrow[distributionId][holder] = net;
+            emit Withheld(distributionId, holder, gross, tax, net, uint8(code));
+        }
+        if (tax != 0) _safeTransfer(paymentToken, _config.taxAccount, tax);
+    }
+
+    /// @dev Tax is by definition a rate applied to the (already rounded-down) gross share paid; rounded down, so
+    /// the holder is never over-taxed by rounding. `country` is below 2^16 (checked in {_holderAt}).
+    function _taxOn(uint256 gross, uint256 country) private view returns (uint256) {
+        // slither-disable-next-line divide-before-multiply
+        return gross * _withholdingBps[uint16(country)] / MAX_BPS;
+    }
+
+    /// @dev `token.holderAt(account, snapshotId)` without the ABI encoder. A reverting call bubbles its revert, as
+    /// would a short answer (with whatever it returned); a code above 255 or a country above 2^16-1, which the
+    /// decoder would refuse, reverts with empty data.
+    function _holderAt(address token, address account, uint256 snapshotId)
+        private
+        view
+        returns (uint256 balanceAt, uint256 holderNumber, uint256 code, uint256 country)
+    {
+        bytes4 selector = ISnapshotToken.holderAt.selector;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, selector)
             mstore(add(ptr, 0x04), account)
             mstore(add(ptr, 0x24), snapshotId)
-            if iszero(and(gt(returndatasize(), 0x1f), staticcall(gas(), token, ptr, 0x44, 0x00, 0x20))) {
+            if iszero(and(gt(returndatasize(), 0x7f), staticcall(gas(), token, ptr, 0x44, ptr, 0x80))) {
                 returndatacopy(ptr, 0, returndatasize())
                 revert(ptr, returndatasize())
             }
-            value := mload(0x00)
-        }
-    }
-
-    /// @dev `token.checkHolder(account)` without the ABI encoder; reverts like a Solidity call on a bad answer.
-    function _checkHolder(address token, address account) private view returns (uint8 code) {
-        bytes4 selector = ISnapshotToken.checkHolder.selector;
-        assembly ("memory-safe") {
-            mstore(0x00, selector)
-            mstore(0x04, account)
-            if iszero(and(gt(returndatasize(), 0x1f), staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20))) {
-                let ptr := mload(0x40)
-                returndatacopy(ptr, 0, returndatasize())
-                revert(ptr, returndatasize())
-            }
-            let value := mload(0x00)
-            if gt(value, 0xff) { revert(0, 0) }
-            code := value
+            balanceAt := mload(ptr)
+            holderNumber := mload(add(ptr, 0x20))
+            code := mload(add(ptr, 0x40))
+            country := mload(add(ptr, 0x60))
+            if or(gt(code, 0xff), gt(country, 0xffff)) { revert(0, 0) }
         }
     }
 
@@ -789,11 +877,11 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             }
         }
         if ((tokenConfig >> 16) & 0xff == 0) revert TokenNotRegistered(token);
-        uint256 s1 = uint256(_requireAllowedPaymentToken(paymentToken)) << 8;
+        _requireAllowedPaymentToken(paymentToken);
         if (claimExpiry <= block.timestamp || claimExpiry > type(uint32).max) revert InvalidClaimExpiry(claimExpiry);
 
         if (snapshotId == 0) snapshotId = ISnapshotToken(token).snapshot();
-        if (snapshotId > type(uint48).max) revert SnapshotIdTooLarge(snapshotId);
+        if (snapshotId > MAX_SNAPSHOT_ID) revert SnapshotIdTooLarge(snapshotId);
         // Raw {Config}: taxAccount bits 0-159, taxedCountryCount 160-175, nextDistributionId 176-223,
         // tokenCount 224-231, returnWithheldAtExpiry 232-239.
         uint256 config;
@@ -803,17 +891,22 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         distributionId = (config >> 176) & _MASK48;
         uint256 eligible = _eligibleSupply(token, snapshotId, tokenConfig, distributionId);
         if (eligible == 0) revert NoEligibleSupply(token, snapshotId);
-        if (eligible > type(uint104).max) revert EligibleSupplyTooLarge(eligible);
+        if (eligible > _MASK96) revert EligibleSupplyTooLarge(eligible);
 
         funded = amountPerToken == 0
             ? amount
             : Math.mulDiv(eligible, amountPerToken, 10 ** ISnapshotToken(token).decimals());
-        if (funded == 0 || funded > type(uint96).max) revert InvalidAmount(funded);
+        if (funded == 0 || funded > _MASK96) revert InvalidAmount(funded);
 
         // Both slots of the new distribution written once each, already packed (see {Distribution}).
-        s1 |= (tokenConfig & 0xff) | (uint256(claimExpiry) << 24) | (funded << 56) | (eligible << 152);
-        if ((config >> 232) & 0xff != 0) s1 |= uint256(_FLAG_RETURN_WITHHELD) << 16;
-        _storeNew(distributionId, s1, (snapshotId << 200) | (uint256(1) << 248));
+        uint256 flags = (config >> 232) & 0xff != 0 ? _FLAG_RETURN_WITHHELD : 0;
+        if ((config >> 160) & 0xffff != 0) flags |= _FLAG_WITHHOLDING;
+        _storeNew(
+            distributionId,
+            uint256(uint160(paymentToken)) | (funded << 160),
+            (eligible << 96) | (uint256(claimExpiry) << 192) | (flags << _FLAGS_SHIFT)
+                | (snapshotId << _SNAPSHOT_SHIFT) | ((tokenConfig & 0xff) << _TOKEN_INDEX_SHIFT)
+        );
         // nextDistributionId + 1 (ids stay far below 2^48, so the field cannot carry into tokenCount).
         unchecked {
             config += uint256(1) << 176;
@@ -836,102 +929,20 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
 
     /// @dev Snapshot supply minus the excluded wallets' snapshot balances; marks those wallets as paid in the new
     /// distribution. Marking freezes the exclusion into the distribution: later changes to the list cannot let a
-    /// wallet claim against a supply that left it out, and claims need no separate exclusion lookup.
+    /// wallet claim against a supply that left it out, and claims need no separate exclusion lookup. A wallet
+    /// that never held tokens (number 0) has nothing to subtract and nothing it could claim.
     function _eligibleSupply(address token, uint256 snapshotId, uint256 tokenConfig, uint256 distributionId)
         private
         returns (uint256 eligible)
     {
         eligible = ISnapshotToken(token).totalSupplyAt(snapshotId);
-        uint256 word = distributionId >> 8;
-        uint256 mask = 1 << (distributionId & 0xff);
+        mapping(uint256 group => uint256 bits) storage paid = _paid[distributionId];
         uint256 count = (tokenConfig >> 8) & 0xff;
         for (uint256 i; i < count; ++i) {
             address wallet = i == 0 ? address(uint160(tokenConfig >> 24)) : _excludedWallets[token][i];
-            eligible -= _balanceOfAt(token, wallet, snapshotId);
-            _paidBitmap[wallet][word] |= mask;
+            (uint256 balance, uint256 number,,) = _holderAt(token, wallet, snapshotId);
+            eligible -= balance;
+            if (number != 0) paid[number >> 8] |= 1 << (number & 0xff);
         }
-    }
-
-    /// @dev One holder of a batch: skipped (false) when already paid, excluded or with a zero share; otherwise
-    /// marked paid, then paid or escrowed (true).
-    function _pushHolder(uint256 distributionId, address holder, BatchContext memory ctx) private returns (bool) {
-        mapping(uint256 word => uint256 bits) storage holderBits = _paidBitmap[holder];
-        uint256 word = ctx.word;
-        uint256 bits = holderBits[word];
-        if (bits & ctx.mask != 0) return false;
-        address token = address(ctx.token);
-        uint256 balance = _balanceOfAt(token, holder, ctx.snapshotId);
-        uint256 gross = ctx.amount * balance / ctx.eligibleSupply;
-        if (gross == 0) return false;
-        holderBits[word] = bits | ctx.mask;
-        // Cannot overflow: the sums are bounded by `amount` (< 2^96) and the eligible supply (< 2^104).
-        unchecked {
-            ctx.sumGross += gross;
-            ctx.sumBalance += balance;
-        }
-        uint256 tax = 0;
-        if (ctx.taxed) {
-            if (ctx.registry == address(0)) ctx.registry = ctx.token.identityRegistry();
-            // Tax is by definition a rate applied to the (already rounded-down) gross share paid.
-            // slither-disable-next-line divide-before-multiply
-            tax = gross * _withholdingBps[IInvestorCountry(ctx.registry).investorCountry(holder)] / MAX_BPS;
-            ctx.sumTax += tax;
-        }
-        uint256 net = gross - tax;
-        uint8 code = _checkHolder(token, holder);
-        if (code == 0) {
-            // A holder whose transfer fails (payment-token blocklist, reverting hook) must not stop the batch:
-            // their net is escrowed like an ineligible holder's and can be released later.
-            if (_trySafeTransfer(address(ctx.paymentToken), holder, net)) {
-                _emitPaid(distributionId, holder, gross, tax, net);
-                return true;
-            }
-            code = PAYMENT_TRANSFER_FAILED;
-        }
-        _escrow[distributionId][holder] = net;
-        ctx.sumWithheld += net;
-        emit Withheld(distributionId, holder, gross, tax, net, code);
-        return true;
-    }
-
-    /// @dev Taxes, then pays or escrows a claimed share. State is final before the transfers (checks-effects-
-    /// interactions on top of the reentrancy guard).
-    function _settleClaim(
-        uint256 distributionId,
-        address holder,
-        uint256 gross,
-        ISnapshotToken token,
-        address paymentToken,
-        bool withholdingActive
-    ) private returns (uint256 net) {
-        uint256 tax = 0;
-        if (withholdingActive) tax = _taxOn(token, holder, gross);
-        net = gross - tax;
-        uint8 code = _checkHolder(address(token), holder);
-        if (code == 0) {
-            if (tax != 0) _ledgers[distributionId].taxPaid += uint96(tax);
-            _emitPaid(distributionId, holder, gross, tax, net);
-            _safeTransfer(paymentToken, holder, net);
-        } else {
-            Ledger storage ledger = _ledgers[distributionId];
-            ledger.taxPaid += uint96(tax);
-            ledger.withheld += uint96(net);
-            _escrow[distributionId][holder] = net;
-            emit Withheld(distributionId, holder, gross, tax, net, code);
-        }
-        if (tax != 0) _safeTransfer(paymentToken, _config.taxAccount, tax);
-    }
-
-    function _taxOn(ISnapshotToken token, address holder, uint256 gross) private view returns (uint256) {
-        uint16 country = IInvestorCountry(token.identityRegistry()).investorCountry(holder);
-        // Rounded down: the holder is never over-taxed by rounding.
-        return gross * _withholdingBps[country] / MAX_BPS;
-    }
-
-    function _unclaimedAndRemainder(Distribution memory d) private pure returns (uint256 unclaimed, uint256 remainder) {
-        // The unpaid record-date balance's aggregate entitlement, rounded down; never more than what is left
-        // because each paid share was itself rounded down.
-        unclaimed = uint256(d.amount) * (uint256(d.eligibleSupply) - d.claimedBalance) / d.eligibleSupply;
-        remainder = uint256(d.amount) - d.claimedGross - unclaimed;
     }
 }

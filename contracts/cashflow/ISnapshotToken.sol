@@ -22,20 +22,19 @@ interface ISnapshotToken is IERC20Metadata {
     /// @notice Total supply when snapshot `snapshotId` was taken. MUST revert for an id not yet taken.
     function totalSupplyAt(uint256 snapshotId) external view returns (uint256);
 
-    /// @notice Whether `account` may receive tokens now: 0 when verified, KYC valid and not frozen,
-    /// otherwise an ERC-1404 reason code (contracts/compliance/ReasonCodes.sol).
-    function checkHolder(address account) external view returns (uint8 code);
+    /// @notice One call for a payment: `account`'s balance at `snapshotId` (reverts for an id not taken yet), its
+    /// holder number (assigned on the wallet's first credit, never reused, 0 if it never held tokens, below
+    /// 2^24), 0 if `account` may receive tokens now (verified, KYC valid, not frozen) or else an ERC-1404 reason
+    /// code (contracts/compliance/ReasonCodes.sol), and the investor's ISO-3166 numeric country (0 if unknown).
+    /// `snapshotId` 0 means now (the current balance).
+    function holderAt(address account, uint256 snapshotId)
+        external
+        view
+        returns (uint256 balance, uint256 number, uint8 code, uint16 country);
 
     /// @notice The investor registry the token checks holders against.
     function identityRegistry() external view returns (address);
 
     /// @notice Destroys `amount` of `account`'s tokens. Caller needs the token's AGENT_ROLE.
     function burn(address account, uint256 amount) external;
-}
-
-/// @title IInvestorCountry
-/// @notice The one registry read the cash-flow contracts need: the investor's country for withholding tax.
-interface IInvestorCountry {
-    /// @notice ISO-3166 numeric country code of the investor owning `wallet` (0 when unknown).
-    function investorCountry(address wallet) external view returns (uint16);
 }

@@ -168,7 +168,9 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     function redeem(uint256 amount) external nonReentrant returns (uint256 principal) {
         Terms memory terms = _terms;
         if (block.timestamp < terms.redemptionStart) revert RedemptionNotOpen(terms.redemptionStart);
-        uint8 code = terms.token.checkHolder(msg.sender);
+        // Only the eligibility code matters here (the balance is burnt by amount, the country is not used).
+        // slither-disable-next-line unused-return
+        (,, uint8 code,) = terms.token.holderAt(msg.sender, 0);
         if (code != 0) revert HolderNotEligible(msg.sender, code);
         Pool memory pool = _pool;
         principal = Math.mulDiv(amount, pool.faceValuePerToken, 10 ** terms.tokenDecimals);
@@ -209,7 +211,8 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
             uint256 balance = securityToken.balanceOf(holder);
             // slither-disable-next-line incorrect-equality
             if (balance == 0) continue; // nothing to redeem, not a balance-manipulation guard
-            uint8 code = securityToken.checkHolder(holder);
+            // slither-disable-next-line unused-return
+            (,, uint8 code,) = securityToken.holderAt(holder, 0);
             if (code != 0) {
                 emit RedemptionSkipped(holder, code);
                 continue;

@@ -69,18 +69,20 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
     bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
 
     // ---- token state word `_state` ----
-    // [0..159] registry | [160..191] currentSnapshotId | [192..223] investorCount | [224..239] flags | [240..247] decimals
+    // [0..159] registry | [160..183] currentSnapshotId | [184..215] investorCount | [216..223] flags
+    // [224..231] decimals | [232..255] numberedHolders (holder numbers handed out so far)
     uint256 internal constant SNAPSHOT_ID_SHIFT = 160;
-    uint256 internal constant INVESTOR_COUNT_SHIFT = 192;
-    uint256 internal constant DECIMALS_SHIFT = 240;
-    uint256 internal constant PAUSED = uint256(1) << 224;
-    uint256 internal constant HALTED = uint256(2) << 224;
-    uint256 internal constant ALLOWLIST = uint256(4) << 224;
-    uint256 internal constant HAS_HOOK = uint256(8) << 224;
-    uint256 internal constant REQUIRE_FILING = uint256(16) << 224;
-    uint256 internal constant FILING_RECORDED = uint256(32) << 224;
+    uint256 internal constant INVESTOR_COUNT_SHIFT = 184;
+    uint256 internal constant DECIMALS_SHIFT = 224;
+    uint256 internal constant NUMBERED_HOLDERS_SHIFT = 232;
+    uint256 internal constant PAUSED = uint256(1) << 216;
+    uint256 internal constant HALTED = uint256(2) << 216;
+    uint256 internal constant ALLOWLIST = uint256(4) << 216;
+    uint256 internal constant HAS_HOOK = uint256(8) << 216;
+    uint256 internal constant REQUIRE_FILING = uint256(16) << 216;
+    uint256 internal constant FILING_RECORDED = uint256(32) << 216;
     /// @dev Set while `_limits` is non-zero, so a token without limits skips reading that slot.
-    uint256 internal constant HAS_LIMITS = uint256(64) << 224;
+    uint256 internal constant HAS_LIMITS = uint256(64) << 216;
     uint256 internal constant ADDRESS_MASK = (uint256(1) << 160) - 1;
 
     // ---- limits word `_limits` ----
@@ -99,6 +101,7 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
     uint256 internal constant RULE_COUNT_ONE = uint256(1) << RULE_COUNT_SHIFT;
     uint256 internal constant RULE_CONFIG_MASK = (uint256(1) << RULE_COUNT_SHIFT) - 1;
 
+    uint256 internal constant MASK24 = (uint256(1) << 24) - 1;
     uint256 internal constant MASK32 = (uint256(1) << 32) - 1;
     uint256 internal constant MASK96 = (uint256(1) << 96) - 1;
 
@@ -329,7 +332,7 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
             code = _senderCode(m.from);
             if (code != 0) return code;
         }
-        code = _receiverCode(m.to, kind != KIND_FORCED);
+        code = _receiverCode(m.to.record, kind != KIND_FORCED ? m.to.wallet : 0);
         if (code != 0) return code;
         if (kind == KIND_FORCED) {
             // Agent action: only the receiver's identity and the sender's balance matter (ERC-3643).
@@ -362,13 +365,12 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
         return ReasonCodes.SUCCESS;
     }
 
-    /// @dev Receiver must be registered, KYC-valid and not sanctioned; unless `checkFrozen` is false (forced
-    /// transfer), it must not be frozen on the token either.
-    function _receiverCode(Party memory p, bool checkFrozen) internal view returns (uint8) {
-        uint256 r = p.record;
+    /// @dev Receiver (registry record `r`) must be registered, KYC-valid and not sanctioned, and its wallet word
+    /// must not be frozen on the token (a forced transfer passes 0: it may credit a frozen wallet).
+    function _receiverCode(uint256 r, uint256 wallet) internal view returns (uint8) {
         if (!r.isRegistered()) return ReasonCodes.RECEIVER_NOT_VERIFIED;
         if (!r.kycValid(block.timestamp)) return ReasonCodes.RECEIVER_KYC_EXPIRED;
-        if (checkFrozen && p.wallet & WalletState.FROZEN != 0) return ReasonCodes.RECEIVER_FROZEN;
+        if (wallet & WalletState.FROZEN != 0) return ReasonCodes.RECEIVER_FROZEN;
         if (r.isFrozen()) return ReasonCodes.RECEIVER_SANCTIONED;
         return ReasonCodes.SUCCESS;
     }

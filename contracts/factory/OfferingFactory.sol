@@ -64,9 +64,12 @@ contract OfferingFactory {
     }
 
     /// @notice Everything an offering needs. `registry` = address(0) deploys a new registry for the offering.
+    /// `withDistributor` clones a new Distributor (configured by `distributorSetup`); otherwise `distributor` may name
+    /// an existing one (an issuer's StandaloneDistributor), which gets SNAPSHOT_ROLE on the tokens like a clone.
     struct OfferingSpec {
         address admin;
         address registry;
+        address distributor;
         address treasury;
         address taxAccount;
         bool withDistributor;
@@ -133,6 +136,7 @@ contract OfferingFactory {
             IRegistryInit(registry).initialize(address(this));
             _handOver(registry, spec.admin, REGISTRAR_ROLE, bytes32(0));
         }
+        distributor = spec.distributor;
         if (spec.withDistributor) {
             if (spec.treasury == address(0) || spec.taxAccount == address(0)) revert ZeroAddress();
             distributor =

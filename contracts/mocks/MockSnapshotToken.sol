@@ -18,8 +18,8 @@ contract MockCountryRegistry {
 
 /// @title MockSnapshotToken
 /// @notice A minimal ISnapshotToken for cash-flow tests: a freely mintable ERC-20 with lazily recorded balance
-/// snapshots (per-account arrays written on the first balance change after a snapshot), a settable holder-status
-/// map for `checkHolder`, and a MockCountryRegistry.
+/// snapshots (per-account arrays written on the first balance change after a snapshot), holder numbers in order of
+/// first receipt (as the real token), a settable holder-status map for `holderAt`'s code, and a MockCountryRegistry.
 /// @dev Transfers are not compliance-checked; this mock only serves the record-date and burn paths.
 contract MockSnapshotToken is ERC20, AccessControl, ISnapshotToken {
     bytes32 public constant SNAPSHOT_ROLE = keccak256("SNAPSHOT_ROLE");
@@ -35,6 +35,8 @@ contract MockSnapshotToken is ERC20, AccessControl, ISnapshotToken {
     mapping(address account => Checkpoint[]) private _accountCheckpoints;
     Checkpoint[] private _supplyCheckpoints;
     mapping(address account => uint8 code) private _holderStatus;
+    mapping(address account => uint256 number) private _holderNumbers;
+    uint256 private _numberedHolders;
 
     /// @dev The snapshot id has not been taken yet (or is zero).
     error NonexistentSnapshot(uint256 snapshotId);
@@ -51,9 +53,27 @@ contract MockSnapshotToken is ERC20, AccessControl, ISnapshotToken {
         _mint(to, amount);
     }
 
-    /// @notice Sets the code `checkHolder(account)` returns (test helper).
+    /// @notice Sets the code `holderAt(account, ...)` and `checkHolder(account)` return (test helper).
     function setHolderStatus(address account, uint8 code) external {
         _holderStatus[account] = code;
+    }
+
+    /// @notice Hands out the next `count` holder numbers to nobody (test helper): the next new holder gets a number
+    /// `count` higher, so tests reach later 256-holder groups without minting to hundreds of wallets.
+    function skipHolderNumbers(uint256 count) external {
+        _numberedHolders += count;
+    }
+
+    /// @notice Holder numbers handed out so far (the last one given); the next new holder gets this plus one.
+    function numberedHolders() external view returns (uint256) {
+        return _numberedHolders;
+    }
+
+    /// @notice Moves the snapshot counter to `id` (test helper: the next snapshot is `id + 1`). Only forward, so
+    /// every id already returned stays valid.
+    function fastForwardSnapshotId(uint256 id) external {
+        require(id >= _currentSnapshotId, "backwards");
+        _currentSnapshotId = id;
     }
 
     /// @inheritdoc ISnapshotToken
@@ -74,6 +94,21 @@ contract MockSnapshotToken is ERC20, AccessControl, ISnapshotToken {
     }
 
     /// @inheritdoc ISnapshotToken
+    function holderAt(address account, uint256 snapshotId)
+        external
+        view
+        returns (uint256 balance, uint256 number, uint8 code, uint16 country)
+    {
+        if (snapshotId == 0) {
+            balance = balanceOf(account);
+        } else {
+            (bool found, uint256 value) = _valueAt(_accountCheckpoints[account], snapshotId);
+            balance = found ? value : balanceOf(account);
+        }
+        return (balance, _holderNumbers[account], _holderStatus[account], _registry.investorCountry(account));
+    }
+
+    /// @notice The holder-status code of `account` (test helper; the real token reports it through `holderAt`).
     function checkHolder(address account) external view returns (uint8 code) {
         return _holderStatus[account];
     }
@@ -98,6 +133,7 @@ contract MockSnapshotToken is ERC20, AccessControl, ISnapshotToken {
         if (from != address(0)) _record(_accountCheckpoints[from], balanceOf(from));
         if (to != address(0)) _record(_accountCheckpoints[to], balanceOf(to));
         if (from == address(0) || to == address(0)) _record(_supplyCheckpoints, totalSupply());
+        if (to != address(0) && value != 0 && _holderNumbers[to] == 0) _holderNumbers[to] = ++_numberedHolders;
         super._update(from, to, value);
     }
 

@@ -116,11 +116,14 @@ interface ISecurityToken is IERC20Metadata, IERC20Errors, IRuleEngine, IERC1643 
     function messageForTransferRestriction(uint8 restrictionCode) external view returns (string memory);
     function canTransfer(address from, address to, uint256 amount) external view returns (bool);
     function canTransact(address account) external view returns (bool);
-    function checkHolder(address account) external view returns (uint8 code);
 
     // ---- snapshots ----
     function snapshot() external returns (uint256 id);
     function currentSnapshotId() external view returns (uint256);
     function balanceOfAt(address account, uint256 snapshotId) external view returns (uint256);
     function totalSupplyAt(uint256 snapshotId) external view returns (uint256);
+    function holderAt(address account, uint256 snapshotId)
+        external
+        view
+        returns (uint256 balance, uint256 number, uint8 code, uint16 country);
 }

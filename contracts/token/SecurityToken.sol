@@ -489,13 +489,28 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
 
     /// @notice ERC-7943: whether `account` may hold and move tokens (verified, not frozen, not sanctioned).
     function canTransact(address account) external view returns (bool) {
-        return _holderCode(account) == ReasonCodes.SUCCESS;
+        return _receiverCode(_registryRecord(_state, account), _wallets[account]) == ReasonCodes.SUCCESS;
     }
 
-    /// @notice 0 if `account` could receive tokens now (registered, KYC valid, not frozen or sanctioned),
-    /// otherwise the receiver-side reason code. Distributions withhold payments on a non-zero code.
-    function checkHolder(address account) external view returns (uint8 code) {
-        return _holderCode(account);
+    /// @notice Everything a paying agent needs about `account` in one call: the balance at snapshot `snapshotId`
+    /// (now if 0; reverts for an id not taken yet), the holder number (0 if the wallet never held tokens; see
+    /// {WalletState}), 0 if `account` could receive tokens now (registered, KYC valid, not frozen or
+    /// sanctioned) or else the receiver-side reason code, and the investor's country (0 if unregistered).
+    /// Distributions withhold payments on a non-zero code.
+    function holderAt(address account, uint256 snapshotId)
+        external
+        view
+        returns (uint256 balance, uint256 number, uint8 code, uint16 country)
+    {
+        uint256 s = _state;
+        uint256 w = _wallets[account];
+        balance = w.balance();
+        if (snapshotId != 0) {
+            if (snapshotId > (s >> SNAPSHOT_ID_SHIFT) & MASK24) revert NonexistentSnapshot(snapshotId);
+            balance = _balanceAt(account, w, snapshotId);
+        }
+        uint256 rec = _registryRecord(s, account);
+        return (balance, w.holderNumber(), _receiverCode(rec, w), rec.country());
     }
 
     // ================================================================== snapshots
@@ -505,23 +520,22 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     function snapshot() external returns (uint256 id) {
         _checkEitherRole(SNAPSHOT_ROLE, AGENT_ROLE);
         uint256 s = _state;
-        id = ((s >> SNAPSHOT_ID_SHIFT) & MASK32) + 1;
-        if (id > MASK32) revert NonexistentSnapshot(id);
-        _state = (s & ~(MASK32 << SNAPSHOT_ID_SHIFT)) | (id << SNAPSHOT_ID_SHIFT);
+        id = ((s >> SNAPSHOT_ID_SHIFT) & MASK24) + 1;
+        // Ids stop at 2^24-1 (wallet checkpoints and distributions store them in 24 bits): 16.7M record dates.
+        if (id > MASK24) revert NonexistentSnapshot(id);
+        _state = (s & ~(MASK24 << SNAPSHOT_ID_SHIFT)) | (id << SNAPSHOT_ID_SHIFT);
         emit Snapshot(id);
     }
 
     /// @notice Id of the latest snapshot (0 before the first).
     function currentSnapshotId() external view returns (uint256) {
-        return (_state >> SNAPSHOT_ID_SHIFT) & MASK32;
+        return (_state >> SNAPSHOT_ID_SHIFT) & MASK24;
     }
 
     /// @notice Balance of `account` when snapshot `snapshotId` was taken; reverts for an id not taken yet.
     function balanceOfAt(address account, uint256 snapshotId) external view returns (uint256) {
         _requireSnapshot(snapshotId);
-        uint256 w = _wallets[account];
-        (bool found, uint256 value) = _lookup(_checkpoints[account], w.snapshotCount(), snapshotId);
-        return found ? value : w.balance();
+        return _balanceAt(account, _wallets[account], snapshotId);
     }
 
     /// @notice Total supply when snapshot `snapshotId` was taken; reverts for an id not taken yet.
@@ -556,7 +570,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         _update(m);
         uint256 sw = _supply;
         // amount <= mintRoom = cap - supply was checked, so the sum stays within 96 bits.
-        _writeSupply(sw, sw.balance() + amount, (m.state >> SNAPSHOT_ID_SHIFT) & MASK32);
+        _writeSupply(sw, sw.balance() + amount, (m.state >> SNAPSHOT_ID_SHIFT) & MASK24);
     }
 
     function _burn(address account, uint256 amount) private {
@@ -571,7 +585,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         _update(m);
         uint256 sw = _supply;
         // The burnt amount was part of a balance, hence of the supply.
-        _writeSupply(sw, sw.balance() - amount, (s >> SNAPSHOT_ID_SHIFT) & MASK32);
+        _writeSupply(sw, sw.balance() - amount, (s >> SNAPSHOT_ID_SHIFT) & MASK24);
     }
 
     function _forcedTransfer(address from, address to, uint256 amount) private {
@@ -662,14 +676,14 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
 
         // Effects, in {_update}'s order: debit, credit, investor count, Transfer event (then supply for mints).
         int256 delta;
-        if (!isMint) delta = _fastDebit(amount, from, side, (s >> SNAPSHOT_ID_SHIFT) & MASK32, fromRec);
+        if (!isMint) delta = _fastDebit(amount, from, side, (s >> SNAPSHOT_ID_SHIFT) & MASK24, fromRec);
         delta += _fastCredit(
-            amount, to, wt, (s >> SNAPSHOT_ID_SHIFT) & MASK32, isMint ? l >> DEFAULT_LOCKUP_SHIFT : 0, toRec
+            amount, to, wt, (s >> SNAPSHOT_ID_SHIFT) & MASK24, isMint ? l >> DEFAULT_LOCKUP_SHIFT : 0, toRec
         );
         if (delta != 0) _adjustInvestorCount(delta);
         emit Transfer(from, to, amount);
         // amount <= cap - supply was checked, so the sum stays within 96 bits.
-        if (isMint) _writeSupply(side, (side & MASK96) + amount, (s >> SNAPSHOT_ID_SHIFT) & MASK32);
+        if (isMint) _writeSupply(side, (side & MASK96) + amount, (s >> SNAPSHOT_ID_SHIFT) & MASK24);
         return true;
     }
 
@@ -770,7 +784,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         returns (int256 delta)
     {
         uint256 bal = wt & MASK96;
-        wt = _checkpoint(to, wt, bal, snap);
+        wt = _checkpoint(to, _numbered(wt), bal, snap);
         wt = _applyLot(to, wt, bal, amount, lockup);
         if (bal == 0) {
             delta = 1;
@@ -878,7 +892,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         address to = m.to.account;
         uint256 amount = m.amount;
         if (amount != 0 && from != to) {
-            uint256 snap = (m.state >> SNAPSHOT_ID_SHIFT) & MASK32;
+            uint256 snap = (m.state >> SNAPSHOT_ID_SHIFT) & MASK24;
             int256 delta;
             if (from != address(0)) delta = _debit(m.from, amount, snap, m.kind != KIND_TRANSFER);
             if (to != address(0)) {
@@ -941,7 +955,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         // A single-wallet holding: the same bookkeeping as the fast path.
         if (w & WalletState.AGGREGATED == 0 && !rec.isMultiWallet()) return _fastCredit(amount, a, w, snap, lockup, rec);
         uint256 bal = w.balance();
-        w = _checkpoint(a, w, bal, snap);
+        w = _checkpoint(a, _numbered(w), bal, snap);
         w = _applyLot(a, w, bal, amount, lockup);
         (w, delta) = _fold(a, w, rec);
         uint128 key = _aggregateKeys[a];
@@ -1017,10 +1031,19 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         if (w.lastSnapshotId() < snap) {
             uint256 n = w.snapshotCount();
             _checkpoints[a][n] = snap | (bal << CHECKPOINT_VALUE_SHIFT);
-            // n < 2^32 because at most one checkpoint is added per snapshot id, and ids fit 32 bits.
+            // n < 2^24 because at most one checkpoint is added per snapshot id, and ids fit 24 bits.
             w = w.withSnapshot(snap, n + 1);
         }
         return w;
+    }
+
+    /// @dev Gives a wallet its holder number on its first credit. The counter is the top field of the state
+    /// word, so the checked addition reverts (panic) once 2^24-1 wallets have been numbered.
+    function _numbered(uint256 w) private returns (uint256) {
+        if (w.holderNumber() != 0) return w;
+        uint256 s = _state + (uint256(1) << NUMBERED_HOLDERS_SHIFT);
+        _state = s;
+        return w | ((s >> NUMBERED_HOLDERS_SHIFT) << WalletState.HOLDER_NUMBER_SHIFT);
     }
 
     function _writeSupply(uint256 sw, uint256 newSupply, uint256 snap) private {
@@ -1094,13 +1117,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         return w & WalletState.HAS_RESTRICTIONS == 0 ? 0 : _restrictions[account];
     }
 
-    function _holderCode(address account) private view returns (uint8) {
-        Party memory p;
-        p.account = account;
-        p.wallet = _wallets[account];
-        p.record = _registryRecord(_state, account);
-        return _receiverCode(p, true);
-    }
+
 
     /// @dev The message table is served by the registry (shared by all its tokens) to keep this contract
     /// under the EIP-170 size limit; both derive from rwa_token/data/reason_codes.json.
@@ -1108,8 +1125,14 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         return IInvestorRegistry(address(uint160(_state))).reasonMessage(code);
     }
 
+    /// @dev Balance of `account` (wallet word `w`) at an existing snapshot.
+    function _balanceAt(address account, uint256 w, uint256 snapshotId) private view returns (uint256) {
+        (bool found, uint256 value) = _lookup(_checkpoints[account], w.snapshotCount(), snapshotId);
+        return found ? value : w.balance();
+    }
+
     function _requireSnapshot(uint256 id) private view {
-        if (id == 0 || id > ((_state >> SNAPSHOT_ID_SHIFT) & MASK32)) revert NonexistentSnapshot(id);
+        if (id == 0 || id > ((_state >> SNAPSHOT_ID_SHIFT) & MASK24)) revert NonexistentSnapshot(id);
     }
 
     /// @dev First checkpoint whose snapshot id is >= `id` holds the balance at snapshot `id`; none means the

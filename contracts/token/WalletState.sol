@@ -6,10 +6,11 @@ pragma solidity ^0.8.24;
 /// @dev Wallet slot (low bit first), read once per side of every transfer:
 ///   [  0.. 95] balance         uint96
 ///   [ 96..135] lockedUntil     uint40  wallet-level lockup: the whole balance is locked before this time
-///   [136..167] lastSnapshotId  uint32  snapshot id of the latest balance checkpoint
-///   [168..199] snapshotCount   uint32  number of balance checkpoints
-///   [200..207] flags           uint8   FROZEN, HAS_RESTRICTIONS, AGGREGATED, LOT_ALL
-///   [208..247] lotUnlock       uint40  unlock time of minted lots under lockup
+///   [136..159] lastSnapshotId  uint24  snapshot id of the latest balance checkpoint (ids stop at 2^24-1)
+///   [160..183] snapshotCount   uint24  number of balance checkpoints (at most one per snapshot id)
+///   [184..191] flags           uint8   FROZEN, HAS_RESTRICTIONS, AGGREGATED, LOT_ALL
+///   [192..231] lotUnlock       uint40  unlock time of minted lots under lockup
+///   [232..255] holderNumber    uint24  assigned on the wallet's first credit, never reused (0 = never held)
 /// Restriction slot, read only when HAS_RESTRICTIONS is set:
 ///   [  0.. 95] frozen          uint96  partially frozen amount (ERC-3643 freezePartialTokens)
 ///   [ 96..191] locked          uint96  amount of minted lots locked until lotUnlock
@@ -19,13 +20,14 @@ pragma solidity ^0.8.24;
 library WalletState {
     uint256 internal constant MASK96 = (uint256(1) << 96) - 1;
     uint256 internal constant MASK40 = (uint256(1) << 40) - 1;
-    uint256 internal constant MASK32 = (uint256(1) << 32) - 1;
+    uint256 internal constant MASK24 = (uint256(1) << 24) - 1;
 
     uint256 internal constant LOCKED_UNTIL_SHIFT = 96;
     uint256 internal constant LAST_SNAPSHOT_SHIFT = 136;
-    uint256 internal constant SNAPSHOT_COUNT_SHIFT = 168;
-    uint256 internal constant FLAGS_SHIFT = 200;
-    uint256 internal constant LOT_UNLOCK_SHIFT = 208;
+    uint256 internal constant SNAPSHOT_COUNT_SHIFT = 160;
+    uint256 internal constant FLAGS_SHIFT = 184;
+    uint256 internal constant LOT_UNLOCK_SHIFT = 192;
+    uint256 internal constant HOLDER_NUMBER_SHIFT = 232;
 
     uint256 internal constant FROZEN = uint256(1) << FLAGS_SHIFT;
     uint256 internal constant HAS_RESTRICTIONS = uint256(2) << FLAGS_SHIFT;
@@ -50,17 +52,23 @@ library WalletState {
     }
 
     function lastSnapshotId(uint256 w) internal pure returns (uint256) {
-        return (w >> LAST_SNAPSHOT_SHIFT) & MASK32;
+        return (w >> LAST_SNAPSHOT_SHIFT) & MASK24;
     }
 
     function snapshotCount(uint256 w) internal pure returns (uint256) {
-        return (w >> SNAPSHOT_COUNT_SHIFT) & MASK32;
+        return (w >> SNAPSHOT_COUNT_SHIFT) & MASK24;
     }
 
     /// @dev Sets lastSnapshotId and snapshotCount together (they always change together).
     function withSnapshot(uint256 w, uint256 id, uint256 count) internal pure returns (uint256) {
-        return (w & ~(((uint256(1) << 64) - 1) << LAST_SNAPSHOT_SHIFT)) | (id << LAST_SNAPSHOT_SHIFT)
+        return (w & ~(((uint256(1) << 48) - 1) << LAST_SNAPSHOT_SHIFT)) | (id << LAST_SNAPSHOT_SHIFT)
             | (count << SNAPSHOT_COUNT_SHIFT);
+    }
+
+    /// @dev The wallet's holder number: the token numbers wallets in the order they first receive tokens, so
+    /// that a paying agent can keep one "paid" bit per holder in words shared by 256 consecutive holders.
+    function holderNumber(uint256 w) internal pure returns (uint256) {
+        return w >> HOLDER_NUMBER_SHIFT;
     }
 
     function lotUnlock(uint256 w) internal pure returns (uint256) {

@@ -14,8 +14,10 @@ from .base import AccessControlled
 
 @dataclass(frozen=True)
 class Totals:
-    """Where every unit of a distribution went: funded == paid_net + tax + withheld (all three states) +
-    unclaimed + remainder."""
+    """Where every unit of a distribution went: funded == paid_net + tax + withheld (all three states) + unpaid.
+
+    `unpaid` is what no holder received or had escrowed: unclaimed shares plus the rounding remainder (after
+    reclaim, what went back to the treasury). The split between the two needs the holder list (`reconcile`)."""
 
     funded: int
     paid_net: int
@@ -23,14 +25,13 @@ class Totals:
     withheld_outstanding: int
     withheld_released: int
     withheld_returned: int
-    unclaimed: int
-    remainder: int
+    unpaid: int
     reclaimed: bool
 
     @property
     def accounted(self) -> int:
         return (self.paid_net + self.tax_paid + self.withheld_outstanding + self.withheld_released
-                + self.withheld_returned + self.unclaimed + self.remainder)
+                + self.withheld_returned + self.unpaid)
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,9 @@ class DistributionInfo:
     eligible_supply: int
     claim_expiry: int
     claimed_gross: int
-    claimed_balance: int
     reclaimed: bool
     return_withheld_at_expiry: bool
+    withholding: bool  # created while some country had a withholding rate: its payments are taxed
 
 
 @dataclass(frozen=True)

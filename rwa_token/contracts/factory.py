@@ -29,6 +29,7 @@ class OfferingPlan:
     admin: str
     tokens: list[TokenPlan]
     registry: str = ZERO_ADDRESS  # zero: deploy a new registry for this offering
+    distributor: str = ZERO_ADDRESS  # an existing distributor to snapshot the tokens (unless with_distributor)
     treasury: str = ZERO_ADDRESS
     tax_account: str = ZERO_ADDRESS
     with_distributor: bool = False
@@ -48,7 +49,7 @@ class OfferingFactory(ContractWrapper):
 
     def deploy_offering(self, plan: OfferingPlan, salt: bytes, sender: LocalAccount | None = None) -> DeployedOffering:
         spec = (
-            plan.admin, plan.registry, plan.treasury, plan.tax_account, plan.with_distributor,
+            plan.admin, plan.registry, plan.distributor, plan.treasury, plan.tax_account, plan.with_distributor,
             [(t.name, t.symbol, t.decimals, t.supply_cap, t.setup) for t in plan.tokens],
             plan.distributor_setup,
         )

@@ -35,6 +35,18 @@ class Check(NamedTuple):
 
 
 @dataclass(frozen=True)
+class HolderAt:
+    """What a paying agent reads about one wallet (`holderAt`): balance at the record date, holder number (the
+    token numbers wallets in the order they first receive tokens; 0 = never held), eligibility code now (0 =
+    may receive) and ISO-3166 numeric country (0 = unregistered)."""
+
+    balance: int
+    number: int
+    code: int
+    country: int
+
+
+@dataclass(frozen=True)
 class CountryRule:
     country: int
     allowed: bool
@@ -113,8 +125,12 @@ class SecurityToken(AccessControlled):
         return Check(*self.call("checkMint", address(receiver, "to"), self.units(amount)))
 
     def holder_status(self, account: str) -> Check:
-        code = self.call("checkHolder", address(account, "account"))
+        code = self.holder_at(account).code
         return Check(code, self.call("messageForTransferRestriction", code))
+
+    def holder_at(self, account: str, snapshot_id: int = 0) -> "HolderAt":
+        """Balance at `snapshot_id` (now if 0), holder number, eligibility code now and country, in one call."""
+        return HolderAt(*self.call("holderAt", address(account, "account"), snapshot_id))
 
     def _require(self, check: Check) -> None:
         if not check.ok:

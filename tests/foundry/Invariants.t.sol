@@ -14,6 +14,12 @@ contract TokenHandler is TestBase {
     InvestorRegistry public registry;
     address[] public wallets;
     bool public lateWalletAdded;
+    /// @dev Holder numbers as first seen, how many wallets got one, and whether a number ever changed or was
+    /// handed out out of order (see {_trackNumbers}).
+    mapping(address wallet => uint256 number) public seenNumber;
+    uint256 public numberedCount;
+    bool public numberChanged;
+    bool public numberOutOfOrder;
 
     constructor(SecurityToken token_, InvestorRegistry registry_, address[] memory wallets_) {
         token = token_;
@@ -29,9 +35,26 @@ contract TokenHandler is TestBase {
         return wallets[seed % wallets.length];
     }
 
+    /// @dev After each action: a wallet keeps the number it was first seen with, and new numbers come in order
+    /// (at most one wallet is newly credited per action, so the order seen here is the token's order).
+    function _trackNumbers() internal {
+        for (uint256 i; i < wallets.length; ++i) {
+            address w = wallets[i];
+            (, uint256 number,,) = token.holderAt(w, 0);
+            uint256 seen = seenNumber[w];
+            if (seen == 0 && number != 0) {
+                seenNumber[w] = number;
+                if (number != ++numberedCount) numberOutOfOrder = true;
+            } else if (seen != number) {
+                numberChanged = true;
+            }
+        }
+    }
+
     function mint(uint256 toSeed, uint256 amount) external {
         amount = bound(amount, 1, 1e12);
         try token.mint(_pick(toSeed), amount) {} catch {}
+        _trackNumbers();
     }
 
     function transfer(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
@@ -39,12 +62,14 @@ contract TokenHandler is TestBase {
         amount = bound(amount, 0, token.balanceOf(from));
         vm.prank(from);
         try token.transfer(_pick(toSeed), amount) {} catch {}
+        _trackNumbers();
     }
 
     function forcedTransfer(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
         address from = _pick(fromSeed);
         amount = bound(amount, 0, token.balanceOf(from));
         try token.forcedTransfer(from, _pick(toSeed), amount) {} catch {}
+        _trackNumbers();
     }
 
     function burn(uint256 seed, uint256 amount) external {
@@ -76,6 +101,7 @@ contract TokenHandler is TestBase {
         registry.addWallet(wallets[4], late);
         wallets.push(late);
         token.syncInvestorWallet(wallets[4]);
+        _trackNumbers();
     }
 }
 
@@ -153,6 +179,24 @@ contract TokenInvariantsTest is TestBase {
         assertEq(token.investorCount(), expected, "investorCount");
         assertEq(token.countryInvestorCount(344), hk, "HK count");
         assertEq(token.countryInvestorCount(702), expected - hk, "SG count");
+    }
+
+    /// @dev The Distributor keeps one "paid" bit per holder number: every wallet holding tokens must have a number,
+    /// no two wallets may share one, and a number never changes or gets reused.
+    function invariant_holder_numbers_unique_stable_and_in_order() public view {
+        uint256 n = handler.walletCount();
+        for (uint256 i; i < n; ++i) {
+            address w = handler.wallets(i);
+            (uint256 balance, uint256 number,,) = token.holderAt(w, 0);
+            if (balance != 0) assertTrue(number != 0, "a holder has a number");
+            assertLe(number, handler.numberedCount(), "no number beyond those handed out");
+            for (uint256 j; j < i; ++j) {
+                (, uint256 other,,) = token.holderAt(handler.wallets(j), 0);
+                if (number != 0) assertTrue(number != other, "numbers unique");
+            }
+        }
+        assertTrue(!handler.numberChanged(), "numbers never change");
+        assertTrue(!handler.numberOutOfOrder(), "numbers follow first receipt");
     }
 
     function invariant_snapshot_supply_never_in_future() public view {

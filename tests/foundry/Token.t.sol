@@ -98,7 +98,7 @@ contract SecurityTokenTest is TokenFixture {
         registry.setInvestorFrozen(bob, false);
         registry.setInvestorFrozen(alice, true);
         assertEq(_code(alice, bob, 10), ReasonCodes.SENDER_SANCTIONED, "sender");
-        assertEq(token.checkHolder(alice), ReasonCodes.RECEIVER_SANCTIONED, "holder check");
+        assertEq(_holderCode(alice), ReasonCodes.RECEIVER_SANCTIONED, "holder check");
         assertTrue(!token.canTransact(alice), "cannot transact");
         assertTrue(token.canTransact(bob), "bob can");
     }
@@ -316,7 +316,7 @@ contract SecurityTokenTest is TokenFixture {
         assertTrue(keccak256(bytes(message)) == keccak256(bytes(token.messageForTransferRestriction(code))), "msg");
         assertTrue(!token.canTransfer(alice, cnInvestor, 1), "canTransfer false");
         assertTrue(token.canTransfer(alice, bob, 1), "canTransfer true");
-        assertEq(token.checkHolder(stranger), ReasonCodes.RECEIVER_NOT_VERIFIED, "holder");
+        assertEq(_holderCode(stranger), ReasonCodes.RECEIVER_NOT_VERIFIED, "holder");
     }
 
     // ------------------------------------------------------------------ agent powers
@@ -613,6 +613,72 @@ contract SecurityTokenTest is TokenFixture {
         calls[16] = abi.encodeCall(token.initialize, ("x", "x", 6, address(registry), stranger, 0));
         calls[17] = abi.encodeCall(token.batchTransfer, (new address[](1), new uint256[](1)));
         calls[18] = abi.encodeCall(token.transfer, (bob, 1)); // stranger is not a verified sender
+    }
+
+    function _holderCode(address account) internal view returns (uint8 code) {
+        (,, code,) = token.holderAt(account, 0);
+    }
+
+    function _holderNumber(address account) internal view returns (uint256 number) {
+        (, number,,) = token.holderAt(account, 0);
+    }
+
+    function test_holder_numbers_follow_first_receipt_and_are_never_reused() public {
+        assertEq(_holderNumber(alice), 0, "never held");
+        token.mint(bob, 100);
+        token.mint(alice, 100);
+        token.mint(bob, 5);
+        assertEq(_holderNumber(bob), 1, "bob first");
+        assertEq(_holderNumber(alice), 2, "alice second");
+        _transfer(alice, carol, 100); // alice leaves, carol arrives through the general path or the fast one
+        assertEq(_holderNumber(carol), 3, "carol third");
+        assertEq(_holderNumber(alice), 2, "kept after leaving");
+        _transfer(carol, alice, 40);
+        assertEq(_holderNumber(alice), 2, "not renumbered on return");
+        token.forcedTransfer(bob, erin, 1);
+        assertEq(_holderNumber(erin), 4, "forced receipt numbers too");
+    }
+
+    function test_holder_at_reports_snapshot_balance_number_code_and_country() public {
+        token.mint(alice, 100);
+        uint256 id = token.snapshot();
+        _transfer(alice, bob, 30);
+        (uint256 balance, uint256 number, uint8 code, uint16 country) = token.holderAt(alice, id);
+        assertEq(balance, 100, "record-date balance");
+        assertEq(number, 1, "number");
+        assertEq(code, 0, "eligible");
+        assertEq(country, HK, "country");
+        (balance,,,) = token.holderAt(alice, 0);
+        assertEq(balance, 70, "now");
+        token.setAddressFrozen(alice, true);
+        assertEq(_holderCode(alice), ReasonCodes.RECEIVER_FROZEN, "frozen");
+        vm.expectRevert(abi.encodeWithSelector(ISecurityToken.NonexistentSnapshot.selector, id + 1));
+        token.holderAt(alice, id + 1);
+    }
+
+    /// @dev Storage slot of the token's state word (`forge inspect SecurityToken storageLayout`).
+    bytes32 private constant STATE_SLOT = bytes32(uint256(1));
+
+    function _setStateField(uint256 shift, uint256 value) internal {
+        uint256 s = uint256(vm.load(address(token), STATE_SLOT));
+        s = (s & ~(uint256(0xFFFFFF) << shift)) | (value << shift);
+        vm.store(address(token), STATE_SLOT, bytes32(s));
+    }
+
+    function test_snapshot_ids_stop_below_2_pow_24() public {
+        _setStateField(160, 2 ** 24 - 2);
+        assertEq(token.snapshot(), 2 ** 24 - 1, "last id");
+        vm.expectRevert(abi.encodeWithSelector(ISecurityToken.NonexistentSnapshot.selector, 2 ** 24));
+        token.snapshot();
+    }
+
+    function test_holder_numbers_stop_at_2_pow_24_minus_1() public {
+        _setStateField(232, 2 ** 24 - 2);
+        token.mint(alice, 1);
+        assertEq(_holderNumber(alice), 2 ** 24 - 1, "last number");
+        token.mint(alice, 1); // numbered wallets keep receiving
+        vm.expectRevert(); // panic: the counter is the top field of the state word
+        token.mint(bob, 1);
     }
 
     function test_snapshot_role_holder_may_snapshot() public {

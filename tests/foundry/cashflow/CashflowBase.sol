@@ -9,6 +9,8 @@ import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
 
 /// @notice Shared fixture: a security token with an issuer wallet excluded, a USD payment token, and a
 /// Distributor clone (as the factory will deploy it) with an admin, an agent, a treasury and a tax account.
+/// A suite that overrides {_newDistributor} runs the same tests against another deployment of the Distributor
+/// (see StandaloneDistributor.t.sol).
 abstract contract CashflowBase is TestBase {
     address internal constant ADMIN = address(0xAD);
     address internal constant AGENT = address(0xA6);
@@ -26,8 +28,7 @@ abstract contract CashflowBase is TestBase {
         token = new MockSnapshotToken("Toll Revenue Note", "TRN");
         registry = MockCountryRegistry(token.identityRegistry());
         usd = new MockStablecoin("USD Coin", "USDC", 6);
-        distributor = Distributor(Clones.clone(address(new Distributor())));
-        distributor.initialize(ADMIN, AGENT, TREASURY, TAX);
+        distributor = _newDistributor();
         token.grantRole(token.SNAPSHOT_ROLE(), address(distributor));
 
         vm.startPrank(ADMIN);
@@ -42,6 +43,12 @@ abstract contract CashflowBase is TestBase {
         usd.approve(address(distributor), type(uint256).max);
     }
 
+    /// @dev The Distributor under test, set up with ADMIN, AGENT, TREASURY and TAX.
+    function _newDistributor() internal virtual returns (Distributor d) {
+        d = Distributor(Clones.clone(address(new Distributor(address(0)))));
+        d.initialize(ADMIN, AGENT, TREASURY, TAX);
+    }
+
     function _holder(uint256 i) internal pure returns (address) {
         return address(uint160(0x10000 + i));
     }
@@ -53,7 +60,6 @@ abstract contract CashflowBase is TestBase {
 
     function _totalsSum(uint256 id) internal view returns (uint256) {
         Distributor.DistributionTotals memory t = distributor.distributionTotals(id);
-        return t.paidNet + t.taxPaid + t.withheldOutstanding + t.withheldReleased + t.withheldReturned + t.unclaimed
-            + t.remainder;
+        return t.paidNet + t.taxPaid + t.withheldOutstanding + t.withheldReleased + t.withheldReturned + t.unpaid;
     }
 }

@@ -181,14 +181,14 @@ contract DistributorTest is CashflowBase {
         Distributor.DistributionTotals memory t = distributor.distributionTotals(id);
         assertEq(t.taxPaid, 50e6, "tax total");
         assertEq(t.paidNet, 950e6, "net total");
-        assertEq(t.unclaimed, 0, "all paid");
-        assertEq(t.remainder, 1, "rounding remainder");
+        assertEq(t.unpaid, 1, "all paid: only the rounding remainder is unpaid");
         assertEq(_totalsSum(id), 1_000e6 + 1, "identity");
     }
 
-    function test_withholdingSwitchesOnAndOffForEveryToken() public {
-        // A token registered after the first rate is set inherits the "taxed" flag; clearing the last rate
-        // turns lookups off again for every token.
+    function test_withholdingIsFixedPerDistributionAtCreation() public {
+        // A distribution withholds if some country had a rate when it was created (whichever token it is on,
+        // including one registered after the rate was set); it then applies the rates of the day of payment.
+        // One created while no country had a rate pays gross even if rates are set later.
         vm.prank(ADMIN);
         distributor.setWithholdingRate(CN, 2_000);
         MockSnapshotTokenLike second = MockSnapshotTokenLike(address(new SecondToken()));
@@ -196,21 +196,43 @@ contract DistributorTest is CashflowBase {
         distributor.setExcludedWallets(address(second), new address[](0));
         second.grantRole(second.SNAPSHOT_ROLE(), address(distributor));
         second.mint(_holder(1), 1e18);
+        second.mint(_holder(2), 1e18);
         SecondToken(address(second)).registryOf().setCountry(_holder(1), CN);
+        SecondToken(address(second)).registryOf().setCountry(_holder(2), CN);
         vm.prank(AGENT);
-        uint256 a = distributor.createDistribution(address(second), address(usd), 100e6, uint64(block.timestamp + 1 days), 0);
+        uint256 a = distributor.createDistribution(address(second), address(usd), 200e6, uint64(block.timestamp + 1 days), 0);
+        assertTrue(distributor.distribution(a).withholding, "created while CN is taxed");
         vm.prank(_holder(1));
         assertEq(distributor.claim(a), 80e6, "taxed on the later token");
 
         vm.prank(ADMIN);
         distributor.setWithholdingRate(CN, 0);
         assertEq(distributor.withholdingRate(CN), 0, "rate cleared");
+        vm.prank(_holder(2));
+        assertEq(distributor.claim(a), 100e6, "today's rate (none) in a withholding distribution");
+        assertEq(distributor.distributionTotals(a).taxPaid, 20e6, "only the first claim was taxed");
+
         vm.prank(AGENT);
         uint256 b = distributor.createDistribution(address(second), address(usd), 100e6, uint64(block.timestamp + 1 days), 0);
-        vm.prank(_holder(1));
-        assertEq(distributor.claim(b), 100e6, "untaxed once no rate is set");
+        assertTrue(!distributor.distribution(b).withholding, "created while no country is taxed");
+        vm.prank(ADMIN);
+        distributor.setWithholdingRate(CN, 2_000);
         (uint256 gross, uint256 tax, uint256 net, uint8 code, bool paid) = distributor.claimable(b, _holder(1));
-        assertTrue(gross == 100e6 && tax == 0 && net == 100e6 && code == 0 && paid, "claimable view");
+        assertTrue(gross == 50e6 && tax == 0 && net == 50e6 && code == 0 && !paid, "claimable view: gross");
+        vm.prank(_holder(1));
+        assertEq(distributor.claim(b), 50e6, "a rate set after creation does not apply");
+        address[] memory batch = new address[](1);
+        batch[0] = _holder(2);
+        vm.prank(AGENT);
+        distributor.pushBatch(b, batch);
+        assertEq(usd.balanceOf(_holder(2)), 100e6 + 50e6, "pushed gross too");
+        assertEq(distributor.distributionTotals(b).taxPaid, 0, "no tax in b");
+
+        vm.prank(AGENT);
+        uint256 c = distributor.createDistribution(address(second), address(usd), 100e6, uint64(block.timestamp + 1 days), 0);
+        vm.prank(_holder(1));
+        assertEq(distributor.claim(c), 40e6, "a distribution created now withholds again");
+        assertEq(usd.balanceOf(TAX), 30e6, "tax account: a and c");
     }
 
     function test_ineligibleHolderIsEscrowedAndReleased() public {
@@ -262,7 +284,7 @@ contract DistributorTest is CashflowBase {
         distributor.releaseWithheld(id, _holder(1));
         Distributor.DistributionTotals memory t = distributor.distributionTotals(id);
         assertEq(t.withheldReturned, 500e6, "returned");
-        assertEq(t.unclaimed, 500e6, "holder 2 never claimed");
+        assertEq(t.unpaid, 500e6, "holder 2 never claimed: their share went to the treasury");
         assertEq(_totalsSum(id), 1_000e6, "identity");
     }
 
@@ -308,9 +330,13 @@ contract DistributorTest is CashflowBase {
         vm.expectRevert(abi.encodeWithSelector(Distributor.ClaimPeriodEnded.selector, id, uint64(block.timestamp - 1)));
         distributor.claim(id);
         Distributor.DistributionTotals memory t = distributor.distributionTotals(id);
-        assertEq(t.unclaimed, 66, "two unpaid shares (aggregate floor of 200/3)");
-        assertEq(t.remainder, 1, "rounding");
+        assertEq(t.unpaid, 67, "two unpaid shares of 33 and the rounding remainder of 1");
+        assertEq(_totalsSum(id), 100, "identity before reclaim");
         assertEq(distributor.reclaimExpired(id), 67, "returned");
+        t = distributor.distributionTotals(id);
+        assertTrue(t.reclaimed, "reclaimed");
+        assertEq(t.unpaid, 67, "after reclaim, unpaid is what went to the treasury");
+        assertEq(_totalsSum(id), 100, "identity after reclaim");
         assertEq(usd.balanceOf(TREASURY), 67, "treasury");
         assertEq(usd.balanceOf(address(distributor)), 0, "nothing stranded");
         vm.expectRevert(abi.encodeWithSelector(Distributor.AlreadyReclaimed.selector, id));
@@ -402,15 +428,13 @@ contract DistributorTest is CashflowBase {
         uint256 returned = distributor.reclaimExpired(id);
         t = distributor.distributionTotals(id);
         assertEq(_totalsSum(id), amount, "identity after reclaim");
-        assertEq(returned, t.unclaimed + t.remainder, "returned");
+        assertEq(returned, t.unpaid, "returned");
         assertEq(usd.balanceOf(TREASURY), returned, "treasury");
         assertEq(usd.balanceOf(address(distributor)), t.withheldOutstanding, "only escrow stays");
         assertEq(returned, amount - e.paidNet - e.tax - e.withheld, "returned is the rest");
         if (e.paidCount == _countPositive(amount, balances, e.eligible)) {
             // Everyone with a non-zero share was paid: what is left is exactly amount minus the floor shares.
-            // (Holders whose share rounds to zero keep their balance in `unclaimed`, so the chain reports their
-            // fractions there; the sum is exact either way.)
-            assertEq(t.unclaimed + t.remainder, amount - e.sumFloor, "rest is amount minus floor shares");
+            assertEq(t.unpaid, amount - e.sumFloor, "rest is amount minus floor shares");
         }
     }
 
@@ -461,7 +485,7 @@ contract DistributorTest is CashflowBase {
             for (uint256 k; k < 3; ++k) {
                 Distributor.DistributionTotals memory t = distributor.distributionTotals(ids[k]);
                 assertEq(_totalsSum(ids[k]), t.funded, "identity");
-                owed += t.withheldOutstanding + (t.reclaimed ? 0 : t.unclaimed + t.remainder);
+                owed += t.withheldOutstanding + (t.reclaimed ? 0 : t.unpaid);
             }
             assertEq(usd.balanceOf(address(distributor)), owed, "holds exactly what it owes");
         }
@@ -482,7 +506,7 @@ contract DistributorTest is CashflowBase {
     // ------------------------------------------------------------------------------------------------------------
 
     function _distributorFor(address paymentToken) internal returns (Distributor d) {
-        d = Distributor(Clones.clone(address(new Distributor())));
+        d = Distributor(Clones.clone(address(new Distributor(address(0)))));
         d.initialize(ADMIN, AGENT, TREASURY, TAX);
         token.grantRole(token.SNAPSHOT_ROLE(), address(d));
         vm.startPrank(ADMIN);
@@ -529,8 +553,7 @@ contract DistributorTest is CashflowBase {
 
     function _sum(Distributor d, uint256 id) private view returns (uint256) {
         Distributor.DistributionTotals memory t = d.distributionTotals(id);
-        return t.paidNet + t.taxPaid + t.withheldOutstanding + t.withheldReleased + t.withheldReturned + t.unclaimed
-            + t.remainder;
+        return t.paidNet + t.taxPaid + t.withheldOutstanding + t.withheldReleased + t.withheldReturned + t.unpaid;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -615,13 +638,18 @@ contract DistributorTest is CashflowBase {
         distributor.setReturnWithheldAtExpiry(true);
         _expectUnauthorized(adminRole);
         distributor.grantRole(agentRole, STRANGER);
+        _expectUnauthorized(adminRole);
+        distributor.revokeRole(agentRole, AGENT);
         vm.expectRevert(Initializable.InvalidInitialization.selector);
         distributor.initialize(STRANGER, STRANGER, STRANGER, STRANGER);
         vm.stopPrank();
+        assertTrue(distributor.hasRole(agentRole, AGENT) && !distributor.hasRole(agentRole, STRANGER), "roles unchanged");
+        assertTrue(distributor.treasury() == TREASURY && distributor.taxAccount() == TAX, "accounts unchanged");
+        assertTrue(distributor.isPaymentTokenAllowed(address(usd)), "policy unchanged");
     }
 
     function test_implementationCannotBeInitialized() public {
-        Distributor impl = new Distributor();
+        Distributor impl = new Distributor(address(0));
         vm.expectRevert(Initializable.InvalidInitialization.selector);
         impl.initialize(ADMIN, AGENT, TREASURY, TAX);
     }

@@ -8,37 +8,61 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
 import {ReentrantPaymentToken} from "../../../contracts/mocks/ReentrantPaymentToken.sol";
+import {MockSnapshotToken} from "../../../contracts/mocks/MockSnapshotToken.sol";
 
-/// @notice A security token whose answers the test sets: a fixed supply held by one holder, and switches that make
-/// `balanceOfAt` revert, `checkHolder` revert or answer a value outside uint8.
-/// @dev `checkHolder` returns uint256 on purpose (same selector as ISnapshotToken.checkHolder) so that an
-/// out-of-range answer can be produced.
+/// @notice A security token whose answers the test sets: a fixed supply held by one holder (holder number 1 unless
+/// set otherwise), a settable snapshot counter, and switches that make `holderAt` revert, answer short or empty, or
+/// answer a code or country outside its type, and `totalSupplyAt` revert.
+/// @dev `holderAt` has the selector of ISnapshotToken.holderAt but returns four uint256 words, so that an
+/// out-of-range code or country can be produced. There is no `balanceOfAt`: the Distributor reads record-date
+/// balances through `holderAt` only.
 contract ProgrammableSnapshotToken {
-    error BalanceLookupFailed();
-    error StatusLookupFailed();
+    error HolderLookupFailed();
+    error SupplyLookupFailed();
+
+    enum Answer {
+        Normal,
+        Reverts,
+        Short, // three words instead of four
+        Empty // a successful call returning nothing
+    }
 
     address public immutable holder;
     uint256 public immutable supply;
     uint256 public nextSnapshotId = 1;
-    bool public balanceReverts;
-    bool public statusReverts;
+    Answer public answer;
+    bool public supplyReverts;
+    uint256 public holderNumber = 1;
     uint256 public status;
+    uint256 public country;
 
     constructor(address holder_, uint256 supply_) {
         holder = holder_;
         supply = supply_;
     }
 
-    function setBalanceReverts(bool v) external {
-        balanceReverts = v;
+    function setAnswer(Answer a) external {
+        answer = a;
     }
 
-    function setStatusReverts(bool v) external {
-        statusReverts = v;
+    function setSupplyReverts(bool v) external {
+        supplyReverts = v;
+    }
+
+    function setHolderNumber(uint256 v) external {
+        holderNumber = v;
     }
 
     function setStatus(uint256 v) external {
         status = v;
+    }
+
+    function setCountry(uint256 v) external {
+        country = v;
+    }
+
+    function setNextSnapshotId(uint256 v) external {
+        nextSnapshotId = v;
     }
 
     function decimals() external pure returns (uint8) {
@@ -49,18 +73,37 @@ contract ProgrammableSnapshotToken {
         id = nextSnapshotId++;
     }
 
-    function balanceOfAt(address account, uint256) external view returns (uint256) {
-        if (balanceReverts) revert BalanceLookupFailed();
-        return account == holder ? supply : 0;
-    }
-
     function totalSupplyAt(uint256) external view returns (uint256) {
+        if (supplyReverts) revert SupplyLookupFailed();
         return supply;
     }
 
-    function checkHolder(address) external view returns (uint256) {
-        if (statusReverts) revert StatusLookupFailed();
-        return status;
+    function holderAt(address account, uint256)
+        external
+        view
+        returns (uint256 amount, uint256 num, uint256 code, uint256 countryCode)
+    {
+        Answer a = answer;
+        if (a == Answer.Reverts) revert HolderLookupFailed();
+        if (account == holder) {
+            amount = supply;
+            num = holderNumber;
+        }
+        code = status;
+        countryCode = country;
+        if (a == Answer.Short) {
+            assembly {
+                mstore(0x00, amount)
+                mstore(0x20, num)
+                mstore(0x40, code)
+                return(0x00, 0x60)
+            }
+        }
+        if (a == Answer.Empty) {
+            assembly ("memory-safe") {
+                return(0x00, 0x00)
+            }
+        }
     }
 
     function identityRegistry() external pure returns (address) {
@@ -84,7 +127,7 @@ contract DistributorBranchesTest is CashflowBase {
     // ---- initialize ----
 
     function test_initializeRefusesEachZeroAddress() public {
-        Distributor d = Distributor(Clones.clone(address(new Distributor())));
+        Distributor d = Distributor(Clones.clone(address(new Distributor(address(0)))));
         vm.expectRevert(Distributor.ZeroAddress.selector);
         d.initialize(address(0), AGENT, TREASURY, TAX);
         vm.expectRevert(Distributor.ZeroAddress.selector);
@@ -108,25 +151,93 @@ contract DistributorBranchesTest is CashflowBase {
         distributor.createDistributionPerToken(address(token), address(usd), 0, _expiry(), 0);
     }
 
-    function test_snapshotIdAbove48BitsIsRefused() public {
+    function test_snapshotIdAboveMaxIsRefused() public {
         token.mint(_holder(1), 1e18);
-        uint256 tooLarge = uint256(1) << 48;
+        uint256 max = distributor.MAX_SNAPSHOT_ID();
+        assertEq(max, (uint256(1) << 21) - 1, "21-bit record dates");
+        token.fastForwardSnapshotId(max + 1); // so that the id exists on the token
         vm.prank(AGENT);
-        vm.expectRevert(abi.encodeWithSelector(Distributor.SnapshotIdTooLarge.selector, tooLarge));
-        distributor.createDistribution(address(token), address(usd), 1e6, _expiry(), tooLarge);
+        vm.expectRevert(abi.encodeWithSelector(Distributor.SnapshotIdTooLarge.selector, max + 1));
+        distributor.createDistribution(address(token), address(usd), 1e6, _expiry(), max + 1);
+        // Taking the snapshot now (id 0) gives max + 2: refused too.
+        vm.prank(AGENT);
+        vm.expectRevert(abi.encodeWithSelector(Distributor.SnapshotIdTooLarge.selector, max + 2));
+        distributor.createDistribution(address(token), address(usd), 1e6, _expiry(), 0);
+        vm.prank(AGENT);
+        vm.expectRevert(abi.encodeWithSelector(Distributor.SnapshotIdTooLarge.selector, uint256(1) << 48));
+        distributor.createDistribution(address(token), address(usd), 1e6, _expiry(), uint256(1) << 48);
+        assertEq(distributor.distributionCount(), 0, "nothing created");
     }
 
-    function test_eligibleSupplyAbove104BitsIsRefused() public {
-        token.mint(_holder(1), uint256(1) << 104);
+    function test_snapshotIdAboveMaxTakenByTheDistributorIsRefused() public {
+        ProgrammableSnapshotToken t = new ProgrammableSnapshotToken(_holder(1), 10e18);
+        _registerEmpty(address(t));
+        uint256 max = distributor.MAX_SNAPSHOT_ID();
+        t.setNextSnapshotId(max + 1);
         vm.prank(AGENT);
-        vm.expectRevert(abi.encodeWithSelector(Distributor.EligibleSupplyTooLarge.selector, uint256(1) << 104));
+        vm.expectRevert(abi.encodeWithSelector(Distributor.SnapshotIdTooLarge.selector, max + 1));
+        distributor.createDistribution(address(t), address(usd), 100e6, _expiry(), 0);
+        // The refused creation undid the snapshot call too; the last usable id still works.
+        assertEq(t.nextSnapshotId(), max + 1, "snapshot undone");
+        t.setNextSnapshotId(max);
+        vm.prank(AGENT);
+        uint256 id = distributor.createDistribution(address(t), address(usd), 100e6, _expiry(), 0);
+        assertEq(distributor.distribution(id).snapshotId, max, "last usable id");
+    }
+
+    function test_theLastUsableSnapshotIdPacksWithoutTouchingItsNeighbours() public {
+        // The last usable snapshot id sets every bit of its field, between the flags and the token index.
+        MockSnapshotToken second = new MockSnapshotToken("Second", "SEC");
+        second.grantRole(second.SNAPSHOT_ROLE(), address(distributor));
+        _registerEmpty(address(second)); // token index 1
+        vm.startPrank(ADMIN);
+        distributor.setReturnWithheldAtExpiry(true);
+        distributor.setWithholdingRate(276, 1_000); // the withholding flag is set too
+        vm.stopPrank();
+        second.mint(_holder(1), 3e18);
+        second.mint(_holder(2), 1e18);
+        uint256 max = distributor.MAX_SNAPSHOT_ID();
+        second.fastForwardSnapshotId(max - 1);
+        vm.prank(AGENT);
+        uint256 id = distributor.createDistribution(address(second), address(usd), 100e6, _expiry(), 0);
+        // After the record date holder 2 buys everything: the record-date balances still apply.
+        vm.prank(_holder(1));
+        second.transfer(_holder(2), 3e18);
+        Distributor.DistributionInfo memory info = distributor.distribution(id);
+        assertEq(info.snapshotId, max, "snapshot id");
+        assertTrue(info.token == address(second), "token index intact");
+        assertTrue(info.returnWithheldAtExpiry && info.withholding && !info.reclaimed, "flags intact");
+        assertEq(info.claimExpiry, _expiry(), "expiry intact");
+        assertEq(info.eligibleSupply, 4e18, "eligible supply intact");
+        second.setHolderStatus(_holder(2), 8);
+        vm.prank(_holder(2));
+        assertEq(distributor.claim(id), 25e6, "escrowed at the record-date share");
+        vm.warp(block.timestamp + 31 days);
+        assertEq(distributor.reclaimExpired(id), 100e6, "holder 1's share and the escrow");
+        info = distributor.distribution(id);
+        assertTrue(info.reclaimed && info.returnWithheldAtExpiry && info.withholding, "reclaimed set, others kept");
+        assertEq(info.snapshotId, max, "snapshot id kept");
+        assertTrue(info.token == address(second), "token kept");
+        assertEq(info.claimedGross, 25e6, "claimed gross kept");
+    }
+
+    function test_eligibleSupplyAbove96BitsIsRefused() public {
+        token.mint(_holder(1), uint256(1) << 96);
+        vm.prank(AGENT);
+        vm.expectRevert(abi.encodeWithSelector(Distributor.EligibleSupplyTooLarge.selector, uint256(1) << 96));
         distributor.createDistribution(address(token), address(usd), 1e6, _expiry(), 0);
     }
 
-    function test_eligibleSupplyJustBelow104BitsIsAccepted() public {
-        token.mint(_holder(1), (uint256(1) << 104) - 1);
+    function test_eligibleSupplyJustBelow96BitsIsAccepted() public {
+        token.mint(_holder(1), (uint256(1) << 96) - 2);
+        token.mint(_holder(2), 1);
         uint256 id = _create(1e6);
-        assertEq(distributor.distribution(id).eligibleSupply, (uint256(1) << 104) - 1, "eligible supply");
+        assertEq(distributor.distribution(id).eligibleSupply, (uint256(1) << 96) - 1, "eligible supply");
+        vm.prank(_holder(1));
+        assertEq(distributor.claim(id), 1e6 - 1, "floor share of the large holder");
+        (uint256 gross,,,,) = distributor.claimable(id, _holder(2));
+        assertEq(gross, 0, "one unit of 2^96-1 rounds to nothing");
+        assertEq(distributor.distributionTotals(id).unpaid, 1, "the rest");
     }
 
     function test_createWithoutAllowanceFailsWithSafeErc20Error() public {
@@ -171,6 +282,9 @@ contract DistributorBranchesTest is CashflowBase {
         distributor.distribution(unknown);
         vm.expectRevert(notFound);
         distributor.claimable(unknown, _holder(1));
+        vm.expectRevert(notFound);
+        distributor.isPaid(unknown, _holder(1));
+        assertEq(distributor.withheldOf(unknown, _holder(1)), 0, "nothing escrowed in an unknown distribution");
     }
 
     // ---- excluded wallets and token registration ----
@@ -281,25 +395,88 @@ contract DistributorBranchesTest is CashflowBase {
         id = distributor.createDistribution(address(t), address(usd), 100e6, _expiry(), 0);
     }
 
-    function test_claimBubblesARevertingBalanceLookup() public {
+    function test_claimBubblesARevertingHolderLookup() public {
         (ProgrammableSnapshotToken t, uint256 id) = _programmable();
-        t.setBalanceReverts(true);
+        t.setAnswer(ProgrammableSnapshotToken.Answer.Reverts);
         vm.prank(_holder(1));
-        vm.expectRevert(ProgrammableSnapshotToken.BalanceLookupFailed.selector);
+        vm.expectRevert(ProgrammableSnapshotToken.HolderLookupFailed.selector);
         distributor.claim(id);
+        // The views ask the token too.
+        vm.expectRevert(ProgrammableSnapshotToken.HolderLookupFailed.selector);
+        distributor.isPaid(id, _holder(1));
+        vm.expectRevert(ProgrammableSnapshotToken.HolderLookupFailed.selector);
+        distributor.claimable(id, _holder(1));
+        t.setAnswer(ProgrammableSnapshotToken.Answer.Normal);
         assertTrue(!distributor.isPaid(id, _holder(1)), "not marked paid");
-        t.setBalanceReverts(false);
+        assertEq(usd.balanceOf(_holder(1)), 0, "nothing paid");
         vm.prank(_holder(1));
         assertEq(distributor.claim(id), 100e6, "claim works once the token answers");
     }
 
-    function test_claimBubblesARevertingHolderCheck() public {
+    function test_pushBatchBubblesARevertingHolderLookup() public {
         (ProgrammableSnapshotToken t, uint256 id) = _programmable();
-        t.setStatusReverts(true);
+        address[] memory holders = new address[](1);
+        holders[0] = _holder(1);
+        t.setAnswer(ProgrammableSnapshotToken.Answer.Reverts);
+        vm.prank(AGENT);
+        vm.expectRevert(ProgrammableSnapshotToken.HolderLookupFailed.selector);
+        distributor.pushBatch(id, holders);
+        t.setAnswer(ProgrammableSnapshotToken.Answer.Normal);
+        assertTrue(!distributor.isPaid(id, _holder(1)), "batch undone");
+        vm.prank(AGENT);
+        assertEq(distributor.pushBatch(id, holders), 1, "pushed once the token answers");
+        assertEq(usd.balanceOf(_holder(1)), 100e6, "paid");
+    }
+
+    function test_createBubblesFailingTokenLookups() public {
+        ProgrammableSnapshotToken t = new ProgrammableSnapshotToken(_holder(1), 10e18);
+        address[] memory excluded = new address[](1);
+        excluded[0] = ISSUER;
+        vm.prank(ADMIN);
+        distributor.setExcludedWallets(address(t), excluded);
+        // The excluded wallets' record-date balances come from holderAt.
+        t.setAnswer(ProgrammableSnapshotToken.Answer.Reverts);
+        vm.prank(AGENT);
+        vm.expectRevert(ProgrammableSnapshotToken.HolderLookupFailed.selector);
+        distributor.createDistribution(address(t), address(usd), 100e6, _expiry(), 0);
+        t.setAnswer(ProgrammableSnapshotToken.Answer.Normal);
+        t.setSupplyReverts(true);
+        vm.prank(AGENT);
+        vm.expectRevert(ProgrammableSnapshotToken.SupplyLookupFailed.selector);
+        distributor.createDistribution(address(t), address(usd), 100e6, _expiry(), 0);
+        assertEq(distributor.distributionCount(), 0, "nothing created");
+        t.setSupplyReverts(false);
+        vm.prank(AGENT);
+        uint256 id = distributor.createDistribution(address(t), address(usd), 100e6, _expiry(), 0);
+        assertEq(distributor.distribution(id).eligibleSupply, 10e18, "excluded wallet held nothing");
+    }
+
+    function test_shortOrEmptyHolderAnswersAreRefused() public {
+        (ProgrammableSnapshotToken t, uint256 id) = _programmable();
+        address[] memory holders = new address[](1);
+        holders[0] = _holder(1);
+        // Three words where four are expected: refused whatever the words say (and whatever the revert data).
+        t.setAnswer(ProgrammableSnapshotToken.Answer.Short);
         vm.prank(_holder(1));
-        vm.expectRevert(ProgrammableSnapshotToken.StatusLookupFailed.selector);
+        vm.expectRevert();
         distributor.claim(id);
+        vm.prank(AGENT);
+        vm.expectRevert();
+        distributor.pushBatch(id, holders);
+        vm.expectRevert();
+        distributor.isPaid(id, _holder(1));
+        // A successful call that returns nothing: refused with empty revert data.
+        t.setAnswer(ProgrammableSnapshotToken.Answer.Empty);
+        vm.prank(_holder(1));
+        vm.expectRevert(bytes(""));
+        distributor.claim(id);
+        vm.prank(AGENT);
+        vm.expectRevert(bytes(""));
+        distributor.pushBatch(id, holders);
+        t.setAnswer(ProgrammableSnapshotToken.Answer.Normal);
+        assertTrue(!distributor.isPaid(id, _holder(1)), "nothing marked");
         assertEq(usd.balanceOf(_holder(1)), 0, "nothing paid");
+        assertEq(distributor.distributionTotals(id).unpaid, 100e6, "all unpaid");
     }
 
     function test_claimRefusesAHolderCodeOutsideUint8() public {
@@ -308,12 +485,112 @@ contract DistributorBranchesTest is CashflowBase {
         vm.prank(_holder(1));
         vm.expectRevert(bytes(""));
         distributor.claim(id);
+        address[] memory holders = new address[](1);
+        holders[0] = _holder(1);
+        vm.prank(AGENT);
+        vm.expectRevert(bytes(""));
+        distributor.pushBatch(id, holders);
+        vm.expectRevert(bytes(""));
+        distributor.claimable(id, _holder(1));
         // 255 is still a valid code: escrowed, not reverted.
         t.setStatus(255);
         vm.prank(_holder(1));
         assertEq(distributor.claim(id), 100e6, "escrowed net");
         assertEq(distributor.withheldOf(id, _holder(1)), 100e6, "escrow recorded");
         assertEq(usd.balanceOf(_holder(1)), 0, "nothing transferred");
+    }
+
+    function test_claimRefusesACountryOutsideUint16() public {
+        vm.prank(ADMIN);
+        distributor.setWithholdingRate(65_535, 2_500);
+        (ProgrammableSnapshotToken t, uint256 id) = _programmable();
+        t.setCountry(65_536);
+        vm.prank(_holder(1));
+        vm.expectRevert(bytes(""));
+        distributor.claim(id);
+        address[] memory holders = new address[](1);
+        holders[0] = _holder(1);
+        vm.prank(AGENT);
+        vm.expectRevert(bytes(""));
+        distributor.pushBatch(id, holders);
+        vm.expectRevert(bytes(""));
+        distributor.claimable(id, _holder(1));
+        // 65535 is a valid country and is taxed at its own rate.
+        t.setCountry(65_535);
+        vm.prank(_holder(1));
+        assertEq(distributor.claim(id), 75e6, "net after 25%");
+        assertEq(usd.balanceOf(TAX), 25e6, "tax for country 65535");
+    }
+
+    function test_withholdingUsesTheCountryFromHolderAt() public {
+        // The fake token has no investor registry at all: the country can only come from holderAt.
+        vm.startPrank(ADMIN);
+        distributor.setWithholdingRate(US, 1_500);
+        distributor.setWithholdingRate(0, 500); // wallets of unknown country
+        vm.stopPrank();
+        (ProgrammableSnapshotToken t, uint256 id) = _programmable();
+        (, uint256 tax,,,) = distributor.claimable(id, _holder(1));
+        assertEq(tax, 5e6, "country 0: the unknown-country rate");
+        t.setCountry(276);
+        (, tax,,,) = distributor.claimable(id, _holder(1));
+        assertEq(tax, 0, "an untaxed country");
+        t.setCountry(US);
+        (uint256 gross, uint256 taxUs, uint256 net,,) = distributor.claimable(id, _holder(1));
+        assertTrue(gross == 100e6 && taxUs == 15e6 && net == 85e6, "claimable at the US rate");
+        vm.prank(_holder(1));
+        assertEq(distributor.claim(id), 85e6, "net after the US rate");
+        assertEq(usd.balanceOf(TAX), 15e6, "tax account");
+        Distributor.DistributionTotals memory totals = distributor.distributionTotals(id);
+        assertEq(totals.taxPaid, 15e6, "tax total");
+        assertEq(totals.paidNet, 85e6, "net total");
+        assertEq(_totalsSum(id), 100e6, "identity");
+    }
+
+    function test_pushTaxesEachHolderByTheCountryFromHolderAt() public {
+        vm.startPrank(ADMIN);
+        distributor.setWithholdingRate(US, 1_000);
+        distributor.setWithholdingRate(156, 2_000);
+        vm.stopPrank();
+        token.mint(_holder(1), 1e18);
+        token.mint(_holder(2), 1e18);
+        token.mint(_holder(3), 2e18);
+        registry.setCountry(_holder(1), US);
+        registry.setCountry(_holder(2), 156);
+        uint256 id = _create(400e6);
+        address[] memory holders = new address[](3);
+        holders[0] = _holder(1);
+        holders[1] = _holder(2);
+        holders[2] = _holder(3);
+        vm.prank(AGENT);
+        distributor.pushBatch(id, holders);
+        assertEq(usd.balanceOf(_holder(1)), 90e6, "US 10%");
+        assertEq(usd.balanceOf(_holder(2)), 80e6, "CN 20%");
+        assertEq(usd.balanceOf(_holder(3)), 200e6, "untaxed");
+        assertEq(usd.balanceOf(TAX), 30e6, "one tax transfer for the batch");
+        assertEq(distributor.distributionTotals(id).taxPaid, 30e6, "tax total");
+        assertEq(_totalsSum(id), 400e6, "identity");
+    }
+
+    function test_holderNumberZeroHasNoShareEvenWithABalance() public {
+        // A token reporting a balance for a wallet it never numbered: the Distributor pays by number, so the
+        // wallet gets nothing (it could not be recorded as paid).
+        (ProgrammableSnapshotToken t, uint256 id) = _programmable();
+        t.setHolderNumber(0);
+        (uint256 gross,,,, bool paid) = distributor.claimable(id, _holder(1));
+        assertTrue(gross == 0 && !paid, "no share, not paid");
+        vm.prank(_holder(1));
+        vm.expectRevert(abi.encodeWithSelector(Distributor.NothingToClaim.selector, id, _holder(1)));
+        distributor.claim(id);
+        address[] memory holders = new address[](2);
+        holders[0] = _holder(1);
+        holders[1] = _holder(1);
+        vm.prank(AGENT);
+        assertEq(distributor.pushBatch(id, holders), 0, "skipped by push");
+        assertEq(usd.balanceOf(_holder(1)), 0, "nothing paid");
+        assertEq(distributor.distributionTotals(id).unpaid, 100e6, "all unpaid");
+        t.setHolderNumber(1);
+        vm.prank(_holder(1));
+        assertEq(distributor.claim(id), 100e6, "paid once numbered");
     }
 
     function test_claimRevertsWhenThePaymentTransferFails() public {
@@ -419,10 +696,13 @@ contract DistributorBranchesTest is CashflowBase {
         registry.setCountry(_holder(1), US);
         token.mint(_holder(1), 3e18);
         token.mint(_holder(2), 1e18);
+        vm.prank(ADMIN);
+        distributor.setWithholdingRate(276, 1_000); // some country is taxed: the distribution withholds
         uint256 id = _create(100e6);
+        assertTrue(distributor.distribution(id).withholding, "withholding distribution");
         (uint256 gross, uint256 tax, uint256 net, uint8 code, bool paid) = distributor.claimable(id, _holder(1));
         assertEq(gross, 75e6, "gross");
-        assertEq(tax, 0, "no tax while no rate is set");
+        assertEq(tax, 0, "no tax while the holder's country has no rate");
         assertEq(net, 75e6, "net");
         vm.prank(ADMIN);
         distributor.setWithholdingRate(US, 3_000);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {TestBase, Gas} from "../utils/Vm.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
+import {StandaloneDistributor} from "../../../contracts/cashflow/StandaloneDistributor.sol";
 import {Redemption} from "../../../contracts/cashflow/Redemption.sol";
 import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
 import {InvestorRegistry} from "../../../contracts/identity/InvestorRegistry.sol";
@@ -45,7 +46,7 @@ contract RealTokenGasTest is TestBase {
         token.grantRole(token.AGENT_ROLE(), address(this));
 
         usd = new MockStablecoin("USD Coin", "USDC", 6);
-        distributor = Distributor(Clones.clone(address(new Distributor())));
+        distributor = Distributor(Clones.clone(address(new Distributor(address(0)))));
         distributor.initialize(ADMIN, AGENT, TREASURY, TAX);
         token.grantRole(token.SNAPSHOT_ROLE(), address(distributor));
         vm.startPrank(ADMIN);
@@ -85,8 +86,16 @@ contract RealTokenGasTest is TestBase {
         id = distributor.createDistribution(address(token), address(usd), 1_000_000e6, uint64(block.timestamp + 30 days), 0);
     }
 
+    function _number(address account) internal view returns (uint256 n) {
+        (, n,,) = token.holderAt(account, 0);
+    }
+
     function test_realToken_recordDateWithholdingAndGas() public {
         _onboard(102);
+        // The treasury received first, then the holders in order.
+        assertEq(_number(TREASURY), 1, "treasury numbered first");
+        assertEq(_number(_holder(0)), 2, "holder 0");
+        assertEq(_number(_holder(101)), 103, "holder 101");
         usd.mint(_holder(0), 1);
         uint256 a = _create();
         _log("real_create_first");
@@ -126,6 +135,89 @@ contract RealTokenGasTest is TestBase {
         token.setAddressFrozen(_holder(2), false);
         distributor.releaseWithheld(a, _holder(2));
         assertEq(usd.balanceOf(_holder(2)), distributor.withheldOf(b, _holder(2)), "released equals the twin escrow");
+    }
+
+    /// @dev The real token numbers 301 wallets (treasury 1, holders 2..301), so holders sit in two paid words
+    /// (numbers up to 255 and from 256): pushes in descending order, hopping between the words, with duplicates,
+    /// and claims pay each holder exactly once.
+    function test_realToken_holdersAcrossTwoPaidWordsArePaidOnce() public {
+        _onboard(300);
+        assertEq(_number(_holder(253)), 255, "last of word 0");
+        assertEq(_number(_holder(254)), 256, "first of word 1");
+        uint256 id = _create();
+        uint256 eligible = distributor.distribution(id).eligibleSupply;
+        assertTrue(distributor.isPaid(id, TREASURY), "excluded treasury marked");
+
+        vm.prank(_holder(254));
+        distributor.claim(id);
+        address[] memory hops = new address[](6);
+        hops[0] = _holder(255);
+        hops[1] = _holder(253);
+        hops[2] = _holder(254); // claimed already
+        hops[3] = _holder(0);
+        hops[4] = _holder(255);
+        hops[5] = TREASURY;
+        vm.prank(AGENT);
+        assertEq(distributor.pushBatch(id, hops), 3, "255, 253 and 0");
+
+        address[] memory everyone = new address[](300);
+        for (uint256 i; i < 300; ++i) {
+            everyone[i] = _holder(299 - i);
+        }
+        vm.prank(AGENT);
+        assertEq(distributor.pushBatch(id, everyone), 296, "the rest, once");
+        uint256 sumFloor;
+        for (uint256 i; i < 300; ++i) {
+            uint256 share = 1_000_000e6 * (1e18 + i) / eligible;
+            sumFloor += share;
+            assertEq(usd.balanceOf(_holder(i)), share, "paid exactly once");
+        }
+        assertEq(usd.balanceOf(TREASURY), 0, "treasury paid nothing");
+        Distributor.DistributionTotals memory t = distributor.distributionTotals(id);
+        assertEq(t.unpaid, 1_000_000e6 - sumFloor, "unpaid is amount minus floor shares");
+        assertEq(t.paidNet + t.unpaid, 1_000_000e6, "identity");
+        vm.prank(_holder(299));
+        vm.expectRevert(abi.encodeWithSelector(Distributor.AlreadyPaidOrExcluded.selector, id, _holder(299)));
+        distributor.claim(id);
+    }
+
+    /// @dev The same flow on a StandaloneDistributor whose primary token is the real token (compare the figures
+    /// with the clone's above).
+    function test_realToken_standaloneDistributorGas() public {
+        _onboard(102);
+        StandaloneDistributor d = new StandaloneDistributor(ADMIN, AGENT, TREASURY, TAX, address(token));
+        token.grantRole(token.SNAPSHOT_ROLE(), address(d));
+        vm.startPrank(ADMIN);
+        d.allowPaymentToken(address(usd), bytes8("USD"), false);
+        address[] memory excluded = new address[](1);
+        excluded[0] = TREASURY;
+        d.setExcludedWallets(address(token), excluded);
+        vm.stopPrank();
+        vm.startPrank(AGENT);
+        usd.approve(address(d), type(uint256).max);
+        uint256 a = d.createDistribution(address(token), address(usd), 1_000_000e6, uint64(block.timestamp + 30 days), 0);
+        vm.stopPrank();
+        _log("standalone_real_create_first");
+        usd.mint(_holder(0), 1);
+        vm.prank(_holder(0));
+        d.claim(a);
+        _log("standalone_real_claim_existing_payee_first");
+        vm.prank(_holder(1));
+        d.claim(a);
+        _log("standalone_real_claim_new_payee_first");
+        token.setAddressFrozen(_holder(2), true);
+        address[] memory holders = new address[](100);
+        for (uint256 i; i < 100; ++i) {
+            holders[i] = _holder(i + 2);
+        }
+        vm.prank(AGENT);
+        assertEq(d.pushBatch(a, holders), 100, "pushed");
+        emit log_named_uint(
+            "standalone_real_push_batch100_new_payees_per_holder", _log("standalone_real_push_batch100_new") / 100
+        );
+        uint256 eligible = d.distribution(a).eligibleSupply;
+        assertEq(usd.balanceOf(_holder(3)), 1_000_000e6 * (1e18 + 3) / eligible, "holder paid");
+        assertEq(d.withheldOf(a, _holder(2)), 1_000_000e6 * (1e18 + 2) / eligible, "frozen holder escrowed");
     }
 
     function test_realToken_redeemBurnsAndPays() public {

@@ -7,6 +7,7 @@ import {InvestorRegistry} from "../../../contracts/identity/InvestorRegistry.sol
 import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
 import {IRuleEngine} from "../../../contracts/compliance/RuleEngine.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
+import {StandaloneDistributor} from "../../../contracts/cashflow/StandaloneDistributor.sol";
 import {PaymentTokenPolicy} from "../../../contracts/cashflow/PaymentTokenPolicy.sol";
 import {Redemption} from "../../../contracts/cashflow/Redemption.sol";
 import {Waterfall} from "../../../contracts/cashflow/Waterfall.sol";
@@ -40,7 +41,7 @@ contract OfferingFactoryTest is TestBase {
         vm.warp(1_700_000_000);
         registryImpl = address(new InvestorRegistry());
         tokenImpl = address(new SecurityToken());
-        distributorImpl = address(new Distributor());
+        distributorImpl = address(new Distributor(address(0)));
         redemptionImpl = address(new Redemption());
         waterfallImpl = address(new Waterfall());
         factory = new OfferingFactory(registryImpl, tokenImpl, distributorImpl, redemptionImpl, waterfallImpl);
@@ -72,6 +73,7 @@ contract OfferingFactoryTest is TestBase {
         spec = OfferingFactory.OfferingSpec({
             admin: ADMIN,
             registry: address(0),
+            distributor: address(0),
             treasury: TREASURY,
             taxAccount: TAX,
             withDistributor: withDistributor,
@@ -155,6 +157,48 @@ contract OfferingFactoryTest is TestBase {
         assertTrue(IAccessControl(distributor).hasRole(DISTRIBUTION_AGENT_ROLE, ADMIN), "agent");
         _assertFactoryHasNoRole(distributor, bytes32(0));
         assertTrue(SecurityToken(tokens[0]).hasRole(SNAPSHOT_ROLE, distributor), "distributor snapshots");
+    }
+
+    function test_deployOfferingGrantsSnapshotToAnExistingStandaloneDistributor() public {
+        // An issuer's StandaloneDistributor deployed first, with the offering's first token (at its predicted
+        // address) as primary token.
+        address pToken0 = factory.predictAddress(address(this), SALT, 0);
+        StandaloneDistributor existing = new StandaloneDistributor(ADMIN, ADMIN, TREASURY, TAX, pToken0);
+        OfferingFactory.OfferingSpec memory spec = _spec(2, false, new bytes[](0));
+        spec.distributor = address(existing);
+        (address registry, address distributor, address[] memory tokens) = _deploy(spec);
+        assertTrue(distributor == address(existing), "the existing distributor is reported");
+        assertTrue(tokens[0] == pToken0, "primary token deployed where predicted");
+        for (uint256 i; i < 2; ++i) {
+            assertTrue(SecurityToken(tokens[i]).hasRole(SNAPSHOT_ROLE, distributor), "distributor snapshots");
+            _assertFactoryHasNoRole(tokens[i], bytes32(0));
+        }
+        assertTrue(!existing.hasRole(bytes32(0), address(factory)), "factory never had a role on it");
+
+        // It pays on the new token, taking the record-date snapshot itself.
+        address holder = address(0x4011);
+        vm.startPrank(ADMIN);
+        InvestorRegistry(registry).registerInvestor(holder, keccak256("holder"), 344, 2, uint40(block.timestamp + 365 days));
+        SecurityToken(tokens[0]).mint(holder, 1_000e6);
+        existing.allowPaymentToken(address(usd), bytes8("USD"), false);
+        existing.setExcludedWallets(tokens[0], new address[](0));
+        usd.mint(ADMIN, 100e6);
+        usd.approve(address(existing), 100e6);
+        uint256 id = existing.createDistribution(tokens[0], address(usd), 100e6, uint64(block.timestamp + 1 days), 0);
+        vm.stopPrank();
+        assertEq(existing.distribution(id).snapshotId, 1, "snapshot taken by the distributor");
+        vm.prank(holder);
+        assertEq(existing.claim(id), 100e6, "holder paid");
+    }
+
+    function test_aNewDistributorTakesPrecedenceOverAnExistingOne() public {
+        StandaloneDistributor existing = new StandaloneDistributor(ADMIN, ADMIN, TREASURY, TAX, address(0));
+        OfferingFactory.OfferingSpec memory spec = _spec(1, true, new bytes[](0));
+        spec.distributor = address(existing);
+        (, address distributor, address[] memory tokens) = _deploy(spec);
+        assertTrue(distributor == factory.predictAddress(address(this), SALT, type(uint256).max - 1), "the clone");
+        assertTrue(SecurityToken(tokens[0]).hasRole(SNAPSHOT_ROLE, distributor), "clone snapshots");
+        assertTrue(!SecurityToken(tokens[0]).hasRole(SNAPSHOT_ROLE, address(existing)), "existing one ignored");
     }
 
     function test_deployOfferingRunsDistributorSetupThenHandsOver() public {
