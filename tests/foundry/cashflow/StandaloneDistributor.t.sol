@@ -5,7 +5,6 @@ import {CashflowBase} from "./CashflowBase.sol";
 import {DistributorTest} from "./Distributor.t.sol";
 import {DistributorBranchesTest} from "./DistributorBranches.t.sol";
 import {DistributorHolderNumbersTest} from "./DistributorHolderNumbers.t.sol";
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {StandaloneDistributor} from "../../../contracts/cashflow/StandaloneDistributor.sol";
@@ -182,62 +181,6 @@ contract StandaloneDistributorTest is CashflowBase {
         token.mint(_holder(1), 1e18);
         uint256 id = _create(1e6);
         assertTrue(distributor.distribution(id).token == address(token), "primary still index 0");
-    }
-
-    // ---- access ----
-
-    function test_privilegedFunctionsRefuseStrangers() public {
-        token.mint(_holder(1), 1e18);
-        uint256 id = _create(10e6);
-        bytes32 agentRole = distributor.DISTRIBUTION_AGENT_ROLE();
-        bytes32 adminRole = distributor.DEFAULT_ADMIN_ROLE();
-        address[2] memory callers = [STRANGER, AGENT];
-        vm.startPrank(STRANGER);
-        bytes memory notAgent =
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, STRANGER, agentRole);
-        vm.expectRevert(notAgent);
-        distributor.createDistribution(address(token), address(usd), 1, _expiry(), 0);
-        vm.expectRevert(notAgent);
-        distributor.createDistributionPerToken(address(token), address(usd), 1, _expiry(), 0);
-        vm.expectRevert(notAgent);
-        distributor.pushBatch(id, new address[](0));
-        vm.stopPrank();
-        for (uint256 i; i < 2; ++i) {
-            bytes memory notAdmin =
-                abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], adminRole);
-            vm.startPrank(callers[i]);
-            vm.expectRevert(notAdmin);
-            distributor.allowPaymentToken(address(usd), bytes8("USD"), false);
-            vm.expectRevert(notAdmin);
-            distributor.disallowPaymentToken(address(usd));
-            vm.expectRevert(notAdmin);
-            distributor.setCurrencyRefused(bytes8("USD"), true);
-            vm.expectRevert(notAdmin);
-            distributor.setExcludedWallets(address(token), new address[](0));
-            vm.expectRevert(notAdmin);
-            distributor.setWithholdingRate(US, 1);
-            vm.expectRevert(notAdmin);
-            distributor.setTreasury(callers[i]);
-            vm.expectRevert(notAdmin);
-            distributor.setTaxAccount(callers[i]);
-            vm.expectRevert(notAdmin);
-            distributor.setReturnWithheldAtExpiry(true);
-            vm.expectRevert(notAdmin);
-            distributor.grantRole(agentRole, STRANGER);
-            vm.expectRevert(notAdmin);
-            distributor.revokeRole(agentRole, AGENT);
-            vm.stopPrank();
-        }
-        // The admin is not an agent either.
-        vm.prank(ADMIN);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, ADMIN, agentRole));
-        distributor.pushBatch(id, new address[](0));
-        assertTrue(distributor.hasRole(agentRole, AGENT) && !distributor.hasRole(agentRole, STRANGER), "roles");
-        assertTrue(distributor.treasury() == TREASURY && distributor.taxAccount() == TAX, "accounts");
-        assertEq(distributor.excludedWallets(address(token)).length, 1, "exclusions");
-        assertEq(distributor.withholdingRate(US), 0, "rate");
-        assertTrue(distributor.isPaymentTokenAllowed(address(usd)), "policy");
-        assertEq(distributor.distributionCount(), 1, "one distribution");
     }
 }
 
