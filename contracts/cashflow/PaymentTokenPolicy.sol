@@ -19,29 +19,21 @@ interface IPaymentTokenPolicy {
 /// following the February 2026 PBoC/CSRC notice on RMB-pegged stablecoins (context/, see DESIGN.md), and the
 /// admin may refuse any other currency outright.
 /// @dev Inherited by the Distributor so that the hot claim path reads the payment token from local storage
-/// (an external policy contract would add a cold account access to every payment). Each allowed token gets a
-/// one-byte index, which lets a distribution record fit in two storage slots.
+/// (an external policy contract would add a cold account access to every creation).
 /// Fee-on-transfer and rebasing tokens must never be allowed: the cash-flow contracts account in nominal units.
 abstract contract PaymentTokenPolicy is AccessControl, IPaymentTokenPolicy {
     /// @dev Packed into one slot: read once per distribution creation.
     struct PaymentTokenConfig {
         bytes8 currency;
-        uint8 index;
-        bool registered;
         bool allowed;
         bool rmbApproved;
     }
 
-    /// @notice Maximum number of payment tokens ever registered (indices are one byte).
-    uint256 public constant MAX_PAYMENT_TOKENS = 255;
-
     mapping(address paymentToken => PaymentTokenConfig) private _paymentTokenConfigs;
-    mapping(uint8 index => address paymentToken) private _paymentTokenByIndex;
     mapping(bytes8 currency => bool) private _refusedCurrencies;
-    uint8 private _paymentTokenCount;
 
     /// @notice A payment token was allowed (or its settings changed).
-    event PaymentTokenAllowed(address indexed paymentToken, bytes8 indexed currency, bool rmbApproved, uint8 index);
+    event PaymentTokenAllowed(address indexed paymentToken, bytes8 indexed currency, bool rmbApproved);
     /// @notice A payment token may no longer be used for new payments; open distributions still pay out.
     event PaymentTokenDisallowed(address indexed paymentToken);
     /// @notice A currency was refused (or accepted again) by the offering's policy.
@@ -57,8 +49,6 @@ abstract contract PaymentTokenPolicy is AccessControl, IPaymentTokenPolicy {
     error InvalidPaymentToken(address paymentToken);
     /// @dev The token is not (or no longer) allowed for this offering.
     error PaymentTokenNotAllowed(address paymentToken);
-    /// @dev All one-byte indices are used.
-    error TooManyPaymentTokens();
 
     /// @notice Allows `paymentToken` for the offering's payments and records its currency.
     /// @dev Calling it again for a registered token updates its currency and approval and re-allows it.
@@ -75,21 +65,11 @@ abstract contract PaymentTokenPolicy is AccessControl, IPaymentTokenPolicy {
         if (_refusedCurrencies[currency]) revert CurrencyRefused(currency);
         if (isRmbPegged(currency) && !approvedRmb) revert RmbPeggedCurrencyNotApproved(paymentToken, currency);
 
-        PaymentTokenConfig memory config = _paymentTokenConfigs[paymentToken];
-        if (!config.registered) {
-            uint8 count = _paymentTokenCount;
-            if (count == MAX_PAYMENT_TOKENS) revert TooManyPaymentTokens();
-            config.index = count;
-            config.registered = true;
-            _paymentTokenByIndex[count] = paymentToken;
-            _paymentTokenCount = count + 1;
-        }
-        config.currency = currency;
-        config.allowed = true;
         // Only meaningful for RMB tokens; stored false otherwise so the flag never claims an approval that isn't needed.
-        config.rmbApproved = approvedRmb && isRmbPegged(currency);
-        _paymentTokenConfigs[paymentToken] = config;
-        emit PaymentTokenAllowed(paymentToken, currency, config.rmbApproved, config.index);
+        bool rmbApproved = approvedRmb && isRmbPegged(currency);
+        _paymentTokenConfigs[paymentToken] =
+            PaymentTokenConfig({currency: currency, allowed: true, rmbApproved: rmbApproved});
+        emit PaymentTokenAllowed(paymentToken, currency, rmbApproved);
     }
 
     /// @notice Stops `paymentToken` from being used for new payments.
@@ -122,14 +102,13 @@ abstract contract PaymentTokenPolicy is AccessControl, IPaymentTokenPolicy {
     /// @return currency ISO-4217 code.
     /// @return allowed Usable for new payments.
     /// @return rmbApproved Marked approved as an RMB-pegged token.
-    /// @return index Its one-byte index.
     function paymentTokenConfig(address paymentToken)
         external
         view
-        returns (bytes8 currency, bool allowed, bool rmbApproved, uint8 index)
+        returns (bytes8 currency, bool allowed, bool rmbApproved)
     {
         PaymentTokenConfig memory config = _paymentTokenConfigs[paymentToken];
-        return (config.currency, config.allowed, config.rmbApproved, config.index);
+        return (config.currency, config.allowed, config.rmbApproved);
     }
 
     /// @notice Whether the policy refuses `currency` outright.
@@ -142,21 +121,9 @@ abstract contract PaymentTokenPolicy is AccessControl, IPaymentTokenPolicy {
         return currency == bytes8("CNY") || currency == bytes8("CNH");
     }
 
-    /// @dev Index of an allowed payment token, reverting when it is not allowed.
-    function _requireAllowedPaymentToken(address paymentToken) internal view returns (uint8) {
-        // One SLOAD decoded by shifts: currency bits 0-63, index 64-71, registered 72-79, allowed 80-87.
-        PaymentTokenConfig storage config = _paymentTokenConfigs[paymentToken];
-        uint256 raw;
-        assembly ("memory-safe") {
-            raw := sload(config.slot)
-        }
-        if ((raw >> 80) & 0xff == 0) revert PaymentTokenNotAllowed(paymentToken);
-        return uint8(raw >> 64);
-    }
-
-    /// @dev Payment token registered under `index` (never cleared, so old distributions still resolve).
-    function _paymentTokenAt(uint8 index) internal view returns (address) {
-        return _paymentTokenByIndex[index];
+    /// @dev Reverts unless `paymentToken` is allowed.
+    function _requireAllowedPaymentToken(address paymentToken) internal view {
+        if (!_paymentTokenConfigs[paymentToken].allowed) revert PaymentTokenNotAllowed(paymentToken);
     }
 
     function _requireCurrencyCode(bytes8 currency) private pure {

@@ -579,7 +579,7 @@ contract DistributorTest is CashflowBase {
         distributor.allowPaymentToken(cnh, bytes8(hex"434e480048"), false);
 
         distributor.allowPaymentToken(cnh, bytes8("CNH"), true);
-        (bytes8 currency, bool allowed, bool approved,) = distributor.paymentTokenConfig(cnh);
+        (bytes8 currency, bool allowed, bool approved) = distributor.paymentTokenConfig(cnh);
         assertTrue(currency == bytes8("CNH") && allowed && approved, "approved CNH allowed");
 
         distributor.setCurrencyRefused(bytes8("EUR"), true);

@@ -14,21 +14,15 @@ contract PaymentTokenPolicyBranchesTest is CashflowBase {
         distributor.allowPaymentToken(address(0), bytes8("USD"), false);
     }
 
-    function test_allowPaymentTokenRefusesTheTwoHundredFiftySixthToken() public {
-        // The fixture registered USDC at index 0; 254 more fill the one-byte index space.
+    function test_allowPaymentTokenAgainUpdatesItsCurrencyAndApproval() public {
         vm.startPrank(ADMIN);
-        for (uint256 i = 1; i < 255; ++i) {
-            distributor.allowPaymentToken(address(uint160(0x100000 + i)), bytes8("USD"), false);
-        }
-        (,,, uint8 lastIndex) = distributor.paymentTokenConfig(address(uint160(0x100000 + 254)));
-        assertEq(lastIndex, 254, "last index used");
-        vm.expectRevert(PaymentTokenPolicy.TooManyPaymentTokens.selector);
-        distributor.allowPaymentToken(address(0xBEEF), bytes8("USD"), false);
-        // A registered token can still be updated once the index space is full.
-        distributor.allowPaymentToken(address(usd), bytes8("EUR"), false);
+        distributor.allowPaymentToken(address(usd), bytes8("CNH"), true);
+        (bytes8 currency, bool allowed, bool rmbApproved) = distributor.paymentTokenConfig(address(usd));
+        assertTrue(currency == bytes8("CNH") && allowed && rmbApproved, "now an approved CNH token");
+        distributor.allowPaymentToken(address(usd), bytes8("USD"), true);
         vm.stopPrank();
-        assertTrue(distributor.paymentTokenCurrency(address(usd)) == bytes8("EUR"), "update still possible");
-        assertTrue(!distributor.isPaymentTokenAllowed(address(0xBEEF)), "256th token not allowed");
+        (currency, allowed, rmbApproved) = distributor.paymentTokenConfig(address(usd));
+        assertTrue(currency == bytes8("USD") && allowed && !rmbApproved, "approval flag only for RMB codes");
     }
 
     function test_disallowRefusesATokenThatIsNotAllowed() public {
@@ -41,19 +35,18 @@ contract PaymentTokenPolicyBranchesTest is CashflowBase {
         vm.stopPrank();
     }
 
-    function test_reallowingADisallowedTokenKeepsItsIndex() public {
+    function test_reallowingADisallowedTokenKeepsItsCurrency() public {
         MockStablecoin hkd = new MockStablecoin("HKD Coin", "HKDC", 6);
         vm.startPrank(ADMIN);
         distributor.allowPaymentToken(address(hkd), bytes8("HKD"), false);
         distributor.disallowPaymentToken(address(hkd));
-        (, bool allowedAfterDisallow,, uint8 indexBefore) = distributor.paymentTokenConfig(address(hkd));
+        (bytes8 currencyBefore, bool allowedAfterDisallow,) = distributor.paymentTokenConfig(address(hkd));
         distributor.allowPaymentToken(address(hkd), bytes8("HKD"), false);
         vm.stopPrank();
-        (, bool allowed,, uint8 index) = distributor.paymentTokenConfig(address(hkd));
+        (bytes8 currency, bool allowed,) = distributor.paymentTokenConfig(address(hkd));
         assertTrue(!allowedAfterDisallow, "disallowed");
         assertTrue(allowed, "allowed again");
-        assertEq(index, indexBefore, "same index");
-        assertEq(index, 1, "second token registered");
+        assertTrue(currency == currencyBefore && currency == bytes8("HKD"), "currency kept");
     }
 
     function test_paymentTokenCurrencyIsZeroForAnUnknownToken() public view {
@@ -111,9 +104,9 @@ contract PaymentTokenPolicyBranchesTest is CashflowBase {
         // The approval flag is not recorded for a non-RMB currency.
         distributor.allowPaymentToken(address(usd), bytes8("USD"), true);
         vm.stopPrank();
-        (, , bool rmbApproved,) = distributor.paymentTokenConfig(address(cnh));
+        (,, bool rmbApproved) = distributor.paymentTokenConfig(address(cnh));
         assertTrue(rmbApproved, "CNH approval recorded");
-        (, , bool usdFlag,) = distributor.paymentTokenConfig(address(usd));
+        (,, bool usdFlag) = distributor.paymentTokenConfig(address(usd));
         assertTrue(!usdFlag, "no approval flag for USD");
     }
 
