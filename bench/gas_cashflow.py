@@ -33,6 +33,7 @@ TARGETS: dict[str, tuple[int | None, str]] = {
     "distribution_claim_new_payee": (90_000, "first payment-token balance of the payee"),
     "distribution_push_batch100_per_holder": (25_000, "payees already hold the payment token"),
     "distribution_push_batch100_new_payees_per_holder": (40_000, "first payment for every payee"),
+    "distribution_create_excluding_treasury": (None, "10 holders, one excluded wallet holding tokens (its paid bit is set)"),
     "distribution_claim_first_in_group": (None, "the first payment of its 256-holder group in this distribution"),
     "redeem_per_holder": (80_000, "agent redeems 50 holders at maturity, per holder"),
     "redeem_single_holder": (None, "a holder redeems its own balance right after two record dates"),
@@ -82,7 +83,7 @@ class CashflowBench(BenchBase):
 
         small_token, small = self.offering(registry)
         small.allow_payment_token(usd.address, "USD")
-        self.holders(registry, small_token, 10)
+        small_holders = self.holders(registry, small_token, 10)
         big_token, big = self.offering(registry)
         big.allow_payment_token(usd.address, "USD")
         holders = self.holders(registry, big_token, 10_000)
@@ -92,6 +93,9 @@ class CashflowBench(BenchBase):
             usd.approve(distributor.address, 10**17)
             distributor.create(token.address, usd.address, 10**6, expiry)  # steady state: the distributor holds USDC
         self.results["distribution_create_10"] = small.create(small_token.address, usd.address, 10**9, expiry)[1].gas_used
+        small.set_excluded_wallets(small_token.address, [small_holders[0].address])  # the holder stands in for a treasury
+        self.results["distribution_create_excluding_treasury"] = small.create(
+            small_token.address, usd.address, 10**9, expiry)[1].gas_used
         first, receipt = big.create(big_token.address, usd.address, 10**12, expiry)
         self.results["distribution_create_10000"] = receipt.gas_used
 
