@@ -113,10 +113,18 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     treasury = spec.issuer.treasury or sender.address
     # The distributor is configured before the tokens exist; their addresses are already fixed by the salt.
     predicted = [factory.predict(sender.address, salt, i) for i in range(len(spec.tokens))]
-    distributor = deploy_distributor(tx, sender, predicted[0], treasury, treasury)
+    withholding = spec.withholding
+    tax_account = (withholding.tax_account if withholding else None) or treasury
+    distributor = deploy_distributor(tx, sender, predicted[0], treasury, tax_account)
     say(f"deployed the distributor at {distributor.address} (shared by the offering's tokens)")
     for token in predicted:
         distributor.set_excluded_wallets(token, [treasury])
+    # Before any distribution exists: a distribution withholds only if a rate was set when it was created.
+    for country, bps in (withholding.rates_bps.items() if withholding else ()):
+        distributor.set_withholding_rate(country, bps)
+    if withholding:
+        say(f"withholding tax set for {len(withholding.rates_bps)} countr{'y' if len(withholding.rates_bps) == 1 else 'ies'}, "
+            f"paid to {tax_account}")
     for p in spec.payment_tokens:
         distributor.allow_payment_token(payments[p.symbol], p.currency, p.approved)
     # An ABI-only wrapper (no contract behind it yet): it encodes the setup calls the factory runs on each token.

@@ -132,6 +132,15 @@ class Waterfall:
 
 
 @dataclass
+class Withholding:
+    """Withholding tax on distributions: rate in basis points by ISO-3166 numeric country (0 = a wallet whose
+    country the registry does not know), and the account that receives it (default: the issuer treasury)."""
+
+    rates_bps: dict[int, int]
+    tax_account: str | None = None
+
+
+@dataclass
 class OfferingSpec:
     """A validated offering. `rule_config` is the compiled policy packs plus overrides."""
 
@@ -147,6 +156,7 @@ class OfferingSpec:
     waterfall: Waterfall | None
     rule_config: RuleConfig
     source: str = ""
+    withholding: Withholding | None = None
     warnings: list[str] = field(default_factory=list)
 
     def token(self, symbol: str) -> TokenSpec:
@@ -157,7 +167,7 @@ class OfferingSpec:
 
 
 _TOP_KEYS = ("name", "issuer", "asset", "filing", "tokens", "rules", "payment_tokens", "coupon_schedule",
-             "maturity", "waterfall")
+             "maturity", "waterfall", "withholding")
 
 
 def load_spec(path: str | Path) -> OfferingSpec:
@@ -195,8 +205,9 @@ def _build(doc: Any, source: str) -> OfferingSpec:
     maturity = _maturity(doc["maturity"]) if doc.get("maturity") is not None else None
     waterfall = _waterfall(doc["waterfall"]) if doc.get("waterfall") is not None else None
     config = _compile_rules(rules, payment_tokens)
+    withholding = _withholding(doc["withholding"]) if doc.get("withholding") is not None else None
     spec = OfferingSpec(title or tokens[0].name, issuer, asset, filing, tokens, rules, payment_tokens, coupons,
-                        maturity, waterfall, config, source)
+                        maturity, waterfall, config, source, withholding=withholding)
     _cross_check(spec)
     return spec
 
@@ -367,6 +378,22 @@ def _waterfall(value: Any) -> Waterfall:
         principal_mode=(_choice(value["principal_mode"], "waterfall.principal_mode", PRINCIPAL_MODES)
                         if value.get("principal_mode") is not None else "sequential"),
     )
+
+
+def _withholding(value: Any) -> Withholding:
+    expect_map(value, "withholding", ("rates_bps", "tax_account"), required=("rates_bps",))
+    rates = value["rates_bps"]
+    if not isinstance(rates, dict) or not rates:
+        raise ConfigError("withholding.rates_bps: must map countries to basis points, e.g. {CN: 1000}")
+    parsed: dict[int, int] = {}
+    for key, bps in rates.items():
+        path = f"withholding.rates_bps.{key}"
+        country = 0 if isinstance(key, str) and key.strip().lower() == "unknown" else parse_country(key, path)
+        if country in parsed:
+            raise ConfigError(f"{path}: the same country appears twice")
+        parsed[country] = expect_int(bps, path, 0, MAX_BPS)
+    tax_account = value.get("tax_account")
+    return Withholding(parsed, _address(tax_account, "withholding.tax_account") if tax_account is not None else None)
 
 
 def _compile_rules(rules: Rules, payment_tokens: list[PaymentToken]) -> RuleConfig:

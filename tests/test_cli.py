@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from rwa_token import cli
+from rwa_token.contracts.distributor import Distributor
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -180,6 +182,28 @@ def test_distribute_pays_every_holder_and_reconciles(deployed, chain, capsys, mo
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
     assert result["exact"] is True and result["pushed"] == 6
+
+
+def test_withholding_rates_from_the_spec_tax_each_coupon_at_source(chain, state, tmp_path, capsys, monkeypatch):
+    """A spec with withholding rates: deploy sets them on the distributor before any distribution, so the coupon
+    is taxed by investor country, the tax reaches the spec's tax account and the reconciliation stays exact."""
+    doc = yaml.safe_load((EXAMPLES / "highway-toll-abs.yaml").read_text())
+    tax_account = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+    doc["name"] = "Hengshan Toll ABS with withholding"
+    doc["withholding"] = {"rates_bps": {"HK": 1000, "SG": 1500, "unknown": 3000}, "tax_account": tax_account}
+    spec = tmp_path / "withholding.yaml"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    code, _, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "deploy", str(spec))
+    assert code == 0, err
+    op, _ = _issue(capsys, monkeypatch, chain)
+    distributor = Distributor(op.tx, op.record.distributor, op.account)
+    assert distributor.withholding_rate(344) == 1000 and distributor.withholding_rate(0) == 3000
+    code, out, err = rwa(capsys, monkeypatch, "--json", "distribute", "1000", "--payment", "USDC")
+    assert code == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["exact"] is True
+    assert distributor.info(distributor.count()).withholding is True
+    totals = distributor.totals(distributor.count())
+    assert totals.tax_paid > 0 and op.payment_token().balance_of(tax_account) == totals.tax_paid
 
 
 def test_waterfall_quarter_and_redemption_at_maturity(deployed, chain, capsys, monkeypatch):

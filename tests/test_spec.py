@@ -261,6 +261,29 @@ def test_cn_pack_on_a_non_mainland_asset_warns():
 
 
 # --- files and YAML ------------------------------------------------------------------------------------
+def test_withholding_rates_parse_countries_in_any_spelling_and_unknown():
+    doc = example()
+    doc["withholding"] = {"rates_bps": {"CN": 1000, "HKG": 0, "702": 1500, "unknown": 2000},
+                          "tax_account": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"}
+    spec = spec_from_dict(doc)
+    assert spec.withholding is not None
+    assert spec.withholding.rates_bps == {156: 1000, 344: 0, 702: 1500, 0: 2000}
+    assert spec.withholding.tax_account == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+
+
+@pytest.mark.parametrize("rates, message", [
+    ({"XX": 100}, "withholding.rates_bps.XX: unknown country"),
+    ({"CN": 10_001}, "withholding.rates_bps.CN: must be an integer 0..10000"),
+    ({"CN": "10%"}, "withholding.rates_bps.CN: must be an integer 0..10000"),
+    ({"CN": 100, "CHN": 200}, "withholding.rates_bps.CHN: the same country appears twice"),
+    ({}, "withholding.rates_bps: must map countries to basis points"),
+])
+def test_bad_withholding_rates_name_the_field(rates, message):
+    doc = example()
+    doc["withholding"] = {"rates_bps": rates}
+    assert message in refused(doc)
+
+
 def test_malformed_yaml_reports_the_line():
     with pytest.raises(ConfigError, match=r"offering\.yaml: line 3"):
         parse_spec("issuer:\n  name: x\n asset: [\n")
