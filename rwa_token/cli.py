@@ -30,6 +30,8 @@ waterfall_app = typer.Typer(no_args_is_help=True, help="The tranche waterfall: s
 redeem_app = typer.Typer(no_args_is_help=True, help="Redemption at maturity: set up, fund principal, redeem.")
 app.add_typer(waterfall_app, name="waterfall")
 app.add_typer(redeem_app, name="redeem")
+withholding_app = typer.Typer(no_args_is_help=True, help="Withholding tax on distributions, by investor country.")
+app.add_typer(withholding_app, name="withholding")
 def _mount_trading() -> None:
     from .cli_trading import collateral_app, proceeds_app, trade_app
 
@@ -357,6 +359,43 @@ def _distributor(op):
     if not op.record.distributor:
         raise ConfigError("this offering has no distributor")
     return Distributor(op.tx, op.record.distributor, op.account)
+
+
+def _country_or_unknown(text: str) -> int:
+    """An ISO 3166 code in any spelling, or `unknown` (0: wallets whose country the registry does not know)."""
+    from .countries import parse_country
+
+    return 0 if text.strip().lower() == "unknown" else parse_country(text, "country")
+
+
+@withholding_app.command("set")
+def withholding_set(country: str = typer.Argument(..., help="ISO 3166 code (HK, HKG or 344) or 'unknown'"),
+                    rate_bps: int = typer.Argument(..., min=0, max=10_000, help="basis points: 1000 = 10%")) -> None:
+    """Set the rate for investors of one country. It applies to payments made from now on, in distributions
+    created while some country had a rate (set rates before the first distribution)."""
+    from .countries import country_label
+
+    numeric = _country_or_unknown(country)
+    receipt = _distributor(operator()).set_withholding_rate(numeric, rate_bps)
+    label = "unknown country" if numeric == 0 else country_label(numeric)
+    emit({"country": numeric, "rate_bps": rate_bps, "tx": receipt.tx_hash},
+         f"[green]withholding[/] {label}: {rate_bps / 100:g}% {tx_line(receipt)}")
+
+
+@withholding_app.command("show")
+def withholding_show() -> None:
+    """Every rate ever set on the offering's distributor, as it stands now, and the tax account."""
+    from .countries import country_label
+
+    op = operator()
+    distributor = _distributor(op)
+    countries = sorted({int(e["args"]["country"]) for e in distributor.events("WithholdingRateSet", op.record.block)})
+    rates = {c: distributor.withholding_rate(c) for c in countries}
+    tax_account = distributor.call("taxAccount")
+    emit({"tax_account": tax_account, "rates_bps": {str(c): r for c, r in rates.items()}},
+         f"tax account {tax_account}" + "".join(
+             f"\n  {'unknown country' if c == 0 else country_label(c)}: {r / 100:g}%" for c, r in rates.items())
+         + ("" if rates else "\n  no rates set: distributions pay gross"))
 
 
 def _spec(op):

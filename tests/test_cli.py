@@ -206,6 +206,19 @@ def test_withholding_rates_from_the_spec_tax_each_coupon_at_source(chain, state,
     assert totals.tax_paid > 0 and op.payment_token().balance_of(tax_account) == totals.tax_paid
 
 
+def test_withholding_set_and_show(deployed, capsys, monkeypatch):
+    code, out, err = rwa(capsys, monkeypatch, "--json", "withholding", "set", "HKG", "1250")
+    assert code == 0, err
+    assert json.loads(out)["country"] == 344
+    assert rwa(capsys, monkeypatch, "withholding", "set", "unknown", "3000")[0] == 0
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "withholding", "show")
+    assert code == 0 and json.loads(out)["rates_bps"] == {"0": 3000, "344": 1250}
+    code, _, err = rwa(capsys, monkeypatch, "withholding", "set", "Atlantis", "100")
+    assert code != 0 and "unknown country 'Atlantis'" in err and "Traceback" not in err
+    code, _, err = rwa(capsys, monkeypatch, "withholding", "set", "HK", "10001")
+    assert code != 0 and "Traceback" not in err
+
+
 def test_waterfall_quarter_and_redemption_at_maturity(deployed, chain, capsys, monkeypatch):
     op, _ = _issue(capsys, monkeypatch, chain)
     assert rwa(capsys, monkeypatch, "waterfall", "init")[0] == 0
