@@ -6,15 +6,19 @@ rerunning after a crash finds what is already on chain instead of deploying twic
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from .contracts.base import ContractWrapper
+from .contracts.distributor import Distributor
 from .contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+from .contracts.registry import InvestorRegistry
 from .contracts.stablecoin import MockStablecoin
 from .contracts.token import SecurityToken, document_name
 from .countries import country_alpha2
@@ -88,6 +92,43 @@ def payment_token_addresses(tx: Transactor, spec: OfferingSpec, sender: LocalAcc
 
 
 @dataclass
+class _Progress:
+    """What a deployment has already put on chain before its record exists (mock payment tokens, registry,
+    distributor), saved after each step so that a rerun after a crash reuses it instead of deploying it again."""
+
+    path: Path
+    chain_id: int
+    deployer: str
+    done_steps: dict
+
+    @classmethod
+    def load(cls, name: str, state: os.PathLike | None, tx: Transactor, deployer: str) -> "_Progress":
+        path = record_path(name, state).with_suffix(".progress.json")
+        steps: dict = {}
+        if path.exists():
+            saved = json.loads(path.read_text())
+            if saved.get("chain_id") == tx.chain.chain_id and saved.get("deployer") == deployer:
+                steps = saved.get("steps", {})
+        # Only what still exists counts (a local chain may have been restarted without its state).
+        steps = {k: v for k, v in steps.items()
+                 if all(tx.chain.w3.eth.get_code(a) for a in (v.values() if isinstance(v, dict) else [v]))}
+        return cls(path, tx.chain.chain_id, deployer, steps)
+
+    def reuse(self, step: str, make: Callable[[], Any]) -> Any:
+        if step not in self.done_steps:
+            self.done_steps[step] = make()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"chain_id": self.chain_id, "deployer": self.deployer,
+                                       "steps": self.done_steps}, indent=2) + "\n")
+            tmp.replace(self.path)
+        return self.done_steps[step]
+
+    def done(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass
 class DeployResult:
     record: DeploymentRecord
     gas_used: int
@@ -107,16 +148,19 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     if tx.chain.w3.eth.get_code(factory.predict(sender.address, salt, 0)):
         raise ConfigError(f"an offering named {spec.name!r} was already deployed by {sender.address} on this chain "
                           "but its record is missing from the state folder: restore the record or rename the offering")
-    payments = payment_token_addresses(tx, spec, sender, say)
-    registry = deploy_registry(tx, sender)
-    say(f"deployed the investor registry at {registry.address} (shared by the offering's tokens)")
+    progress = _Progress.load(spec.name, state, tx, sender.address)
+    payments = progress.reuse("payment_tokens", lambda: payment_token_addresses(tx, spec, sender, say))
+    registry = InvestorRegistry(tx, progress.reuse("registry", lambda: deploy_registry(tx, sender).address), sender)
+    say(f"investor registry at {registry.address} (shared by the offering's tokens)")
     treasury = spec.issuer.treasury or sender.address
     # The distributor is configured before the tokens exist; their addresses are already fixed by the salt.
     predicted = [factory.predict(sender.address, salt, i) for i in range(len(spec.tokens))]
     withholding = spec.withholding
     tax_account = (withholding.tax_account if withholding else None) or treasury
-    distributor = deploy_distributor(tx, sender, predicted[0], treasury, tax_account)
-    say(f"deployed the distributor at {distributor.address} (shared by the offering's tokens)")
+    distributor = Distributor(tx, progress.reuse(
+        "distributor", lambda: deploy_distributor(tx, sender, predicted[0], treasury, tax_account).address), sender)
+    say(f"distributor at {distributor.address} (shared by the offering's tokens)")
+    # The settings below are idempotent, so a rerun after a crash applies them again without harm.
     for token in predicted:
         distributor.set_excluded_wallets(token, [treasury])
     # Before any distribution exists: a distribution withholds only if a rate was set when it was created.
@@ -148,5 +192,6 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
         spec_path=spec.source,
     )
     path = save_record(record, state)
+    progress.done()
     say(f"deployment record saved to {path}")
     return DeployResult(record, deployed.receipt.gas_used, False)

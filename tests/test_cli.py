@@ -58,6 +58,30 @@ def test_rerunning_deploy_does_nothing_twice(deployed, chain, capsys, monkeypatc
     assert code == 0 and json.loads(out.strip().splitlines()[-1])["resumed"] is True
 
 
+def test_deploy_interrupted_before_the_factory_call_reuses_what_it_deployed(chain, state, capsys, monkeypatch):
+    """A crash after the registry and distributor are deployed (and configured) but before the factory call: the
+    rerun finds them in the progress file and deploys neither again; the finished record removes the file."""
+    from rwa_token.contracts.factory import OfferingFactory
+
+    real = OfferingFactory.deploy_offering
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OfferingFactory, "deploy_offering", crash)
+    code, _, _ = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "deploy", str(EXAMPLES / "highway-toll-abs.yaml"))
+    assert code != 0
+    progress = json.loads(next((state / "deployments").glob("*.progress.json")).read_text())["steps"]
+    assert set(progress) == {"payment_tokens", "registry", "distributor"}
+    monkeypatch.setattr(OfferingFactory, "deploy_offering", real)
+    code, out, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "--json", "deploy",
+                         str(EXAMPLES / "highway-toll-abs.yaml"))
+    assert code == 0, err
+    record = json.loads(out.strip().splitlines()[-1])
+    assert (record["registry"], record["distributor"]) == (progress["registry"], progress["distributor"])
+    assert not list((state / "deployments").glob("*.progress.json"))
+
+
 def test_policy_explain_reads_the_rules_back_from_the_chain(deployed, capsys, monkeypatch):
     code, out, _ = rwa(capsys, monkeypatch, "--json", "policy", "explain")
     rules = json.loads(out)["rules"]
