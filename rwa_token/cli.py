@@ -361,21 +361,14 @@ def _distributor(op):
     return Distributor(op.tx, op.record.distributor, op.account)
 
 
-def _country_or_unknown(text: str) -> int:
-    """An ISO 3166 code in any spelling, or `unknown` (0: wallets whose country the registry does not know)."""
-    from .countries import parse_country
-
-    return 0 if text.strip().lower() == "unknown" else parse_country(text, "country")
-
-
 @withholding_app.command("set")
 def withholding_set(country: str = typer.Argument(..., help="ISO 3166 code (HK, HKG or 344) or 'unknown'"),
                     rate_bps: int = typer.Argument(..., min=0, max=10_000, help="basis points: 1000 = 10%")) -> None:
     """Set the rate for investors of one country. It applies to payments made from now on, in distributions
     created while some country had a rate (set rates before the first distribution)."""
-    from .countries import country_label
+    from .countries import country_label, parse_tax_country
 
-    numeric = _country_or_unknown(country)
+    numeric = parse_tax_country(country, "country")
     receipt = _distributor(operator()).set_withholding_rate(numeric, rate_bps)
     label = "unknown country" if numeric == 0 else country_label(numeric)
     emit({"country": numeric, "rate_bps": rate_bps, "tx": receipt.tx_hash},
@@ -391,7 +384,7 @@ def withholding_show() -> None:
     distributor = _distributor(op)
     countries = sorted({int(e["args"]["country"]) for e in distributor.events("WithholdingRateSet", op.record.block)})
     rates = {c: distributor.withholding_rate(c) for c in countries}
-    tax_account = distributor.call("taxAccount")
+    tax_account = distributor.tax_account()
     emit({"tax_account": tax_account, "rates_bps": {str(c): r for c, r in rates.items()}},
          f"tax account {tax_account}" + "".join(
              f"\n  {'unknown country' if c == 0 else country_label(c)}: {r / 100:g}%" for c, r in rates.items())

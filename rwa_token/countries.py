@@ -331,6 +331,14 @@ def parse_country(value: object, field: str | None = None) -> int:
                       f"or numeric (344){suffix}")
 
 
+def parse_tax_country(value: object, field: str | None = None) -> int:
+    """A country as `parse_country` reads it, or `unknown` -> 0: the withholding key for wallets whose country
+    the registry does not know."""
+    if isinstance(value, str) and value.strip().lower() == "unknown":
+        return 0
+    return parse_country(value, field)
+
+
 def _lookup(numeric: int) -> Country:
     if isinstance(numeric, bool) or not isinstance(numeric, int) or numeric not in BY_NUMERIC:
         raise ConfigError(f"unknown ISO 3166-1 numeric country code {numeric!r}")

@@ -26,7 +26,7 @@ from .errors import ConfigError
 from .offering import deploy_distributor, deploy_registry, infrastructure
 from .policy import RuleConfig
 from .spec import OfferingSpec
-from .state import DeploymentRecord, load_record, record_path, save_record, slug
+from .state import DeploymentRecord, load_record, record_path, save_record, slug, write_json
 from .tx import Transactor
 from .units import ZERO_ADDRESS, to_units
 
@@ -92,7 +92,7 @@ def payment_token_addresses(tx: Transactor, spec: OfferingSpec, sender: LocalAcc
 
 
 @dataclass
-class _Progress:
+class _DeploySteps:
     """What a deployment has already put on chain before its record exists (mock payment tokens, registry,
     distributor), saved after each step so that a rerun after a crash reuses it instead of deploying it again."""
 
@@ -102,7 +102,7 @@ class _Progress:
     done_steps: dict
 
     @classmethod
-    def load(cls, name: str, state: os.PathLike | None, tx: Transactor, deployer: str) -> "_Progress":
+    def load(cls, name: str, state: os.PathLike | None, tx: Transactor, deployer: str) -> "_DeploySteps":
         path = record_path(name, state).with_suffix(".progress.json")
         steps: dict = {}
         if path.exists():
@@ -117,11 +117,7 @@ class _Progress:
     def reuse(self, step: str, make: Callable[[], Any]) -> Any:
         if step not in self.done_steps:
             self.done_steps[step] = make()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"chain_id": self.chain_id, "deployer": self.deployer,
-                                       "steps": self.done_steps}, indent=2) + "\n")
-            tmp.replace(self.path)
+            write_json(self.path, {"chain_id": self.chain_id, "deployer": self.deployer, "steps": self.done_steps})
         return self.done_steps[step]
 
     def done(self) -> None:
@@ -148,28 +144,34 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     if tx.chain.w3.eth.get_code(factory.predict(sender.address, salt, 0)):
         raise ConfigError(f"an offering named {spec.name!r} was already deployed by {sender.address} on this chain "
                           "but its record is missing from the state folder: restore the record or rename the offering")
-    progress = _Progress.load(spec.name, state, tx, sender.address)
-    payments = progress.reuse("payment_tokens", lambda: payment_token_addresses(tx, spec, sender, say))
-    registry = InvestorRegistry(tx, progress.reuse("registry", lambda: deploy_registry(tx, sender).address), sender)
+    steps = _DeploySteps.load(spec.name, state, tx, sender.address)
+    payments = steps.reuse("payment_tokens", lambda: payment_token_addresses(tx, spec, sender, say))
+    registry = InvestorRegistry(tx, steps.reuse("registry", lambda: deploy_registry(tx, sender).address), sender)
     say(f"investor registry at {registry.address} (shared by the offering's tokens)")
     treasury = spec.issuer.treasury or sender.address
     # The distributor is configured before the tokens exist; their addresses are already fixed by the salt.
     predicted = [factory.predict(sender.address, salt, i) for i in range(len(spec.tokens))]
     withholding = spec.withholding
     tax_account = (withholding.tax_account if withholding else None) or treasury
-    distributor = Distributor(tx, progress.reuse(
+    distributor = Distributor(tx, steps.reuse(
         "distributor", lambda: deploy_distributor(tx, sender, predicted[0], treasury, tax_account).address), sender)
     say(f"distributor at {distributor.address} (shared by the offering's tokens)")
-    # The settings below are idempotent, so a rerun after a crash applies them again without harm.
+    # Each setting is sent only if the distributor does not have it yet, so a rerun after a crash sends none
+    # twice.
     for token in predicted:
-        distributor.set_excluded_wallets(token, [treasury])
+        if distributor.excluded_wallets(token) != [treasury]:
+            distributor.set_excluded_wallets(token, [treasury])
     # Before any distribution exists: a distribution withholds only if a rate was set when it was created.
-    for country, bps in (withholding.rates_bps.items() if withholding else ()):
-        distributor.set_withholding_rate(country, bps)
-    if withholding:
-        say(f"withholding tax set for {len(withholding.rates_bps)} countr{'y' if len(withholding.rates_bps) == 1 else 'ies'}, "
-            f"paid to {tax_account}")
+    rates = withholding.rates_bps if withholding else {}
+    for country, bps in rates.items():
+        if distributor.withholding_rate(country) != bps:
+            distributor.set_withholding_rate(country, bps)
+    if rates:
+        say(f"withholding tax set for {len(rates)} countr{'y' if len(rates) == 1 else 'ies'}, paid to {tax_account}")
     for p in spec.payment_tokens:
+        if (distributor.is_payment_token_allowed(payments[p.symbol])
+                and distributor.payment_token_currency(payments[p.symbol]) == p.currency):
+            continue
         distributor.allow_payment_token(payments[p.symbol], p.currency, p.approved)
     # An ABI-only wrapper (no contract behind it yet): it encodes the setup calls the factory runs on each token.
     blank = SecurityToken(tx, ZERO_ADDRESS)
@@ -192,6 +194,6 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
         spec_path=spec.source,
     )
     path = save_record(record, state)
-    progress.done()
+    steps.done()
     say(f"deployment record saved to {path}")
     return DeployResult(record, deployed.receipt.gas_used, False)

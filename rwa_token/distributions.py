@@ -21,11 +21,9 @@ from .contracts.distributor import DistributionInfo, Distributor, Totals
 from .contracts.stablecoin import ERC20
 from .contracts.token import HolderAt, SecurityToken
 from .errors import ConfigError
-from .journal import Journal, settle_in_flight
+from .journal import Journal, Progress, settle_in_flight
 from .tx import Receipt, Transactor, decode_log
 from .units import address
-
-Progress = Callable[[int, int], None]
 
 MAX_BPS = 10_000
 PAYMENT_TRANSFER_FAILED = 255  # the contract's reason code for a pushed transfer that itself failed

@@ -32,10 +32,11 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from eth_utils import to_checksum_address
 
+from .journal import Progress
 from .errors import ChainError, ConfigError, RwaError, TransactionError
 from .tx import Transactor, decode_log
 from .units import ZERO_ADDRESS
@@ -43,7 +44,6 @@ from .units import ZERO_ADDRESS
 SCHEMA_VERSION = "1"
 KEY_MASK = (1 << 128) - 1
 
-Progress = Callable[[int, int], None]
 """progress(indexed_up_to_block, target_block), called after every committed chunk."""
 
 REGISTRY_EVENTS = ("InvestorRegistered", "InvestorUpdated", "WalletAdded", "WalletRemoved", "InvestorFrozen")

@@ -6,12 +6,15 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .errors import TransactionError
 
 if TYPE_CHECKING:
     from .tx import Transactor
+
+# `progress(done, total)`: how every long operation (import, push, index sync) reports where it is.
+Progress = Callable[[int, int], None]
 
 
 class Journal:

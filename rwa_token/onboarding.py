@@ -11,15 +11,12 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .contracts.registry import InvestorRegistry, Registration
 from .investors_csv import InvestorFile, InvestorRow, RefusedRow
-from .journal import Journal, settle_in_flight
+from .journal import Journal, Progress, settle_in_flight
 from .tx import Transactor
 from .units import investor_id
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .contracts.distributor import Distributor
 from .contracts.stablecoin import ERC20
@@ -15,11 +14,10 @@ from .contracts.token import SecurityToken
 from .contracts.waterfall import PrincipalMode, Step, TrancheTerms, Waterfall
 from .distributions import Created, PushReport, Reconciliation, fund_and_create, holders_at, push_all, reconcile
 from .errors import ConfigError
-from .journal import Journal
+from .journal import Journal, Progress
 from .spec import FREQUENCIES, OfferingSpec
 from .units import to_units
 
-Progress = Callable[[int, int], None]
 DAY = 86_400
 
 

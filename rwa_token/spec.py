@@ -18,7 +18,7 @@ from typing import Any
 
 from eth_utils import is_checksum_address, to_checksum_address
 
-from .countries import country_alpha2, parse_country
+from .countries import country_alpha2, parse_country, parse_tax_country
 from .errors import ConfigError
 from .policy import (
     REGULATORS,
@@ -388,7 +388,7 @@ def _withholding(value: Any) -> Withholding:
     parsed: dict[int, int] = {}
     for key, bps in rates.items():
         path = f"withholding.rates_bps.{key}"
-        country = 0 if isinstance(key, str) and key.strip().lower() == "unknown" else parse_country(key, path)
+        country = parse_tax_country(key, path)
         if country in parsed:
             raise ConfigError(f"{path}: the same country appears twice")
         parsed[country] = expect_int(bps, path, 0, MAX_BPS)

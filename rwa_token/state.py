@@ -69,13 +69,17 @@ def record_path(name: str, directory: Path | None = None) -> Path:
     return state_dir(directory) / "deployments" / f"{slug(name)}.json"
 
 
-def save_record(record: DeploymentRecord, directory: Path | None = None) -> Path:
-    path = record_path(record.name, directory)
+def write_json(path: Path, data: object) -> Path:
+    """Write `data` as JSON atomically: a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(record), indent=2) + "\n")
-    tmp.replace(path)  # atomic: a crash never leaves half a record
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(path)
     return path
+
+
+def save_record(record: DeploymentRecord, directory: Path | None = None) -> Path:
+    return write_json(record_path(record.name, directory), asdict(record))
 
 
 def load_record(name: str, directory: Path | None = None) -> DeploymentRecord:

@@ -5,7 +5,8 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 
 /// @title ISnapshotToken
 /// @notice The slice of the security token the cash-flow contracts depend on. The real token
-/// (contracts/token/SecurityToken.sol) implements these exact signatures; tests use MockSnapshotToken.
+/// (contracts/token/SecurityToken.sol) implements it through ISecurityToken, which extends it; tests use
+/// MockSnapshotToken.
 /// @dev Kept minimal on purpose: the Distributor, Redemption and Waterfall must not couple to the token's
 /// compliance internals, only to record-date balances, holder eligibility and the agent burn.
 interface ISnapshotToken is IERC20Metadata {
@@ -31,9 +32,6 @@ interface ISnapshotToken is IERC20Metadata {
         external
         view
         returns (uint256 balance, uint256 number, uint8 code, uint16 country);
-
-    /// @notice The investor registry the token checks holders against.
-    function identityRegistry() external view returns (address);
 
     /// @notice Destroys `amount` of `account`'s tokens. Caller needs the token's AGENT_ROLE.
     function burn(address account, uint256 amount) external;

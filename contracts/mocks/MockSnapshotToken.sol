@@ -113,7 +113,7 @@ contract MockSnapshotToken is ERC20, AccessControl, ISnapshotToken {
         return _holderStatus[account];
     }
 
-    /// @inheritdoc ISnapshotToken
+    /// @notice The mock registry holding the countries `holderAt` reports (test helper).
     function identityRegistry() external view returns (address) {
         return address(_registry);
     }

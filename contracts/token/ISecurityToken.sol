@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {ISnapshotToken} from "../cashflow/ISnapshotToken.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IRuleEngine} from "../compliance/RuleEngine.sol";
 import {IERC1643} from "./Documents.sol";
@@ -9,7 +9,7 @@ import {IERC1643} from "./Documents.sol";
 /// @title ISecurityToken
 /// @notice ERC-20 security token with ERC-3643 agent powers, ERC-1404/ERC-7943 transfer checks, ERC-1643
 /// documents, on-chain terms and record-date snapshots.
-interface ISecurityToken is IERC20Metadata, IERC20Errors, IRuleEngine, IERC1643 {
+interface ISecurityToken is ISnapshotToken, IERC20Errors, IRuleEngine, IERC1643 {
     /// @notice Offering terms recorded on chain (no personal data).
     struct Terms {
         string identifier; // ISIN or other security identifier
@@ -72,7 +72,6 @@ interface ISecurityToken is IERC20Metadata, IERC20Errors, IRuleEngine, IERC1643 
     // ---- agent actions ----
     function mint(address to, uint256 amount) external;
     function batchMint(address[] calldata toList, uint256[] calldata amounts) external;
-    function burn(address account, uint256 amount) external;
     function batchBurn(address[] calldata accounts, uint256[] calldata amounts) external;
     function pause() external;
     function unpause() external;
@@ -117,13 +116,6 @@ interface ISecurityToken is IERC20Metadata, IERC20Errors, IRuleEngine, IERC1643 
     function canTransfer(address from, address to, uint256 amount) external view returns (bool);
     function canTransact(address account) external view returns (bool);
 
-    // ---- snapshots ----
-    function snapshot() external returns (uint256 id);
+    // ---- snapshots (snapshot, balanceOfAt, totalSupplyAt, holderAt: ISnapshotToken) ----
     function currentSnapshotId() external view returns (uint256);
-    function balanceOfAt(address account, uint256 snapshotId) external view returns (uint256);
-    function totalSupplyAt(uint256 snapshotId) external view returns (uint256);
-    function holderAt(address account, uint256 snapshotId)
-        external
-        view
-        returns (uint256 balance, uint256 number, uint8 code, uint16 country);
 }

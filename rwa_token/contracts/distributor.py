@@ -132,8 +132,16 @@ class Distributor(AccessControlled):
     def is_payment_token_allowed(self, payment_token: str) -> bool:
         return self.call("isPaymentTokenAllowed", address(payment_token, "payment_token"))
 
+    def payment_token_currency(self, payment_token: str) -> str:
+        """The currency code recorded for `payment_token` ("" if never allowed)."""
+        raw = self.call("paymentTokenCurrency", address(payment_token, "payment_token"))
+        return bytes(raw).rstrip(b"\0").decode("ascii")
+
     def withholding_rate(self, country: int) -> int:
         return self.call("withholdingRate", country)
+
+    def tax_account(self) -> str:
+        return self.call("taxAccount")
 
     def allow_payment_token(self, payment_token: str, currency: str, approved_rmb: bool = False,
                             sender: LocalAccount | None = None) -> Receipt:
