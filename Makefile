@@ -47,8 +47,9 @@ bench: setup
 	$(PY) bench/gas.py
 
 ## Line and branch coverage of the contracts by the Solidity tests (the SDK's anvil tests are not counted).
+## The tests deploy forge's own build here instead of rwa_token/artifacts: coverage maps only that to the sources.
 coverage: $(NPM_STAMP)
-	$(FORGE) coverage --report summary
+	RWA_FORGE_OWN_BYTECODE=true $(FORGE) coverage --report summary
 
 ## Slither in its own venv (it needs web3<8); fails on any high or medium finding.
 lint: $(NPM_STAMP)

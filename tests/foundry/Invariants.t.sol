@@ -5,6 +5,7 @@ import {TestBase} from "./utils/Vm.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
 import {SecurityToken} from "../../contracts/token/SecurityToken.sol";
+import {Shipped} from "./utils/Shipped.sol";
 
 /// @notice Drives a token through random agent and investor actions. Six wallets of five investors:
 /// wallets 0 and 5 belong to one investor (multi-wallet from the start); wallet 4 gets a second wallet
@@ -112,9 +113,9 @@ contract TokenInvariantsTest is TestBase {
 
     function setUp() public {
         vm.warp(1_700_000_000);
-        registry = InvestorRegistry(Clones.clone(address(new InvestorRegistry())));
+        registry = InvestorRegistry(Clones.clone(Shipped.deploy("InvestorRegistry")));
         registry.initialize(address(this));
-        token = SecurityToken(Clones.clone(address(new SecurityToken())));
+        token = SecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
         token.initialize("Inv", "INV", 0, address(registry), address(this), 0);
 
         address[] memory wallets = new address[](6);

@@ -6,6 +6,7 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
 import {IInvestorRegistry} from "../../contracts/identity/IInvestorRegistry.sol";
 import {InvestorRecord} from "../../contracts/identity/InvestorRecord.sol";
+import {Shipped} from "./utils/Shipped.sol";
 
 contract InvestorRegistryTest is TestBase {
     uint256 internal constant T0 = 1_700_000_000;
@@ -20,7 +21,7 @@ contract InvestorRegistryTest is TestBase {
 
     function setUp() public {
         vm.warp(T0);
-        registry = InvestorRegistry(Clones.clone(address(new InvestorRegistry())));
+        registry = InvestorRegistry(Clones.clone(Shipped.deploy("InvestorRegistry")));
         registry.initialize(address(this));
         registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
         signer = vm.addr(SIGNER_KEY);
@@ -49,7 +50,7 @@ contract InvestorRegistryTest is TestBase {
     }
 
     function test_implementation_cannot_be_initialized() public {
-        InvestorRegistry impl = new InvestorRegistry();
+        InvestorRegistry impl = InvestorRegistry(Shipped.deploy("InvestorRegistry"));
         vm.expectRevert();
         impl.initialize(address(this));
         vm.expectRevert();

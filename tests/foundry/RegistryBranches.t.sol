@@ -6,6 +6,7 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
 import {StandaloneInvestorRegistry} from "../../contracts/identity/StandaloneInvestorRegistry.sol";
 import {IInvestorRegistry} from "../../contracts/identity/IInvestorRegistry.sol";
+import {Shipped} from "./utils/Shipped.sol";
 
 /// @notice Refusal branches of the investor registry and its standalone deployment.
 contract RegistryBranchesTest is TestBase {
@@ -19,7 +20,7 @@ contract RegistryBranchesTest is TestBase {
 
     function setUp() public {
         vm.warp(T0);
-        registry = InvestorRegistry(Clones.clone(address(new InvestorRegistry())));
+        registry = InvestorRegistry(Clones.clone(Shipped.deploy("InvestorRegistry")));
         registry.initialize(address(this));
         registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
     }
@@ -31,7 +32,7 @@ contract RegistryBranchesTest is TestBase {
     // ------------------------------------------------------------------ deployment
 
     function test_initializeRefusesAZeroAdmin() public {
-        InvestorRegistry clone = InvestorRegistry(Clones.clone(address(new InvestorRegistry())));
+        InvestorRegistry clone = InvestorRegistry(Clones.clone(Shipped.deploy("InvestorRegistry")));
         vm.expectRevert(IInvestorRegistry.ZeroAddress.selector);
         clone.initialize(address(0));
         // The refused call left the clone uninitialised: a real admin can still take it.
@@ -41,11 +42,13 @@ contract RegistryBranchesTest is TestBase {
 
     function test_standaloneRegistryRefusesAZeroAdmin() public {
         vm.expectRevert(IInvestorRegistry.ZeroAddress.selector);
-        new StandaloneInvestorRegistry(address(0));
+        Shipped.deploy("StandaloneInvestorRegistry", abi.encode(address(0)));
     }
 
     function test_standaloneRegistryGrantsAdminAndCannotBeInitialized() public {
-        StandaloneInvestorRegistry s = new StandaloneInvestorRegistry(alice);
+        StandaloneInvestorRegistry s = StandaloneInvestorRegistry(
+            Shipped.deploy("StandaloneInvestorRegistry", abi.encode(alice))
+        );
         assertTrue(s.hasRole(s.DEFAULT_ADMIN_ROLE(), alice), "alice admin");
         assertTrue(!s.hasRole(s.DEFAULT_ADMIN_ROLE(), address(this)), "deployer not admin");
         vm.expectRevert();
@@ -68,7 +71,7 @@ contract RegistryBranchesTest is TestBase {
             )
         );
         assertTrue(registry.domainSeparator() == expected, "domain separator of this clone");
-        InvestorRegistry other = InvestorRegistry(Clones.clone(address(new InvestorRegistry())));
+        InvestorRegistry other = InvestorRegistry(Clones.clone(Shipped.deploy("InvestorRegistry")));
         assertTrue(other.domainSeparator() != registry.domainSeparator(), "another clone, another domain");
     }
 

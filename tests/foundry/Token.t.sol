@@ -7,6 +7,7 @@ import {IRuleEngine} from "../../contracts/compliance/RuleEngine.sol";
 import {ReasonCodes} from "../../contracts/compliance/ReasonCodes.sol";
 import {MockComplianceHook} from "../../contracts/mocks/MockComplianceHook.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {Shipped} from "./utils/Shipped.sol";
 
 contract SecurityTokenTest is TokenFixture {
     // ------------------------------------------------------------------ basics
@@ -702,7 +703,7 @@ import {SecurityToken} from "../../contracts/token/SecurityToken.sol";
 
 contract SecurityTokenClone {
     function make(address registry, address admin) external returns (address) {
-        SecurityToken impl = new SecurityToken();
+        SecurityToken impl = SecurityToken(Shipped.deploy("SecurityToken"));
         SecurityToken t = SecurityToken(Clones.clone(address(impl)));
         t.initialize("Second", "SEC", 0, registry, address(this), 0);
         t.grantRole(t.AGENT_ROLE(), admin);

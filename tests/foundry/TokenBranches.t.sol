@@ -12,6 +12,7 @@ import {ISecurityToken} from "../../contracts/token/ISecurityToken.sol";
 import {IERC1643} from "../../contracts/token/Documents.sol";
 import {IRuleEngine} from "../../contracts/compliance/RuleEngine.sol";
 import {ReasonCodes} from "../../contracts/compliance/ReasonCodes.sol";
+import {Shipped} from "./utils/Shipped.sol";
 
 /// @notice A registry that is down: every call reverts with a reason.
 contract RegistryDown {
@@ -29,7 +30,7 @@ contract TokenBranchesTest is TokenFixture {
     // ------------------------------------------------------------------ initialisation and metadata
 
     function _freshClone() internal returns (SecurityToken) {
-        return SecurityToken(Clones.clone(address(new SecurityToken())));
+        return SecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
     }
 
     function test_initializeRefusesAZeroRegistryOrAdmin() public {

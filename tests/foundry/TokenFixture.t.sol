@@ -7,6 +7,7 @@ import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
 import {SecurityToken} from "../../contracts/token/SecurityToken.sol";
 import {ISecurityToken} from "../../contracts/token/ISecurityToken.sol";
 import {ReasonCodes} from "../../contracts/compliance/ReasonCodes.sol";
+import {Shipped} from "./utils/Shipped.sol";
 
 /// @notice A deployed offering: registry and token clones, the test contract holding every role, five
 /// investors and an HK/SG/US rule set (CN blocked, US only for accredited or institutional investors).
@@ -38,12 +39,12 @@ abstract contract TokenFixture is TestBase {
 
     function setUp() public virtual {
         vm.warp(T0);
-        InvestorRegistry registryImpl = new InvestorRegistry();
+        InvestorRegistry registryImpl = InvestorRegistry(Shipped.deploy("InvestorRegistry"));
         registry = InvestorRegistry(Clones.clone(address(registryImpl)));
         registry.initialize(address(this));
         registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
 
-        SecurityToken tokenImpl = new SecurityToken();
+        SecurityToken tokenImpl = SecurityToken(Shipped.deploy("SecurityToken"));
         token = SecurityToken(Clones.clone(address(tokenImpl)));
         token.initialize("Toll Road ABS 2031", "TOLL31", 6, address(registry), address(this), 0);
         token.grantRole(token.AGENT_ROLE(), address(this));

@@ -6,6 +6,7 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {MockSnapshotToken, MockCountryRegistry} from "../../../contracts/mocks/MockSnapshotToken.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice Shared fixture: a security token with an issuer wallet excluded, a USD payment token, and a
 /// Distributor clone (as the factory will deploy it) with an admin, an agent, a treasury and a tax account.
@@ -45,7 +46,7 @@ abstract contract CashflowBase is TestBase {
 
     /// @dev The Distributor under test, set up with ADMIN, AGENT, TREASURY and TAX.
     function _newDistributor() internal virtual returns (Distributor d) {
-        d = Distributor(Clones.clone(address(new Distributor(address(0)))));
+        d = Distributor(Clones.clone(Shipped.deploy("Distributor", abi.encode(address(0)))));
         d.initialize(ADMIN, AGENT, TREASURY, TAX);
     }
 

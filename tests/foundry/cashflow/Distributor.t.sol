@@ -11,6 +11,7 @@ import {PaymentTokenPolicy} from "../../../contracts/cashflow/PaymentTokenPolicy
 import {ReentrantPaymentToken} from "../../../contracts/mocks/ReentrantPaymentToken.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
 import {MockSnapshotToken, MockCountryRegistry} from "../../../contracts/mocks/MockSnapshotToken.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @dev A second security token served by the same Distributor.
 contract SecondToken is MockSnapshotToken {
@@ -506,7 +507,7 @@ contract DistributorTest is CashflowBase {
     // ------------------------------------------------------------------------------------------------------------
 
     function _distributorFor(address paymentToken) internal returns (Distributor d) {
-        d = Distributor(Clones.clone(address(new Distributor(address(0)))));
+        d = Distributor(Clones.clone(Shipped.deploy("Distributor", abi.encode(address(0)))));
         d.initialize(ADMIN, AGENT, TREASURY, TAX);
         token.grantRole(token.SNAPSHOT_ROLE(), address(d));
         vm.startPrank(ADMIN);
@@ -649,7 +650,7 @@ contract DistributorTest is CashflowBase {
     }
 
     function test_implementationCannotBeInitialized() public {
-        Distributor impl = new Distributor(address(0));
+        Distributor impl = Distributor(Shipped.deploy("Distributor", abi.encode(address(0))));
         vm.expectRevert(Initializable.InvalidInitialization.selector);
         impl.initialize(ADMIN, AGENT, TREASURY, TAX);
     }

@@ -9,6 +9,7 @@ import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
 import {ReentrantPaymentToken} from "../../../contracts/mocks/ReentrantPaymentToken.sol";
 import {MockSnapshotToken} from "../../../contracts/mocks/MockSnapshotToken.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice A security token whose answers the test sets: a fixed supply held by one holder (holder number 1 unless
 /// set otherwise), a settable snapshot counter, and switches that make `holderAt` revert, answer short or empty, or
@@ -127,7 +128,7 @@ contract DistributorBranchesTest is CashflowBase {
     // ---- initialize ----
 
     function test_initializeRefusesEachZeroAddress() public {
-        Distributor d = Distributor(Clones.clone(address(new Distributor(address(0)))));
+        Distributor d = Distributor(Clones.clone(Shipped.deploy("Distributor", abi.encode(address(0)))));
         vm.expectRevert(Distributor.ZeroAddress.selector);
         d.initialize(address(0), AGENT, TREASURY, TAX);
         vm.expectRevert(Distributor.ZeroAddress.selector);

@@ -5,6 +5,7 @@ import {CashflowBase} from "./CashflowBase.sol";
 import {Gas} from "../utils/Vm.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {StandaloneDistributor} from "../../../contracts/cashflow/StandaloneDistributor.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice Gas scenarios for the issue-4 targets. Run with `forge test --isolate -vv --match-contract Gas` so each
 /// call from the test is its own transaction (cold storage, intrinsic cost included); the figures are logged.
@@ -182,6 +183,8 @@ contract DistributorGasTest is CashflowBase {
 /// address in code).
 contract StandaloneDistributorGasTest is DistributorGasTest {
     function _newDistributor() internal override returns (Distributor) {
-        return new StandaloneDistributor(ADMIN, AGENT, TREASURY, TAX, address(token));
+        return StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, AGENT, TREASURY, TAX, address(token)))
+        );
     }
 }

@@ -9,6 +9,7 @@ import {Redemption} from "../../../contracts/cashflow/Redemption.sol";
 import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
 import {InvestorRegistry} from "../../../contracts/identity/InvestorRegistry.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice The cash-flow contracts against the real SecurityToken and InvestorRegistry (all clones): checks the
 /// ISnapshotToken interface end to end (record date, withholding while frozen, release, redemption burn) and logs
@@ -38,15 +39,15 @@ contract RealTokenGasTest is TestBase {
     }
 
     function setUp() public {
-        registry = InvestorRegistry(Clones.clone(address(new InvestorRegistry())));
+        registry = InvestorRegistry(Clones.clone(Shipped.deploy("InvestorRegistry")));
         registry.initialize(address(this));
         registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
-        token = SecurityToken(Clones.clone(address(new SecurityToken())));
+        token = SecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
         token.initialize("Toll Revenue Note", "TRN", 18, address(registry), address(this), 0);
         token.grantRole(token.AGENT_ROLE(), address(this));
 
         usd = new MockStablecoin("USD Coin", "USDC", 6);
-        distributor = Distributor(Clones.clone(address(new Distributor(address(0)))));
+        distributor = Distributor(Clones.clone(Shipped.deploy("Distributor", abi.encode(address(0)))));
         distributor.initialize(ADMIN, AGENT, TREASURY, TAX);
         token.grantRole(token.SNAPSHOT_ROLE(), address(distributor));
         vm.startPrank(ADMIN);
@@ -185,7 +186,9 @@ contract RealTokenGasTest is TestBase {
     /// with the clone's above).
     function test_realToken_standaloneDistributorGas() public {
         _onboard(102);
-        StandaloneDistributor d = new StandaloneDistributor(ADMIN, AGENT, TREASURY, TAX, address(token));
+        StandaloneDistributor d = StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, AGENT, TREASURY, TAX, address(token)))
+        );
         token.grantRole(token.SNAPSHOT_ROLE(), address(d));
         vm.startPrank(ADMIN);
         d.allowPaymentToken(address(usd), bytes8("USD"), false);
@@ -222,7 +225,7 @@ contract RealTokenGasTest is TestBase {
 
     function test_realToken_redeemBurnsAndPays() public {
         _onboard(3);
-        Redemption r = Redemption(Clones.clone(address(new Redemption())));
+        Redemption r = Redemption(Clones.clone(Shipped.deploy("Redemption")));
         r.initialize(ADMIN, AGENT, address(token), address(usd), address(distributor), TREASURY, 100e6, 0);
         token.grantRole(token.AGENT_ROLE(), address(r));
         vm.startPrank(AGENT);

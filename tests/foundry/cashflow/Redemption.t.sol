@@ -9,6 +9,7 @@ import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.s
 import {Redemption} from "../../../contracts/cashflow/Redemption.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {ReentrantPaymentToken} from "../../../contracts/mocks/ReentrantPaymentToken.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 contract RedemptionTest is CashflowBase {
     event log_named_uint(string key, uint256 val);
@@ -22,7 +23,7 @@ contract RedemptionTest is CashflowBase {
     }
 
     function _redemptionFor(address paymentToken) internal returns (Redemption r) {
-        r = Redemption(Clones.clone(address(new Redemption())));
+        r = Redemption(Clones.clone(Shipped.deploy("Redemption")));
         r.initialize(ADMIN, AGENT, address(token), paymentToken, address(distributor), TREASURY, FACE, uint64(block.timestamp));
         token.grantRole(token.AGENT_ROLE(), address(r));
         bytes32 agentRole = distributor.DISTRIBUTION_AGENT_ROLE();
@@ -54,7 +55,7 @@ contract RedemptionTest is CashflowBase {
         balance = bound(balance, 1, 1e30);
         amount = bound(amount, 1, balance);
         face = bound(face, 1, 1e12);
-        Redemption r = Redemption(Clones.clone(address(new Redemption())));
+        Redemption r = Redemption(Clones.clone(Shipped.deploy("Redemption")));
         r.initialize(ADMIN, AGENT, address(token), address(usd), address(distributor), TREASURY, face, 0);
         token.grantRole(token.AGENT_ROLE(), address(r));
         uint256 expected = amount * face / 1e18;
@@ -117,7 +118,7 @@ contract RedemptionTest is CashflowBase {
         ReentrantPaymentToken hostile = new ReentrantPaymentToken();
         vm.prank(ADMIN);
         distributor.allowPaymentToken(address(hostile), bytes8("USD"), false);
-        Redemption r = Redemption(Clones.clone(address(new Redemption())));
+        Redemption r = Redemption(Clones.clone(Shipped.deploy("Redemption")));
         r.initialize(ADMIN, AGENT, address(token), address(hostile), address(distributor), TREASURY, FACE, 0);
         token.grantRole(token.AGENT_ROLE(), address(r));
         hostile.mint(AGENT, 1_000e6);
@@ -190,7 +191,7 @@ contract RedemptionTest is CashflowBase {
     }
 
     function test_paymentTokenMustBeAllowed() public {
-        Redemption r = Redemption(Clones.clone(address(new Redemption())));
+        Redemption r = Redemption(Clones.clone(Shipped.deploy("Redemption")));
         vm.expectRevert(abi.encodeWithSelector(Redemption.PaymentTokenNotAllowed.selector, address(token)));
         r.initialize(ADMIN, AGENT, address(token), address(token), address(distributor), TREASURY, FACE, 0);
     }

@@ -7,6 +7,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {Redemption} from "../../../contracts/cashflow/Redemption.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice A policy + per-token distributor that reports a larger instalment than it pulled (a faulty or
 /// malicious Distributor), to check that Redemption never lets the pool go below what it holds.
@@ -47,7 +48,7 @@ contract RedemptionBranchesTest is CashflowBase {
     }
 
     function _clone() internal returns (Redemption) {
-        return Redemption(Clones.clone(address(new Redemption())));
+        return Redemption(Clones.clone(Shipped.deploy("Redemption")));
     }
 
     function _fund(uint256 amount) internal {
@@ -105,7 +106,7 @@ contract RedemptionBranchesTest is CashflowBase {
     }
 
     function test_implementationCannotBeInitialized() public {
-        Redemption impl = new Redemption();
+        Redemption impl = Redemption(Shipped.deploy("Redemption"));
         vm.expectRevert(Initializable.InvalidInitialization.selector);
         impl.initialize(ADMIN, AGENT, address(token), address(usd), address(distributor), TREASURY, FACE, 0);
     }

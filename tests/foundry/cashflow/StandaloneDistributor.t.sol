@@ -9,6 +9,7 @@ import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.s
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {StandaloneDistributor} from "../../../contracts/cashflow/StandaloneDistributor.sol";
 import {MockSnapshotToken} from "../../../contracts/mocks/MockSnapshotToken.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice StandaloneDistributor: a Distributor deployed with a constructor (no clone, no initialize), whose first
 /// token's address lives in code. The fixture token is its primary token (index 0, read from code); a second token
@@ -17,7 +18,9 @@ contract StandaloneDistributorTest is CashflowBase {
     uint16 internal constant US = 840;
 
     function _newDistributor() internal override returns (Distributor) {
-        return new StandaloneDistributor(ADMIN, AGENT, TREASURY, TAX, address(token));
+        return StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, AGENT, TREASURY, TAX, address(token)))
+        );
     }
 
     function _expiry() internal view returns (uint64) {
@@ -28,7 +31,9 @@ contract StandaloneDistributorTest is CashflowBase {
 
     function test_constructorSetsRolesAccountsAndThePrimaryToken() public {
         address primary = address(new MockSnapshotToken("Primary", "PRI"));
-        StandaloneDistributor d = new StandaloneDistributor(ADMIN, AGENT, TREASURY, TAX, primary);
+        StandaloneDistributor d = StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, AGENT, TREASURY, TAX, primary))
+        );
         assertTrue(d.hasRole(d.DEFAULT_ADMIN_ROLE(), ADMIN), "admin");
         assertTrue(d.hasRole(d.DISTRIBUTION_AGENT_ROLE(), AGENT), "agent");
         assertTrue(!d.hasRole(d.DISTRIBUTION_AGENT_ROLE(), ADMIN), "admin is not an agent");
@@ -43,7 +48,9 @@ contract StandaloneDistributorTest is CashflowBase {
     }
 
     function test_constructorWithoutAgentOrPrimaryToken() public {
-        StandaloneDistributor d = new StandaloneDistributor(ADMIN, address(0), TREASURY, TAX, address(0));
+        StandaloneDistributor d = StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, address(0), TREASURY, TAX, address(0)))
+        );
         assertTrue(!d.hasRole(d.DISTRIBUTION_AGENT_ROLE(), address(0)), "no zero agent");
         assertTrue(!d.hasRole(d.DISTRIBUTION_AGENT_ROLE(), AGENT), "no agent");
         assertTrue(!d.isTokenRegistered(address(0)), "no zero token");
@@ -68,11 +75,11 @@ contract StandaloneDistributorTest is CashflowBase {
 
     function test_constructorRefusesEachZeroAddress() public {
         vm.expectRevert(Distributor.ZeroAddress.selector);
-        new StandaloneDistributor(address(0), AGENT, TREASURY, TAX, address(token));
+        Shipped.deploy("StandaloneDistributor", abi.encode(address(0), AGENT, TREASURY, TAX, address(token)));
         vm.expectRevert(Distributor.ZeroAddress.selector);
-        new StandaloneDistributor(ADMIN, AGENT, address(0), TAX, address(token));
+        Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, AGENT, address(0), TAX, address(token)));
         vm.expectRevert(Distributor.ZeroAddress.selector);
-        new StandaloneDistributor(ADMIN, AGENT, TREASURY, address(0), address(token));
+        Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, AGENT, TREASURY, address(0), address(token)));
     }
 
     function test_initializeAlwaysReverts() public {
@@ -82,7 +89,9 @@ contract StandaloneDistributorTest is CashflowBase {
             vm.expectRevert(Initializable.InvalidInitialization.selector);
             distributor.initialize(callers[i], callers[i], callers[i], callers[i]);
         }
-        StandaloneDistributor fresh = new StandaloneDistributor(ADMIN, AGENT, TREASURY, TAX, address(0));
+        StandaloneDistributor fresh = StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, AGENT, TREASURY, TAX, address(0)))
+        );
         vm.expectRevert(Initializable.InvalidInitialization.selector);
         fresh.initialize(STRANGER, STRANGER, STRANGER, STRANGER);
         assertTrue(!fresh.hasRole(fresh.DEFAULT_ADMIN_ROLE(), STRANGER), "no admin taken");
@@ -188,18 +197,24 @@ contract StandaloneDistributorTest is CashflowBase {
 /// fixture token (payments in it read the token address from code).
 contract StandaloneDistributorFlowsTest is DistributorTest {
     function _newDistributor() internal override returns (Distributor) {
-        return new StandaloneDistributor(ADMIN, AGENT, TREASURY, TAX, address(token));
+        return StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, AGENT, TREASURY, TAX, address(token)))
+        );
     }
 }
 
 contract StandaloneDistributorBranchesTest is DistributorBranchesTest {
     function _newDistributor() internal override returns (Distributor) {
-        return new StandaloneDistributor(ADMIN, AGENT, TREASURY, TAX, address(token));
+        return StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, AGENT, TREASURY, TAX, address(token)))
+        );
     }
 }
 
 contract StandaloneDistributorHolderNumbersTest is DistributorHolderNumbersTest {
     function _newDistributor() internal override returns (Distributor) {
-        return new StandaloneDistributor(ADMIN, AGENT, TREASURY, TAX, address(token));
+        return StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, AGENT, TREASURY, TAX, address(token)))
+        );
     }
 }

@@ -6,6 +6,7 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {Waterfall} from "../../../contracts/cashflow/Waterfall.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 contract WaterfallTest is CashflowBase {
     event log_named_uint(string key, uint256 val);
@@ -16,7 +17,7 @@ contract WaterfallTest is CashflowBase {
     address internal constant JUNIOR = address(0x1E);
 
     function _waterfall(Waterfall.PrincipalMode mode) internal returns (Waterfall w) {
-        w = Waterfall(Clones.clone(address(new Waterfall())));
+        w = Waterfall(Clones.clone(Shipped.deploy("Waterfall")));
         Waterfall.TrancheTerms[] memory t = new Waterfall.TrancheTerms[](3);
         t[0] = Waterfall.TrancheTerms({account: SENIOR, rateBps: 500, outstanding: 1_000e6, scheduledPrincipal: 100e6});
         t[1] = Waterfall.TrancheTerms({account: MEZZ, rateBps: 800, outstanding: 500e6, scheduledPrincipal: 50e6});
@@ -127,7 +128,7 @@ contract WaterfallTest is CashflowBase {
     }
 
     function test_residualTrancheMustBePlain() public {
-        Waterfall w = Waterfall(Clones.clone(address(new Waterfall())));
+        Waterfall w = Waterfall(Clones.clone(Shipped.deploy("Waterfall")));
         Waterfall.TrancheTerms[] memory t = new Waterfall.TrancheTerms[](2);
         t[0] = Waterfall.TrancheTerms({account: SENIOR, rateBps: 500, outstanding: 1, scheduledPrincipal: 0});
         t[1] = Waterfall.TrancheTerms({account: JUNIOR, rateBps: 1, outstanding: 0, scheduledPrincipal: 0});

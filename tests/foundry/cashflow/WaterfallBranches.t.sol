@@ -7,6 +7,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {Waterfall} from "../../../contracts/cashflow/Waterfall.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice Waterfall set-up validation, account management, views and the principal cap.
 contract WaterfallBranchesTest is CashflowBase {
@@ -16,7 +17,7 @@ contract WaterfallBranchesTest is CashflowBase {
     address internal constant JUNIOR = address(0x1E);
 
     function _clone() internal returns (Waterfall) {
-        return Waterfall(Clones.clone(address(new Waterfall())));
+        return Waterfall(Clones.clone(Shipped.deploy("Waterfall")));
     }
 
     function _terms() internal pure returns (Waterfall.TrancheTerms[] memory t) {
@@ -152,7 +153,7 @@ contract WaterfallBranchesTest is CashflowBase {
     }
 
     function test_implementationCannotBeInitialized() public {
-        Waterfall impl = new Waterfall();
+        Waterfall impl = Waterfall(Shipped.deploy("Waterfall"));
         vm.expectRevert(Initializable.InvalidInitialization.selector);
         impl.initialize(ADMIN, AGENT, address(usd), address(distributor), FEES, 0, Waterfall.PrincipalMode.Sequential, _terms());
     }

@@ -13,6 +13,7 @@ import {Redemption} from "../../../contracts/cashflow/Redemption.sol";
 import {Waterfall} from "../../../contracts/cashflow/Waterfall.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice OfferingFactory: one-transaction offerings of cloned registry, tokens and distributor, handed over
 /// to the offering admin with no power left in the factory; deterministic addresses; modules.
@@ -39,12 +40,16 @@ contract OfferingFactoryTest is TestBase {
 
     function setUp() public {
         vm.warp(1_700_000_000);
-        registryImpl = address(new InvestorRegistry());
-        tokenImpl = address(new SecurityToken());
-        distributorImpl = address(new Distributor(address(0)));
-        redemptionImpl = address(new Redemption());
-        waterfallImpl = address(new Waterfall());
-        factory = new OfferingFactory(registryImpl, tokenImpl, distributorImpl, redemptionImpl, waterfallImpl);
+        registryImpl = Shipped.deploy("InvestorRegistry");
+        tokenImpl = Shipped.deploy("SecurityToken");
+        distributorImpl = Shipped.deploy("Distributor", abi.encode(address(0)));
+        redemptionImpl = Shipped.deploy("Redemption");
+        waterfallImpl = Shipped.deploy("Waterfall");
+        factory = OfferingFactory(
+            Shipped.deploy(
+                "OfferingFactory", abi.encode(registryImpl, tokenImpl, distributorImpl, redemptionImpl, waterfallImpl)
+            )
+        );
         usd = new MockStablecoin("USD Coin", "USDC", 6);
     }
 
@@ -102,12 +107,16 @@ contract OfferingFactoryTest is TestBase {
 
     function test_constructorRefusesAZeroRegistryImplementation() public {
         vm.expectRevert(OfferingFactory.ZeroAddress.selector);
-        new OfferingFactory(address(0), tokenImpl, distributorImpl, redemptionImpl, waterfallImpl);
+        Shipped.deploy(
+            "OfferingFactory", abi.encode(address(0), tokenImpl, distributorImpl, redemptionImpl, waterfallImpl)
+        );
     }
 
     function test_constructorRefusesAZeroTokenImplementation() public {
         vm.expectRevert(OfferingFactory.ZeroAddress.selector);
-        new OfferingFactory(registryImpl, address(0), distributorImpl, redemptionImpl, waterfallImpl);
+        Shipped.deploy(
+            "OfferingFactory", abi.encode(registryImpl, address(0), distributorImpl, redemptionImpl, waterfallImpl)
+        );
     }
 
     function test_constructorRecordsTheImplementations() public view {
@@ -163,7 +172,9 @@ contract OfferingFactoryTest is TestBase {
         // An issuer's StandaloneDistributor deployed first, with the offering's first token (at its predicted
         // address) as primary token.
         address pToken0 = factory.predictAddress(address(this), SALT, 0);
-        StandaloneDistributor existing = new StandaloneDistributor(ADMIN, ADMIN, TREASURY, TAX, pToken0);
+        StandaloneDistributor existing = StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, ADMIN, TREASURY, TAX, pToken0))
+        );
         OfferingFactory.OfferingSpec memory spec = _spec(2, false, new bytes[](0));
         spec.distributor = address(existing);
         (address registry, address distributor, address[] memory tokens) = _deploy(spec);
@@ -192,7 +203,9 @@ contract OfferingFactoryTest is TestBase {
     }
 
     function test_aNewDistributorTakesPrecedenceOverAnExistingOne() public {
-        StandaloneDistributor existing = new StandaloneDistributor(ADMIN, ADMIN, TREASURY, TAX, address(0));
+        StandaloneDistributor existing = StandaloneDistributor(
+            Shipped.deploy("StandaloneDistributor", abi.encode(ADMIN, ADMIN, TREASURY, TAX, address(0)))
+        );
         OfferingFactory.OfferingSpec memory spec = _spec(1, true, new bytes[](0));
         spec.distributor = address(existing);
         (, address distributor, address[] memory tokens) = _deploy(spec);
@@ -343,7 +356,11 @@ contract OfferingFactoryTest is TestBase {
     }
 
     function test_deployModuleRefusesAModuleWithoutImplementation() public {
-        OfferingFactory bare = new OfferingFactory(registryImpl, tokenImpl, distributorImpl, address(0), address(0));
+        OfferingFactory bare = OfferingFactory(
+            Shipped.deploy(
+                "OfferingFactory", abi.encode(registryImpl, tokenImpl, distributorImpl, address(0), address(0))
+            )
+        );
         vm.expectRevert(OfferingFactory.ZeroAddress.selector);
         bare.deployModule(OfferingFactory.Module.Redemption, hex"00000000", SALT);
         vm.expectRevert(OfferingFactory.ZeroAddress.selector);

@@ -5,6 +5,7 @@ import {TestBase} from "../utils/Vm.sol";
 import {StandaloneInvestorRegistry} from "../../../contracts/identity/StandaloneInvestorRegistry.sol";
 import {IInvestorRegistry} from "../../../contracts/identity/IInvestorRegistry.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice A registry deployed directly: the constructor grants the admin, initializers stay disabled.
 contract StandaloneInvestorRegistryTest is TestBase {
@@ -16,12 +17,12 @@ contract StandaloneInvestorRegistryTest is TestBase {
 
     function setUp() public {
         vm.warp(1_700_000_000);
-        registry = new StandaloneInvestorRegistry(ADMIN);
+        registry = StandaloneInvestorRegistry(Shipped.deploy("StandaloneInvestorRegistry", abi.encode(ADMIN)));
     }
 
     function test_constructorRefusesAZeroAdmin() public {
         vm.expectRevert(IInvestorRegistry.ZeroAddress.selector);
-        new StandaloneInvestorRegistry(address(0));
+        Shipped.deploy("StandaloneInvestorRegistry", abi.encode(address(0)));
     }
 
     function test_constructorGrantsTheAdminRoleOnly() public view {

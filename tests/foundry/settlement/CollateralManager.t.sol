@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {TokenFixture} from "../TokenFixture.t.sol";
 import {CollateralManager} from "../../../contracts/settlement/CollateralManager.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice CollateralManager wired as the token's compliance hook and agent: pledges lock tokens in the
 /// holder's wallet, the pledging lender alone releases or seizes them.
@@ -18,7 +19,7 @@ contract CollateralManagerTest is TokenFixture {
 
     function setUp() public override {
         super.setUp();
-        cm = new CollateralManager(address(token), address(this));
+        cm = CollateralManager(Shipped.deploy("CollateralManager", abi.encode(address(token), address(this))));
         lenderRole = cm.LENDER_ROLE();
         cm.grantRole(lenderRole, LENDER);
         cm.grantRole(lenderRole, OTHER_LENDER);
@@ -40,12 +41,12 @@ contract CollateralManagerTest is TokenFixture {
 
     function test_constructorRefusesAZeroToken() public {
         vm.expectRevert(CollateralManager.ZeroAddress.selector);
-        new CollateralManager(address(0), address(this));
+        Shipped.deploy("CollateralManager", abi.encode(address(0), address(this)));
     }
 
     function test_constructorRefusesAZeroAdmin() public {
         vm.expectRevert(CollateralManager.ZeroAddress.selector);
-        new CollateralManager(address(token), address(0));
+        Shipped.deploy("CollateralManager", abi.encode(address(token), address(0)));
     }
 
     function test_constructorRecordsTokenAndAdmin() public view {

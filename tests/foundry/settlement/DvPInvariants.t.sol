@@ -6,6 +6,7 @@ import {TokenFixture} from "../TokenFixture.t.sol";
 import {DvPSettlement} from "../../../contracts/settlement/DvPSettlement.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
 import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice Drives DvPSettlement with random trades between five parties (0 and 1 HK professional, 2 and 3 SG
 /// accredited, 4 unregistered) and random changes around them (freezes, allowances, payments, cancellations,
@@ -76,7 +77,7 @@ contract DvPHandler is TestBase {
     uint256 internal _frozenParty; // party index + 1, or 0
 
     constructor(SecurityToken token_, MockStablecoin usd_) {
-        DvPSettlement dvp_ = new DvPSettlement(address(this), FEES);
+        DvPSettlement dvp_ = DvPSettlement(Shipped.deploy("DvPSettlement", abi.encode(address(this), FEES)));
         dvp = dvp_;
         token = token_;
         usd = usd_;

@@ -7,6 +7,7 @@ import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice A minimal ERC-1271 smart wallet: valid signatures are its owner key's ECDSA signatures.
 contract OwnerSignedWallet {
@@ -46,7 +47,7 @@ contract DvPSettlementTest is TokenFixture {
         buyer = vm.addr(BUYER_KEY);
         _register(seller, "seller", HK, PROFESSIONAL);
         _register(buyer, "buyer", SG, ACCREDITED);
-        dvp = new DvPSettlement(address(this), FEES);
+        dvp = DvPSettlement(Shipped.deploy("DvPSettlement", abi.encode(address(this), FEES)));
         usd = new MockStablecoin("USD Coin", "USDC", 6);
 
         token.mint(seller, 1_000_000);
@@ -99,7 +100,7 @@ contract DvPSettlementTest is TokenFixture {
 
     function test_constructorRefusesAZeroAdmin() public {
         vm.expectRevert(DvPSettlement.ZeroAddress.selector);
-        new DvPSettlement(address(0), FEES);
+        Shipped.deploy("DvPSettlement", abi.encode(address(0), FEES));
     }
 
     function test_constructorSetsAdminAndFeeRecipient() public view {

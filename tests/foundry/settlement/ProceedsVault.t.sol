@@ -5,6 +5,7 @@ import {TestBase} from "../utils/Vm.sol";
 import {ProceedsVault} from "../../../contracts/proceeds/ProceedsVault.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice ProceedsVault: deposits from anyone, withdrawals only for registered purposes within their caps,
 /// auditor holds.
@@ -23,7 +24,7 @@ contract ProceedsVaultTest is TestBase {
 
     function setUp() public {
         usd = new MockStablecoin("USD Coin", "USDC", 6);
-        vault = new ProceedsVault(address(usd), ADMIN);
+        vault = ProceedsVault(Shipped.deploy("ProceedsVault", abi.encode(address(usd), ADMIN)));
         vm.startPrank(ADMIN);
         vault.grantRole(vault.TREASURER_ROLE(), TREASURER);
         vault.grantRole(vault.AUDITOR_ROLE(), AUDITOR);
@@ -50,12 +51,12 @@ contract ProceedsVaultTest is TestBase {
 
     function test_constructorRefusesAZeroAsset() public {
         vm.expectRevert(ProceedsVault.ZeroAddress.selector);
-        new ProceedsVault(address(0), ADMIN);
+        Shipped.deploy("ProceedsVault", abi.encode(address(0), ADMIN));
     }
 
     function test_constructorRefusesAZeroAdmin() public {
         vm.expectRevert(ProceedsVault.ZeroAddress.selector);
-        new ProceedsVault(address(usd), address(0));
+        Shipped.deploy("ProceedsVault", abi.encode(address(usd), address(0)));
     }
 
     function test_constructorRecordsAssetAndAdmin() public view {

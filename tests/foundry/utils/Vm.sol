@@ -10,6 +10,15 @@ struct Gas {
     uint64 gasRemaining;
 }
 
+/// @notice One entry of forge's `vm.readDir`.
+struct DirEntry {
+    string errorMessage;
+    string path;
+    uint64 depth;
+    bool isDir;
+    bool isSymlink;
+}
+
 /// @notice The few forge cheatcodes our Solidity tests use, declared at the cheatcode address.
 interface Vm {
     function prank(address sender) external;
@@ -26,6 +35,15 @@ interface Vm {
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function label(address account, string calldata name) external;
     function lastCallGas() external view returns (Gas memory gas);
+    function readFile(string calldata path) external view returns (string memory data);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+    function toString(uint256 value) external pure returns (string memory);
+    function toString(bytes calldata value) external pure returns (string memory);
+    function readDir(string calldata path) external view returns (DirEntry[] memory entries);
+    function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
+    function contains(string calldata subject, string calldata search) external pure returns (bool result);
+    function envOr(string calldata name, bool defaultValue) external view returns (bool value);
+    function getCode(string calldata artifactPath) external view returns (bytes memory creationBytecode);
 }
 
 /// @notice Base for Solidity tests: the cheatcode handle and assertion helpers that revert with context.
