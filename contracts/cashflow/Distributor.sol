@@ -8,6 +8,8 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ISnapshotToken} from "./ISnapshotToken.sol";
 import {PaymentTokenPolicy} from "./PaymentTokenPolicy.sol";
+import {Entitlements} from "./Entitlements.sol";
+import {ISecurityToken} from "../token/ISecurityToken.sol";
 
 /// @title Distributor
 /// @notice Coupons and dividends by record date for the security tokens of one issuer or offering.
@@ -19,6 +21,11 @@ import {PaymentTokenPolicy} from "./PaymentTokenPolicy.sol";
 /// the tax account; a holder who is not eligible when paid (frozen, unverified, KYC expired, or whose payment transfer
 /// fails during a push) has the net amount escrowed until `releaseWithheld`. After the claim expiry, what was never
 /// paid (unclaimed shares and the rounding remainder) goes back to the issuer's treasury.
+///
+/// Entitlements follow the investor, not the wallet: a share or escrow booked to a wallet can be paid to another
+/// registered wallet of the same investor ({claimTo}, {releaseWithheldTo}: after a recovery, or when the payment
+/// token refuses the first wallet), by the holder or a paying agent. Escrow that no one can ever be paid goes to the
+/// treasury after a long-stop period ({sweepWithheld}, its own event), so nothing here is owed to no one.
 ///
 /// Accounting identity, exact to the unit, exposed by {distributionTotals}:
 /// `funded == paidNet + taxPaid + withheldOutstanding + withheldReleased + withheldReturned + unpaid`.
@@ -88,6 +95,7 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
         uint48 nextDistributionId;
         uint8 tokenCount;
         bool returnWithheldAtExpiry;
+        uint16 longStopDays; // 0 = Entitlements.DEFAULT_LONG_STOP_DAYS
     }
 
     /// @dev One slot. Most tokens exclude exactly one wallet (the issuer treasury), so the first excluded wallet
@@ -167,6 +175,15 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     event DistributionReclaimed(
         uint256 indexed distributionId, address indexed treasury, uint256 unpaid, uint256 withheldReturned
     );
+    /// @notice `holder`'s payment or escrow of `amount` in `distributionId` went to `to`, another wallet of the
+    /// same investor.
+    event EntitlementRedirected(
+        uint256 indexed distributionId, address indexed holder, address indexed to, uint256 amount
+    );
+    /// @notice Escrow still outstanding after the long-stop period went to the treasury.
+    event WithheldSwept(uint256 indexed distributionId, address indexed treasury, uint256 amount);
+    /// @notice The long-stop period changed (days; 0 = the default).
+    event LongStopSet(uint16 periodDays);
     /// @notice `token` can now be distributed on; `index` is its compact id.
     event TokenRegistered(address indexed token, uint8 index);
     /// @notice The excluded wallets (treasury, issuer) of `token` for future distributions.
@@ -366,21 +383,87 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
 
     /// @notice Pays `holder` the amount escrowed for them in `distributionId`, now that they are eligible again.
     /// @dev Anyone may call it (the money can only go to the holder). Works after expiry unless the escrow was
-    /// returned at reclaim (see {setReturnWithheldAtExpiry}).
+    /// returned at reclaim (see {setReturnWithheldAtExpiry}) or swept after the long stop.
     /// @return amount The amount released.
     function releaseWithheld(uint256 distributionId, address holder) external nonReentrant returns (uint256 amount) {
-        (uint256 s1, uint256 s2) = _slots(_distributions[distributionId]);
+        return _release(distributionId, holder, holder);
+    }
+
+    /// @notice Pays the escrow of `holder` in `distributionId` to `to`, another registered wallet of the same
+    /// investor that may receive now (a recovered wallet, or one the payment token accepts). The holder or a paying
+    /// agent may call it.
+    /// @return amount The amount released.
+    function releaseWithheldTo(uint256 distributionId, address holder, address to)
+        external
+        nonReentrant
+        returns (uint256 amount)
+    {
+        _requireHolderOrAgent(holder);
+        amount = _release(distributionId, holder, to);
+        emit EntitlementRedirected(distributionId, holder, to, amount);
+    }
+
+    /// @notice Pays `holder`'s share of `distributionId` to `to`, another registered wallet of the same investor that
+    /// may receive now: after a recovery (the lost wallet is frozen and its keys gone) or when the payment token
+    /// refuses the holder's wallet. The holder or a paying agent may call it; the `Paid` event names the holder.
+    /// @return net The amount transferred to `to`, after withholding tax at the holder's country rate.
+    function claimTo(uint256 distributionId, address holder, address to) external nonReentrant returns (uint256 net) {
+        _requireHolderOrAgent(holder);
+        Distribution storage stored = _distributions[distributionId];
+        (uint256 s1, uint256 s2) = _slots(stored);
+        _requireOpen(distributionId, s1, s2);
+        address token = _tokenOf(s2);
+        (uint256 gross, uint256 number,, uint256 country) = _share(token, holder, s1, s2);
+        if (gross == 0) revert NothingToClaim(distributionId, holder);
+        _requireRedirect(token, holder, to);
+        _markPaid(distributionId, holder, number);
+        // See `claim` for the bound on claimedGross.
+        unchecked {
+            s2 += gross;
+        }
+        assembly ("memory-safe") {
+            sstore(add(stored.slot, 1), s2)
+        }
+        uint256 tax = _flags(s2) & _FLAG_WITHHOLDING == 0 ? 0 : _taxOn(gross, country);
+        net = gross - tax;
+        if (tax != 0) _ledgers[distributionId].taxPaid += uint96(tax);
+        address paymentToken = address(uint160(s1));
+        _emitPaid(distributionId, holder, gross, tax, net);
+        emit EntitlementRedirected(distributionId, holder, to, net);
+        _safeTransfer(paymentToken, to, net);
+        if (tax != 0) _safeTransfer(paymentToken, _config.taxAccount, tax);
+    }
+
+    /// @notice Once the long-stop period after the claim expiry has passed, sends the escrow still outstanding in
+    /// `distributionId` (holders who never became eligible: sanctioned, offboarded, refused by the payment token) to
+    /// the treasury, reclaiming the unpaid shares too if {reclaimExpired} has not run. Closes the escrow for good.
+    /// @dev Anyone may call it: the destination is fixed to the treasury.
+    /// @return swept The escrow sent to the treasury.
+    function sweepWithheld(uint256 distributionId) external nonReentrant returns (uint256 swept) {
+        Distribution storage stored = _distributions[distributionId];
+        (uint256 s1, uint256 s2) = _slots(stored);
         if (s1 == 0) revert DistributionNotFound(distributionId);
-        amount = _escrow[distributionId][holder];
-        if (amount == 0) revert NothingWithheld(distributionId, holder);
+        uint256 endsAt = ((s2 >> 192) & _MASK32) + longStop();
+        if (block.timestamp <= endsAt) revert Entitlements.LongStopNotReached(endsAt);
+        uint256 flags = _flags(s2);
         uint256 closed = _FLAG_RECLAIMED | _FLAG_RETURN_WITHHELD;
-        if (_flags(s2) & closed == closed) revert WithheldReturnedToTreasury(distributionId);
-        (,, uint256 code,) = _holderAt(_tokenOf(s2), holder, 0);
-        if (code != 0) revert HolderNotEligible(holder, uint8(code));
-        _escrow[distributionId][holder] = 0;
-        _ledgers[distributionId].withheldReleased += uint96(amount);
-        emit WithheldReleased(distributionId, holder, amount);
-        IERC20(address(uint160(s1))).safeTransfer(holder, amount);
+        if (flags & closed == closed) revert WithheldReturnedToTreasury(distributionId);
+        Ledger storage ledger = _ledgers[distributionId];
+        swept = uint256(ledger.withheld) - ledger.withheldReleased - ledger.withheldReturned;
+        // Fits: bounded by `withheld`, a uint96.
+        ledger.withheldReturned += uint96(swept);
+        uint256 unpaid = 0;
+        address to = _treasury;
+        if (flags & _FLAG_RECLAIMED == 0) {
+            unpaid = (s1 >> 160) - (s2 & _MASK96);
+            emit DistributionReclaimed(distributionId, to, unpaid, 0);
+        }
+        s2 |= closed << _FLAGS_SHIFT;
+        assembly ("memory-safe") {
+            sstore(add(stored.slot, 1), s2)
+        }
+        emit WithheldSwept(distributionId, to, swept);
+        if (unpaid + swept != 0) IERC20(address(uint160(s1))).safeTransfer(to, unpaid + swept);
     }
 
     /// @notice After the claim expiry, sends what was never paid (unclaimed shares and the rounding remainder, plus
@@ -481,6 +564,20 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
     // Views
     // ------------------------------------------------------------------------------------------------------------
 
+    /// @notice Sets the long-stop period, in days after a distribution's claim expiry, after which its outstanding
+    /// escrow may be swept to the treasury (admin); at least 365 days; 0 restores the default of five years.
+    /// @dev Applies to every distribution: a holder's escrow is always releasable for at least a year after expiry.
+    function setLongStop(uint16 periodDays) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Entitlements.checkLongStop(periodDays);
+        _config.longStopDays = periodDays;
+        emit LongStopSet(periodDays);
+    }
+
+    /// @notice Seconds after a distribution's claim expiry from which {sweepWithheld} may run.
+    function longStop() public view returns (uint256) {
+        return Entitlements.longStopSeconds(_config.longStopDays);
+    }
+
     /// @notice The reconciliation of distribution `distributionId` (see {DistributionTotals}).
     function distributionTotals(uint256 distributionId) external view returns (DistributionTotals memory totals) {
         (uint256 s1, uint256 s2) = _slots(_distributions[distributionId]);
@@ -547,7 +644,9 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
 
     /// @notice Amount escrowed for `holder` in `distributionId` and not yet released.
     function withheldOf(uint256 distributionId, address holder) external view returns (uint256) {
-        return _escrow[distributionId][holder];
+        uint256 closed = _FLAG_RECLAIMED | _FLAG_RETURN_WITHHELD;
+        (, uint256 s2) = _slots(_distributions[distributionId]);
+        return _flags(s2) & closed == closed ? 0 : _escrow[distributionId][holder];
     }
 
     /// @notice Number of distributions created so far (ids run from 1 to this number).
@@ -630,10 +729,45 @@ contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransi
             taxedCountryCount: 0,
             nextDistributionId: 1,
             tokenCount: 0,
-            returnWithheldAtExpiry: false
+            returnWithheldAtExpiry: false,
+            longStopDays: 0
         });
         emit TreasurySet(issuerTreasury);
         emit TaxAccountSet(initialTaxAccount);
+    }
+
+    /// @dev Pays the escrow of `holder` to `to` (the holder itself, or a wallet checked by {_requireRedirect}).
+    function _release(uint256 distributionId, address holder, address to) private returns (uint256 amount) {
+        (uint256 s1, uint256 s2) = _slots(_distributions[distributionId]);
+        if (s1 == 0) revert DistributionNotFound(distributionId);
+        amount = _escrow[distributionId][holder];
+        if (amount == 0) revert NothingWithheld(distributionId, holder);
+        uint256 closed = _FLAG_RECLAIMED | _FLAG_RETURN_WITHHELD;
+        if (_flags(s2) & closed == closed) revert WithheldReturnedToTreasury(distributionId);
+        address token = _tokenOf(s2);
+        if (to == holder) {
+            (,, uint256 code,) = _holderAt(token, holder, 0);
+            if (code != 0) revert HolderNotEligible(holder, uint8(code));
+        } else {
+            _requireRedirect(token, holder, to);
+        }
+        _escrow[distributionId][holder] = 0;
+        _ledgers[distributionId].withheldReleased += uint96(amount);
+        emit WithheldReleased(distributionId, holder, amount);
+        IERC20(address(uint160(s1))).safeTransfer(to, amount);
+    }
+
+    function _requireHolderOrAgent(address holder) private view {
+        if (msg.sender != holder && !hasRole(DISTRIBUTION_AGENT_ROLE, msg.sender)) {
+            revert Entitlements.NotHolderOrAgent(msg.sender);
+        }
+    }
+
+    /// @dev `to` is a registered wallet of `holder`'s investor in `token`'s registry and may receive now.
+    function _requireRedirect(address token, address holder, address to) private view {
+        Entitlements.requireSameInvestor(ISecurityToken(token).identityRegistry(), holder, to);
+        (,, uint256 code,) = _holderAt(token, to, 0);
+        if (code != 0) revert HolderNotEligible(to, uint8(code));
     }
 
     /// @dev Both raw slots of a distribution (one SLOAD each), decoded by shifts: see {Distribution}.

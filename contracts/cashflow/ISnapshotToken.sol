@@ -8,7 +8,8 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 /// (contracts/token/SecurityToken.sol) implements it through ISecurityToken, which extends it; tests use
 /// MockSnapshotToken.
 /// @dev Kept minimal on purpose: the Distributor, Redemption and Waterfall must not couple to the token's
-/// compliance internals, only to record-date balances, holder eligibility and the agent burn.
+/// compliance internals, only to record-date balances, holder eligibility, the agent burn and the rule-checked
+/// redemption burn.
 interface ISnapshotToken is IERC20Metadata {
     /// @notice Records balances and total supply as of now; O(1) in the number of holders.
     /// @dev Caller needs the token's SNAPSHOT_ROLE. Ids start at 1 and increase by one.
@@ -35,4 +36,12 @@ interface ISnapshotToken is IERC20Metadata {
 
     /// @notice Destroys `amount` of `account`'s tokens. Caller needs the token's AGENT_ROLE.
     function burn(address account, uint256 amount) external;
+
+    /// @notice Destroys `amount` of `holder`'s tokens for a redemption under every sender-side rule of a transfer
+    /// (pause, halt, sender eligibility, frozen part, lockups, compliance hook); reverts with the rule's code.
+    /// Caller needs the token's AGENT_ROLE.
+    function redeemFrom(address holder, uint256 amount) external;
+
+    /// @notice Tokens `wallet` could send now: balance minus the frozen and locked amounts.
+    function transferableBalanceOf(address wallet) external view returns (uint256);
 }

@@ -9,6 +9,10 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ISnapshotToken} from "./ISnapshotToken.sol";
 import {IPaymentTokenPolicy} from "./PaymentTokenPolicy.sol";
+import {Entitlements} from "./Entitlements.sol";
+import {IComplianceHook} from "../compliance/IComplianceHook.sol";
+import {IRuleEngine} from "../compliance/RuleEngine.sol";
+import {ISecurityToken} from "../token/ISecurityToken.sol";
 
 /// @notice The part of the Distributor that amortisation instalments go through.
 interface IPerTokenDistributor {
@@ -35,8 +39,14 @@ interface IPerTokenDistributor {
 /// Distributor's excluded wallets, claims, pushes, withholding and reclaim rules apply unchanged) and the face value
 /// drops by the instalment for every token, whoever holds it later.
 ///
-/// @dev Cloned per token (EIP-1167). Needs the token's AGENT_ROLE (burn) and, for amortisation, the Distributor's
-/// DISTRIBUTION_AGENT_ROLE (the Distributor in turn needs the token's SNAPSHOT_ROLE).
+/// Every burn is the token's rule-checked `redeemFrom`: a redemption passes the sender-side rules of a transfer
+/// (pause, halt, sender eligibility, frozen part, lockups, the compliance hook), so it never releases a court-ordered
+/// freeze, a lockup or a collateral pledge. At maturity the agent's batch redeems, per holder, what the holder could
+/// transfer now less what the hook holds back (a pledge); the frozen, locked and pledged parts stay with the holder,
+/// who redeems them once released (see contracts/cashflow/README.md).
+///
+/// @dev Cloned per token (EIP-1167). Needs the token's AGENT_ROLE (redeemFrom) and, for amortisation, the
+/// Distributor's DISTRIBUTION_AGENT_ROLE (the Distributor in turn needs the token's SNAPSHOT_ROLE).
 contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -61,14 +71,30 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     address private _paymentToken;
     address private _distributor;
     address private _treasury;
-    mapping(address holder => uint256 amount) private _owed;
+    /// @dev Principal owed after a failed batch transfer, and since when (for the long-stop sweep).
+    struct Owed {
+        uint128 amount;
+        uint64 since;
+    }
+
+    mapping(address holder => Owed) private _owed;
+    /// @dev Long-stop period in days; 0 means {Entitlements.DEFAULT_LONG_STOP_DAYS}.
+    uint16 private _longStopDays;
 
     /// @notice Principal was added to the pool.
     event PrincipalFunded(address indexed from, uint256 amount);
     /// @notice `tokens` of `holder` were burned for `principal`.
     event Redeemed(address indexed holder, uint256 tokens, uint256 principal, address indexed operator);
-    /// @notice A batch skipped `holder`, who may not receive payment now (ERC-1404 `reasonCode`).
+    /// @notice A batch skipped `holder`, whose redemption the token's rules refuse now (ERC-1404 `reasonCode`).
     event RedemptionSkipped(address indexed holder, uint8 reasonCode);
+    /// @notice A batch left `kept` of `holder`'s tokens unredeemed: frozen, locked or pledged now.
+    event RedemptionHeldBack(address indexed holder, uint256 kept);
+    /// @notice Principal owed to `holder` was paid to `to`, another wallet of the same investor.
+    event OwedPrincipalRedirected(address indexed holder, address indexed to, uint256 amount);
+    /// @notice Principal owed to `holder` for the long-stop period went to the treasury.
+    event OwedPrincipalSwept(address indexed holder, address indexed treasury, uint256 amount);
+    /// @notice The long-stop period changed (days; 0 = the default).
+    event LongStopSet(uint16 periodDays);
     /// @notice The principal transfer to `holder` failed after their tokens were burned; it is owed and claimable.
     event RedemptionPaymentOwed(address indexed holder, uint256 amount);
     /// @notice Owed principal reached the holder.
@@ -88,8 +114,9 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     error InsufficientPrincipal(uint256 required, uint256 available);
     /// @dev The amount redeems to zero principal (or is zero).
     error RedemptionTooSmall(uint256 tokens);
-    /// @dev The holder may not receive payment now.
+    /// @dev The receiving wallet may not receive payment now.
     error HolderNotEligible(address holder, uint8 reasonCode);
+
     /// @dev The instalment exceeds the outstanding face value (or is zero).
     error InvalidInstalment(uint256 principalPerToken, uint256 faceValuePerToken);
     /// @dev The payment token is not allowed by the offering's policy.
@@ -168,10 +195,6 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     function redeem(uint256 amount) external nonReentrant returns (uint256 principal) {
         Terms memory terms = _terms;
         if (block.timestamp < terms.redemptionStart) revert RedemptionNotOpen(terms.redemptionStart);
-        // Only the eligibility code matters here (the balance is burnt by amount, the country is not used).
-        // slither-disable-next-line unused-return
-        (,, uint8 code,) = terms.token.holderAt(msg.sender, 0);
-        if (code != 0) revert HolderNotEligible(msg.sender, code);
         Pool memory pool = _pool;
         principal = Math.mulDiv(amount, pool.faceValuePerToken, 10 ** terms.tokenDecimals);
         if (principal == 0) revert RedemptionTooSmall(amount);
@@ -181,17 +204,21 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
             _pool.principalAvailable = uint128(pool.principalAvailable - principal);
         }
         emit Redeemed(msg.sender, amount, principal, msg.sender);
-        terms.token.burn(msg.sender, amount);
+        // The token's sender-side rules decide (a refusal reverts with its reason code); a holder who may send
+        // may also be paid (the same registry checks).
+        terms.token.redeemFrom(msg.sender, amount);
         IERC20(_paymentToken).safeTransfer(msg.sender, principal);
     }
 
-    /// @notice Redeems each holder's whole balance (maturity). Holders who may not receive payment now are skipped
-    /// (event), zero balances are skipped silently; a failed principal transfer is recorded as owed, never lost.
+    /// @notice Redeems each holder at maturity: what the holder could transfer now (balance less frozen and locked
+    /// tokens) less what the compliance hook holds back (a collateral pledge). The rest stays with the holder
+    /// (event {RedemptionHeldBack}). Holders the token's rules refuse now are skipped (event {RedemptionSkipped});
+    /// zero amounts are skipped silently; a failed principal transfer is recorded as owed, never lost.
     /// @dev Reverts only for reasons that are not one holder's: an empty pool, redemption not yet open.
     /// @return principalPaid Total principal paid or owed by this call.
-    // The pool is debited before each holder's burn and transfer; the owed record can only follow a failed transfer.
-    // Every entry point is nonReentrant, and the token and payment token are the offering's own vetted contracts.
-    // slither-disable-start reentrancy-no-eth,reentrancy-balance
+    // The pool is debited after each holder's burn succeeded and before the principal transfer. Every entry point
+    // is nonReentrant, and the token and payment token are the offering's own vetted contracts.
+    // slither-disable-start reentrancy-no-eth,reentrancy-balance,reentrancy-events
     function redeemBatch(address[] calldata holders)
         external
         onlyRole(REDEMPTION_AGENT_ROLE)
@@ -206,42 +233,139 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
         uint256 face = pool.faceValuePerToken;
         uint256 unit = 10 ** terms.tokenDecimals;
         uint256 available = pool.principalAvailable;
+        address hook = IRuleEngine(address(securityToken)).complianceHook();
         for (uint256 i; i < holders.length; ++i) {
             address holder = holders[i];
-            uint256 balance = securityToken.balanceOf(holder);
-            // slither-disable-next-line incorrect-equality
-            if (balance == 0) continue; // nothing to redeem, not a balance-manipulation guard
-            // slither-disable-next-line unused-return
-            (,, uint8 code,) = securityToken.holderAt(holder, 0);
-            if (code != 0) {
-                emit RedemptionSkipped(holder, code);
-                continue;
-            }
-            uint256 principal = Math.mulDiv(balance, face, unit);
-            if (principal > available) revert InsufficientPrincipal(principal, available);
+            uint256 principal = _redeemHolder(securityToken, hook, holder, face, unit, available);
+            if (principal == 0) continue;
             unchecked {
-                available -= principal;
+                available -= principal; // _redeemHolder checked principal <= available
             }
             // Cannot overflow: only ever decreased from a uint128.
             _pool.principalAvailable = uint128(available);
             principalPaid += principal;
-            emit Redeemed(holder, balance, principal, msg.sender);
-            securityToken.burn(holder, balance);
-            if (!principalToken.trySafeTransfer(holder, principal)) {
-                _owed[holder] += principal;
-                emit RedemptionPaymentOwed(holder, principal);
+            if (!principalToken.trySafeTransfer(holder, principal)) _addOwed(holder, principal);
+        }
+    }
+
+    /// @dev One holder of {redeemBatch}: burns what may be redeemed now and returns its principal (0 if nothing was
+    /// burned). Reverts only if the pool cannot pay it.
+    function _redeemHolder(
+        ISnapshotToken securityToken,
+        address hook,
+        address holder,
+        uint256 face,
+        uint256 unit,
+        uint256 available
+    ) private returns (uint256 principal) {
+        uint256 balance = securityToken.balanceOf(holder);
+        // slither-disable-next-line incorrect-equality
+        if (balance == 0) return 0; // nothing to redeem, not a balance-manipulation guard
+        uint256 amount = _redeemable(securityToken, hook, holder);
+        if (amount < balance) emit RedemptionHeldBack(holder, balance - amount);
+        principal = Math.mulDiv(amount, face, unit);
+        if (principal == 0) return 0;
+        if (principal > available) revert InsufficientPrincipal(principal, available);
+        uint8 code = _tryRedeem(securityToken, holder, amount);
+        if (code != 0) {
+            emit RedemptionSkipped(holder, code);
+            return 0;
+        }
+        emit Redeemed(holder, amount, principal, msg.sender);
+    }
+    // slither-disable-end reentrancy-no-eth,reentrancy-balance,reentrancy-events
+
+    /// @dev What `holder` may have redeemed now: transferable balance less the hook's held amount. A hook that
+    /// cannot say (older hooks, a revert) counts as holding nothing back; its `check` then refuses the burn.
+    function _redeemable(ISnapshotToken securityToken, address hook, address holder) private view returns (uint256) {
+        uint256 free = securityToken.transferableBalanceOf(holder);
+        if (hook == address(0) || free == 0) return free;
+        try IComplianceHook(hook).heldBalanceOf(address(securityToken), holder) returns (uint256 held) {
+            return free > held ? free - held : 0;
+        } catch {
+            return free;
+        }
+    }
+
+    /// @dev The token's checked burn; returns its reason code on a rule refusal, reverts on anything else.
+    function _tryRedeem(ISnapshotToken securityToken, address holder, uint256 amount) private returns (uint8) {
+        try securityToken.redeemFrom(holder, amount) {
+            return 0;
+        } catch (bytes memory reason) {
+            if (reason.length == 36 && bytes4(reason) == ISecurityToken.TransferRestricted.selector) {
+                return uint8(uint256(bytes32(_slice32(reason))));
+            }
+            assembly ("memory-safe") {
+                revert(add(reason, 0x20), mload(reason))
             }
         }
     }
-    // slither-disable-end reentrancy-no-eth,reentrancy-balance
+
+    function _slice32(bytes memory data) private pure returns (bytes32 word) {
+        assembly ("memory-safe") {
+            word := mload(add(data, 0x24))
+        }
+    }
+
+    function _addOwed(address holder, uint256 principal) private {
+        Owed memory owed = _owed[holder];
+        // Fits: owed principal never exceeds the pool, a uint128.
+        _owed[holder] = Owed({amount: uint128(owed.amount + principal), since: uint64(block.timestamp)});
+        emit RedemptionPaymentOwed(holder, principal);
+    }
 
     /// @notice Pays `holder` principal owed from a batch redemption whose transfer failed. Anyone may call it.
     function payOwed(address holder) external nonReentrant returns (uint256 amount) {
-        amount = _owed[holder];
-        if (amount == 0) revert NothingOwed(holder);
-        _owed[holder] = 0;
+        amount = _takeOwed(holder);
         emit OwedPrincipalPaid(holder, amount);
         IERC20(_paymentToken).safeTransfer(holder, amount);
+    }
+
+    /// @notice Pays principal owed to `holder` to `to`, another wallet of the same investor (a recovered wallet,
+    /// or one the payment token accepts). The holder or a redemption agent may call it; `to` must be registered
+    /// under the same investor and eligible to receive now.
+    function payOwedTo(address holder, address to) external nonReentrant returns (uint256 amount) {
+        if (msg.sender != holder && !hasRole(REDEMPTION_AGENT_ROLE, msg.sender)) {
+            revert Entitlements.NotHolderOrAgent(msg.sender);
+        }
+        ISnapshotToken securityToken = _terms.token;
+        Entitlements.requireSameInvestor(ISecurityToken(address(securityToken)).identityRegistry(), holder, to);
+        // slither-disable-next-line unused-return
+        (,, uint8 code,) = securityToken.holderAt(to, 0);
+        if (code != 0) revert HolderNotEligible(to, code);
+        amount = _takeOwed(holder);
+        emit OwedPrincipalRedirected(holder, to, amount);
+        IERC20(_paymentToken).safeTransfer(to, amount);
+    }
+
+    /// @notice Sends principal owed to `holder` for longer than the long-stop period to the issuer treasury (a
+    /// holder who can never be paid: sanctioned, offboarded, refused by the payment token). Anyone may call it.
+    function sweepOwed(address holder) external nonReentrant returns (uint256 amount) {
+        uint256 endsAt = uint256(_owed[holder].since) + longStop();
+        if (block.timestamp <= endsAt) revert Entitlements.LongStopNotReached(endsAt);
+        amount = _takeOwed(holder);
+        address to = _treasury;
+        emit OwedPrincipalSwept(holder, to, amount);
+        IERC20(_paymentToken).safeTransfer(to, amount);
+    }
+
+    /// @notice Sets the long-stop period, in days, after which owed principal may be swept (admin); at least
+    /// 365 days ({Entitlements.MIN_LONG_STOP_DAYS}); 0 restores the default of five years.
+    function setLongStop(uint16 periodDays) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Entitlements.checkLongStop(periodDays);
+        _longStopDays = periodDays;
+        emit LongStopSet(periodDays);
+    }
+
+    /// @notice Seconds after which principal still owed may be swept to the treasury.
+    function longStop() public view returns (uint256) {
+        return Entitlements.longStopSeconds(_longStopDays);
+    }
+
+    function _takeOwed(address holder) private returns (uint256 amount) {
+        amount = _owed[holder].amount;
+        if (amount == 0) revert NothingOwed(holder);
+        delete _owed[holder];
     }
 
     /// @notice Pays down `principalPerToken` of every token's face value as a Distributor distribution at a fresh
@@ -310,7 +434,7 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
 
     /// @notice Principal owed to `holder` after a failed batch transfer.
     function owedTo(address holder) external view returns (uint256) {
-        return _owed[holder];
+        return _owed[holder].amount;
     }
 
     /// @notice The redeemed security token.

@@ -12,4 +12,8 @@ interface IComplianceHook {
     /// @param to Receiver.
     /// @param amount Token amount in base units.
     function check(address token, address from, address to, uint256 amount) external view returns (uint8 code);
+
+    /// @notice Amount of `holder`'s `token` balance this hook holds back from every move (e.g. a collateral
+    /// pledge); 0 if none. A redemption at maturity redeems around it instead of refusing the whole balance.
+    function heldBalanceOf(address token, address holder) external view returns (uint256);
 }

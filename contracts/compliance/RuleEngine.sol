@@ -108,6 +108,8 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
     uint8 internal constant KIND_TRANSFER = 0;
     uint8 internal constant KIND_MINT = 1;
     uint8 internal constant KIND_FORCED = 2;
+    /// @dev A holder's tokens burned for a redemption: the sender-side rules of a transfer, no receiver.
+    uint8 internal constant KIND_REDEEM = 3;
 
     /// @dev One side of a move, as read from storage and the registry before any rule runs.
     struct Party {
@@ -317,34 +319,40 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
     /// @dev Returns the first failing reason code for `m`, or SUCCESS. Rule order: pause, halt, filing,
     /// receiver address, sender, receiver, spender, country blocked, country not allowed, category, caps,
     /// max/min holding, supply cap, balance, sender's remainder, frozen amount, lockup, external hook.
+    /// A redemption (KIND_REDEEM) runs exactly the sender-side rules of a transfer: nothing is received.
     function _evaluate(Move memory m) internal view returns (uint8 code) {
         uint256 s = m.state;
         uint8 kind = m.kind;
-        if (kind == KIND_TRANSFER) {
+        bool redeem = kind == KIND_REDEEM;
+        if (kind == KIND_TRANSFER || redeem) {
             if (s & PAUSED != 0) return ReasonCodes.TOKEN_PAUSED;
             if (s & HALTED != 0) return ReasonCodes.TRADING_HALTED;
         } else if (kind == KIND_MINT) {
             if (s & REQUIRE_FILING != 0 && s & FILING_RECORDED == 0) return ReasonCodes.FILING_NOT_RECORDED;
         }
-        address to = m.to.account;
-        if (to == address(0) || to == address(this)) return ReasonCodes.INVALID_RECEIVER;
-        if (kind == KIND_TRANSFER) {
+        if (!redeem) {
+            address to = m.to.account;
+            if (to == address(0) || to == address(this)) return ReasonCodes.INVALID_RECEIVER;
+        }
+        if (kind == KIND_TRANSFER || redeem) {
             code = _senderCode(m.from);
             if (code != 0) return code;
         }
-        code = _receiverCode(m.to.record, kind != KIND_FORCED ? m.to.wallet : 0);
-        if (code != 0) return code;
-        if (kind == KIND_FORCED) {
-            // Agent action: only the receiver's identity and the sender's balance matter (ERC-3643).
-            return m.amount > m.from.wallet.balance() ? ReasonCodes.INSUFFICIENT_BALANCE : ReasonCodes.SUCCESS;
-        }
-        if (m.spender != address(0)) {
-            if (m.spenderWallet & WalletState.FROZEN != 0 || m.spenderRecord.isFrozen()) {
-                return ReasonCodes.SPENDER_NOT_ALLOWED;
+        if (!redeem) {
+            code = _receiverCode(m.to.record, kind != KIND_FORCED ? m.to.wallet : 0);
+            if (code != 0) return code;
+            if (kind == KIND_FORCED) {
+                // Agent action: only the receiver's identity and the sender's balance matter (ERC-3643).
+                return m.amount > m.from.wallet.balance() ? ReasonCodes.INSUFFICIENT_BALANCE : ReasonCodes.SUCCESS;
             }
+            if (m.spender != address(0)) {
+                if (m.spenderWallet & WalletState.FROZEN != 0 || m.spenderRecord.isFrozen()) {
+                    return ReasonCodes.SPENDER_NOT_ALLOWED;
+                }
+            }
+            code = _eligibilityCode(m);
+            if (code != 0) return code;
         }
-        code = _eligibilityCode(m);
-        if (code != 0) return code;
         if (kind == KIND_MINT) {
             if (m.amount > m.mintRoom) return ReasonCodes.SUPPLY_CAP_EXCEEDED;
         } else {
@@ -423,7 +431,9 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
         uint256 bal = w.balance();
         if (amount > bal) return ReasonCodes.INSUFFICIENT_BALANCE;
         if (amount == 0) return ReasonCodes.SUCCESS;
-        uint256 minBalance = (m.limits >> MIN_BALANCE_SHIFT) & MASK96;
+        // A redemption shrinks a position towards zero and leaves only what rules hold back (frozen, locked,
+        // pledged): the minimum-holding rule, which keeps transfers from splitting off dust, does not apply.
+        uint256 minBalance = m.kind == KIND_REDEEM ? 0 : (m.limits >> MIN_BALANCE_SHIFT) & MASK96;
         if (minBalance != 0 && m.from.record.investorKey() != m.to.record.investorKey()) {
             // holding >= bal >= amount, checked above.
             uint256 remainder = m.from.holding - amount;

@@ -45,6 +45,9 @@ interface IInvestorRegistry {
     error AttestationExpired(uint256 deadline);
     error AttestationNonceUsed(address signer, uint256 nonce);
     error UntrustedSigner(address signer);
+    /// @notice The investor id already has a wallet: link a further wallet with `addWallet`, so tokens count the
+    /// investor once and apply per-investor caps across its wallets.
+    error InvestorIdInUse(bytes32 investorId);
 
     function initialize(address admin) external;
 
@@ -83,6 +86,8 @@ interface IInvestorRegistry {
     function record(address wallet) external view returns (uint256);
 
     function recordPair(address a, address b) external view returns (uint256, uint256);
+
+    function walletCount(bytes32 investorId) external view returns (uint256);
 
     function investorOf(address wallet) external view returns (InvestorView memory);
 

@@ -31,6 +31,9 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
 
     mapping(address wallet => uint256 record) private _records;
     mapping(address signer => mapping(uint256 nonce => bool used)) private _usedNonces;
+    /// @dev Registered wallets per investor key: a second registration under a known id is refused, so two wallets
+    /// of one investor are always linked (MULTI_WALLET) and counted once.
+    mapping(uint128 investorKey => uint256 wallets) private _walletCounts;
 
     constructor() EIP712("rwa-token InvestorRegistry", "1") {
         _disableInitializers();
@@ -45,7 +48,8 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
 
     // ------------------------------------------------------------------ onboarding
 
-    /// @notice Registers `wallet` as belonging to investor `investorId`.
+    /// @notice Registers `wallet` as belonging to investor `investorId`, which must not have a wallet yet (link
+    /// further wallets with {addWallet}).
     /// @param wallet The investor's wallet; must not be registered yet.
     /// @param investorId Salted hash identifying the investor (its low 128 bits become the on-chain key).
     /// @param country ISO-3166 numeric country code (1..999).
@@ -140,6 +144,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
         rec |= InvestorRecord.MULTI_WALLET_BIT;
         _records[existingWallet] = rec;
         _records[newWallet] = rec;
+        ++_walletCounts[rec.investorKey()];
         emit WalletAdded(existingWallet, newWallet, rec.investorKey());
     }
 
@@ -148,6 +153,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
         uint256 rec = _records[wallet];
         if (!rec.isRegistered()) revert NotRegistered(wallet);
         delete _records[wallet];
+        --_walletCounts[rec.investorKey()];
         emit WalletRemoved(wallet, rec.investorKey());
     }
 
@@ -174,6 +180,11 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
     /// @notice EIP-712 domain separator of this registry.
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparatorV4();
+    }
+
+    /// @notice Number of registered wallets of investor `investorId` (0: the id is free to register).
+    function walletCount(bytes32 investorId) external view returns (uint256) {
+        return _walletCounts[uint128(uint256(investorId))];
     }
 
     /// @notice Raw packed record of `wallet` (0 if unregistered); see {InvestorRecord} for the layout.
@@ -277,6 +288,10 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
             }
         }
         if (registered) revert AlreadyRegistered(wallet);
+        // The key's first wallet (key != 0 checked above, and below 2^128 by construction).
+        mapping(uint128 investorKey => uint256 wallets) storage counts = _walletCounts;
+        if (counts[uint128(key)] != 0) revert InvestorIdInUse(investorId);
+        counts[uint128(key)] = 1;
     }
 
     function _update(address wallet, uint16 country, uint32 categories, uint40 kycExpiry) private {

@@ -40,6 +40,8 @@ contract MockSnapshotToken is ERC20, AccessControl, ISnapshotToken {
 
     /// @dev The snapshot id has not been taken yet (or is zero).
     error NonexistentSnapshot(uint256 snapshotId);
+    /// @dev Same error as the real token's.
+    error TransferRestricted(uint8 code);
 
     constructor(string memory name_, string memory symbol_) ERC20(name_, symbol_) {
         _registry = new MockCountryRegistry();
@@ -121,6 +123,24 @@ contract MockSnapshotToken is ERC20, AccessControl, ISnapshotToken {
     /// @inheritdoc ISnapshotToken
     function burn(address account, uint256 amount) external onlyRole(AGENT_ROLE) {
         _burn(account, amount);
+    }
+
+    /// @inheritdoc ISnapshotToken
+    /// @dev The mock's only sender-side rule is the holder-status code.
+    function redeemFrom(address holder, uint256 amount) external onlyRole(AGENT_ROLE) {
+        uint8 code = _holderStatus[holder];
+        if (code != 0) revert TransferRestricted(code);
+        _burn(holder, amount);
+    }
+
+    /// @inheritdoc ISnapshotToken
+    function transferableBalanceOf(address wallet) external view returns (uint256) {
+        return balanceOf(wallet);
+    }
+
+    /// @notice No compliance hook (the real token's IRuleEngine view).
+    function complianceHook() external pure returns (address) {
+        return address(0);
     }
 
     /// @notice Current snapshot id (0 before the first snapshot).

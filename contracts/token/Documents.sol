@@ -6,6 +6,8 @@ pragma solidity ^0.8.24;
 interface IERC1643 {
     event DocumentUpdated(bytes32 indexed _name, string _uri, bytes32 _documentHash);
     event DocumentRemoved(bytes32 indexed _name, string _uri, bytes32 _documentHash);
+    /// @notice The regulator's reference of document `_name` (e.g. a CSRC filing number).
+    event DocumentReferenceSet(bytes32 indexed _name, bytes32 _reference);
 
     error EmptyDocumentName();
     error DocumentNotFound(bytes32 name);
@@ -30,6 +32,8 @@ abstract contract Documents is IERC1643 {
     bytes32[] private _documentNames;
     /// @dev Position in `_documentNames` plus one; zero means "no such document".
     mapping(bytes32 name => uint256 indexPlusOne) private _documentIndex;
+    /// @dev Regulator's reference of a document (e.g. the CSRC filing number of the "filing" document); 0 if none.
+    mapping(bytes32 name => bytes32 ref) private _references;
 
     /// @notice Latest uri, content hash and time of the document called `name`.
     function getDocument(bytes32 name)
@@ -39,6 +43,12 @@ abstract contract Documents is IERC1643 {
     {
         Document storage d = _documents[name];
         return (d.uri, d.documentHash, d.timestamp);
+    }
+
+    /// @notice The regulator's reference recorded with document `name` (e.g. a CSRC filing number as ASCII,
+    /// left-aligned), or 0.
+    function documentReference(bytes32 name) external view returns (bytes32) {
+        return _references[name];
     }
 
     /// @notice Names of every recorded document.
@@ -57,6 +67,13 @@ abstract contract Documents is IERC1643 {
         _afterDocumentChange(name, true);
     }
 
+    /// @dev Records the regulator's reference of an existing document (0 clears it).
+    function _setDocumentReference(bytes32 name, bytes32 ref) internal {
+        if (_documentIndex[name] == 0) revert DocumentNotFound(name);
+        _references[name] = ref;
+        emit DocumentReferenceSet(name, ref);
+    }
+
     function _removeDocument(bytes32 name) internal {
         uint256 indexPlusOne = _documentIndex[name];
         if (indexPlusOne == 0) revert DocumentNotFound(name);
@@ -71,6 +88,7 @@ abstract contract Documents is IERC1643 {
         delete _documentIndex[name];
         Document memory d = _documents[name];
         delete _documents[name];
+        delete _references[name];
         emit DocumentRemoved(name, d.uri, d.documentHash);
         _afterDocumentChange(name, false);
     }

@@ -18,7 +18,9 @@ import {WalletState} from "./WalletState.sol";
 /// @dev Deployed as EIP-1167 clones of one implementation; all per-token data is set in {initialize}.
 /// Gas layout: a transfer reads the token state word, both wallet words, one registry call (two records), the
 /// receiver's country rule and the limits word; it writes the two wallet words and, only when an investor
-/// joins or leaves, the counts. Every balance change passes through {_update}.
+/// joins or leaves, the counts. Every balance change passes through {_update}, except transfers and mints in the
+/// common case, which take the fast path {_fastMove}: its pass conditions are those of {_evaluate} specialised to
+/// that case and its writes are those {_update} would make (tests/foundry/FastPathEquivalence.t.sol proves both).
 contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     using InvestorRecord for uint256;
     using WalletState for uint256;
@@ -61,11 +63,6 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     /// token cannot spare under the EIP-170 limit.
     modifier onlyAgent() {
         _checkAgent();
-        _;
-    }
-
-    modifier onlyAgentOrAdmin() {
-        _checkEitherRole(AGENT_ROLE, DEFAULT_ADMIN_ROLE);
         _;
     }
 
@@ -168,10 +165,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
 
     /// @notice Transfers to several receivers; each leg is checked and the whole batch reverts on a refusal.
     function batchTransfer(address[] calldata toList, uint256[] calldata amounts) external {
-        if (toList.length != amounts.length) revert LengthMismatch();
-        for (uint256 i; i < toList.length; ++i) {
-            _transferChecked(address(0), msg.sender, toList[i], amounts[i]);
-        }
+        _batch(toList, amounts, _transferOut);
     }
 
     // ================================================================== ERC-3643 setup
@@ -239,15 +233,30 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
 
     // ================================================================== ERC-1643 documents
 
-    /// @notice Records or replaces a document (agent or admin). A document named "filing" satisfies
-    /// {setRequireFilingDocument}.
-    function setDocument(bytes32 name_, string calldata uri, bytes32 documentHash) external onlyAgentOrAdmin {
+    /// @notice Records or replaces a document (agent or admin). The document named "filing" satisfies
+    /// {setRequireFilingDocument}; only the admin or the compliance officer may write it, never the agent that
+    /// mints (separation of duties).
+    function setDocument(bytes32 name_, string calldata uri, bytes32 documentHash) external {
+        _checkDocumentWriter(name_);
         _setDocument(name_, uri, documentHash);
     }
 
-    /// @notice Removes a document (agent or admin).
-    function removeDocument(bytes32 name_) external onlyAgentOrAdmin {
+    /// @notice Records the regulator's reference of document `name_` (e.g. the CSRC filing number of the "filing"
+    /// document, ASCII left-aligned in 32 bytes), under the same roles as writing that document.
+    function setDocumentReference(bytes32 name_, bytes32 ref) external {
+        _checkDocumentWriter(name_);
+        _setDocumentReference(name_, ref);
+    }
+
+    /// @notice Removes a document (agent or admin; the "filing" document: admin or compliance).
+    function removeDocument(bytes32 name_) external {
+        _checkDocumentWriter(name_);
         _removeDocument(name_);
+    }
+
+    function _checkDocumentWriter(bytes32 name_) private view {
+        if (name_ == FILING_DOCUMENT) _checkEitherRole(COMPLIANCE_ROLE, DEFAULT_ADMIN_ROLE);
+        else _checkEitherRole(AGENT_ROLE, DEFAULT_ADMIN_ROLE);
     }
 
     function _afterDocumentChange(bytes32 name_, bool present) internal override {
@@ -264,23 +273,25 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
 
     /// @notice Batch form of {mint}.
     function batchMint(address[] calldata toList, uint256[] calldata amounts) external onlyAgent {
-        if (toList.length != amounts.length) revert LengthMismatch();
-        for (uint256 i; i < toList.length; ++i) {
-            _mint(toList[i], amounts[i]);
-        }
+        _batch(toList, amounts, _mint);
     }
 
     /// @notice Burns `amount` of `account`'s tokens (agent); frozen tokens are unfrozen as far as needed.
     function burn(address account, uint256 amount) external onlyAgent {
-        _burn(account, amount);
+        _agentBurn(account, amount);
+    }
+
+    /// @notice Burns `amount` of `holder`'s tokens for a redemption (agent: the offering's Redemption contract),
+    /// under every sender-side rule of a transfer: pause, trading halt, sender verified and neither frozen nor
+    /// sanctioned, the partially frozen amount, lockups and the compliance hook (e.g. collateral pledges).
+    /// Reverts with {TransferRestricted} and the rule's code.
+    function redeemFrom(address holder, uint256 amount) external onlyAgent {
+        _burn(holder, amount, KIND_REDEEM);
     }
 
     /// @notice Batch form of {burn}.
     function batchBurn(address[] calldata accounts, uint256[] calldata amounts) external onlyAgent {
-        if (accounts.length != amounts.length) revert LengthMismatch();
-        for (uint256 i; i < accounts.length; ++i) {
-            _burn(accounts[i], amounts[i]);
-        }
+        _batch(accounts, amounts, _agentBurn);
     }
 
     /// @notice Stops investor transfers (agent); agent actions keep working.
@@ -322,14 +333,8 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     }
 
     /// @notice Batch form of {freezePartialTokens}.
-    function batchFreezePartialTokens(address[] calldata accounts, uint256[] calldata amounts)
-        external
-        onlyAgent
-    {
-        if (accounts.length != amounts.length) revert LengthMismatch();
-        for (uint256 i; i < accounts.length; ++i) {
-            _freezePartial(accounts[i], amounts[i]);
-        }
+    function batchFreezePartialTokens(address[] calldata accounts, uint256[] calldata amounts) external onlyAgent {
+        _batch(accounts, amounts, _freezePartial);
     }
 
     /// @notice Unfreezes `amount` of `account`'s frozen tokens (agent).
@@ -338,14 +343,8 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     }
 
     /// @notice Batch form of {unfreezePartialTokens}.
-    function batchUnfreezePartialTokens(address[] calldata accounts, uint256[] calldata amounts)
-        external
-        onlyAgent
-    {
-        if (accounts.length != amounts.length) revert LengthMismatch();
-        for (uint256 i; i < accounts.length; ++i) {
-            _unfreezePartial(accounts[i], amounts[i]);
-        }
+    function batchUnfreezePartialTokens(address[] calldata accounts, uint256[] calldata amounts) external onlyAgent {
+        _batch(accounts, amounts, _unfreezePartial);
     }
 
     /// @notice Partially frozen amount of `account`.
@@ -379,9 +378,11 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     }
 
     /// @notice Moves every token, the frozen amount, lockups and the wallet freeze of a lost wallet to another
-    /// wallet of the SAME investor (same investor key in the registry; add it with `addWallet` first). The
-    /// registry is only read, so a registry shared by several tokens keeps working for each of them; remove
-    /// the lost wallet from the registry after recovering it on every token.
+    /// wallet of the SAME investor (same investor key in the registry; add it with `addWallet` first), and
+    /// retires the lost wallet on this token in the same transaction: it is frozen, so nothing can be minted,
+    /// transferred or paid to it. It is frozen rather than removed from the registry because the registry may be
+    /// shared by several tokens (each must still recover it) and its record proves to the cash-flow contracts
+    /// that the new wallet belongs to the same investor when entitlements are moved.
     /// @param investorOnchainID Ignored (ERC-3643 compatibility); echoed in {RecoverySuccess}.
     function recoveryAddress(address lostWallet, address newWallet, address investorOnchainID)
         external
@@ -412,8 +413,8 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         lockedUntil = w.lockedUntil();
         lotUnlock = w.lotUnlock();
         if (block.timestamp < lotUnlock) {
+            // Agent moves clamp a lot to the balance they leave, so it never exceeds the balance.
             lotLocked = w & WalletState.LOT_ALL != 0 ? w.balance() : _restrictionsOf(wallet, w).locked();
-            if (lotLocked > w.balance()) lotLocked = w.balance();
         }
     }
 
@@ -553,6 +554,26 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
 
     // ================================================================== internals: moves
 
+    /// @dev The ERC-3643 batch forms: one length check and loop for every (account, amount) action.
+    function _batch(
+        address[] calldata accounts,
+        uint256[] calldata amounts,
+        function(address, uint256) internal action
+    ) private {
+        if (accounts.length != amounts.length) revert LengthMismatch();
+        for (uint256 i; i < accounts.length; ++i) {
+            action(accounts[i], amounts[i]);
+        }
+    }
+
+    function _transferOut(address to, uint256 amount) private {
+        _transferChecked(address(0), msg.sender, to, amount);
+    }
+
+    function _agentBurn(address account, uint256 amount) private {
+        _burn(account, amount, KIND_FORCED);
+    }
+
     function _transferChecked(address spender, address from, address to, uint256 amount) private {
         // A spender other than the owner needs its own checks: general path.
         if ((spender == address(0) || spender == from) && _fastMove(from, to, amount, false)) return;
@@ -573,15 +594,22 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         _writeSupply(sw, sw.balance() + amount, (m.state >> SNAPSHOT_ID_SHIFT) & MASK24);
     }
 
-    function _burn(address account, uint256 amount) private {
+    /// @dev An agent burn (KIND_FORCED: only the balance is checked) or a redemption (KIND_REDEEM: the sender-side
+    /// rules). No receiver side is read: the limits word is not loaded, which a redemption does not need.
+    function _burn(address account, uint256 amount, uint8 kind) private {
         uint256 s = _state;
         uint256 rec = _registryRecord(s, account);
         Move memory m;
-        m.kind = KIND_FORCED;
+        m.kind = kind;
         m.state = s;
         m.amount = amount;
         m.from = _party(account, rec, true);
-        if (amount > m.from.wallet.balance()) revert TransferRestricted(ReasonCodes.INSUFFICIENT_BALANCE);
+        if (kind == KIND_REDEEM) {
+            uint8 code = _evaluate(m);
+            if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
+        } else if (amount > m.from.wallet.balance()) {
+            revert TransferRestricted(ReasonCodes.INSUFFICIENT_BALANCE);
+        }
         _update(m);
         uint256 sw = _supply;
         // The burnt amount was part of a balance, hence of the supply.
@@ -612,8 +640,8 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         uint256 frozenMoved = rl.frozen();
         uint256 lotMoved;
         if (block.timestamp < wl.lotUnlock()) {
+            // At most the balance: agent moves clamp a lot to the balance they leave.
             lotMoved = wl & WalletState.LOT_ALL != 0 ? bal : rl.locked();
-            if (lotMoved > bal) lotMoved = bal;
         }
         // Moves the balance; as an agent move it also releases the lost wallet's frozen amount and lots.
         _update(m);
@@ -642,6 +670,8 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
             emit AddressFrozen(newWallet, true, msg.sender);
         }
         _wallets[newWallet] = wn;
+        // Retire the lost wallet (its word as _update left it).
+        if (wl & WalletState.FROZEN == 0) _setAddressFrozen(lost, true);
     }
 
     /// @dev Lean path of a transfer or mint in the common case: both parties single-wallet investors, the
