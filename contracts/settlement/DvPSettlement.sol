@@ -30,8 +30,10 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 /// unchanged (and undoes everything), so SDKs decode one error for direct transfers and settlements alike.
 ///
 /// Batches: {settleBatch} settles each trade in its own sub-call. A trade that fails (bad signature, expired,
-/// cancelled, non-compliant, a leg that reverts) is skipped with {TradeFailed} carrying the revert data, and
-/// both of its legs are rolled back; the other trades settle. Nothing is half-settled.
+/// cancelled, non-compliant, a leg that reverts) is skipped with {TradeFailed} carrying the first
+/// {MAX_REASON_BYTES} bytes of its revert data, and both of its legs are rolled back; the other trades settle.
+/// Nothing is half-settled. The bound matters: a token named in one trade chooses its own revert data, and
+/// copying all of it (as `catch (bytes memory)` does) would let a huge payload exhaust the batch's gas.
 contract DvPSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -61,6 +63,10 @@ contract DvPSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     );
     /// @notice Highest fee a trade may carry: 5%.
     uint16 public constant MAX_FEE_BPS = 500;
+    /// @notice Most revert-data bytes a failed batch trade reports in {TradeFailed}: a selector and four
+    /// words (4 + 32 * 4), which hold any of this contract's errors, the token's `TransferRestricted(code)` and
+    /// the common ERC-20 errors whole. A literal because inline assembly reads it.
+    uint256 public constant MAX_REASON_BYTES = 132;
 
     /// @notice Receives platform fees; set by the admin.
     address public feeRecipient;
@@ -77,7 +83,8 @@ contract DvPSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         uint256 paymentAmount,
         uint256 fee
     );
-    /// @notice A trade of a batch that did not settle; `reason` is its revert data (a custom error).
+    /// @notice A trade of a batch that did not settle; `reason` is its revert data (a custom error), cut to
+    /// {MAX_REASON_BYTES}.
     event TradeFailed(bytes32 indexed tradeHash, bytes reason);
     event TradeCancelled(bytes32 indexed tradeHash, address indexed by, uint256 nonce);
     event FeeRecipientSet(address indexed feeRecipient);
@@ -133,15 +140,40 @@ contract DvPSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     ) external nonReentrant returns (uint256 settled) {
         uint256 n = trades.length;
         if (sellerSignatures.length != n || buyerSignatures.length != n) revert LengthMismatch();
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
         for (uint256 i; i < n; ++i) {
             // A sub-call per trade gives each trade its own revert frame: a failing leg undoes that trade's
             // other leg and nonce without touching the trades before it.
-            try this.settleFromBatch(trades[i], sellerSignatures[i], buyerSignatures[i], msg.sender) {
+            bytes memory data = abi.encodeCall(
+                this.settleFromBatch, (trades[i], sellerSignatures[i], buyerSignatures[i], msg.sender)
+            );
+            bool ok;
+            bytes memory reason;
+            assembly ("memory-safe") {
+                ok := call(gas(), address(), 0, add(data, 0x20), mload(data), 0, 0)
+                if iszero(ok) {
+                    // Copy at most MAX_REASON_BYTES of the revert data, whatever size the failing call chose.
+                    let size := returndatasize()
+                    if gt(size, MAX_REASON_BYTES) { size := MAX_REASON_BYTES }
+                    reason := mload(0x40)
+                    mstore(reason, size)
+                    returndatacopy(add(reason, 0x20), 0, size)
+                    mstore(0x40, add(add(reason, 0x20), and(add(size, 0x1f), not(0x1f))))
+                }
+            }
+            if (ok) {
                 unchecked {
                     ++settled; // bounded by n
                 }
-            } catch (bytes memory reason) {
+            } else {
                 emit TradeFailed(hashTrade(trades[i]), reason);
+            }
+            // Nothing allocated for this trade is read again: reuse its memory for the next one.
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
             }
         }
     }

@@ -7,6 +7,7 @@ import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice A minimal ERC-1271 smart wallet: valid signatures are its owner key's ECDSA signatures.
@@ -25,6 +26,31 @@ contract OwnerSignedWallet {
     function approve(address token, address spender, uint256 amount) external {
         IERC20(token).approve(spender, amount);
     }
+}
+
+/// @notice A security token whose `transferFrom` reverts with as much data as about half its gas can pay for
+/// in memory. Passing that payload up costs the settlement's sub-call as much again, which it can afford; a
+/// batch that then copied the whole payload (and logged it) could not, and would revert with every trade in it.
+contract RevertBombToken {
+    function transferFrom(address, address, uint256) external view returns (bool) {
+        // Memory for w words costs 3w + w^2/512 gas: w^2/512 = 45% of the gas left leaves room for the 3w.
+        uint256 words = Math.sqrt(512 * (gasleft() * 45 / 100));
+        assembly ("memory-safe") {
+            revert(0, mul(words, 32))
+        }
+    }
+}
+
+/// @notice The cheatcodes that read the logs a call emitted (not in the shared Vm interface).
+interface VmLogs {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory);
 }
 
 /// @notice DvPSettlement: both legs or nothing, EIP-712 consent of both parties, seller nonces, buyer
@@ -427,6 +453,61 @@ contract DvPSettlementTest is TokenFixture {
         assertEq(dvp.settleBatch(ts, s, b), 1, "one settled");
         assertEq(token.balanceOf(buyer), 1_000, "failed trade's security leg rolled back");
         assertTrue(!dvp.nonceUsed(seller, 211), "nonce free for resubmission");
+    }
+
+    function test_aTokenRevertingWithAHugePayloadCannotRevertTheBatch() public {
+        RevertBombToken bomb = new RevertBombToken();
+        DvPSettlement.Trade[] memory ts = new DvPSettlement.Trade[](3);
+        ts[0] = _trade(230, 0);
+        ts[1] = _trade(231, 0);
+        ts[1].securityToken = address(bomb);
+        ts[2] = _trade(232, 0);
+        (bytes[] memory s, bytes[] memory b) = _batchOf(ts);
+        vm.prank(PLATFORM);
+        uint256 settled = dvp.settleBatch{gas: 10_000_000}(ts, s, b);
+        assertEq(settled, 2, "the honest trades settled");
+        assertTrue(dvp.nonceUsed(seller, 230) && dvp.nonceUsed(seller, 232), "honest nonces used");
+        assertTrue(!dvp.nonceUsed(seller, 231), "the bomb trade rolled back");
+        assertEq(token.balanceOf(buyer), 2_000, "two lots delivered");
+        assertEq(usd.balanceOf(seller), 200_000, "two payments");
+    }
+
+    function test_settleBatchReportsAFailedTradesRevertDataCutToTheBound() public {
+        RevertBombToken bomb = new RevertBombToken();
+        DvPSettlement.Trade[] memory ts = new DvPSettlement.Trade[](1);
+        ts[0] = _trade(240, 0);
+        ts[0].securityToken = address(bomb);
+        (bytes[] memory s, bytes[] memory b) = _batchOf(ts);
+        VmLogs logs = VmLogs(address(vm));
+        logs.recordLogs();
+        vm.prank(PLATFORM);
+        assertEq(dvp.settleBatch{gas: 10_000_000}(ts, s, b), 0, "nothing settled");
+        VmLogs.Log[] memory entries = logs.getRecordedLogs();
+        assertEq(entries.length, 1, "one event");
+        assertTrue(entries[0].topics[0] == DvPSettlement.TradeFailed.selector, "TradeFailed");
+        assertTrue(entries[0].topics[1] == dvp.hashTrade(ts[0]), "names the trade");
+        bytes memory reason = abi.decode(entries[0].data, (bytes));
+        assertEq(reason.length, dvp.MAX_REASON_BYTES(), "revert data cut to the bound");
+    }
+
+    function test_settleBatchReportsAShortRevertWhole() public {
+        DvPSettlement.Trade[] memory ts = new DvPSettlement.Trade[](1);
+        ts[0] = _trade(250, 0);
+        ts[0].expiry = uint64(block.timestamp - 1);
+        (bytes[] memory s, bytes[] memory b) = _batchOf(ts);
+        VmLogs logs = VmLogs(address(vm));
+        logs.recordLogs();
+        vm.prank(PLATFORM);
+        dvp.settleBatch(ts, s, b);
+        VmLogs.Log[] memory entries = logs.getRecordedLogs();
+        bytes memory reason = abi.decode(entries[0].data, (bytes));
+        assertTrue(
+            keccak256(reason)
+                == keccak256(
+                    abi.encodeWithSelector(DvPSettlement.TradeExpired.selector, block.timestamp - 1, block.timestamp)
+                ),
+            "the whole custom error"
+        );
     }
 
     function test_settleBatchLetsTheCallerSkipItsOwnSignature() public {
