@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Gas benchmark for secondary trading: DvP settlement (single and a batch of 50), a collateral lock.
+"""Gas benchmark for secondary trading: DvP settlement (single and a batch of 50), collateral pledges (the
+holder's own call and a lender submitting the holder's EIP-712 signed pledge).
 Every operation is its own transaction on a private anvil (hardfork pinned by rwa_token.chain), the token with
 the full rule set of bench/gas.py (country gating, categories, investor caps, max balance, lockup check).
 
@@ -35,7 +36,9 @@ TARGETS: dict[str, tuple[int, str]] = {
     "dvp_settle": (120_000, "two signatures, compliance check, both legs, no fee"),
     "dvp_settle_with_fee": (None, "the same with a 10 bps platform fee (a third transfer)"),
     "dvp_settle_batch50_per_trade": (100_000, "50 trades / 10 sellers / 10 buyers, signatures, fee"),
-    "collateral_lock": (60_000, "first pledge of a holder"),
+    "collateral_pledge": (60_000, "first pledge of a holder, the holder's own call"),
+    "collateral_pledge_signed": (None, "first pledge of a holder, its signed consent submitted by the lender "
+                                       "(signature check and the holder's first nonce)"),
 }
 
 
@@ -65,7 +68,10 @@ class TradingBench(BenchBase):
             usd.approve(dvp.address, 2**256 - 1, sender=b)
         self.chain.increase_time(2 * DAY)  # lots unlocked; the lockup check still runs
 
-        self.results["collateral_lock"] = manager.lock(sellers[0].address, 1_000 * 10**6).gas_used
+        self.results["collateral_pledge"] = manager.pledge(self.admin.address, 1_000 * 10**6,
+                                                           sender=sellers[0]).gas_used
+        signed = manager.sign_pledge(sellers[1], self.admin.address, 1_000 * 10**6)
+        self.results["collateral_pledge_signed"] = manager.pledge_with_signature(signed).gas_used
 
         expiry = self.chain.block_timestamp() + DAY
         chain_id = self.chain.chain_id

@@ -94,6 +94,29 @@ def progress_bar(description: str) -> Progress:
                     console=err_console, disable=opts.json)
 
 
+def confirm(action: str, yes: bool) -> None:
+    """Powers over other people's tokens ask before sending; `--yes` answers for scripts. With no terminal to
+    ask (or under --json) the command refuses rather than guess."""
+    if yes:
+        return
+    if opts.json or not sys.stdin.isatty():
+        raise ConfigError(f"{action}: confirm with --yes (there is no terminal to ask)")
+    if not typer.confirm(f"{action}?", default=False, err=True):
+        raise ConfigError(f"{action}: not confirmed; nothing sent")
+
+
+def refuse(code: int, message: str, hint: str) -> None:
+    """A rule refusal: one line (JSON under --json) and exit 3."""
+    from .errors import REASON_CODES
+
+    name = REASON_CODES.get(code, {}).get("name", "?")
+    if opts.json:
+        print(json.dumps({"refused": True, "code": code, "name": name, "message": message, "hint": hint}))
+    else:
+        err_console.print(f"[red]refused[/] [{code} {name}] {message}: {hint}", highlight=False, soft_wrap=True)
+    raise typer.Exit(3)
+
+
 def tx_line(receipt) -> str:
     return f"[dim](tx {receipt.tx_hash[:12]}…, block {receipt.block_number}, gas {receipt.gas_used:,})[/]"
 

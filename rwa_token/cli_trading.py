@@ -3,6 +3,8 @@
 Contract addresses come from options or the environment (RWA_DVP, RWA_COLLATERAL, RWA_PROCEEDS_VAULT).
 A trade file is JSON: {"trade": {seller, buyer, securityToken, securityAmount, paymentToken, paymentAmount,
 nonce, expiry, feeBps}, "seller_signature": "0x..", "buyer_signature": "0x.."} with amounts in base units.
+A pledge file (from `rwa collateral sign-pledge`, for `rwa collateral lock`) is JSON: {"pledge": {holder, lender,
+amount, nonce, deadline}, "manager": "0x..", "chain_id": N, "signature": "0x.."}, the amount in base units.
 """
 from __future__ import annotations
 
@@ -114,31 +116,107 @@ def _manager(address: str, token: Optional[str]):
 TokenOpt = typer.Option(None, "--token", "-t", help="token symbol (default: the first tranche)")
 
 
-@collateral_app.command("lock")
-def collateral_lock(holder: str, amount: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt) -> None:
-    """Lock AMOUNT (tokens) of HOLDER's balance as collateral (lender)."""
+DryRunOpt = typer.Option(False, "--dry-run", help="check and simulate; send nothing")
+
+
+@collateral_app.command("sign-pledge")
+def collateral_sign_pledge(
+    lender: str, amount: str,
+    out: Path = typer.Option(..., "--out", help="write the signed pledge here (JSON) for the lender"),
+    valid_for: int = typer.Option(3_600, "--valid-for", min=60, help="seconds the lender has to submit it"),
+    manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
+) -> None:
+    """As the holder (the signing key): sign your consent to pledge AMOUNT (tokens) to LENDER. Sends nothing;
+    the lender submits the file with `rwa collateral lock`."""
+    from .units import address
+
     cli = _cli()
     t, m = _manager(manager, token)
-    receipt = m.lock(holder, t.units(amount))
-    cli.emit({"tx": receipt.tx_hash, "locked": m.locked_of(holder)}, f"[green]locked[/] {amount} of {holder} {cli.tx_line(receipt)}")
+    lender = address(lender, "lender")
+    signed = m.sign_pledge(m.sender, lender, t.units(amount), valid_for)
+    try:
+        out.write_text(json.dumps(signed.to_dict(), indent=2) + "\n")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {out}: {exc}") from None
+    c = signed.consent
+    cli.emit({"file": str(out), **signed.to_dict()},
+             f"[green]signed[/] pledge of {amount} from {c.holder} to {lender}, nonce {c.nonce}, valid until "
+             f"{c.deadline}: {out}")
+
+
+@collateral_app.command("pledge")
+def collateral_pledge(lender: str, amount: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
+                      dry_run: bool = DryRunOpt) -> None:
+    """As the holder (the signing key): pledge AMOUNT (tokens) of your own balance to LENDER."""
+    cli = _cli()
+    t, m = _manager(manager, token)
+    holder = m.sender.address
+    receipt = m.pledge(lender, t.units(amount), dry_run=dry_run)
+    if receipt is None:
+        cli.emit({"dry_run": True, "holder": holder, "lender": lender},
+                 f"[green]would pledge[/] {amount} of {holder} to {lender} (nothing sent)")
+        return
+    cli.emit({"tx": receipt.tx_hash, "locked": m.locked_of(holder)},
+             f"[green]pledged[/] {amount} of {holder} to {lender} {cli.tx_line(receipt)}")
+
+
+@collateral_app.command("lock")
+def collateral_lock(pledge_file: Path = typer.Argument(..., help="the holder's signed pledge "
+                                                       "(`rwa collateral sign-pledge`)"),
+                    manager: str = ManagerOpt, token: Optional[str] = TokenOpt, dry_run: bool = DryRunOpt) -> None:
+    """As the lender (the signing key): lock collateral with the holder's signed consent. A lender cannot lock
+    a holder's tokens without it."""
+    from .contracts.collateral import SignedPledge
+
+    cli = _cli()
+    t, m = _manager(manager, token)
+    try:
+        data = json.loads(pledge_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{pledge_file}: not a readable JSON pledge file ({exc})") from None
+    signed = SignedPledge.from_dict(data if isinstance(data, dict) else {})
+    c = signed.consent
+    receipt = m.pledge_with_signature(signed, dry_run=dry_run)
+    if receipt is None:
+        cli.emit({"dry_run": True, "holder": c.holder, "amount": c.amount},
+                 f"[green]would lock[/] {t.fmt(c.amount)} of {c.holder} (nothing sent)")
+        return
+    cli.emit({"tx": receipt.tx_hash, "holder": c.holder, "locked": m.locked_of(c.holder)},
+             f"[green]locked[/] {t.fmt(c.amount)} of {c.holder} with its signed pledge {cli.tx_line(receipt)}")
 
 
 @collateral_app.command("release")
-def collateral_release(holder: str, amount: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt) -> None:
+def collateral_release(holder: str, amount: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
+                       dry_run: bool = DryRunOpt) -> None:
     """Release AMOUNT (tokens) of HOLDER's pledge (the lender that holds it)."""
     cli = _cli()
     t, m = _manager(manager, token)
-    receipt = m.release(holder, t.units(amount))
+    receipt = m.release(holder, t.units(amount), dry_run=dry_run)
+    if receipt is None:
+        cli.emit({"dry_run": True}, f"[green]would release[/] {amount} of {holder} (nothing sent)")
+        return
     cli.emit({"tx": receipt.tx_hash, "locked": m.locked_of(holder)}, f"[green]released[/] {amount} of {holder} {cli.tx_line(receipt)}")
 
 
 @collateral_app.command("seize")
 def collateral_seize(holder: str, amount: str, to: str, manager: str = ManagerOpt,
-                     token: Optional[str] = TokenOpt) -> None:
+                     token: Optional[str] = TokenOpt, dry_run: bool = DryRunOpt,
+                     yes: bool = typer.Option(False, "--yes", help="do not ask for confirmation")) -> None:
     """On default, move AMOUNT (tokens) of HOLDER's pledge to TO (must pass the token's rules)."""
+    from .errors import TransferRestricted
+
     cli = _cli()
     t, m = _manager(manager, token)
-    receipt = m.seize(holder, t.units(amount), to)
+    units = t.units(amount)
+    try:
+        m.seize(holder, units, to, dry_run=True)  # a refusal is reported before asking
+    except TransferRestricted as refused:
+        cli.refuse(refused.code, refused.reason, "seize to a party the token's rules accept")
+    if dry_run:
+        cli.emit({"dry_run": True}, f"[green]would seize[/] {amount} from {holder} to {to} (nothing sent)")
+        return
+    cli.confirm(f"seize {amount} pledged by {holder} to {to}", yes)
+    receipt = m.seize(holder, units, to)
     cli.emit({"tx": receipt.tx_hash}, f"[green]seized[/] {amount} from {holder} to {to} {cli.tx_line(receipt)}")
 
 

@@ -17,7 +17,8 @@ PUBLIC = {
     "OfferingFactory": {"deployOffering", "deployModule"},
     # Settlement is permissionless by design: consent is the parties' signatures, checked per trade.
     "DvPSettlement": {"settle", "settleBatch", "cancel", "invalidateNonce", "renounceRole"},
-    "CollateralManager": {"renounceRole"},
+    # A holder pledges its own tokens (or voids its own signed pledge): consent is the caller being the holder.
+    "CollateralManager": {"pledge", "invalidateNonce", "renounceRole"},
     "ProceedsVault": {"deposit", "renounceRole"},
 }
 

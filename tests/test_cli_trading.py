@@ -79,3 +79,63 @@ def test_proceeds_withdrawn_by_purpose_and_reported_against_the_filing(deployed,
     code, out, _ = rwa(capsys, monkeypatch, "--json", "proceeds", "report", "--filing", str(filing),
                        "--vault", vault.address)
     assert code == 0 and json.loads(out)["withdrawn"] in (250_000 * 10**6, "250000000000", "250000")
+
+
+def test_collateral_lock_needs_the_holders_signed_pledge(deployed, chain, tmp_path, capsys, monkeypatch):
+    from rwa_token.contracts.collateral import CollateralManager
+
+    op = Operator.open(chain.url, None)  # dev account 0: the issuer, here also the lender
+    holder, buyer, cn = _parties(op, "HK", "HK", "CN")
+    token = op.token()
+    token.mint(holder.address, "100")
+    manager = CollateralManager.deploy_for(op.tx, op.account, token)
+    manager.grant_role("LENDER_ROLE", op.account.address)
+    pledge = tmp_path / "pledge.json"
+
+    monkeypatch.setenv("RWA_PRIVATE_KEY", holder.key.hex())  # the holder signs; nothing is sent
+    code, _, err = rwa(capsys, monkeypatch, "collateral", "sign-pledge", op.account.address, "40", "--out",
+                       str(pledge), "--manager", manager.address)
+    assert code == 0, err
+    monkeypatch.delenv("RWA_PRIVATE_KEY")  # the lender submits it
+
+    tampered = tmp_path / "tampered.json"
+    data = json.loads(pledge.read_text())
+    data["pledge"]["amount"] = str(100 * 10**6)
+    tampered.write_text(json.dumps(data))
+    code, _, err = rwa(capsys, monkeypatch, "collateral", "lock", str(tampered), "--manager", manager.address)
+    assert code == 2 and "signature" in err and manager.locked_of(holder.address) == 0
+    code, _, err = rwa(capsys, monkeypatch, "collateral", "lock", str(pledge), "--manager", manager.address,
+                       "--dry-run")
+    assert code == 0 and manager.locked_of(holder.address) == 0, err
+    code, out, err = rwa(capsys, monkeypatch, "--json", "collateral", "lock", str(pledge), "--manager",
+                         manager.address)
+    assert code == 0, err
+    assert json.loads(out)["locked"] == 40 * 10**6 == manager.locked_of(holder.address)
+    code, _, err = rwa(capsys, monkeypatch, "collateral", "lock", str(pledge), "--manager", manager.address)
+    assert code == 2 and "nonce" in err  # single use
+
+    chain.increase_time(41 * 86_400)  # past the Reg S lockup: a seizure still obeys the holder's lockups
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "collateral", "seize", holder.address, "10", cn.address,
+                       "--manager", manager.address, "--yes")
+    assert code == 3 and json.loads(out)["code"] == 11  # seizure only to a party the token's rules accept
+    code, _, err = rwa(capsys, monkeypatch, "collateral", "seize", holder.address, "10", buyer.address,
+                       "--manager", manager.address)
+    assert code == 2 and "--yes" in err and token.balance_of(holder.address) == 100 * 10**6, err
+    code, _, err = rwa(capsys, monkeypatch, "collateral", "seize", holder.address, "10", buyer.address,
+                       "--manager", manager.address, "--yes")
+    assert code == 0 and token.balance_of(buyer.address) == 10 * 10**6, err
+
+
+def test_collateral_pledge_is_the_holders_own_call(deployed, chain, capsys, monkeypatch):
+    from rwa_token.contracts.collateral import CollateralManager
+
+    op = Operator.open(chain.url, None)
+    holder, = _parties(op, "HK")
+    op.token().mint(holder.address, "100")
+    manager = CollateralManager.deploy_for(op.tx, op.account, op.token())
+    manager.grant_role("LENDER_ROLE", op.account.address)
+    monkeypatch.setenv("RWA_PRIVATE_KEY", holder.key.hex())
+    code, _, err = rwa(capsys, monkeypatch, "collateral", "pledge", op.account.address, "25", "--manager",
+                       manager.address)
+    assert code == 0, err
+    assert manager.pledge_of(holder.address) == (op.account.address, 25 * 10**6)

@@ -2,6 +2,9 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IComplianceHook} from "../compliance/IComplianceHook.sol";
 
 /// @dev The part of the security token's interface the collateral manager needs.
@@ -15,24 +18,33 @@ interface ICollateralToken {
 }
 
 /// @title CollateralManager
-/// @notice Collateral pledges (margin) on one security token. A lender or platform (LENDER_ROLE) locks part of
-/// a holder's tokens; while locked they cannot leave the holder's wallet; the lender releases them on repayment
-/// or, on default, seizes them to a party the token's rules accept.
+/// @notice Collateral pledges (margin) on one security token. A holder pledges part of its tokens to a lender
+/// or platform (LENDER_ROLE); while pledged they cannot leave the holder's wallet; the lender releases them on
+/// repayment or, on default, seizes them to a party the token's rules accept.
 ///
 /// Wiring: the token's COMPLIANCE_ROLE sets this contract as its compliance hook (so every transfer is checked
 /// against the pledge, code 26 COLLATERAL_LOCKED) and grants it AGENT_ROLE (so {seize} can use
 /// `forcedTransfer`).
 ///
-/// One pledge per holder, owned by the lender that made it: a holder's collateral sits with one margin
+/// Consent: a seizure is a forced transfer, so a pledge is only ever made with the holder's consent: the
+/// holder calls {pledge} itself, or signs an EIP-712 `Pledge` (holder, lender, amount, nonce, deadline) that
+/// the named lender submits with {pledgeWithSignature}. Signatures are checked with ERC-1271 as well as
+/// ECDSA (custodial smart wallets); nonces are the holder's, sequential and single-use ({nonces}); a holder
+/// voids a signed pledge not yet submitted with {invalidateNonce}. A lender cannot lock anyone's tokens on
+/// its own, so LENDER_ROLE is no power over holders that did not pledge to that lender.
+///
+/// One pledge per holder, owned by the lender it was made to: a holder's collateral sits with one margin
 /// provider at a time, which keeps a pledge to a single storage slot (lender + amount) and means no lender can
-/// release or seize another lender's collateral. Locks are made by the lender alone: the holder's consent is
-/// the off-chain margin agreement the platform holds.
+/// release or seize another lender's collateral.
 ///
 /// Agent moves (forced transfers, burns, recovery) do not pass through the hook, so a balance may fall below
 /// the pledge; transfers then stay refused until the lender releases, and {seize} takes what is still there.
-contract CollateralManager is AccessControl, IComplianceHook {
-    /// @notice Lenders and platforms allowed to lock, release and seize.
+contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
+    /// @notice Lenders and platforms that may take pledges, release and seize.
     bytes32 public constant LENDER_ROLE = keccak256("LENDER_ROLE");
+    /// @notice EIP-712 type hash of a holder's signed consent to pledge `amount` more to `lender`.
+    bytes32 public constant PLEDGE_TYPEHASH =
+        keccak256("Pledge(address holder,address lender,uint256 amount,uint256 nonce,uint256 deadline)");
     /// @dev Same value as ReasonCodes.COLLATERAL_LOCKED / HOOK_REJECTED (rwa_token/data/reason_codes.json).
     uint8 internal constant COLLATERAL_LOCKED = 26;
     uint8 internal constant HOOK_REJECTED = 20;
@@ -60,32 +72,51 @@ contract CollateralManager is AccessControl, IComplianceHook {
     error TransferRestricted(uint8 code);
     error ZeroAddress();
     error ZeroAmount();
+    error NotALender(address lender);
+    error PledgeExpired(uint256 deadline, uint256 nowTimestamp);
+    error InvalidSignature(address signer);
     error LockExceedsBalance(address holder, uint256 balance, uint256 lockedAfter);
     error PledgedToAnotherLender(address holder, address lender);
     error ExceedsPledge(address holder, uint256 locked, uint256 amount);
 
     /// @param token_ The security token.
     /// @param admin Holds DEFAULT_ADMIN_ROLE (grants LENDER_ROLE).
-    constructor(address token_, address admin) {
+    constructor(address token_, address admin) EIP712("RWA Collateral Manager", "1") {
         if (token_ == address(0) || admin == address(0)) revert ZeroAddress();
         token = ICollateralToken(token_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
-    /// @notice Locks `amount` more of `holder`'s tokens for the calling lender. The total locked may not
-    /// exceed the holder's balance. Refused if another lender holds the holder's pledge.
-    /// @param holder The holder pledging.
+    /// @notice The caller pledges `amount` more of its own tokens to `lender`. The total pledged may not exceed
+    /// the caller's balance. Refused if another lender holds the caller's pledge.
+    /// @param lender The pledgee; must hold LENDER_ROLE.
     /// @param amount Additional amount to lock, in token base units.
-    function lock(address holder, uint256 amount) external onlyRole(LENDER_ROLE) {
-        if (amount == 0) revert ZeroAmount();
-        Pledge memory p = _pledges[holder];
-        if (p.amount != 0 && p.lender != msg.sender) revert PledgedToAnotherLender(holder, p.lender);
-        uint256 lockedAfter = p.amount + amount;
-        uint256 balance = token.balanceOf(holder);
-        // balance is below 2^96 (the token packs balances into 96 bits), so lockedAfter fits the pledge too.
-        if (lockedAfter > balance) revert LockExceedsBalance(holder, balance, lockedAfter);
-        _pledges[holder] = Pledge(msg.sender, uint96(lockedAfter));
-        emit CollateralLocked(holder, msg.sender, amount, lockedAfter);
+    function pledge(address lender, uint256 amount) external {
+        if (!hasRole(LENDER_ROLE, lender)) revert NotALender(lender);
+        _lock(msg.sender, lender, amount);
+    }
+
+    /// @notice The calling lender submits `holder`'s EIP-712 signed consent to pledge `amount` more to it
+    /// (type {PLEDGE_TYPEHASH}, this contract's domain). Uses the holder's next nonce.
+    /// @param holder The holder pledging (the signer; an ERC-1271 wallet may sign too).
+    /// @param amount Additional amount to lock, in token base units.
+    /// @param deadline Last second (unix time) at which the signature may be used.
+    /// @param signature The holder's signature over (holder, caller, amount, nonces(holder), deadline).
+    function pledgeWithSignature(address holder, uint256 amount, uint256 deadline, bytes calldata signature)
+        external
+        onlyRole(LENDER_ROLE)
+    {
+        if (block.timestamp > deadline) revert PledgeExpired(deadline, block.timestamp);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(PLEDGE_TYPEHASH, holder, msg.sender, amount, _useNonce(holder), deadline))
+        );
+        if (!SignatureChecker.isValidSignatureNow(holder, digest, signature)) revert InvalidSignature(holder);
+        _lock(holder, msg.sender, amount);
+    }
+
+    /// @notice Uses up the caller's current nonce, voiding a pledge it signed but no lender has submitted yet.
+    function invalidateNonce() external {
+        _useNonce(msg.sender);
     }
 
     /// @notice Releases `amount` of the calling lender's pledge on `holder` (repayment, margin call met).
@@ -134,6 +165,12 @@ contract CollateralManager is AccessControl, IComplianceHook {
         return (p.lender, p.amount);
     }
 
+    /// @notice The EIP-712 domain separator of this contract (name "RWA Collateral Manager", version "1").
+    /// @return The separator.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
     /// @notice Balance of `holder` not pledged (what it may transfer, before the token's other rules).
     /// @param holder The holder.
     /// @return The free amount.
@@ -156,6 +193,25 @@ contract CollateralManager is AccessControl, IComplianceHook {
         // The token has already checked amount <= balance; the subtraction is guarded anyway for other callers.
         if (amount > balance || balance - amount < locked) return COLLATERAL_LOCKED;
         return 0;
+    }
+
+    /// @inheritdoc IComplianceHook
+    /// @dev The pledged amount: a redemption at maturity redeems the rest and leaves the pledge backed.
+    function heldBalanceOf(address token_, address holder) external view returns (uint256) {
+        return token_ == address(token) ? _pledges[holder].amount : 0;
+    }
+
+    /// @dev Adds `amount` to `holder`'s pledge to `lender`; both paths reach here only with the holder's consent.
+    function _lock(address holder, address lender, uint256 amount) private {
+        if (amount == 0) revert ZeroAmount();
+        Pledge memory p = _pledges[holder];
+        if (p.amount != 0 && p.lender != lender) revert PledgedToAnotherLender(holder, p.lender);
+        uint256 lockedAfter = p.amount + amount;
+        uint256 balance = token.balanceOf(holder);
+        // balance is below 2^96 (the token packs balances into 96 bits), so lockedAfter fits the pledge too.
+        if (lockedAfter > balance) revert LockExceedsBalance(holder, balance, lockedAfter);
+        _pledges[holder] = Pledge(lender, uint96(lockedAfter));
+        emit CollateralLocked(holder, lender, amount, lockedAfter);
     }
 
     function _reduce(address holder, uint256 amount) private returns (uint256 lockedAfter) {
