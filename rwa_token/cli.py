@@ -117,6 +117,14 @@ def refuse(code: int, message: str, hint: str) -> None:
     raise typer.Exit(3)
 
 
+def override_journal(op):
+    """The offering's journal of rule overrides (forced transfers to a receiver the rules refuse), which
+    `rwa report audit` shows beside each transaction."""
+    from .journal import Journal
+
+    return Journal(op.state / "journals" / f"{op.record.slug}-overrides.jsonl")
+
+
 def tx_line(receipt) -> str:
     return f"[dim](tx {receipt.tx_hash[:12]}…, block {receipt.block_number}, gas {receipt.gas_used:,})[/]"
 
@@ -262,10 +270,37 @@ def unfreeze(wallet: str, amount: Optional[str] = typer.Option(None, help="unfre
 
 
 @app.command("force-transfer")
-def force_transfer(sender: str, receiver: str, amount: str, token: Optional[str] = TokenOpt) -> None:
-    """Agent power: move tokens regardless of the sender's restrictions (receiver must be verified)."""
-    receipt = operator().token(token).forced_transfer(sender, receiver, amount)
-    emit({"tx": receipt.tx_hash}, f"[green]forced transfer[/] {amount} {sender} -> {receiver} {tx_line(receipt)}")
+def force_transfer(
+    sender: str, receiver: str, amount: str, token: Optional[str] = TokenOpt,
+    override_reason: Optional[str] = typer.Option(
+        None, "--override-reason", help="send even though the token's rules refuse the receiver, for this reason "
+        "(e.g. \"court order 2026/123\"); kept in the offering's override journal and shown by `rwa report audit`"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="check and simulate; send nothing"),
+    yes: bool = typer.Option(False, "--yes", help="do not ask for confirmation"),
+) -> None:
+    """Agent power: move tokens past the sender's restrictions. The receiver must be verified and pass the token's
+    receiver-side rules (country, category, investor caps, holding limits) unless --override-reason says why not."""
+    from .units import address
+
+    sender, receiver = address(sender, "sender"), address(receiver, "receiver")
+    op = operator()
+    t = op.token(token)
+    units = t.units(amount)
+    verdict = t.receiver_check(sender, receiver, units)
+    reason = (override_reason or "").strip()
+    if not verdict.ok and not reason:
+        refuse(verdict.code, verdict.message, "give --override-reason to force it anyway (it is recorded for audit)")
+    overriding = f", overriding [{verdict.code}] {verdict.message}" if not verdict.ok else ""
+    journal = override_journal(op)
+    t.forced_transfer(sender, receiver, units, override_reason=reason or None, journal=journal, dry_run=True)
+    if dry_run:
+        emit({"dry_run": True, "override_code": verdict.code},
+             f"[green]would force[/] {amount} {sender} -> {receiver}{overriding} (nothing sent)")
+        return
+    confirm(f"force {amount} from {sender} to {receiver}{overriding}", yes)
+    receipt = t.forced_transfer(sender, receiver, units, override_reason=reason or None, journal=journal)
+    emit({"tx": receipt.tx_hash, "override_code": verdict.code, "override_reason": reason if verdict.code else None},
+         f"[green]forced transfer[/] {amount} {sender} -> {receiver}{overriding} {tx_line(receipt)}")
 
 
 @app.command()
@@ -646,12 +681,13 @@ def report_distribution(distribution_id: int, fmt: str = FormatOpt, out: Optiona
 @report_app.command("audit")
 def report_audit(address: Optional[str] = typer.Option(None, help="only this contract"),
                  fmt: str = FormatOpt, out: Optional[Path] = OutOpt) -> None:
-    """Every event of the offering in chain order, one readable line each."""
-    from .reports import audit_trail
+    """Every event of the offering in chain order, one readable line each; agents' rule overrides in `note`."""
+    from .reports import audit_trail, override_notes
 
     op = operator()
     decimals = {addr: op.record.decimals.get(sym, 18) for sym, addr in op.record.tokens.items()}
-    _output(audit_trail(_indexed(op), address, decimals=decimals), fmt, out)
+    notes = override_notes(override_journal(op).entries())
+    _output(audit_trail(_indexed(op), address, decimals=decimals, notes=notes), fmt, out)
 
 
 # --------------------------------------------------------------------------------------------- demo

@@ -250,12 +250,15 @@ def distribution_summary(index: EventIndex, distributor: str, distribution_id: i
 
 
 def audit_trail(index: EventIndex, address: str | None = None, from_block: int | None = None,
-                to_block: int | None = None, decimals: int | Mapping[str, int] | None = None) -> list[Row]:
+                to_block: int | None = None, decimals: int | Mapping[str, int] | None = None,
+                notes: Mapping[str, str] | None = None) -> list[Row]:
     """Every indexed event in chain order, one readable line each: when, where, what, with which values.
 
     `decimals` (one int, or per contract address) formats amount arguments; without it they stay in
-    base units. Countries print as ISO codes, category bitmasks as names, times as ISO dates.
+    base units. Countries print as ISO codes, category bitmasks as names, times as ISO dates. `notes` (by
+    transaction hash, e.g. `override_notes`) fill the `note` column of that transaction's rows.
     """
+    notes = {k.lower(): v for k, v in (notes or {}).items()}
     per_contract: dict[str, int] = {}
     default: int | None = None
     if isinstance(decimals, Mapping):
@@ -273,8 +276,23 @@ def audit_trail(index: EventIndex, address: str | None = None, from_block: int |
             "contract": e.address,
             "event": e.event,
             "details": describe_args(e.event, e.args, places),
+            "note": notes.get(e.tx_hash.lower(), ""),
         })
     return rows
+
+
+def override_notes(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Audit notes by transaction hash from an override journal (`SecurityToken.forced_transfer` with an
+    `override_reason`): which rule the agent overrode and why, for each override sent."""
+    from .contracts.token import OVERRIDE_KIND
+
+    out: dict[str, str] = {}
+    for entry in entries:
+        if entry.get("kind") == OVERRIDE_KIND and entry.get("status") == "sent" and entry.get("tx"):
+            out[str(entry["tx"]).lower()] = (
+                f"forced transfer overriding [{entry.get('code')} {entry.get('rule')}] {entry.get('message')}; "
+                f"reason: {entry.get('reason')}; agent {entry.get('agent')}")
+    return out
 
 
 def describe_args(event: str, args: Mapping[str, Any], decimals: int | None = None) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from test_cli import deployed, state  # noqa: F401  (fixtures for the CLI tests below)
 
 from rwa_token import errors
 
@@ -15,11 +16,97 @@ def test_forced_transfer_moves_tokens_past_sender_restrictions(offering):
     assert offering.token.balance_of(other.address) == 100 * 10**6
 
 
-def test_forced_transfer_still_requires_a_verified_receiver(offering, accounts):
-    # Like ERC-3643, a forced transfer needs a verified receiver (registered, KYC valid, not sanctioned) but
-    # overrides the token's country and category rules: a court order can move tokens anywhere KYC'd.
+def test_forced_transfer_still_requires_a_verified_receiver(offering, accounts, tmp_path):
+    # Like ERC-3643, the contract's forced transfer needs a verified receiver (registered, KYC valid, not
+    # sanctioned); the SDK refuses an unverified one before sending, and no override reason changes the contract.
+    from rwa_token.journal import Journal
+
     with pytest.raises(errors.ReceiverNotVerified):
         offering.token.forced_transfer(offering.hk_pro.address, accounts[9].address, "1")
+    journal = Journal(tmp_path / "overrides.jsonl")
+    with pytest.raises(errors.ReceiverNotVerified):
+        offering.token.forced_transfer(offering.hk_pro.address, accounts[9].address, "1",
+                                       override_reason="court order 2026/123", journal=journal)
+    assert not list(journal.entries())  # refused by the gas estimate: nothing was sent, nothing overridden
+
+
+def test_forced_transfer_to_a_blocked_country_is_refused_with_its_code(offering):
+    cn = offering.investor("CN", "professional")
+    with pytest.raises(errors.CountryBlocked) as refused:
+        offering.token.forced_transfer(offering.hk_pro.address, cn.address, "1")
+    assert refused.value.code == 11 and "override reason" in str(refused.value)
+    assert offering.token.balance_of(cn.address) == 0
+
+
+def test_forced_transfer_judges_the_receiver_even_when_the_sender_is_frozen(offering):
+    # checkTransfer stops at the frozen sender (code 7); the receiver's refusal must not hide behind it.
+    cn = offering.investor("CN", "professional")
+    offering.token.set_frozen(offering.hk_pro.address, True)
+    assert offering.token.can_transfer(offering.hk_pro.address, cn.address, "1").code == 7
+    assert offering.token.receiver_check(offering.hk_pro.address, cn.address, "1").code == 11
+    with pytest.raises(errors.CountryBlocked):
+        offering.token.forced_transfer(offering.hk_pro.address, cn.address, "1")
+
+
+def test_forced_transfer_holds_the_receiver_to_the_holding_limit(offering):
+    other = offering.investor("HK", "professional")
+    offering.token.set_limits(max_balance="500")
+    offering.token.set_frozen(offering.hk_pro.address, True)
+    with pytest.raises(errors.MaxBalanceExceeded):
+        offering.token.forced_transfer(offering.hk_pro.address, other.address, "501")
+    offering.token.forced_transfer(offering.hk_pro.address, other.address, "500")  # within the limit: no override
+    assert offering.token.balance_of(other.address) == 500 * 10**6
+
+
+def test_forced_transfer_sets_aside_only_sender_side_and_token_wide_refusals(offering, chain):
+    other = offering.investor("HK", "professional")
+    wallet = offering.hk_pro.address
+    offering.token.freeze_partial(wallet, "10")
+    offering.token.set_investor_lockup(wallet, chain.block_timestamp() + 30 * DAY)
+    offering.token.pause()
+    assert offering.token.receiver_check(wallet, other.address, "20").ok
+    offering.token.forced_transfer(wallet, other.address, "20")
+    assert offering.token.balance_of(other.address) == 20 * 10**6
+
+
+def test_forced_transfer_goes_through_with_an_override_reason_on_record(offering, tmp_path):
+    from rwa_token.journal import Journal
+
+    cn = offering.investor("CN", "professional")
+    journal = Journal(tmp_path / "overrides.jsonl")
+    receipt = offering.token.forced_transfer(offering.hk_pro.address, cn.address, "1",
+                                             override_reason="court order 2026/123", journal=journal)
+    assert offering.token.balance_of(cn.address) == 10**6
+    sent, confirmed = list(journal.entries())
+    assert (sent["status"], sent["tx"], sent["code"], sent["rule"]) == ("sent", receipt.tx_hash, 11, "COUNTRY_BLOCKED")
+    assert sent["reason"] == "court order 2026/123" and sent["agent"] == offering.admin.address
+    assert (confirmed["status"], confirmed["block"]) == ("confirmed", receipt.block_number)
+
+
+def test_an_override_must_be_recorded_and_give_a_reason(offering):
+    cn = offering.investor("CN", "professional")
+    with pytest.raises(errors.ConfigError, match="must be recorded"):
+        offering.token.forced_transfer(offering.hk_pro.address, cn.address, "1", override_reason="court order")
+    with pytest.raises(errors.CountryBlocked):
+        offering.token.forced_transfer(offering.hk_pro.address, cn.address, "1", override_reason="   ")
+    assert offering.token.balance_of(cn.address) == 0
+
+
+def test_the_audit_trail_shows_the_override_reason_beside_the_transfer(offering, tx, tmp_path):
+    from rwa_token.index import EventIndex
+    from rwa_token.journal import Journal
+    from rwa_token.reports import audit_trail, override_notes
+
+    cn = offering.investor("CN", "professional")
+    journal = Journal(tmp_path / "overrides.jsonl")
+    receipt = offering.token.forced_transfer(offering.hk_pro.address, cn.address, "1",
+                                             override_reason="court order 2026/123", journal=journal)
+    index = EventIndex(tmp_path / "index.sqlite", tx)
+    index.sync([offering.token.address])
+    rows = audit_trail(index, notes=override_notes(journal.entries()))
+    [row] = [r for r in rows if r["tx_hash"] == receipt.tx_hash and r["event"] == "Transfer"]
+    assert "court order 2026/123" in row["note"] and "COUNTRY_BLOCKED" in row["note"]
+    assert all(r["note"] == "" for r in rows if r["tx_hash"] != receipt.tx_hash)
 
 
 def test_forced_transfer_unfreezes_only_what_it_needs(offering):
@@ -149,3 +236,35 @@ def test_sdk_refuses_bad_amounts_before_sending(offering):
         offering.token.mint(offering.hk_pro.address, "-1")
     with pytest.raises(errors.ConfigError, match="bad checksum"):
         offering.token.mint("0x" + offering.hk_pro.address[2:].swapcase()[:-1] + "a", "1")
+
+
+# --- the `rwa force-transfer` command ---------------------------------------------------------------------------
+def test_cli_force_transfer_refuses_a_blocked_receiver_unless_overridden_and_audits_the_reason(
+        deployed, chain, capsys, monkeypatch):
+    import json
+
+    from test_cli import rwa
+    from test_cli_trading import _parties
+
+    from rwa_token.context import Operator
+
+    op = Operator.open(chain.url, None)
+    holder, cn = _parties(op, "HK", "CN")
+    op.token().mint(holder.address, "100")
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "force-transfer", holder.address, cn.address, "10", "--yes")
+    assert code == 3 and json.loads(out)["code"] == 11
+    assert op.token().balance_of(cn.address) == 0
+    code, _, err = rwa(capsys, monkeypatch, "force-transfer", holder.address, cn.address, "10", "--yes",
+                       "--override-reason", "court order 2026/123", "--dry-run")
+    assert code == 0 and op.token().balance_of(cn.address) == 0, err
+    code, _, err = rwa(capsys, monkeypatch, "force-transfer", holder.address, cn.address, "10",
+                       "--override-reason", "court order 2026/123")
+    assert code == 2 and "--yes" in err  # an agent power asks first; no terminal here
+    code, out, err = rwa(capsys, monkeypatch, "--json", "force-transfer", holder.address, cn.address, "10", "--yes",
+                         "--override-reason", "court order 2026/123")
+    assert code == 0, err
+    tx_hash = json.loads(out)["tx"]
+    assert op.token().balance_of(cn.address) == 10 * 10**6
+    code, out, _ = rwa(capsys, monkeypatch, "report", "audit", "--format", "json")
+    rows = [r for r in json.loads(out) if r["tx_hash"] == tx_hash]
+    assert code == 0 and rows and all("court order 2026/123" in r["note"] for r in rows)

@@ -16,7 +16,9 @@ from rwa_token import errors
 AMOUNT = st.integers(min_value=1, max_value=400 * 10**6)
 
 
-def test_token_invariants_hold_under_random_operations(offering, chain):
+def test_token_invariants_hold_under_random_operations(offering, chain, tmp_path):
+    from rwa_token.journal import Journal
+
     # Investors: A has two wallets, B and C one each. hk_pro (from the fixture) is a fourth investor.
     a1 = offering.investor("HK", "professional")
     a2 = offering.second_wallet(a1)
@@ -28,6 +30,7 @@ def test_token_invariants_hold_under_random_operations(offering, chain):
                    cn.address: "X"}
     WALLET = st.integers(0, len(wallets) - 1)
     token = offering.token
+    overrides = Journal(tmp_path / "overrides.jsonl")  # forced transfers state a reason, so they reach cn too
     base = chain.snapshot()
 
     class TokenMachine(RuleBasedStateMachine):
@@ -72,7 +75,8 @@ def test_token_invariants_hold_under_random_operations(offering, chain):
 
         @rule(i=WALLET, j=WALLET, amount=AMOUNT)
         def forced_transfer(self, i, j, amount):
-            if self._attempt(lambda: token.forced_transfer(wallets[i].address, wallets[j].address, amount)):
+            if self._attempt(lambda: token.forced_transfer(wallets[i].address, wallets[j].address, amount,
+                                                           override_reason="agent test", journal=overrides)):
                 self.forced_to_ineligible |= wallets[j] is cn and i != j
 
         @rule()

@@ -45,7 +45,7 @@ library ReasonCodes {{
 
 def render_markdown(codes: list[dict]) -> str:
     rows = "\n".join(
-        f"| {c['code']} | `{c['name']}` | `{c['exception'] or '-'}` | {c['message']} |" for c in codes
+        f"| {c['code']} | `{c['name']}` | `{c['exception'] or '-'}` | {c['side']} | {c['message']} |" for c in codes
     )
     return f"""# Transfer-restriction reason codes
 
@@ -56,8 +56,13 @@ Every refused transfer, mint or settlement carries one of these codes: in the re
 in the token's `checkTransfer` view, and in the SDK's exception (`rwa_token.errors.<Exception>`, a subclass
 of `TransferRestricted`).
 
-| code | name | SDK exception | message |
-|---|---|---|---|
+The side says whose state a code is about: the sender's, the receiver's, a `transferFrom` spender's, the
+token's as a whole (pause, trading halt, filing gate, supply cap), or either party's (the minimum holding and
+an external hook can refuse for the sender or the receiver). A forced transfer sets aside sender and token codes;
+the SDK and `rwa force-transfer` refuse it on a receiver code unless the agent states a reason for overriding.
+
+| code | name | SDK exception | side | message |
+|---|---|---|---|---|
 {rows}
 """
 
