@@ -13,7 +13,10 @@ SECURITY_MD = Path(__file__).resolve().parent.parent / "docs" / "SECURITY.md"
 PUBLIC = {
     "InvestorRegistry": {"registerWithAttestation", "renounceRole"},
     "SecurityToken": {"approve", "transfer", "transferFrom", "batchTransfer", "syncInvestorWallet", "renounceRole"},
-    "Distributor": {"claim", "releaseWithheld", "reclaimExpired", "renounceRole"},
+    # claimTo/releaseWithheldTo: the holder itself (or a paying agent) moves its own entitlement to another wallet of
+    # the same investor; a stranger is refused by the contract (tests/foundry/lifecycle). Sweeps pay the treasury.
+    "Distributor": {"claim", "releaseWithheld", "reclaimExpired", "claimTo", "releaseWithheldTo", "sweepWithheld",
+                    "renounceRole"},
     "OfferingFactory": {"deployOffering", "deployModule"},
     # Settlement is permissionless by design: consent is the parties' signatures, checked per trade.
     "DvPSettlement": {"settle", "settleBatch", "cancel", "invalidateNonce", "renounceRole"},

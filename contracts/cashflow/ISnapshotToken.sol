@@ -42,6 +42,6 @@ interface ISnapshotToken is IERC20Metadata {
     /// Caller needs the token's AGENT_ROLE.
     function redeemFrom(address holder, uint256 amount) external;
 
-    /// @notice Tokens `wallet` could send now: balance minus the frozen and locked amounts.
-    function transferableBalanceOf(address wallet) external view returns (uint256);
+    /// @notice Partially frozen amount of `account` (ERC-3643).
+    function getFrozenTokens(address account) external view returns (uint256);
 }

@@ -39,17 +39,20 @@ interface IPerTokenDistributor {
 /// Distributor's excluded wallets, claims, pushes, withholding and reclaim rules apply unchanged) and the face value
 /// drops by the instalment for every token, whoever holds it later.
 ///
-/// Every burn is the token's rule-checked `redeemFrom`: a redemption passes the sender-side rules of a transfer
-/// (pause, halt, sender eligibility, frozen part, lockups, the compliance hook), so it never releases a court-ordered
-/// freeze, a lockup or a collateral pledge. At maturity the agent's batch redeems, per holder, what the holder could
-/// transfer now less what the hook holds back (a pledge); the frozen, locked and pledged parts stay with the holder,
-/// who redeems them once released (see contracts/cashflow/README.md).
+/// A holder's redemption burns through the token's rule-checked `redeemFrom`: it passes the sender-side rules of a
+/// transfer (pause, halt, sender eligibility, frozen part, lockups, the compliance hook), so it never releases a
+/// court-ordered freeze, a lockup or a collateral pledge. At maturity the agent's batch redeems each eligible holder's
+/// balance less its partially frozen amount and less what the compliance hook holds back (a collateral pledge): those
+/// parts stay with the holder, still frozen or pledged, until released; lockups end at maturity (repayment by the
+/// issuer is not a resale). See contracts/cashflow/README.md.
 ///
 /// @dev Cloned per token (EIP-1167). Needs the token's AGENT_ROLE (redeemFrom) and, for amortisation, the
 /// Distributor's DISTRIBUTION_AGENT_ROLE (the Distributor in turn needs the token's SNAPSHOT_ROLE).
 contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
+    /// @dev Same value as ReasonCodes.HOOK_REJECTED (rwa_token/data/reason_codes.json).
+    uint8 private constant HOOK_REJECTED = 20;
     /// @notice Funds principal, redeems holders in batches, amortises.
     bytes32 public constant REDEMPTION_AGENT_ROLE = keccak256("REDEMPTION_AGENT_ROLE");
 
@@ -210,14 +213,16 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
         IERC20(_paymentToken).safeTransfer(msg.sender, principal);
     }
 
-    /// @notice Redeems each holder at maturity: what the holder could transfer now (balance less frozen and locked
-    /// tokens) less what the compliance hook holds back (a collateral pledge). The rest stays with the holder
-    /// (event {RedemptionHeldBack}). Holders the token's rules refuse now are skipped (event {RedemptionSkipped});
-    /// zero amounts are skipped silently; a failed principal transfer is recorded as owed, never lost.
+    /// @notice Redeems each holder at maturity: the balance less the partially frozen amount (a court order) and
+    /// less what the compliance hook holds back (a collateral pledge); those parts stay with the holder (event
+    /// {RedemptionHeldBack}) and are redeemed by a later batch once released. Holders who may not be paid now
+    /// (wallet frozen, unverified, KYC expired, sanctioned) are skipped (event {RedemptionSkipped}); zero balances are
+    /// skipped silently; a failed principal transfer is recorded as owed, never lost. An agent action: lockups, pause
+    /// and trading halt do not stop it.
     /// @dev Reverts only for reasons that are not one holder's: an empty pool, redemption not yet open.
     /// @return principalPaid Total principal paid or owed by this call.
-    // The pool is debited after each holder's burn succeeded and before the principal transfer. Every entry point
-    // is nonReentrant, and the token and payment token are the offering's own vetted contracts.
+    // The pool is debited after each holder's burn and before the principal transfer. Every entry point is
+    // nonReentrant, and the token and payment token are the offering's own vetted contracts.
     // slither-disable-start reentrancy-no-eth,reentrancy-balance,reentrancy-events
     function redeemBatch(address[] calldata holders)
         external
@@ -248,7 +253,7 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev One holder of {redeemBatch}: burns what may be redeemed now and returns its principal (0 if nothing was
+    /// @dev One holder of {redeemBatch}: burns what may be redeemed and returns its principal (0 if nothing was
     /// burned). Reverts only if the pool cannot pay it.
     function _redeemHolder(
         ISnapshotToken securityToken,
@@ -258,52 +263,49 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
         uint256 unit,
         uint256 available
     ) private returns (uint256 principal) {
-        uint256 balance = securityToken.balanceOf(holder);
+        // slither-disable-next-line unused-return
+        (uint256 balance,, uint8 code,) = securityToken.holderAt(holder, 0);
         // slither-disable-next-line incorrect-equality
         if (balance == 0) return 0; // nothing to redeem, not a balance-manipulation guard
-        uint256 amount = _redeemable(securityToken, hook, holder);
-        if (amount < balance) emit RedemptionHeldBack(holder, balance - amount);
-        principal = Math.mulDiv(amount, face, unit);
-        if (principal == 0) return 0;
-        if (principal > available) revert InsufficientPrincipal(principal, available);
-        uint8 code = _tryRedeem(securityToken, holder, amount);
         if (code != 0) {
             emit RedemptionSkipped(holder, code);
             return 0;
         }
+        uint256 kept = securityToken.getFrozenTokens(holder);
+        if (hook != address(0)) {
+            (bool known, uint256 held) = _heldByHook(hook, address(securityToken), holder);
+            if (!known) {
+                // A hook that cannot say what it holds back: redeem nothing rather than a pledge.
+                emit RedemptionSkipped(holder, HOOK_REJECTED);
+                return 0;
+            }
+            kept += held;
+        }
+        if (kept >= balance) {
+            emit RedemptionHeldBack(holder, balance);
+            return 0;
+        }
+        if (kept != 0) emit RedemptionHeldBack(holder, kept);
+        uint256 amount = balance - kept;
+        principal = Math.mulDiv(amount, face, unit);
+        if (principal == 0) return 0;
+        if (principal > available) revert InsufficientPrincipal(principal, available);
         emit Redeemed(holder, amount, principal, msg.sender);
+        // The agent burn takes only the free part, so the frozen amount and the pledge stay fully backed.
+        securityToken.burn(holder, amount);
     }
     // slither-disable-end reentrancy-no-eth,reentrancy-balance,reentrancy-events
 
-    /// @dev What `holder` may have redeemed now: transferable balance less the hook's held amount. A hook that
-    /// cannot say (older hooks, a revert) counts as holding nothing back; its `check` then refuses the burn.
-    function _redeemable(ISnapshotToken securityToken, address hook, address holder) private view returns (uint256) {
-        uint256 free = securityToken.transferableBalanceOf(holder);
-        if (hook == address(0) || free == 0) return free;
-        try IComplianceHook(hook).heldBalanceOf(address(securityToken), holder) returns (uint256 held) {
-            return free > held ? free - held : 0;
+    /// @dev The amount `hook` holds back from `holder`, and whether the hook could say.
+    function _heldByHook(address hook, address securityToken, address holder)
+        private
+        view
+        returns (bool known, uint256 held)
+    {
+        try IComplianceHook(hook).heldBalanceOf(securityToken, holder) returns (uint256 amount) {
+            return (true, amount);
         } catch {
-            return free;
-        }
-    }
-
-    /// @dev The token's checked burn; returns its reason code on a rule refusal, reverts on anything else.
-    function _tryRedeem(ISnapshotToken securityToken, address holder, uint256 amount) private returns (uint8) {
-        try securityToken.redeemFrom(holder, amount) {
-            return 0;
-        } catch (bytes memory reason) {
-            if (reason.length == 36 && bytes4(reason) == ISecurityToken.TransferRestricted.selector) {
-                return uint8(uint256(bytes32(_slice32(reason))));
-            }
-            assembly ("memory-safe") {
-                revert(add(reason, 0x20), mload(reason))
-            }
-        }
-    }
-
-    function _slice32(bytes memory data) private pure returns (bytes32 word) {
-        assembly ("memory-safe") {
-            word := mload(add(data, 0x24))
+            return (false, 0);
         }
     }
 

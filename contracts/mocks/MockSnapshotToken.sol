@@ -134,8 +134,8 @@ contract MockSnapshotToken is ERC20, AccessControl, ISnapshotToken {
     }
 
     /// @inheritdoc ISnapshotToken
-    function transferableBalanceOf(address wallet) external view returns (uint256) {
-        return balanceOf(wallet);
+    function getFrozenTokens(address) external pure returns (uint256) {
+        return 0;
     }
 
     /// @notice No compliance hook (the real token's IRuleEngine view).

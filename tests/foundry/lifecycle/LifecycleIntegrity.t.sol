@@ -148,7 +148,7 @@ contract LifecycleIntegrityTest is TokenFixture {
         assertEq(token.balanceOf(alice), 50e6, "a partial redemption may go below the minimum holding");
     }
 
-    function test_maturity_batch_keeps_frozen_locked_and_pledged_parts_with_the_holder() public {
+    function test_maturity_batch_keeps_frozen_and_pledged_parts_with_the_holder_and_ends_lockups() public {
         MockComplianceHook hook = new MockComplianceHook();
         hook.setRefusalCode(ReasonCodes.COLLATERAL_LOCKED);
         token.setComplianceHook(address(hook));
@@ -161,15 +161,15 @@ contract LifecycleIntegrityTest is TokenFixture {
         holders[1] = bob;
         holders[2] = carol;
         uint256 paid = redemption.redeemBatch(holders);
-        assertEq(paid, 700e6 + 600e6, "free parts redeemed");
+        assertEq(paid, 700e6 + 600e6 + 50e6, "free parts redeemed, lockup ended by maturity");
         assertEq(token.balanceOf(alice), 300e6, "frozen part kept");
         assertEq(token.getFrozenTokens(alice), 300e6, "freeze intact");
         assertEq(token.balanceOf(bob), 400e6, "pledged part kept");
-        assertEq(token.balanceOf(carol), 50e6, "locked holder kept everything");
+        assertEq(hook.heldBalanceOf(address(token), bob), 400e6, "pledge still fully backed");
+        assertEq(token.balanceOf(carol), 0, "locked holder repaid at maturity");
         // Once released, the same batch redeems the rest.
         token.unfreezePartialTokens(alice, 300e6);
         hook.setHeld(bob, 0);
-        vm.warp(block.timestamp + 11 days);
         redemption.redeemBatch(holders);
         assertEq(token.totalSupply(), 0, "everything redeemed in the end");
     }
@@ -184,8 +184,18 @@ contract LifecycleIntegrityTest is TokenFixture {
         assertEq(token.balanceOf(alice), 1000e6, "alice untouched");
     }
 
-    function test_maturity_batch_does_not_redeem_while_paused() public {
-        token.pause();
+    function test_maturity_batch_skips_a_wallet_frozen_whole() public {
+        token.setAddressFrozen(alice, true);
+        address[] memory holders = new address[](1);
+        holders[0] = alice;
+        assertEq(redemption.redeemBatch(holders), 0, "nothing redeemed");
+        assertEq(token.balanceOf(alice), 1000e6, "kept");
+    }
+
+    function test_maturity_batch_redeems_nothing_when_the_hook_cannot_say_what_it_holds_back() public {
+        MockComplianceHook hook = new MockComplianceHook();
+        token.setComplianceHook(address(hook));
+        hook.setShouldRevert(true);
         address[] memory holders = new address[](1);
         holders[0] = alice;
         assertEq(redemption.redeemBatch(holders), 0, "nothing redeemed");
