@@ -304,10 +304,34 @@ def force_transfer(
 
 
 @app.command()
-def recover(lost_wallet: str, new_wallet: str, token: Optional[str] = TokenOpt) -> None:
-    """Move a lost wallet's tokens, frozen amount and lockups to another wallet of the same investor."""
-    receipt = operator().token(token).recover(lost_wallet, new_wallet)
-    emit({"tx": receipt.tx_hash}, f"[green]recovered[/] {lost_wallet} -> {new_wallet} {tx_line(receipt)}")
+def recover(lost_wallet: str, new_wallet: str,
+            token: Optional[str] = typer.Option(None, "--token", help="only this token (default: every token of "
+                                                "the offering)"),
+            dry_run: bool = typer.Option(False, "--dry-run", help="show what would move; send nothing"),
+            yes: bool = typer.Option(False, "--yes", help="do not ask for confirmation")) -> None:
+    """Agent power: move a lost wallet's tokens, frozen amount and lockups to another registered wallet of the same
+    investor, freeze the lost wallet, and move what it was owed (unclaimed distribution shares, escrow, redemption
+    principal) to the new wallet. Safe to run again: it finishes what an interrupted run left."""
+    from .recovery import recover_wallet
+
+    op = operator()
+    symbols = [op.record.token(token)[0]] if token else list(op.record.tokens)
+    tokens = {s: op.token(s) for s in symbols}
+    redemptions = {s: _redemption(op, s)[1] for s in symbols if op.record.modules.get(f"redemption:{s}")}
+    distributor = _distributor(op) if op.record.distributor else None
+    kwargs = dict(distributor=distributor, redemptions=redemptions)
+    plan = recover_wallet(op.registry, tokens, lost_wallet, new_wallet, dry_run=True, **kwargs)
+    if not dry_run and plan.done:
+        confirm(f"recover {lost_wallet} to {new_wallet} ({len(plan.done)} steps)", yes)
+    report = plan if dry_run or not plan.done else recover_wallet(op.registry, tokens, lost_wallet, new_wallet,
+                                                                   **kwargs)
+    verb = "would move" if dry_run else "moved"
+    lines = [f"[green]{verb}[/] {s.kind} {s.ref}: {s.amount}" + (f" [dim](tx {s.tx[:12]}…)[/]" if s.tx else "")
+             for s in report.done]
+    lines += [f"[yellow]left[/] {left.kind} {left.ref}: {left.amount}: {left.reason}" for left in report.left]
+    emit({"dry_run": dry_run, "done": [vars(s) for s in report.done], "left": [vars(x) for x in report.left],
+          "already_done": report.already_done},
+         "\n".join(lines) or f"nothing to do: {lost_wallet} is already recovered to {new_wallet}")
 
 
 @app.command()
@@ -340,12 +364,20 @@ def status(token: Optional[str] = TokenOpt) -> None:
 def docs_add(name: str, uri: str,
              file: Optional[Path] = typer.Option(None, help="hash this file (keccak-256)"),
              hash_: Optional[str] = typer.Option(None, "--hash", help="content hash, 0x + 64 hex"),
+             reference: Optional[str] = typer.Option(
+                 None, "--reference", help="the regulator's reference, e.g. the CSRC filing number (at most 32 "
+                 "ASCII characters); recorded on chain with the document"),
              token: Optional[str] = TokenOpt) -> None:
-    """Record a document (e.g. the CSRC filing notice) by name, URI and content hash."""
+    """Record a document (e.g. the CSRC filing notice) by name, URI and content hash. The "filing" document opens
+    the mint gate: only the token's admin or compliance officer may record it, never the agent that mints."""
     from eth_utils import keccak
+
+    from .contracts.token import reference_bytes
 
     if file is None and hash_ is None:
         raise ConfigError("give --file to hash a document, or --hash")
+    if reference is not None:
+        reference_bytes(reference)  # validated before anything is sent
     if file is not None:
         try:
             digest = "0x" + keccak(file.read_bytes()).hex()
@@ -353,20 +385,29 @@ def docs_add(name: str, uri: str,
             raise ConfigError(f"cannot read {file}: {exc}") from None
     else:
         digest = hash_
-    receipt = operator().token(token).set_document(name, uri, digest)
-    emit({"tx": receipt.tx_hash, "hash": digest}, f"[green]document[/] {name} -> {uri} ({digest}) {tx_line(receipt)}")
+    t = operator().token(token)
+    receipt = t.set_document(name, uri, digest)
+    if reference is not None:
+        receipt = t.set_document_reference(name, reference)
+    shown = f" ref {reference.strip()}" if reference else ""
+    emit({"tx": receipt.tx_hash, "hash": digest, "reference": reference},
+         f"[green]document[/] {name} -> {uri} ({digest}){shown} {tx_line(receipt)}")
 
 
 @docs_app.command("list")
 def docs_list(token: Optional[str] = TokenOpt) -> None:
-    """List the token's documents."""
+    """List the token's documents: name, regulator's reference, URI, content hash and when it was recorded (UTC)."""
+    from datetime import datetime, timezone
+
     t = operator().token(token)
     rows = []
     for name in t.documents():
         uri, digest, when = t.document(name)
-        rows.append({"name": name, "uri": uri, "hash": "0x" + digest.hex(), "timestamp": when})
-    emit({"documents": rows}, "\n".join(f"{r['name']}: {r['uri']} {r['hash']} @{r['timestamp']}" for r in rows)
-         or "no documents")
+        rows.append({"name": name, "reference": t.document_reference(name), "uri": uri, "hash": "0x" + digest.hex(),
+                     "recorded": datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    emit({"documents": rows},
+         "\n".join(f"{r['name']}{' [' + r['reference'] + ']' if r['reference'] else ''}: {r['uri']} {r['hash']} "
+                   f"recorded {r['recorded']}" for r in rows) or "no documents")
 
 
 # --------------------------------------------------------------------------------------------- policy

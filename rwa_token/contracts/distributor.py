@@ -95,6 +95,28 @@ class Distributor(AccessControlled):
     def reclaim_expired(self, distribution_id: int, sender: LocalAccount | None = None) -> Receipt:
         return self.send("reclaimExpired", distribution_id, sender=sender)
 
+    def claim_to(self, distribution_id: int, holder: str, to: str, sender: LocalAccount | None = None) -> Receipt:
+        """Pay `holder`'s share to `to`, another registered wallet of the same investor (holder or paying agent)."""
+        return self.send("claimTo", distribution_id, address(holder, "holder"), address(to, "to"), sender=sender)
+
+    def release_withheld_to(self, distribution_id: int, holder: str, to: str,
+                            sender: LocalAccount | None = None) -> Receipt:
+        """Release `holder`'s escrow to `to`, another registered wallet of the same investor."""
+        return self.send("releaseWithheldTo", distribution_id, address(holder, "holder"), address(to, "to"),
+                         sender=sender)
+
+    def sweep_withheld(self, distribution_id: int, sender: LocalAccount | None = None) -> Receipt:
+        """After the long stop past the claim expiry: outstanding escrow (and unpaid shares) to the treasury."""
+        return self.send("sweepWithheld", distribution_id, sender=sender)
+
+    def long_stop(self) -> int:
+        """Seconds after a claim expiry from which escrow may be swept to the treasury."""
+        return self.call("longStop")
+
+    def set_long_stop(self, days: int, sender: LocalAccount | None = None) -> Receipt:
+        """The long-stop period in days (at least 365; 0 = the default of five years)."""
+        return self.send("setLongStop", days, sender=sender)
+
     def set_excluded_wallets(self, token: str, wallets: Sequence[str], sender: LocalAccount | None = None) -> Receipt:
         return self.send("setExcludedWallets", address(token, "token"), [address(w, "wallet") for w in wallets],
                          sender=sender)

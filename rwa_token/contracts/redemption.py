@@ -41,11 +41,26 @@ class Redemption(AccessControlled):
         return self.send("redeem", amount, sender=sender)
 
     def redeem_batch(self, holders: Sequence[str], sender: LocalAccount | None = None) -> Receipt:
-        """Redeem each holder's whole balance; ineligible holders are skipped (event RedemptionSkipped)."""
+        """Redeem each holder's balance less its frozen and pledged parts (event RedemptionHeldBack); holders who may
+        not be paid now are skipped (event RedemptionSkipped)."""
         return self.send("redeemBatch", [address(h, "holder") for h in holders], sender=sender)
 
     def pay_owed(self, holder: str, sender: LocalAccount | None = None) -> Receipt:
         return self.send("payOwed", address(holder, "holder"), sender=sender)
+
+    def pay_owed_to(self, holder: str, to: str, sender: LocalAccount | None = None) -> Receipt:
+        """Pay principal owed to `holder` to `to`, another registered wallet of the same investor."""
+        return self.send("payOwedTo", address(holder, "holder"), address(to, "to"), sender=sender)
+
+    def sweep_owed(self, holder: str, sender: LocalAccount | None = None) -> Receipt:
+        """After the long stop: principal still owed to `holder` goes to the treasury."""
+        return self.send("sweepOwed", address(holder, "holder"), sender=sender)
+
+    def long_stop(self) -> int:
+        return self.call("longStop")
+
+    def set_long_stop(self, days: int, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setLongStop", days, sender=sender)
 
     def amortise(self, principal_per_token: int, claim_expiry: int,
                  sender: LocalAccount | None = None) -> tuple[int, int, Receipt]:

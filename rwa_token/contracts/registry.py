@@ -95,6 +95,10 @@ class InvestorRegistry(AccessControlled):
     def contains(self, wallet: str) -> bool:
         return self.call("contains", address(wallet, "wallet"))
 
+    def wallet_count(self, investor_id: bytes | str) -> int:
+        """Registered wallets of an investor id (0: the id is free; otherwise link new wallets with add_wallet)."""
+        return self.call("walletCount", _id(investor_id))
+
     # --- writes (REGISTRAR_ROLE) ---
     def register(self, wallet: str, investor_id: bytes | str, country: str | int, categories: str | int,
                  kyc_expiry: str | int, sender: LocalAccount | None = None) -> Receipt:
@@ -105,6 +109,12 @@ class InvestorRegistry(AccessControlled):
     def register_batch(self, rows: Sequence[Registration], sender: LocalAccount | None = None) -> Receipt:
         if not rows:
             raise ConfigError("register_batch: no rows")
+        seen: dict[bytes, str] = {}
+        for r in rows:
+            if r.investor_id in seen:
+                raise ConfigError(f"investor id 0x{r.investor_id.hex()} is given for {seen[r.investor_id]} and "
+                                  f"{r.wallet}: register one wallet per investor and link the others (add_wallet)")
+            seen[r.investor_id] = r.wallet
         return self.send(
             "batchRegisterInvestors",
             [r.wallet for r in rows], [r.investor_id for r in rows], [r.country for r in rows],

@@ -79,6 +79,17 @@ def _country(value: str | int) -> int:
     return parse_country(value)
 
 
+def reference_bytes(reference: str) -> bytes:
+    """A regulator's reference (a filing number) as the contract stores it: ASCII, left-aligned in 32 bytes."""
+    try:
+        raw = reference.strip().encode("ascii")
+    except UnicodeEncodeError:
+        raise ConfigError(f"reference {reference!r} must be ASCII") from None
+    if not raw or len(raw) > 32:
+        raise ConfigError(f"reference {reference!r} must be 1 to 32 ASCII characters")
+    return raw.ljust(32, b"\0")
+
+
 def document_name(name: str | bytes) -> bytes:
     """ERC-1643 document names are bytes32: short ASCII names, right-padded."""
     raw = name if isinstance(name, bytes) else name.encode()
@@ -279,6 +290,8 @@ class SecurityToken(AccessControlled):
         return receipt
 
     def recover(self, lost_wallet: str, new_wallet: str, sender: LocalAccount | None = None) -> Receipt:
+        """Move everything of a lost wallet to another wallet of the same investor and freeze the lost wallet (one
+        transaction). Its distribution and redemption entitlements move with `rwa_token.recovery`."""
         return self.send("recoveryAddress", address(lost_wallet, "lost_wallet"), address(new_wallet, "new_wallet"),
                          ZERO_ADDRESS, sender=sender)
 
@@ -306,6 +319,15 @@ class SecurityToken(AccessControlled):
 
     def document(self, name: str) -> tuple[str, bytes, int]:
         return self.call("getDocument", document_name(name))
+
+    def set_document_reference(self, name: str, reference: str, sender: LocalAccount | None = None) -> Receipt:
+        """Record the regulator's reference of document `name` (e.g. the CSRC filing number of "filing"); at most
+        32 ASCII characters. For "filing" the sender needs the admin or compliance role, never only the agent's."""
+        return self.send("setDocumentReference", document_name(name), reference_bytes(reference), sender=sender)
+
+    def document_reference(self, name: str) -> str:
+        """The regulator's reference recorded with document `name` ("" if none)."""
+        return bytes(self.call("documentReference", document_name(name))).rstrip(b"\0").decode("ascii", "replace")
 
     def documents(self) -> list[str]:
         return [n.rstrip(b"\0").decode() for n in self.call("getAllDocuments")]
