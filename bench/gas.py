@@ -28,8 +28,10 @@ TARGETS: dict[str, tuple[int | None, str]] = {
     "transfer_new_holder": (80_000, "ERC20 51,553 / T-REX 227,202"),
     "transfer_first_after_snapshot": (100_000, "-"),
     "mint_new_holder": (80_000, "T-REX 222,042"),
-    "register_investor": (55_000, "T-REX 835,464 (identity + claim + register)"),
-    "register_investor_batch100_per_investor": (27_000, "T-REX 35,994 per identity in a batch, identities extra"),
+    # Raised from 55,000 / 27,000: the registry keeps a wallet count per investor id (one investor id, one
+    # investor), a new storage slot per investor (+22,100).
+    "register_investor": (75_000, "T-REX 835,464 (identity + claim + register)"),
+    "register_investor_batch100_per_investor": (50_000, "T-REX 35,994 per identity in a batch, identities extra"),
     "forced_transfer": (60_000, "T-REX 205,433"),
     "freeze": (40_000, "T-REX 61,415"),
     "deploy_offering": (800_000, "T-REX 3,729,837 per suite + 22.4M infrastructure"),
