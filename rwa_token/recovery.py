@@ -119,15 +119,12 @@ def _move_distributions(distributor: Distributor, tokens: Mapping[str, SecurityT
         if escrow == 0 and open_share == 0:
             continue
         refusal = _refusal(token, new)
-        if escrow:
+        moves = (("escrow", escrow, distributor.release_withheld_to), ("distribution", open_share, distributor.claim_to))
+        for kind, amount, send in moves:
+            if amount == 0:
+                continue
             if refusal:
-                report.left.append(Left("escrow", ref, escrow, refusal))
-            else:
-                receipt = None if dry_run else distributor.release_withheld_to(distribution_id, lost, new)
-                report.done.append(Step("escrow", ref, escrow, receipt.tx_hash if receipt else None))
-        if open_share:
-            if refusal:
-                report.left.append(Left("distribution", ref, open_share, refusal))
-            else:
-                receipt = None if dry_run else distributor.claim_to(distribution_id, lost, new)
-                report.done.append(Step("distribution", ref, open_share, receipt.tx_hash if receipt else None))
+                report.left.append(Left(kind, ref, amount, refusal))
+                continue
+            receipt = None if dry_run else send(distribution_id, lost, new)
+            report.done.append(Step(kind, ref, amount, receipt.tx_hash if receipt else None))

@@ -13,6 +13,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
+from . import eip712
 from .errors import ConfigError
 from .tx import decode_revert
 from .units import address as checked_address
@@ -87,21 +88,8 @@ class Trade:
 
 def typed_data(trade: Trade, chain_id: int, verifying_contract: str) -> dict[str, Any]:
     """The full EIP-712 structure for a trade on a given settlement contract."""
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Trade": TRADE_FIELDS,
-        },
-        "primaryType": "Trade",
-        "domain": {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": chain_id,
-                   "verifyingContract": checked_address(verifying_contract)},
-        "message": trade.message(),
-    }
+    return eip712.typed_data("Trade", TRADE_FIELDS, DOMAIN_NAME, DOMAIN_VERSION, chain_id,
+                             checked_address(verifying_contract), trade.message())
 
 
 def sign_trade(trade: Trade, account: LocalAccount, chain_id: int, verifying_contract: str) -> bytes:

@@ -13,6 +13,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
+from ..eip712 import typed_data
 from ..errors import ConfigError
 from ..tx import Receipt
 from ..units import address as checked_address
@@ -57,22 +58,9 @@ class PledgeConsent:
 
     def typed_data(self) -> dict[str, Any]:
         """The full EIP-712 structure (domain: "RWA Collateral Manager", version "1", chain, manager)."""
-        return {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Pledge": PLEDGE_FIELDS,
-            },
-            "primaryType": "Pledge",
-            "domain": {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": self.chain_id,
-                       "verifyingContract": self.manager},
-            "message": {"holder": self.holder, "lender": self.lender, "amount": self.amount, "nonce": self.nonce,
-                        "deadline": self.deadline},
-        }
+        return typed_data("Pledge", PLEDGE_FIELDS, DOMAIN_NAME, DOMAIN_VERSION, self.chain_id, self.manager,
+                          {"holder": self.holder, "lender": self.lender, "amount": self.amount, "nonce": self.nonce,
+                           "deadline": self.deadline})
 
 
 @dataclass(frozen=True)
