@@ -57,3 +57,17 @@ def error_index() -> dict[bytes, dict]:
 def event_index() -> dict[bytes, dict]:
     """Every event in every artifact, by its topic-0 hash."""
     return _index("event", 32)
+
+
+@lru_cache(maxsize=None)
+def role_names() -> dict[bytes, str]:
+    """Every AccessControl role the contracts declare (`bytes32 public constant X_ROLE`), by its hash: the one source
+    of role names, read from the ABIs. OpenZeppelin's DEFAULT_ADMIN_ROLE is the zero hash."""
+    names: set[str] = set()
+    for path in ARTIFACTS_DIR.glob("*.json"):
+        for entry in json.loads(path.read_text())["abi"]:
+            outputs = entry.get("outputs", [])
+            if (entry["type"] == "function" and entry["name"].endswith("_ROLE") and not entry.get("inputs")
+                    and len(outputs) == 1 and outputs[0]["type"] == "bytes32"):
+                names.add(entry["name"])
+    return {(b"\0" * 32 if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)): name for name in sorted(names)}

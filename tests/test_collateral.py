@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from rwa_token.contracts.collateral import CollateralManager, SignedPledge, sign_pledge
-from rwa_token.errors import CollateralLocked, ConfigError, ContractCustomError, CountryBlocked, Unauthorized
+from rwa_token.errors import AmountPledged, ConfigError, ContractCustomError, CountryBlocked, Unauthorized
 
 UNIT = 10**6
 
@@ -106,7 +106,7 @@ def test_locked_collateral_cannot_move_but_the_unlocked_part_can(offering, margi
     other = offering.investor("HK", "professional")
     manager.pledge(lender.address, 600 * UNIT, sender=holder)
     assert manager.locked_of(holder.address) == 600 * UNIT
-    with pytest.raises(CollateralLocked) as err:
+    with pytest.raises(AmountPledged) as err:
         offering.token.transfer(other.address, 401 * UNIT, sender=holder)
     assert err.value.code == 26
     offering.token.transfer(other.address, 400 * UNIT, sender=holder)
