@@ -19,6 +19,13 @@ struct DirEntry {
     bool isSymlink;
 }
 
+/// @notice One log a call emitted, as forge's `vm.getRecordedLogs` returns it.
+struct RecordedLog {
+    bytes32[] topics;
+    bytes data;
+    address emitter;
+}
+
 /// @notice The few forge cheatcodes our Solidity tests use, declared at the cheatcode address.
 interface Vm {
     function prank(address sender) external;
@@ -44,6 +51,12 @@ interface Vm {
     function contains(string calldata subject, string calldata search) external pure returns (bool result);
     function envOr(string calldata name, bool defaultValue) external view returns (bool value);
     function getCode(string calldata artifactPath) external view returns (bytes memory creationBytecode);
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
+    function record() external;
+    function accesses(address target) external returns (bytes32[] memory readSlots, bytes32[] memory writeSlots);
+    function recordLogs() external;
+    function getRecordedLogs() external returns (RecordedLog[] memory logs);
 }
 
 /// @notice Base for Solidity tests: the cheatcode handle and assertion helpers that revert with context.
