@@ -30,7 +30,7 @@ codes: $(VENV_STAMP)
 ## Recompile contracts/ into the artifacts shipped in rwa_token/artifacts/ (commit them).
 compile: setup
 	$(PY) tools/gen_reason_codes.py
-	$(PY) -m rwa_token.compiler
+	$(PY) -m rwa_token.primitives.compiler
 
 demo: setup
 	$(VENV)/bin/rwa demo

@@ -4,7 +4,7 @@
 100,000 synthetic ERC-20 Transfer events (mints, then transfers between 2,000 registered wallets) are fed
 through `EventIndex.apply_events`, the same apply path `sync` uses, in chunks of 5,000 events, each one
 SQLite transaction as a sync chunk would be. Generating them on a local chain would measure the chain, not
-the index, and take far longer; the events are shaped exactly as `rwa_token.tx.decode_log` returns them.
+the index, and take far longer; the events are shaped exactly as `rwa_token.chain.tx.decode_log` returns them.
 
 Timed: populating the index; the cap table from the derived balances table (the current state); the cap
 table at the last block recomputed from the events (the historical path, the slow one, and the headline
@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eth_utils import to_checksum_address  # noqa: E402
 
-from rwa_token import reports  # noqa: E402
-from rwa_token.index import ZERO_ADDRESS, EventIndex  # noqa: E402
+from rwa_token.reporting import reports  # noqa: E402
+from rwa_token.store.index import ZERO_ADDRESS, EventIndex  # noqa: E402
 
 TARGET_SECONDS = 20.0
 EVENTS = 100_000

@@ -8,9 +8,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eth_account import Account  # noqa: E402
 
-from rwa_token.chain import Chain  # noqa: E402
-from rwa_token.tx import Transactor  # noqa: E402
-from rwa_token.units import investor_id  # noqa: E402
+from rwa_token.chain.node import Chain  # noqa: E402
+from rwa_token.chain.tx import Transactor  # noqa: E402
+from rwa_token.primitives.units import investor_id  # noqa: E402
 
 DAY = 86_400
 

@@ -17,10 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import DAY, BenchBase, full_rules, table  # noqa: E402
 
-from rwa_token.chain import Chain  # noqa: E402
+from rwa_token.chain.node import Chain  # noqa: E402
 from rwa_token.contracts.registry import Registration  # noqa: E402
-from rwa_token.offering import deploy_core  # noqa: E402
-from rwa_token.units import investor_id  # noqa: E402
+from rwa_token.primitives.units import investor_id  # noqa: E402
+from rwa_token.services.offering import deploy_core  # noqa: E402
 
 # key: (target, reference)
 TARGETS: dict[str, tuple[int | None, str]] = {
@@ -81,14 +81,13 @@ class TokenBench(BenchBase):
 
     def _deploy_offering_gas(self, registry: str) -> int:
         # An offering on an existing (shared) registry: one token with its rules, and a distributor.
-        from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
-        from rwa_token.offering import infrastructure
+        from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
 
         factory = OfferingFactory(self.tx, infrastructure(self.tx, self.admin).factory, self.admin)
         from rwa_token.contracts.token import SecurityToken
-        from rwa_token.deployment import rule_setup
-        from rwa_token.policy import compile_policies
-        from rwa_token.units import ZERO_ADDRESS
+        from rwa_token.inputs.policy import compile_policies
+        from rwa_token.primitives.units import ZERO_ADDRESS
+        from rwa_token.services.deployment import rule_setup
 
         rules = compile_policies(["cn-offshore-abs", "hk-vatp-professional", "us-reg-s", "sg-accredited"],
                                  {"max_investors": 5000})

@@ -17,14 +17,14 @@ import sys
 
 from common import DAY, BenchBase, full_rules, run_suite
 
-from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
 from rwa_token.contracts.redemption import Redemption
 from rwa_token.contracts.registry import Registration
 from rwa_token.contracts.stablecoin import MockStablecoin
 from rwa_token.contracts.token import SecurityToken
 from rwa_token.contracts.waterfall import PrincipalMode, TrancheTerms, Waterfall
-from rwa_token.offering import deploy_distributor, deploy_registry, infrastructure
-from rwa_token.units import investor_id
+from rwa_token.primitives.units import investor_id
+from rwa_token.services.offering import deploy_distributor, deploy_registry
 
 TARGETS: dict[str, tuple[int | None, str]] = {
     "distribution_create_10": (130_000, "10 holders"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Gas benchmark for secondary trading: DvP settlement (single and a batch of 50), collateral pledges (the
 holder's own call and a lender submitting the holder's EIP-712 signed pledge).
-Every operation is its own transaction on a private anvil (hardfork pinned by rwa_token.chain), the token with
+Every operation is its own transaction on a private anvil (hardfork pinned by rwa_token.chain.node), the token with
 the full rule set of bench/gas.py (country gating, categories, investor caps, max balance, lockup check).
 
 Setting: a platform settling for clients who already trade (buyers already hold the security, sellers
@@ -25,8 +25,8 @@ from common import BenchBase, full_rules, run_suite  # noqa: E402
 from rwa_token.contracts.collateral import CollateralManager  # noqa: E402
 from rwa_token.contracts.settlement import DvPSettlement  # noqa: E402
 from rwa_token.contracts.stablecoin import MockStablecoin  # noqa: E402
-from rwa_token.offering import deploy_core  # noqa: E402
-from rwa_token.trading import SignedTrade, Trade, sign_trade  # noqa: E402
+from rwa_token.services.offering import deploy_core  # noqa: E402
+from rwa_token.services.trading import SignedTrade, Trade, sign_trade  # noqa: E402
 
 DAY = 86_400
 BATCH = 50

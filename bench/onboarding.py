@@ -17,12 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eth_account import Account  # noqa: E402
 
-from rwa_token.chain import Chain  # noqa: E402
-from rwa_token.investors_csv import parse_investors_csv  # noqa: E402
-from rwa_token.journal import Journal  # noqa: E402
-from rwa_token.offering import deploy_core  # noqa: E402
-from rwa_token.onboarding import import_investors  # noqa: E402
-from rwa_token.tx import Transactor  # noqa: E402
+from rwa_token.chain.node import Chain  # noqa: E402
+from rwa_token.chain.tx import Transactor  # noqa: E402
+from rwa_token.inputs.investors_csv import parse_investors_csv  # noqa: E402
+from rwa_token.services.offering import deploy_core  # noqa: E402
+from rwa_token.services.onboarding import import_investors  # noqa: E402
+from rwa_token.store.journal import Journal  # noqa: E402
 
 COUNTRIES = [("HK", "professional"), ("SG", "accredited"), ("GB", "institutional"), ("JP", "professional"),
              ("AE", "professional"), ("DE", "institutional")]

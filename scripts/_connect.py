@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rwa_token.chain import Chain  # noqa: E402
+from rwa_token.chain.node import Chain  # noqa: E402
 
 
 def connect() -> Chain:

@@ -14,10 +14,10 @@ import sys
 
 from _connect import ROOT, connect
 
-from rwa_token.context import signer
-from rwa_token.deployment import deploy_offering
-from rwa_token.spec import load_spec
-from rwa_token.tx import Transactor
+from rwa_token.chain.tx import Transactor
+from rwa_token.inputs.spec import load_spec
+from rwa_token.services.context import signer
+from rwa_token.services.deployment import deploy_offering
 
 
 def main(spec_path: str = str(ROOT / "examples" / "highway-toll-abs.yaml")):

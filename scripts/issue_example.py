@@ -15,7 +15,7 @@ import onboard_investors
 import pay_coupon
 from _connect import connect
 
-from rwa_token.context import Operator
+from rwa_token.services.context import Operator
 
 
 def main():

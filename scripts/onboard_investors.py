@@ -13,13 +13,13 @@ import sys
 
 from _connect import ROOT, connect
 
+from rwa_token.chain.tx import Transactor
 from rwa_token.contracts.registry import InvestorRegistry
-from rwa_token.context import signer
-from rwa_token.investors_csv import load_investors_csv
-from rwa_token.journal import Journal
-from rwa_token.onboarding import import_investors, journal_path
-from rwa_token.state import load_record, only_record, state_dir
-from rwa_token.tx import Transactor
+from rwa_token.inputs.investors_csv import load_investors_csv
+from rwa_token.services.context import signer
+from rwa_token.services.onboarding import import_investors, journal_path
+from rwa_token.store.journal import Journal
+from rwa_token.store.state import load_record, only_record, state_dir
 
 
 def main(csv_path: str = str(ROOT / "examples" / "investors.csv"), offering: str | None = None):

@@ -14,14 +14,13 @@ import sys
 
 from _connect import connect
 
-from rwa_token.context import LOCAL_CHAIN_IDS, Operator
 from rwa_token.contracts.distributor import Distributor
 from rwa_token.contracts.stablecoin import MockStablecoin
-from rwa_token.distributions import fund_and_create
-from rwa_token.errors import ConfigError
-from rwa_token.servicing import pay_holders
-from rwa_token.units import ZERO_ADDRESS
-from rwa_token.units import to_units
+from rwa_token.primitives.errors import ConfigError
+from rwa_token.primitives.units import ZERO_ADDRESS, to_units
+from rwa_token.services.context import LOCAL_CHAIN_IDS, Operator
+from rwa_token.services.distributions import fund_and_create
+from rwa_token.services.servicing import pay_holders
 
 
 def main(amount: str = "1000", offering: str | None = None):

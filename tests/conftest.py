@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rwa_token.chain import Chain
-from rwa_token.tx import Transactor
+from rwa_token.chain.node import Chain
+from rwa_token.chain.tx import Transactor
 
 collect_ignore = ["foundry"]
 
@@ -48,7 +48,7 @@ import itertools
 
 from eth_account import Account
 
-from rwa_token.units import investor_id
+from rwa_token.primitives.units import investor_id
 
 _keys = itertools.count(1)
 
@@ -84,7 +84,7 @@ class OfferingFixture:
 
 
 def deploy_test_offering(chain, tx, admin):
-    from rwa_token.offering import deploy_core
+    from rwa_token.services.offering import deploy_core
 
     registry, token = deploy_core(tx, admin, name="Highway Toll ABS Senior", symbol="HTS", decimals=6,
                                   supply_cap=OfferingFixture.cap)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from rwa_token import access_matrix
+from rwa_token.reporting import access_matrix
 
 SECURITY_MD = Path(__file__).resolve().parent.parent / "docs" / "SECURITY.md"
 
@@ -67,5 +67,5 @@ def test_agent_powers_belong_to_the_agent_and_rules_to_compliance(table):
 def test_security_doc_carries_the_current_matrix(table):
     text = SECURITY_MD.read_text()
     assert access_matrix.markdown(table) in text, (
-        "docs/SECURITY.md is out of date: run `python -m rwa_token.access_matrix --write docs/SECURITY.md`"
+        "docs/SECURITY.md is out of date: run `python -m rwa_token.reporting.access_matrix --write docs/SECURITY.md`"
     )

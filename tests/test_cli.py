@@ -161,7 +161,7 @@ def test_junk_wallets_and_amounts_never_produce_a_traceback(deployed, capsys, mo
 
 def test_keys_come_from_an_encrypted_keystore_never_the_command_line(deployed, chain, tmp_path, capsys,
                                                                      monkeypatch):
-    from rwa_token.keys import write_keystore
+    from rwa_token.chain.keys import write_keystore
 
     issuer = chain.dev_accounts(1)[0]
     keystore = write_keystore(issuer, tmp_path / "issuer.json", "correct horse")
@@ -185,7 +185,7 @@ def test_a_malformed_private_key_in_the_environment_is_one_clear_line(deployed, 
 def _issue(capsys, monkeypatch, chain):
     """Import the example investors and mint both tranches to a few eligible ones; returns their wallets."""
     rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))
-    from rwa_token.context import Operator
+    from rwa_token.services.context import Operator
 
     op = Operator.open(chain.url, None)
     wallets = [e["args"]["wallet"] for e in op.registry.events("InvestorRegistered", op.record.block)]

@@ -9,14 +9,14 @@ from test_cli import deployed, rwa, state  # noqa: F401  (fixtures)
 from rwa_token.contracts.proceeds import ProceedsVault
 from rwa_token.contracts.settlement import DvPSettlement
 from rwa_token.contracts.stablecoin import MockStablecoin
-from rwa_token.context import Operator
-from rwa_token.trading import Trade, sign_trade
+from rwa_token.services.context import Operator
+from rwa_token.services.trading import Trade, sign_trade
 
 
 def _parties(op, *countries):
     from eth_account import Account
 
-    from rwa_token.units import investor_id
+    from rwa_token.primitives.units import investor_id
 
     parties = []
     for i, country in enumerate(countries):

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from rwa_token.contracts.collateral import CollateralManager, SignedPledge, sign_pledge
-from rwa_token.errors import AmountPledged, ConfigError, ContractCustomError, CountryBlocked, Unauthorized
+from rwa_token.primitives.errors import AmountPledged, ConfigError, ContractCustomError, CountryBlocked, Unauthorized
 
 UNIT = 10**6
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rwa_token.countries import (
+from rwa_token.primitives.countries import (
     BY_NUMERIC,
     COUNTRIES,
     country_alpha2,
@@ -14,7 +14,7 @@ from rwa_token.countries import (
     country_name,
     parse_country,
 )
-from rwa_token.errors import ConfigError
+from rwa_token.primitives.errors import ConfigError
 
 
 def test_table_has_all_249_assigned_codes_without_duplicates():

@@ -13,14 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rwa_token import distributions
 from rwa_token.contracts.distributor import Distributor
-from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
 from rwa_token.contracts.stablecoin import MockStablecoin
 from rwa_token.contracts.token import SecurityToken
-from rwa_token.errors import ConfigError
-from rwa_token.journal import Journal
-from rwa_token.offering import infrastructure
+from rwa_token.primitives.errors import ConfigError
+from rwa_token.services import distributions
+from rwa_token.store.journal import Journal
 
 DAY = 86_400
 HK, SG = 344, 702

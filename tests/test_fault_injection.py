@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from rwa_token import errors
-from rwa_token.chain import Chain, LocalAnvil
-from rwa_token.investors_csv import parse_investors_csv
-from rwa_token.journal import Journal
-from rwa_token.offering import deploy_core
-from rwa_token.onboarding import import_investors
-from rwa_token.tx import Transactor
+from rwa_token.chain.node import Chain, LocalAnvil
+from rwa_token.chain.tx import Transactor
+from rwa_token.inputs.investors_csv import parse_investors_csv
+from rwa_token.primitives import errors
+from rwa_token.services.offering import deploy_core
+from rwa_token.services.onboarding import import_investors
+from rwa_token.store.journal import Journal
 
 pytestmark = pytest.mark.slow
 
@@ -73,13 +73,13 @@ def test_chain_killed_mid_import_then_resumed_registers_everyone_exactly_once(tm
 
 def test_chain_killed_mid_coupon_push_then_resumed_pays_everyone_exactly_once(tmp_path):
     from rwa_token.contracts.distributor import Distributor
-    from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+    from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
     from rwa_token.contracts.registry import InvestorRegistry, Registration
     from rwa_token.contracts.stablecoin import MockStablecoin
     from rwa_token.contracts.token import SecurityToken
-    from rwa_token.distributions import fund_and_create, push_all, reconcile
-    from rwa_token.offering import deploy_registry, infrastructure
-    from rwa_token.units import investor_id
+    from rwa_token.primitives.units import investor_id
+    from rwa_token.services.distributions import fund_and_create, push_all, reconcile
+    from rwa_token.services.offering import deploy_registry
 
     state = tmp_path / "anvil-state.json"
     anvil = LocalAnvil(state_path=state).start()
@@ -134,7 +134,7 @@ def test_chain_killed_mid_coupon_push_then_resumed_pays_everyone_exactly_once(tm
 def test_a_dropped_transaction_from_a_crashed_run_is_recorded_and_its_work_redone(offering, tmp_path):
     """The previous run broadcast a batch, crashed, and the node later dropped it: the rerun finds the hash
     unknown, records it as dropped, and registers those wallets (the chain says they are not done)."""
-    from rwa_token.onboarding import import_investors
+    from rwa_token.services.onboarding import import_investors
 
     file = _file(12)
     journal = Journal(tmp_path / "import.jsonl")
@@ -149,7 +149,7 @@ def test_an_rpc_that_never_answers_times_out_with_one_clear_error():
     """A node that accepts the connection and then hangs must not hang the SDK."""
     import socket
 
-    from rwa_token.chain import rpc_request
+    from rwa_token.chain.node import rpc_request
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

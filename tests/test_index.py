@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from rwa_token.errors import TransactionError
-from rwa_token.index import EventIndex, IndexStateError, investor_key
+from rwa_token.primitives.errors import TransactionError
+from rwa_token.store.index import EventIndex, IndexStateError, investor_key
 
 
 class RecordingTx:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rwa_token.categories import INSTITUTIONAL, PROFESSIONAL
-from rwa_token.errors import ConfigError
-from rwa_token.investors_csv import load_investors_csv, parse_investors_csv, parse_kyc_expiry
+from rwa_token.inputs.investors_csv import load_investors_csv, parse_investors_csv, parse_kyc_expiry
+from rwa_token.primitives.categories import INSTITUTIONAL, PROFESSIONAL
+from rwa_token.primitives.errors import ConfigError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HEADER = "wallet,investor_id,country,category,kyc_expiry,name_ref\n"
@@ -182,8 +182,8 @@ def test_random_rows_are_accepted_or_refused_never_crash(rows):
 
 
 def test_example_rules_refuse_mainland_us_and_hong_kong_retail_investors_of_the_example_list():
-    from rwa_token.policy import eligibility
-    from rwa_token.spec import load_spec
+    from rwa_token.inputs.policy import eligibility
+    from rwa_token.inputs.spec import load_spec
 
     config = load_spec(EXAMPLES / "highway-toll-abs.yaml").rule_config
     rows = load_investors_csv(EXAMPLES / "investors.csv").rows

@@ -8,10 +8,10 @@ import json
 import pytest
 from test_cli import EXAMPLES, _issue, deployed, rwa, state  # noqa: F401  (fixtures)
 
-from rwa_token import errors
 from rwa_token.contracts.registry import Registration
-from rwa_token.onboarding import import_investors
-from rwa_token.units import investor_id
+from rwa_token.primitives import errors
+from rwa_token.primitives.units import investor_id
+from rwa_token.services.onboarding import import_investors
 
 DAY = 86_400
 
@@ -95,7 +95,7 @@ def test_recover_to_a_wallet_of_another_investor_is_one_line_and_sends_nothing(
 
 def test_filing_document_is_written_by_compliance_with_its_reference_and_listed_with_iso_dates(
         deployed, chain, accounts, capsys, monkeypatch):
-    from rwa_token.context import Operator
+    from rwa_token.services.context import Operator
 
     op = Operator.open(chain.url, None)
     token = op.token()
@@ -134,8 +134,8 @@ def test_a_second_plain_registration_of_one_investor_id_is_refused_before_sendin
 
 
 def test_import_refuses_a_new_wallet_for_an_investor_the_registry_already_holds(offering, tx, tmp_path):
-    from rwa_token.investors_csv import parse_investors_csv
-    from rwa_token.journal import Journal
+    from rwa_token.inputs.investors_csv import parse_investors_csv
+    from rwa_token.store.journal import Journal
 
     first, second = offering.new_account(), offering.new_account()
     header = "wallet,investor_id,country,category,kyc_expiry\n"

@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from rwa_token import errors
-from rwa_token.investors_csv import parse_investors_csv
-from rwa_token.journal import Journal
-from rwa_token.onboarding import import_investors
+from rwa_token.inputs.investors_csv import parse_investors_csv
+from rwa_token.primitives import errors
+from rwa_token.services.onboarding import import_investors
+from rwa_token.store.journal import Journal
 
 HEADER = "wallet,investor_id,country,category,kyc_expiry,name_ref\n"
 

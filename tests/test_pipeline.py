@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from rwa_token import artifacts, compiler, errors
-from rwa_token.chain import Chain, LocalAnvil
+from rwa_token.chain.node import Chain, LocalAnvil
 from rwa_token.contracts.base import ContractWrapper
 from rwa_token.contracts.stablecoin import MockStablecoin
+from rwa_token.primitives import artifacts, compiler, errors
 
 
 class Probe(ContractWrapper):

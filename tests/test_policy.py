@@ -7,9 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rwa_token.categories import ACCREDITED, INSTITUTIONAL, PROFESSIONAL, RETAIL
-from rwa_token.errors import ConfigError
-from rwa_token.policy import (
+from rwa_token.inputs.policy import (
     builtin_pack_names,
     compile_packs,
     compile_policies,
@@ -20,6 +18,8 @@ from rwa_token.policy import (
     packs_markdown,
     parse_pack,
 )
+from rwa_token.primitives.categories import ACCREDITED, INSTITUTIONAL, PROFESSIONAL, RETAIL
+from rwa_token.primitives.errors import ConfigError
 
 CN, HK, SG, US, GB = 156, 344, 702, 840, 826
 US_TERRITORIES = {630, 316, 850, 16, 580, 581}
@@ -338,12 +338,12 @@ def test_policy_packs_reference_page_is_up_to_date():
     from pathlib import Path
 
     page = Path(__file__).resolve().parent.parent / "docs" / "policy-packs.md"
-    assert page.read_text() == packs_markdown(), "regenerate: python -m rwa_token.policy --markdown > docs/policy-packs.md"
+    assert page.read_text() == packs_markdown(), "regenerate: python -m rwa_token.inputs.policy --markdown > docs/policy-packs.md"
 
 
 # --- eligibility preview --------------------------------------------------------------------------------
 def test_eligibility_preview_follows_rule_engine_order():
-    from rwa_token.errors import REASON_CODES
+    from rwa_token.primitives.errors import REASON_CODES
 
     name = lambda code: REASON_CODES[code]["name"] if code else "SUCCESS"  # noqa: E731
     config = compile_policies(["cn-offshore-abs", "hk-vatp-professional", "us-reg-s"], {"allowlist": ["HK", "GB"]})

@@ -5,8 +5,8 @@ import pytest
 
 from rwa_token.contracts.proceeds import ProceedsVault
 from rwa_token.contracts.stablecoin import MockStablecoin
-from rwa_token.errors import ContractCustomError, Unauthorized
-from rwa_token.trading import proceeds_report
+from rwa_token.primitives.errors import ContractCustomError, Unauthorized
+from rwa_token.services.trading import proceeds_report
 
 UNIT = 10**6
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from rwa_token import errors
 from rwa_token.contracts.registry import Registration
-from rwa_token.units import investor_id
+from rwa_token.primitives import errors
+from rwa_token.primitives.units import investor_id
 
 DAY = 86_400
 

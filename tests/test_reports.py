@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from eth_utils import to_checksum_address
 
-from rwa_token import reports
-from rwa_token.errors import ConfigError
-from rwa_token.index import EventIndex
-from rwa_token.reports import amount, render, share
+from rwa_token.primitives.errors import ConfigError
+from rwa_token.reporting import reports
+from rwa_token.reporting.reports import amount, render, share
+from rwa_token.store.index import EventIndex
 
 DAY = 86_400
 
@@ -202,10 +202,9 @@ def test_distribution_report_matches_the_distributors_own_totals_on_chain(offeri
     import os
 
     from rwa_token.contracts.distributor import Distributor
-    from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+    from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
     from rwa_token.contracts.stablecoin import MockStablecoin
     from rwa_token.contracts.token import SecurityToken
-    from rwa_token.offering import infrastructure
 
     admin = accounts[0]
     factory = OfferingFactory(tx, infrastructure(tx, admin).factory, admin)

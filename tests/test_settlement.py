@@ -5,8 +5,8 @@ import pytest
 
 from rwa_token.contracts.settlement import DvPSettlement
 from rwa_token.contracts.stablecoin import MockStablecoin
-from rwa_token.errors import ContractCustomError, CountryBlocked, Unauthorized
-from rwa_token.trading import SignedTrade, Trade, check_trade, settle_batch, sign_trade, trade_digest
+from rwa_token.primitives.errors import ContractCustomError, CountryBlocked, Unauthorized
+from rwa_token.services.trading import SignedTrade, Trade, check_trade, settle_batch, sign_trade, trade_digest
 
 DAY = 86_400
 UNIT = 10**6

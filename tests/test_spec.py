@@ -10,9 +10,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rwa_token.errors import ConfigError
-from rwa_token.policy import load_yaml
-from rwa_token.spec import load_spec, parse_spec, spec_from_dict
+from rwa_token.inputs.policy import load_yaml
+from rwa_token.inputs.spec import load_spec, parse_spec, spec_from_dict
+from rwa_token.primitives.errors import ConfigError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "highway-toll-abs.yaml"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from test_cli import deployed, state  # noqa: F401  (fixtures for the CLI tests below)
 
-from rwa_token import errors
+from rwa_token.primitives import errors
 
 DAY = 86_400
 
@@ -19,7 +19,7 @@ def test_forced_transfer_moves_tokens_past_sender_restrictions(offering):
 def test_forced_transfer_still_requires_a_verified_receiver(offering, accounts, tmp_path):
     # Like ERC-3643, the contract's forced transfer needs a verified receiver (registered, KYC valid, not
     # sanctioned); the SDK refuses an unverified one before sending, and no override reason changes the contract.
-    from rwa_token.journal import Journal
+    from rwa_token.store.journal import Journal
 
     with pytest.raises(errors.ReceiverNotVerified):
         offering.token.forced_transfer(offering.hk_pro.address, accounts[9].address, "1")
@@ -70,7 +70,7 @@ def test_forced_transfer_sets_aside_only_sender_side_and_token_wide_refusals(off
 
 
 def test_forced_transfer_goes_through_with_an_override_reason_on_record(offering, tmp_path):
-    from rwa_token.journal import Journal
+    from rwa_token.store.journal import Journal
 
     cn = offering.investor("CN", "professional")
     journal = Journal(tmp_path / "overrides.jsonl")
@@ -93,9 +93,9 @@ def test_an_override_must_be_recorded_and_give_a_reason(offering):
 
 
 def test_the_audit_trail_shows_the_override_reason_beside_the_transfer(offering, tx, tmp_path):
-    from rwa_token.index import EventIndex
-    from rwa_token.journal import Journal
-    from rwa_token.reports import audit_trail, override_notes
+    from rwa_token.reporting.reports import audit_trail, override_notes
+    from rwa_token.store.index import EventIndex
+    from rwa_token.store.journal import Journal
 
     cn = offering.investor("CN", "professional")
     journal = Journal(tmp_path / "overrides.jsonl")
@@ -152,9 +152,8 @@ def test_recovery_to_another_investor_is_refused(offering):
 
 
 def test_recovery_works_when_two_tokens_share_the_registry(offering, tx):
-    from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+    from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
     from rwa_token.contracts.token import SecurityToken
-    from rwa_token.offering import infrastructure
 
     factory = OfferingFactory(tx, infrastructure(tx, offering.admin).factory, offering.admin)
     plan = OfferingPlan(admin=offering.admin.address, registry=offering.registry.address,
@@ -246,7 +245,7 @@ def test_cli_force_transfer_refuses_a_blocked_receiver_unless_overridden_and_aud
     from test_cli import rwa
     from test_cli_trading import _parties
 
-    from rwa_token.context import Operator
+    from rwa_token.services.context import Operator
 
     op = Operator.open(chain.url, None)
     holder, cn = _parties(op, "HK", "CN")

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from rwa_token import errors
+from rwa_token.primitives import errors
 
 AMOUNT = st.integers(min_value=1, max_value=400 * 10**6)
 
 
 def test_token_invariants_hold_under_random_operations(offering, chain, tmp_path):
-    from rwa_token.journal import Journal
+    from rwa_token.store.journal import Journal
 
     # Investors: A has two wallets, B and C one each. hk_pro (from the fixture) is a fourth investor.
     a1 = offering.investor("HK", "professional")

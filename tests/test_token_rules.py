@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rwa_token import errors
-from rwa_token.categories import INSTITUTIONAL, PROFESSIONAL, RETAIL
+from rwa_token.primitives import errors
+from rwa_token.primitives.categories import INSTITUTIONAL, PROFESSIONAL, RETAIL
 
 DAY = 86_400
 
@@ -234,7 +234,7 @@ def test_contract_reverts_with_the_same_code_as_the_view(offering, tx):
 
 
 def test_every_reason_code_has_a_named_exception_and_message(offering):
-    from rwa_token.errors import REASON_CODES, RESTRICTION_CLASSES
+    from rwa_token.primitives.errors import REASON_CODES, RESTRICTION_CLASSES
 
     for code, entry in REASON_CODES.items():
         assert offering.token.call("messageForTransferRestriction", code) == entry["message"]

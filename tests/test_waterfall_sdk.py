@@ -12,14 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rwa_token import cashflow_calc
 from rwa_token.contracts.distributor import Distributor
-from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan
+from rwa_token.contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
 from rwa_token.contracts.redemption import Redemption
 from rwa_token.contracts.stablecoin import MockStablecoin
 from rwa_token.contracts.token import SecurityToken
 from rwa_token.contracts.waterfall import PrincipalMode, TrancheTerms, Waterfall
-from rwa_token.offering import infrastructure
+from rwa_token.services import cashflow_calc
 
 EXAMPLES = settings(max_examples=20, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -50,7 +49,7 @@ def test_the_calculator_reproduces_every_waterfall_step_and_the_arrears_it_leave
     rata: each period's events equal the off-chain steps and the stored tranches equal the predicted state."""
     admin, distributor, usd, _ = setting
     accounts = [offering.new_account().address for _ in range(5)]
-    from rwa_token.offering import infrastructure
+    from rwa_token.contracts.factory import infrastructure
 
     infrastructure(tx, admin)  # the factory every example clones from, deployed once outside the snapshots
 

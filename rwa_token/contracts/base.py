@@ -6,9 +6,9 @@ from typing import Any, Sequence, TypeVar
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from .. import artifacts
-from ..errors import RwaError
-from ..tx import Receipt, Transactor, decode_log
+from ..chain.tx import Receipt, Transactor, decode_log
+from ..primitives import artifacts
+from ..primitives.errors import RwaError
 
 W = TypeVar("W", bound="ContractWrapper")
 

@@ -13,10 +13,10 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
-from ..eip712 import typed_data
-from ..errors import ConfigError
-from ..tx import Receipt
-from ..units import address as checked_address
+from ..chain.tx import Receipt
+from ..primitives.eip712 import typed_data
+from ..primitives.errors import ConfigError
+from ..primitives.units import address as checked_address
 from .base import AccessControlled
 
 DOMAIN_NAME = "RWA Collateral Manager"

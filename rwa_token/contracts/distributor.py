@@ -6,9 +6,9 @@ from typing import Sequence
 
 from eth_account.signers.local import LocalAccount
 
-from ..errors import RwaError
-from ..tx import Receipt
-from ..units import address
+from ..chain.tx import Receipt
+from ..primitives.errors import RwaError
+from ..primitives.units import address
 from .base import AccessControlled
 
 

@@ -1,13 +1,20 @@
-"""OfferingFactory: one transaction deploys a registry, the tranche tokens with their rules, and a distributor."""
+"""OfferingFactory: one transaction deploys a registry, the tranche tokens with their rules, and a distributor.
+
+Also the chain's infrastructure the factory clones from: the audited implementations and the factory itself,
+deployed once per chain (`infrastructure`), and `deploy_module`, which clones a module (redemption, waterfall)
+through it.
+"""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from eth_account.signers.local import LocalAccount
 
-from ..errors import RwaError
-from ..tx import Receipt
-from ..units import ZERO_ADDRESS
+from ..chain.tx import Receipt, Transactor
+from ..primitives import artifacts
+from ..primitives.errors import RwaError
+from ..primitives.units import ZERO_ADDRESS
 from .base import ContractWrapper
 
 REGISTRY_INDEX = 2**256 - 1
@@ -73,11 +80,47 @@ class OfferingFactory(ContractWrapper):
         return self.call("predictAddress", deployer, salt, index)
 
 
-def deploy_module(tx, sender: LocalAccount, module: int, init_call: bytes, salt: bytes | None = None) -> str:
+@dataclass(frozen=True)
+class Infrastructure:
+    """The audited implementations every offering on a chain is cloned from, and the factory."""
+
+    factory: str
+    registry_implementation: str
+    token_implementation: str
+    distributor_implementation: str
+    redemption_implementation: str
+    waterfall_implementation: str
+
+
+IMPLEMENTATIONS = ("InvestorRegistry", "SecurityToken", "Distributor", "Redemption", "Waterfall")
+
+
+def deploy_infrastructure(tx: Transactor, sender: LocalAccount) -> Infrastructure:
+    impls = [tx.deploy(name, _implementation_args(name), sender).contract_address for name in IMPLEMENTATIONS]
+    factory = tx.deploy("OfferingFactory", impls, sender).contract_address
+    return Infrastructure(factory, *impls)
+
+
+def _implementation_args(name: str) -> tuple:
+    """Constructor arguments of an implementation (a registry implementation has no admin of its own)."""
+    constructor = next((e for e in artifacts.abi(name) if e["type"] == "constructor"), {"inputs": []})
+    return tuple(ZERO_ADDRESS for _ in constructor["inputs"])
+
+
+_infrastructure: dict[tuple[str, int], Infrastructure] = {}
+
+
+def infrastructure(tx: Transactor, sender: LocalAccount) -> Infrastructure:
+    """The chain's infrastructure, deployed on first use in this process."""
+    key = (tx.chain.url, tx.chain.chain_id)
+    infra = _infrastructure.get(key)
+    if infra is None or not tx.chain.w3.eth.get_code(infra.factory):
+        infra = _infrastructure[key] = deploy_infrastructure(tx, sender)
+    return infra
+
+
+def deploy_module(tx: Transactor, sender: LocalAccount, module: int, init_call: bytes,
+                  salt: bytes | None = None) -> str:
     """Clone and initialise a module through the chain's factory (deployed on first use)."""
-    import os
-
-    from ..offering import infrastructure
-
     factory = OfferingFactory(tx, infrastructure(tx, sender).factory, sender)
     return factory.deploy_module(module, init_call, salt or os.urandom(32))

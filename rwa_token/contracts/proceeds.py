@@ -3,13 +3,28 @@ from __future__ import annotations
 
 from eth_account.signers.local import LocalAccount
 
-from ..tx import Receipt
+from ..chain.tx import Receipt
+from ..primitives.errors import ConfigError
 from .base import AccessControlled
 
 
-def _pid(purpose: str | bytes) -> bytes:
-    from ..trading import purpose_id
+def purpose_id(name: str) -> bytes:
+    """bytes32 purpose id from a short category name ("toll-road-capex"), right-padded like Solidity's bytes32("...")."""
+    raw = name.encode()
+    if not raw or len(raw) > 32:
+        raise ConfigError(f"purpose {name!r}: 1 to 32 bytes of text")
+    return raw.ljust(32, b"\0")
 
+
+def purpose_name(value: bytes) -> str:
+    raw = bytes(value).rstrip(b"\0")
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return "0x" + bytes(value).hex()
+
+
+def _pid(purpose: str | bytes) -> bytes:
     return bytes(purpose) if isinstance(purpose, (bytes, bytearray)) else purpose_id(purpose)
 
 

@@ -9,11 +9,10 @@ from typing import Sequence
 
 from eth_account.signers.local import LocalAccount
 
-from ..errors import RwaError
-from ..tx import Receipt, Transactor
-from ..units import address
+from ..chain.tx import Receipt, Transactor
+from ..primitives.errors import RwaError
+from ..primitives.units import ZERO_ADDRESS, address
 from .base import AccessControlled
-from ..units import ZERO_ADDRESS
 from .factory import MODULE_REDEMPTION, deploy_module
 
 

@@ -8,17 +8,17 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
-from ..categories import describe_categories, parse_categories
-from ..errors import ConfigError
-from ..tx import Receipt
-from ..units import address, timestamp
+from ..chain.tx import Receipt
+from ..primitives.categories import describe_categories, parse_categories
+from ..primitives.errors import ConfigError
+from ..primitives.units import address, timestamp
 from .base import AccessControlled
 
 Progress = Callable[[int, int], None]
 
 
 def _country(value: str | int) -> int:
-    from ..countries import parse_country
+    from ..primitives.countries import parse_country
 
     return parse_country(value)
 
@@ -28,7 +28,7 @@ def _id(value: bytes | str) -> bytes:
         return bytes(value)
     if isinstance(value, str) and value.startswith("0x") and len(value) == 66:
         return bytes.fromhex(value[2:])
-    raise ConfigError(f"investor id must be 32 bytes (see rwa_token.units.investor_id), got {value!r}")
+    raise ConfigError(f"investor id must be 32 bytes (see rwa_token.primitives.units.investor_id), got {value!r}")
 
 
 @dataclass(frozen=True)

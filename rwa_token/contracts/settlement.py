@@ -5,14 +5,14 @@ from typing import Sequence
 
 from eth_account.signers.local import LocalAccount
 
-from ..tx import Receipt
-from ..units import ZERO_ADDRESS
+from ..chain.tx import Receipt
+from ..primitives.units import ZERO_ADDRESS
 from .base import AccessControlled
 
 
 class DvPSettlement(AccessControlled):
-    """One settlement contract per platform. Trades are `rwa_token.trading.Trade`; signatures come from
-    `rwa_token.trading.sign_trade` (or are empty for the side that sends the transaction)."""
+    """One settlement contract per platform. Trades are `rwa_token.services.trading.Trade`; signatures come from
+    `rwa_token.services.trading.sign_trade` (or are empty for the side that sends the transaction)."""
 
     CONTRACT = "DvPSettlement"
 
@@ -37,7 +37,7 @@ class DvPSettlement(AccessControlled):
         return self.send("settle", trade.as_tuple(), seller_signature, buyer_signature, sender=sender, gas=gas)
 
     def settle_batch(self, signed: Sequence, sender: LocalAccount | None = None, gas: int | None = None) -> Receipt:
-        """`signed`: `rwa_token.trading.SignedTrade` items."""
+        """`signed`: `rwa_token.services.trading.SignedTrade` items."""
         return self.send("settleBatch", [s.trade.as_tuple() for s in signed],
                          [s.seller_signature for s in signed], [s.buyer_signature for s in signed],
                          sender=sender, gas=gas)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from eth_account.signers.local import LocalAccount
 
-from ..tx import Receipt
+from ..chain.tx import Receipt
 from .base import ContractWrapper
 
 

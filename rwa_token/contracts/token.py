@@ -14,10 +14,10 @@ from typing import Any, NamedTuple, Protocol, Sequence
 
 from eth_account.signers.local import LocalAccount
 
-from ..categories import parse_categories
-from ..errors import REASON_CODES, ConfigError, ContractRevert, restriction
-from ..tx import Receipt
-from ..units import ZERO_ADDRESS, address, format_units, timestamp, to_units
+from ..chain.tx import Receipt
+from ..primitives.categories import parse_categories
+from ..primitives.errors import REASON_CODES, ConfigError, ContractRevert, restriction
+from ..primitives.units import ZERO_ADDRESS, address, format_units, timestamp, to_units
 from .base import AccessControlled
 
 Amount = int | str | Decimal
@@ -27,7 +27,7 @@ _SUPPLY_CAP_EXCEEDED = next(code for code, entry in REASON_CODES.items() if entr
 
 
 class Recorder(Protocol):
-    """Where an override is written down: `rwa_token.journal.Journal` (one JSON line per `append`)."""
+    """Where an override is written down: `rwa_token.store.journal.Journal` (one JSON line per `append`)."""
 
     def append(self, **entry: Any) -> None: ...
 
@@ -74,7 +74,7 @@ class Limits:
 
 
 def _country(value: str | int) -> int:
-    from ..countries import parse_country
+    from ..primitives.countries import parse_country
 
     return parse_country(value)
 
@@ -262,7 +262,7 @@ class SecurityToken(AccessControlled):
                                             "override reason)")
         if not verdict.ok and journal is None:
             raise ConfigError("an override of the token's rules must be recorded: pass journal= (a "
-                              "rwa_token.journal.Journal, e.g. the offering's override journal)")
+                              "rwa_token.store.journal.Journal, e.g. the offering's override journal)")
         account = sender or self.sender
         if dry_run:
             self.tx.call(self.address, self.function("forcedTransfer", 3), (sender_wallet, to, units),
@@ -291,7 +291,7 @@ class SecurityToken(AccessControlled):
 
     def recover(self, lost_wallet: str, new_wallet: str, sender: LocalAccount | None = None) -> Receipt:
         """Move everything of a lost wallet to another wallet of the same investor and freeze the lost wallet (one
-        transaction). Its distribution and redemption entitlements move with `rwa_token.recovery`."""
+        transaction). Its distribution and redemption entitlements move with `rwa_token.services.recovery`."""
         return self.send("recoveryAddress", address(lost_wallet, "lost_wallet"), address(new_wallet, "new_wallet"),
                          ZERO_ADDRESS, sender=sender)
 

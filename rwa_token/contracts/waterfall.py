@@ -1,6 +1,6 @@
 """Waterfall: the priority of payments of a tranched offering (fees, interest by seniority, principal, residual).
 
-Each period's collections are split on chain and every step is an event; `rwa_token.cashflow_calc` repeats the
+Each period's collections are split on chain and every step is an event; `rwa_token.services.cashflow_calc` repeats the
 split off chain so a servicer can preview a period and an auditor can check one.
 """
 from __future__ import annotations
@@ -11,11 +11,10 @@ from typing import Sequence
 
 from eth_account.signers.local import LocalAccount
 
-from ..errors import RwaError
-from ..tx import Receipt, Transactor
-from ..units import address
+from ..chain.tx import Receipt, Transactor
+from ..primitives.errors import RwaError
+from ..primitives.units import ZERO_ADDRESS, address
 from .base import AccessControlled
-from ..units import ZERO_ADDRESS
 from .factory import MODULE_WATERFALL, deploy_module
 
 STEP_FEES, STEP_INTEREST, STEP_PRINCIPAL, STEP_RESIDUAL = 0, 1, 2, 3

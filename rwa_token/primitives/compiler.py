@@ -1,0 +1,184 @@
+"""Compile `contracts/` into one JSON artifact per contract (ABI, bytecode, deployed bytecode, source hash).
+
+A native solc is preferred when the user has one (a py-solc-x installed version or `solc` on PATH);
+otherwise `tools/solc`, a solc-compatible command over the npm `solc` package. Artifacts are written into
+the package (`rwa_token/artifacts/`) so a user who pip-installs the SDK can deploy without Node.js.
+
+Run `python -m rwa_token.primitives.compiler` (or `make compile`); `--check` exits non-zero when artifacts are stale.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .errors import CompilationFailed, CompilerNotFound
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # rwa_token/
+PROJECT_ROOT = PACKAGE_DIR.parent
+CONTRACTS_DIR = PROJECT_ROOT / "contracts"
+ARTIFACTS_DIR = PACKAGE_DIR / "artifacts"
+SOLC_VERSION = "0.8.30"
+EVM_VERSION = "prague"
+OPTIMIZER_RUNS = 200
+# Contracts built in a pass of their own with other optimizer runs. SecurityToken sits near the EIP-170 limit:
+# 20 runs instead of 200 keeps 1 KiB of headroom (about 130 bytes smaller) for 40-90 gas more per operation
+# (measured with bench/gas.py; bench/README.md has the figures).
+RUNS_OVERRIDES = {"contracts/token/SecurityToken.sol": 20}
+VIA_IR = True
+REMAPPINGS = ["@openzeppelin/=node_modules/@openzeppelin/"]
+# Contracts under these folders are compiled for tests and local demos but are not part of an offering.
+ARTIFACT_FOLDERS = ("identity", "compliance", "token", "cashflow", "settlement", "proceeds", "factory", "mocks")
+
+
+def find_solc() -> Path:
+    """Return the solc executable to use: native first, then the solc-js shim in tools/."""
+    explicit = os.environ.get("RWA_SOLC")
+    if explicit:
+        return Path(explicit)
+    try:
+        import solcx
+
+        for version in solcx.get_installed_solc_versions():
+            if str(version) == SOLC_VERSION:
+                return Path(solcx.install.get_executable(version))
+    except Exception:  # py-solc-x finds nothing installed: fall through to PATH and the shim
+        pass
+    native = shutil.which("solc")
+    if native:
+        return Path(native)
+    shim = PROJECT_ROOT / "tools" / "solc"
+    if shim.exists() and (PROJECT_ROOT / "node_modules" / "solc").exists() and shutil.which("node"):
+        return shim
+    raise CompilerNotFound(
+        "no Solidity compiler found: install Node.js and run `npm install` in the project root "
+        "(it provides tools/solc), or put solc 0.8.30 on PATH, or set RWA_SOLC"
+    )
+
+
+def source_files() -> list[Path]:
+    return sorted(
+        p for p in CONTRACTS_DIR.rglob("*.sol") if p.relative_to(CONTRACTS_DIR).parts[0] in ARTIFACT_FOLDERS
+    )
+
+
+def _read_source(path: str) -> str:
+    """Read a source by its compiler path (project-relative or an @openzeppelin import)."""
+    for prefix, target in (r.split("=", 1) for r in REMAPPINGS):
+        if path.startswith(prefix):
+            return (PROJECT_ROOT / target / path[len(prefix) :]).read_text()
+    return (PROJECT_ROOT / path).read_text()
+
+
+def standard_input(only: str | None = None, runs: int = OPTIMIZER_RUNS) -> dict:
+    """The compiler input for every source (or, with `only`, that source and what it imports)."""
+    sources = {
+        rel: {"content": p.read_text()}
+        for p in source_files()
+        if (rel := str(p.relative_to(PROJECT_ROOT))) == only or only is None
+    }
+    return {
+        "language": "Solidity",
+        "sources": sources,
+        "settings": {
+            "optimizer": {"enabled": True, "runs": runs},
+            "viaIR": VIA_IR,
+            "evmVersion": EVM_VERSION,
+            "remappings": REMAPPINGS,
+            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]}},
+        },
+    }
+
+
+def sources_hash(paths: list[str]) -> str:
+    """sha256 over (path, content) of every source a contract depends on, in a stable order."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.encode() + b"\0" + _read_source(path).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def compile_all() -> dict[str, dict]:
+    """Compile every contract; return artifacts keyed by contract name."""
+    import solcx
+
+    solc = find_solc()
+
+    def run(compiler_input: dict) -> dict:
+        try:
+            output = solcx.compile_standard(
+                compiler_input, solc_binary=str(solc), base_path=str(PROJECT_ROOT), allow_paths=[str(PROJECT_ROOT)]
+            )
+        except solcx.exceptions.SolcError as exc:
+            raise CompilationFailed(str(exc)) from exc
+        errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
+        if errors:
+            raise CompilationFailed("\n".join(e.get("formattedMessage", e.get("message", "")) for e in errors))
+        return output
+
+    output = run(standard_input())
+    for path, runs in RUNS_OVERRIDES.items():
+        if runs != OPTIMIZER_RUNS:
+            output["contracts"][path] = run(standard_input(only=path, runs=runs))["contracts"][path]
+    artifacts: dict[str, dict] = {}
+    for path, contracts in output["contracts"].items():
+        if not path.startswith("contracts/"):
+            continue  # imported library code (OpenZeppelin): its ABI fragments live in our contracts' ABIs
+        for name, data in contracts.items():
+            bytecode = data["evm"]["bytecode"]["object"]
+            if name in artifacts:
+                raise CompilationFailed(f"two contracts are named {name}: names must be unique across contracts/")
+            metadata = json.loads(data["metadata"])
+            artifacts[name] = {
+                "contractName": name,
+                "sourcePath": path,
+                "abi": data["abi"],
+                "bytecode": "0x" + bytecode,
+                "deployedBytecode": "0x" + data["evm"]["deployedBytecode"]["object"],
+                "sources": sorted(metadata["sources"]),
+                "sourceHash": sources_hash(list(metadata["sources"])),
+                "compiler": metadata["compiler"]["version"],
+            }
+    return artifacts
+
+
+def write_artifacts(artifacts: dict[str, dict]) -> None:
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    for stale in ARTIFACTS_DIR.glob("*.json"):
+        if stale.stem not in artifacts:
+            stale.unlink()
+    for name, artifact in artifacts.items():
+        (ARTIFACTS_DIR / f"{name}.json").write_text(json.dumps(artifact, indent=1, sort_keys=True) + "\n")
+
+
+def stale_artifacts() -> list[str]:
+    """What no longer matches: artifacts whose sources changed, and sources no artifact was built from."""
+    stale, covered = [], set()
+    for artifact_path in sorted(ARTIFACTS_DIR.glob("*.json")):
+        artifact = json.loads(artifact_path.read_text())
+        covered.update(artifact["sources"])
+        if sources_hash(artifact["sources"]) != artifact["sourceHash"]:
+            stale.append(artifact["contractName"])
+    stale += [rel for rel in (str(p.relative_to(PROJECT_ROOT)) for p in source_files()) if rel not in covered]
+    return stale
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        stale = stale_artifacts()
+        if stale:
+            print("stale artifacts (run `make compile`): " + ", ".join(stale), file=sys.stderr)
+            return 1
+        print("artifacts match sources")
+        return 0
+    artifacts = compile_all()
+    write_artifacts(artifacts)
+    print(f"compiled {len(artifacts)} contracts into {ARTIFACTS_DIR.relative_to(PROJECT_ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,93 @@
+"""Everything a command needs to act on a deployed offering: the chain, the signing account, the deployment
+record and typed wrappers, resolved once from the command's options."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+
+from ..chain.keys import from_env, from_keystore
+from ..chain.node import Chain
+from ..chain.tx import Transactor
+from ..contracts.registry import InvestorRegistry
+from ..contracts.stablecoin import ERC20
+from ..contracts.token import SecurityToken
+from ..primitives.errors import ConfigError
+from ..store.state import DeploymentRecord, load_record, only_record, state_dir
+
+LOCAL_CHAIN_IDS = {31337, 1337}
+
+
+def connect(rpc_url: str | None, record: DeploymentRecord | None = None) -> Chain:
+    url = rpc_url or (record.rpc_url if record else None)
+    if not url:
+        raise ConfigError("no chain: pass --rpc-url (or set RWA_RPC_URL); `rwa chain` starts a local one")
+    chain = Chain.connect(url)
+    if record:
+        record.check_chain(chain.chain_id)
+    return chain
+
+
+def signer(chain: Chain, keystore: str | None = None) -> LocalAccount:
+    """$RWA_PRIVATE_KEY, else --keystore, else (local chains only) the first dev account."""
+    account = from_env()
+    if account is None and keystore:
+        account = from_keystore(keystore)
+    if account is None:
+        if chain.chain_id not in LOCAL_CHAIN_IDS:
+            raise ConfigError("no signing key: set $RWA_PRIVATE_KEY or pass --keystore (keys are never taken "
+                              "from the command line)")
+        account = chain.dev_accounts(1)[0]
+    return account
+
+
+@dataclass
+class Operator:
+    chain: Chain
+    account: LocalAccount
+    record: DeploymentRecord | None
+    state: Path
+
+    @classmethod
+    def open(cls, rpc_url: str | None, offering: str | None, keystore: str | None = None,
+             state: str | None = None, need_record: bool = True) -> "Operator":
+        folder = state_dir(state)
+        record = None
+        if need_record:
+            record = load_record(offering, folder) if offering else only_record(folder)
+        elif rpc_url is None:
+            try:  # commands that need no offering still default to the deployed offering's chain
+                record = load_record(offering, folder) if offering else only_record(folder)
+            except ConfigError:
+                record = None
+        chain = connect(rpc_url, record)
+        return cls(chain, signer(chain, keystore), record, folder)
+
+    @cached_property
+    def tx(self) -> Transactor:
+        return Transactor(self.chain)
+
+    def _record(self) -> DeploymentRecord:
+        if self.record is None:
+            raise ConfigError("this command needs a deployed offering (--offering NAME)")
+        return self.record
+
+    def token(self, symbol: str | None = None) -> SecurityToken:
+        _, address = self._record().token(symbol)
+        return SecurityToken(self.tx, address, self.account)
+
+    @property
+    def registry(self) -> InvestorRegistry:
+        return InvestorRegistry(self.tx, self._record().registry, self.account)
+
+    def payment_token(self, symbol: str | None = None) -> ERC20:
+        payments = self._record().payment_tokens
+        if not payments:
+            raise ConfigError("the offering has no payment tokens")
+        key = symbol or next(iter(payments))
+        match = {s.upper(): s for s in payments}.get(key.upper())
+        if match is None:
+            raise ConfigError(f"no payment token {key!r} (the offering has {', '.join(payments)})")
+        return ERC20(self.tx, payments[match], self.account)

@@ -1,0 +1,199 @@
+"""Deploying an offering from its spec: payment tokens, then one factory transaction for the registry, every
+tranche token with its compiled rules, filing document and terms, and the distributor.
+
+Deployment is idempotent: addresses follow from the deployer and the offering's name (the factory salt), so
+rerunning after a crash finds what is already on chain instead of deploying twice.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+
+from ..chain.tx import Transactor
+from ..contracts.base import ContractWrapper
+from ..contracts.distributor import Distributor
+from ..contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
+from ..contracts.registry import InvestorRegistry
+from ..contracts.stablecoin import MockStablecoin
+from ..contracts.token import SecurityToken, document_name
+from ..inputs.policy import RuleConfig
+from ..inputs.spec import OfferingSpec
+from ..primitives.countries import country_alpha2
+from ..primitives.errors import ConfigError
+from ..primitives.units import ZERO_ADDRESS, to_units
+from ..store.state import DeploymentRecord, load_record, record_path, save_record, slug, write_json
+from .offering import deploy_distributor, deploy_registry
+
+LOCAL_CHAIN_IDS = {31337, 1337}
+Say = Callable[[str], None]
+
+
+def offering_salt(name: str) -> bytes:
+    return keccak(text=f"rwa-token offering:{slug(name)}")
+
+
+def rule_setup(token: ContractWrapper, rules: RuleConfig, decimals: int) -> list[bytes]:
+    """The calls that write a compiled rule set into a token's rule engine."""
+    countries = sorted(rules.countries.values(), key=lambda r: r.country)
+    calls = [token.encode("setAllowlistMode", rules.allowlist_mode)]
+    if countries:
+        calls.append(token.encode(
+            "batchSetCountryRules", [c.country for c in countries], [c.allowed for c in countries],
+            [c.blocked for c in countries], [c.required_categories for c in countries],
+            [c.max_investors for c in countries],
+        ))
+    max_balance = to_units(rules.max_balance, decimals, "rules.max_balance") if rules.max_balance else 0
+    calls.append(token.encode("setLimits", rules.max_investors, to_units(rules.min_balance, decimals,
+                                                                         "rules.min_balance"), max_balance))
+    if rules.lockup_seconds:
+        calls.append(token.encode("setDefaultLockup", rules.lockup_seconds))
+    if rules.require_filing_document:
+        calls.append(token.encode("setRequireFilingDocument", True))
+    return calls
+
+
+def token_setup(token: ContractWrapper, spec: OfferingSpec, index: int) -> list[bytes]:
+    t = spec.tokens[index]
+    calls = rule_setup(token, spec.rule_config, t.decimals)
+    if spec.filing:
+        calls.append(token.encode("setDocument", document_name("filing"), spec.filing.document_uri,
+                                  bytes.fromhex(spec.filing.document_hash[2:])))
+    terms = (
+        f"{t.symbol}",
+        spec.asset.type,
+        spec.asset.description.strip()[:200],
+        country_alpha2(spec.asset.jurisdiction),
+        spec.filing.reference if spec.filing else "",
+    )
+    calls.append(token.encode("setTerms", terms))
+    return calls
+
+
+def payment_token_addresses(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, say: Say) -> dict[str, str]:
+    """Addresses of the payment tokens; mocks are deployed for those without one, on local chains only."""
+    result = {}
+    for i, p in enumerate(spec.payment_tokens):
+        if p.address:
+            result[p.symbol] = p.address
+            continue
+        if tx.chain.chain_id not in LOCAL_CHAIN_IDS:
+            raise ConfigError(f"payment_tokens[{i}].address is required on chain {tx.chain.chain_id} "
+                              "(mock stablecoins are only deployed on local chains)")
+        mock = MockStablecoin.deploy(tx, sender, f"{p.symbol} (local mock)", p.symbol, p.decimals)
+        say(f"deployed mock payment token {p.symbol} ({p.currency}) at {mock.address}")
+        result[p.symbol] = mock.address
+    return result
+
+
+@dataclass
+class _DeploySteps:
+    """What a deployment has already put on chain before its record exists (mock payment tokens, registry,
+    distributor), saved after each step so that a rerun after a crash reuses it instead of deploying it again."""
+
+    path: Path
+    chain_id: int
+    deployer: str
+    done_steps: dict
+
+    @classmethod
+    def load(cls, name: str, state: os.PathLike | None, tx: Transactor, deployer: str) -> "_DeploySteps":
+        path = record_path(name, state).with_suffix(".progress.json")
+        steps: dict = {}
+        if path.exists():
+            saved = json.loads(path.read_text())
+            if saved.get("chain_id") == tx.chain.chain_id and saved.get("deployer") == deployer:
+                steps = saved.get("steps", {})
+        # Only what still exists counts (a local chain may have been restarted without its state).
+        steps = {k: v for k, v in steps.items()
+                 if all(tx.chain.w3.eth.get_code(a) for a in (v.values() if isinstance(v, dict) else [v]))}
+        return cls(path, tx.chain.chain_id, deployer, steps)
+
+    def reuse(self, step: str, make: Callable[[], Any]) -> Any:
+        if step not in self.done_steps:
+            self.done_steps[step] = make()
+            write_json(self.path, {"chain_id": self.chain_id, "deployer": self.deployer, "steps": self.done_steps})
+        return self.done_steps[step]
+
+    def done(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass
+class DeployResult:
+    record: DeploymentRecord
+    gas_used: int
+    resumed: bool
+
+
+def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, state: os.PathLike | None = None,
+                    say: Say = lambda _: None) -> DeployResult:
+    if record_path(spec.name, state).exists():
+        record = load_record(spec.name, state)
+        if record.chain_id == tx.chain.chain_id and tx.chain.w3.eth.get_code(record.registry):
+            say(f"offering {spec.name!r} is already deployed (registry {record.registry}); nothing to do")
+            return DeployResult(record, 0, True)
+    infra = infrastructure(tx, sender)
+    factory = OfferingFactory(tx, infra.factory, sender)
+    salt = offering_salt(spec.name)
+    if tx.chain.w3.eth.get_code(factory.predict(sender.address, salt, 0)):
+        raise ConfigError(f"an offering named {spec.name!r} was already deployed by {sender.address} on this chain "
+                          "but its record is missing from the state folder: restore the record or rename the offering")
+    steps = _DeploySteps.load(spec.name, state, tx, sender.address)
+    payments = steps.reuse("payment_tokens", lambda: payment_token_addresses(tx, spec, sender, say))
+    registry = InvestorRegistry(tx, steps.reuse("registry", lambda: deploy_registry(tx, sender).address), sender)
+    say(f"investor registry at {registry.address} (shared by the offering's tokens)")
+    treasury = spec.issuer.treasury or sender.address
+    # The distributor is configured before the tokens exist; their addresses are already fixed by the salt.
+    predicted = [factory.predict(sender.address, salt, i) for i in range(len(spec.tokens))]
+    withholding = spec.withholding
+    tax_account = (withholding.tax_account if withholding else None) or treasury
+    distributor = Distributor(tx, steps.reuse(
+        "distributor", lambda: deploy_distributor(tx, sender, predicted[0], treasury, tax_account).address), sender)
+    say(f"distributor at {distributor.address} (shared by the offering's tokens)")
+    # Each setting is sent only if the distributor does not have it yet, so a rerun after a crash sends none
+    # twice.
+    for token in predicted:
+        if distributor.excluded_wallets(token) != [treasury]:
+            distributor.set_excluded_wallets(token, [treasury])
+    # Before any distribution exists: a distribution withholds only if a rate was set when it was created.
+    rates = withholding.rates_bps if withholding else {}
+    for country, bps in rates.items():
+        if distributor.withholding_rate(country) != bps:
+            distributor.set_withholding_rate(country, bps)
+    if rates:
+        say(f"withholding tax set for {len(rates)} countr{'y' if len(rates) == 1 else 'ies'}, paid to {tax_account}")
+    for p in spec.payment_tokens:
+        if (distributor.is_payment_token_allowed(payments[p.symbol])
+                and distributor.payment_token_currency(payments[p.symbol]) == p.currency):
+            continue
+        distributor.allow_payment_token(payments[p.symbol], p.currency, p.approved)
+    # An ABI-only wrapper (no contract behind it yet): it encodes the setup calls the factory runs on each token.
+    blank = SecurityToken(tx, ZERO_ADDRESS)
+    plan = OfferingPlan(
+        admin=sender.address,
+        registry=registry.address,
+        distributor=distributor.address,
+        tokens=[TokenPlan(t.name, t.symbol, t.decimals, to_units(t.cap, t.decimals, f"tokens[{i}].cap"),
+                          token_setup(blank, spec, i)) for i, t in enumerate(spec.tokens)],
+    )
+    deployed = factory.deploy_offering(plan, salt)
+    say(f"deployed {len(deployed.tokens)} token(s) with their rules in one transaction "
+        f"(gas {deployed.receipt.gas_used:,})")
+    record = DeploymentRecord(
+        name=spec.name, chain_id=tx.chain.chain_id, rpc_url=tx.chain.url, block=deployed.receipt.block_number,
+        factory=infra.factory, registry=deployed.registry, distributor=distributor.address,
+        tokens={t.symbol: a for t, a in zip(spec.tokens, deployed.tokens)}, payment_tokens=payments,
+        salt="0x" + salt.hex(), investor_salt="0x" + os.urandom(16).hex(),
+        decimals={t.symbol: t.decimals for t in spec.tokens} | {p.symbol: p.decimals for p in spec.payment_tokens},
+        spec_path=spec.source,
+    )
+    path = save_record(record, state)
+    steps.done()
+    say(f"deployment record saved to {path}")
+    return DeployResult(record, deployed.receipt.gas_used, False)

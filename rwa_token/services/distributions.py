@@ -1,0 +1,529 @@
+"""Distributions as a paying agent runs them: fund and create, find the record-date holders, push payment in
+resumable batches, predict every holder's payment off chain, and reconcile what happened to the last unit.
+
+The chain is the source of truth. Every check that can refuse an operation (payer balance, allowance, paid
+flags) is read in batched RPC calls before anything is sent; the journal only adds what the chain cannot tell
+yet (a batch sent but not mined when an earlier run died). The predictor repeats the contract's integer
+arithmetic step by step (`rwa_token.contracts.distributor` documents where each rounding happens), so that a
+prediction that differs from what was paid is a finding, not noise.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+
+from ..chain.tx import Receipt, Transactor, decode_log
+from ..contracts.distributor import DistributionInfo, Distributor, Totals
+from ..contracts.stablecoin import ERC20
+from ..contracts.token import HolderAt, SecurityToken
+from ..primitives import artifacts
+from ..primitives.errors import ConfigError
+from ..primitives.units import address
+from ..store.journal import Journal, Progress, settle_in_flight
+
+MAX_BPS = 10_000
+PAYMENT_TRANSFER_FAILED = 255  # the contract's reason code for a pushed transfer that itself failed
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Funding and creating
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Created:
+    """A funded distribution: its id, the amount pulled from the payer and the transactions sent."""
+
+    distribution_id: int
+    amount: int
+    approve_receipt: Receipt | None
+    create_receipt: Receipt
+
+
+def required_amount(distributor: Distributor, token: SecurityToken, amount_per_token: int,
+                    snapshot_id: int = 0) -> int:
+    """What `createDistributionPerToken` will pull: floor(eligible supply * per-token amount / 10**decimals).
+
+    With `snapshot_id == 0` the contract snapshots in the creation transaction, so today's balances are the
+    record-date balances (unless another transaction lands first; the contract then pulls what it computes and
+    the pre-checked allowance bounds the difference)."""
+    excluded = distributor.excluded_wallets(token.address)
+    if snapshot_id:
+        supply = token.total_supply_at(snapshot_id) - sum(token.balance_at(w, snapshot_id) for w in excluded)
+    else:
+        supply = token.total_supply() - sum(token.balance_of(w) for w in excluded)
+    return supply * amount_per_token // 10 ** token.decimals
+
+
+def fund_and_create(distributor: Distributor, token: SecurityToken, payment_token: ERC20, claim_expiry: int, *,
+                    amount: int | None = None, amount_per_token: int | None = None, snapshot_id: int = 0,
+                    payer: LocalAccount | None = None, approve: bool = True) -> Created:
+    """Fund a distribution from `payer`, refusing before any transaction when it cannot succeed.
+
+    Give exactly one of `amount` (total, payment-token units) or `amount_per_token` (units per whole security
+    token). The payer's payment-token balance must cover the amount; a short allowance is topped up with one
+    `approve` when `approve` is true, otherwise refused. Refusals are `ConfigError`s that say what to do, so a
+    paying agent never pays gas for a creation that would revert on `transferFrom`."""
+    account = payer or distributor.sender
+    if account is None:
+        raise ConfigError("fund_and_create needs a payer account (the paying agent)")
+    if (amount is None) == (amount_per_token is None):
+        raise ConfigError("give exactly one of amount or amount_per_token")
+    if not distributor.is_token_registered(token.address):
+        raise ConfigError(f"token {token.address} is not registered with the distributor: an admin must call "
+                          "set_excluded_wallets(token, [...]) first")
+    if not distributor.is_payment_token_allowed(payment_token.address):
+        raise ConfigError(f"payment token {payment_token.address} is not allowed by the distributor: an admin must "
+                          "allow it (allowPaymentToken) first")
+    now = distributor.tx.chain.block_timestamp()
+    if claim_expiry <= now:
+        raise ConfigError(f"claim expiry {claim_expiry} is not in the future (chain time {now})")
+    if not distributor.has_role("DISTRIBUTION_AGENT_ROLE", account.address):
+        raise ConfigError(f"{account.address} lacks DISTRIBUTION_AGENT_ROLE on the distributor: grant it first")
+
+    needed = amount if amount is not None else required_amount(distributor, token, amount_per_token or 0, snapshot_id)
+    if needed <= 0:
+        raise ConfigError(f"the distribution would fund {needed} units: nothing to distribute")
+    balance = payment_token.balance_of(account.address)
+    if balance < needed:
+        raise ConfigError(f"payer {account.address} holds {balance} units of the payment token but the distribution "
+                          f"needs {needed}: fund the payer with {needed - balance} more, then rerun")
+    allowance = payment_token.call("allowance", account.address, distributor.address)
+    approve_receipt = None
+    if allowance < needed:
+        if not approve:
+            raise ConfigError(f"payer {account.address} allows the distributor {allowance} units but the distribution "
+                              f"needs {needed}: approve at least {needed}, then rerun")
+        approve_receipt = payment_token.approve(distributor.address, needed, sender=account)
+
+    if amount is not None:
+        distribution_id, receipt = distributor.create(token.address, payment_token.address, amount, claim_expiry,
+                                                      snapshot_id, sender=account)
+    else:
+        distribution_id, receipt = distributor.create_per_token(token.address, payment_token.address,
+                                                                amount_per_token or 0, claim_expiry, snapshot_id,
+                                                                sender=account)
+    funded = int(receipt.events("DistributionCreated")[0]["args"]["amount"])
+    return Created(distribution_id, funded, approve_receipt, receipt)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Record-date holders
+# ---------------------------------------------------------------------------------------------------------------
+
+def _unique(wallets: Iterable[str]) -> list[str]:
+    """Checksummed, first occurrence kept: a holder listed twice is one holder."""
+    seen: dict[str, None] = {}
+    for wallet in wallets:
+        seen.setdefault(address(wallet, "holder"), None)
+    return list(seen)
+
+
+def balances_at(token: SecurityToken, snapshot_id: int, wallets: Sequence[str]) -> dict[str, int]:
+    """Record-date balance of each wallet, read in batched calls (one HTTP request per 500 wallets)."""
+    unique = _unique(wallets)
+    values = token.tx.call_many(token.address, token.function("balanceOfAt"), [[w, snapshot_id] for w in unique])
+    return dict(zip(unique, (int(v) for v in values)))
+
+
+def read_holders(token: SecurityToken, snapshot_id: int, wallets: Sequence[str]) -> dict[str, HolderAt]:
+    """`holderAt` of each wallet (record-date balance, holder number, eligibility code, country), batched."""
+    unique = _unique(wallets)
+    values = token.tx.call_many(token.address, token.function("holderAt"), [[w, snapshot_id] for w in unique])
+    return {w: HolderAt(*(int(x) for x in v)) for w, v in zip(unique, values)}
+
+
+def holders_at(token: SecurityToken, snapshot_id: int, candidates: Iterable[str]) -> list[str]:
+    """The candidates that held a non-zero balance at snapshot `snapshot_id`, in the order given.
+
+    The chain keeps no holder list (that is what makes creation O(1)); candidates come from the cap table, the
+    event index or the investor file, and the snapshot decides who among them is entitled."""
+    return [w for w, balance in balances_at(token, snapshot_id, list(candidates)).items() if balance > 0]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pushing payment in batches
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass
+class PushReport:
+    """What one `push_all` run did. `already_paid` counts holders found paid (or excluded) before sending."""
+
+    distribution_id: int
+    holders: int = 0
+    already_paid: int = 0
+    nothing_due: int = 0
+    pushed: int = 0
+    batches: int = 0
+    gas_used: int = 0
+    resumed_transactions: int = 0
+    seconds: float = 0.0
+    receipts: list[Receipt] = field(default_factory=list)
+
+
+def push_all(distributor: Distributor, distribution_id: int, holders: Sequence[str], batch_size: int = 100,
+             progress: Progress | None = None, journal: Journal | None = None,
+             sender: LocalAccount | None = None) -> PushReport:
+    """Push distribution `distribution_id` to every holder in `holders` who has not been paid, in batches.
+
+    Resumable: transactions a previous run sent but never saw mined are awaited first (from the journal), then
+    one batched `isPaid` pre-check drops everyone already paid, escrowed or excluded, and one batched balance
+    read drops holders whose share rounds to zero. So a rerun after a crash sends only the work that is left;
+    the contract's own paid bit is the backstop that makes a double payment impossible even without a journal.
+    `progress(done, total)` is called once before sending and after every batch."""
+    if batch_size <= 0:
+        raise ConfigError("batch_size must be positive")
+    started = time.monotonic()
+    tx = distributor.tx
+    report = PushReport(distribution_id)
+    if journal is not None:
+        report.resumed_transactions = settle_in_flight(tx, journal)
+
+    info = distributor.info(distribution_id)
+    unique = _unique(holders)
+    report.holders = len(unique)
+    paid = tx.call_many(distributor.address, distributor.function("isPaid"), [[distribution_id, h] for h in unique])
+    unpaid = [h for h, done in zip(unique, paid) if not done]
+    report.already_paid = len(unique) - len(unpaid)
+    token = SecurityToken(tx, info.token)
+    answers = read_holders(token, info.snapshot_id, unpaid)
+    # In holder-number order: the contract keeps one paid word per 256 consecutive numbers and writes it once
+    # per batch, so sorted batches are the cheap ones.
+    pending = sorted((h for h in unpaid if info.amount * answers[h].balance // info.eligible_supply > 0),
+                     key=lambda h: answers[h].number)
+    report.nothing_due = len(unpaid) - len(pending)
+
+    done = report.already_paid + report.nothing_due
+    if progress:
+        progress(done, report.holders)
+    for start in range(0, len(pending), batch_size):
+        batch = pending[start:start + batch_size]
+        receipt = _journaled(tx, journal, distribution_id, batch,
+                             lambda: distributor.push_batch(distribution_id, batch, sender=sender))
+        report.receipts.append(receipt)
+        report.batches += 1
+        report.gas_used += receipt.gas_used
+        report.pushed += sum(1 for e in receipt.events() if e["event"] in ("Paid", "Withheld")
+                             and e["args"]["distributionId"] == distribution_id)
+        done += len(batch)
+        if progress:
+            progress(done, report.holders)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _journaled(tx: Transactor, journal: Journal | None, distribution_id: int, batch: list[str],
+               send: Callable[[], Receipt]) -> Receipt:
+    """Send one batch; with a journal, record it as 'sent' the moment the node has it and 'confirmed' once mined,
+    so a crash in between leaves a record of a payment that may still land."""
+    if journal is None:
+        return send()
+
+    def record(tx_hash: str) -> None:
+        journal.append(status="sent", kind="push", distribution=distribution_id, holders=batch, tx=tx_hash)
+
+    with tx.broadcasting_to(record):
+        receipt = send()
+    journal.append(status="confirmed", kind="push", distribution=distribution_id, tx=receipt.tx_hash,
+                   block=receipt.block_number)
+    return receipt
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Off-chain prediction
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Prediction:
+    """One holder's payment as the contract would make it now.
+
+    `status` is 'pay' (net to the holder), 'withhold' (net escrowed, `reason_code` says why), 'paid' (already
+    paid or escrowed in this distribution), 'excluded' (treasury/issuer wallet left out of the eligible supply)
+    or 'nothing' (share rounds to zero: the contract skips the holder)."""
+
+    holder: str
+    balance: int
+    gross: int
+    tax: int
+    net: int
+    withheld: int
+    reason_code: int
+    country: int
+    status: str
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Every candidate's predicted payment plus the distribution-level figures they come from."""
+
+    distribution_id: int
+    amount: int
+    eligible_supply: int
+    rows: dict[str, Prediction]
+
+    @property
+    def total_gross(self) -> int:
+        return sum(p.gross for p in self.rows.values() if p.status in ("pay", "withhold"))
+
+
+def _share(amount: int, balance: int, eligible_supply: int) -> int:
+    """The contract's holder share: floor(amount * balance / eligibleSupply); never more than funded."""
+    return amount * balance // eligible_supply
+
+
+def predict(distributor: Distributor, distribution_id: int, holders: Sequence[str]) -> Forecast:
+    """Predict each holder's gross, tax, net and withheld amounts from chain data, as a payment made now would.
+
+    Inputs are the distribution's stored amount and eligible supply, record-date balances, each holder's
+    country in the token's registry with the distributor's withholding rate for it, the token's holder check
+    (frozen, unverified, KYC expired) and the paid bits. Tax and eligibility are those of the moment of payment,
+    as in the contract, so predict just before pushing. The one thing no view can foresee is a payment-token
+    transfer that fails (blocklist): the contract escrows it with reason 255."""
+    tx = distributor.tx
+    info = distributor.info(distribution_id)
+    token = SecurityToken(tx, info.token)
+    unique = _unique(holders)
+    paid = tx.call_many(distributor.address, distributor.function("isPaid"), [[distribution_id, h] for h in unique])
+    # One token call per holder gives what the contract itself reads: record-date balance, eligibility now and
+    # the investor's country.
+    answers = read_holders(token, info.snapshot_id, unique)
+    balances = {h: a.balance for h, a in answers.items()}
+    countries = [answers[h].country for h in unique]
+    codes = [answers[h].code for h in unique]
+    rates = {c: int(r) for c, r in zip(sorted(set(countries)), tx.call_many(
+        distributor.address, distributor.function("withholdingRate"), [[c] for c in sorted(set(countries))]))}
+    excluded = set(distributor.excluded_wallets(info.token))
+
+    rows: dict[str, Prediction] = {}
+    for holder, is_paid, country, code in zip(unique, paid, countries, codes):
+        balance = balances[holder]
+        gross = _share(info.amount, balance, info.eligible_supply)
+        tax = gross * rates[int(country)] // MAX_BPS  # rounded down, as in the contract: never over-taxed
+        net = gross - tax
+        if is_paid:
+            status = "excluded" if holder in excluded else "paid"
+        elif gross == 0:
+            status = "nothing"
+        else:
+            status = "pay" if int(code) == 0 else "withhold"
+        if status in ("excluded", "nothing"):
+            gross = tax = net = 0
+        rows[holder] = Prediction(holder, balance, gross, tax, net, net if status == "withhold" else 0, int(code),
+                                  int(country), status)
+    return Forecast(distribution_id, info.amount, info.eligible_supply, rows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reconciliation
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass
+class HolderLine:
+    """One holder's line in a reconciliation. `expected` is the record-date share; the rest come from events."""
+
+    holder: str
+    balance: int
+    expected: int
+    gross: int = 0
+    tax: int = 0
+    net_paid: int = 0
+    withheld: int = 0
+    released: int = 0
+    returned: int = 0
+    reason_code: int | None = None
+    events: int = 0
+
+    @property
+    def paid(self) -> bool:
+        return self.events > 0
+
+    @property
+    def unclaimed(self) -> int:
+        return 0 if self.paid else self.expected
+
+    @property
+    def withheld_outstanding(self) -> int:
+        return self.withheld - self.released - self.returned
+
+    @property
+    def status(self) -> str:
+        if not self.paid:
+            return "unclaimed"
+        if self.withheld == 0:
+            return "paid"
+        if self.released:
+            return "released"
+        return "returned" if self.returned else "withheld"
+
+
+@dataclass
+class Reconciliation:
+    """Expected vs paid vs withheld vs unclaimed vs tax vs remainder for one distribution, to the last unit.
+
+    The holder-level split: `unclaimed` is the sum of the floor shares of holders not yet paid and `remainder`
+    is everything else not paid out (rounding of every share). The contract's own `Totals` knows only their sum
+    (`unpaid`), which is checked against ours. `exact` is true only when every check holds; `problems` says
+    which did not."""
+
+    distribution_id: int
+    funded: int
+    eligible_supply: int
+    lines: dict[str, HolderLine]
+    expected_gross: int
+    paid_net: int
+    tax: int
+    withheld_outstanding: int
+    withheld_released: int
+    withheld_returned: int
+    unclaimed: int
+    remainder: int
+    reclaimed_to_treasury: int
+    covered_supply: int
+    chain: Totals
+    problems: list[str]
+
+    @property
+    def exact(self) -> bool:
+        return not self.problems
+
+    @property
+    def accounted(self) -> int:
+        return (self.paid_net + self.tax + self.withheld_outstanding + self.withheld_released
+                + self.withheld_returned + self.unclaimed + self.remainder)
+
+
+_LEDGER_EVENTS = ("Paid", "Withheld", "WithheldReleased", "DistributionReclaimed")
+
+
+def distribution_events(distributor: Distributor, distribution_id: int, from_block: int = 0,
+                        to_block: int | None = None) -> list[dict]:
+    """The payment events of one distribution, oldest first, filtered by the node.
+
+    All four events index the distribution id first, so one `eth_getLogs` with (any of the four signatures, this
+    id) returns exactly this distribution's ledger instead of every event the distributor ever emitted."""
+    signatures = []
+    for entry in artifacts.abi(distributor.CONTRACT):
+        if entry["type"] == "event" and entry["name"] in _LEDGER_EVENTS:
+            signatures.append("0x" + keccak(text=artifacts.signature(entry)).hex())
+    topics = [signatures, "0x" + distribution_id.to_bytes(32, "big").hex()]
+    last = distributor.tx.chain.block_number() if to_block is None else to_block
+    logs = distributor.tx.get_logs(distributor.address, from_block, last, topics)
+    decoded = [e for e in (decode_log(log) for log in logs) if e is not None]
+    return sorted(decoded, key=lambda e: (e["block_number"], e["log_index"]))
+
+
+def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[str],
+              from_block: int = 0) -> Reconciliation:
+    """Rebuild the distribution's accounting from its events and record-date balances, and check it against
+    the contract's `distributionTotals` unit for unit.
+
+    `holders` is the holder list (cap table); holders that events name are added to it. The split between
+    unclaimed and remainder is exact only if the list covers the whole eligible supply, which is checked
+    (`covered_supply`)."""
+    tx = distributor.tx
+    info: DistributionInfo = distributor.info(distribution_id)
+    totals = distributor.totals(distribution_id)
+    token = SecurityToken(tx, info.token)
+
+    events = distribution_events(distributor, distribution_id, from_block)
+    named = [e["args"]["holder"] for e in events if "holder" in e["args"]]
+    everyone = _unique(list(holders) + named)
+    balances = balances_at(token, info.snapshot_id, everyone)
+    paid_bits = tx.call_many(distributor.address, distributor.function("isPaid"),
+                             [[distribution_id, h] for h in everyone])
+    lines: dict[str, HolderLine] = {}
+    for holder, is_paid in zip(everyone, paid_bits):
+        # A wallet marked paid without a payment event is one excluded at creation; it is outside the eligible
+        # supply and owed nothing.
+        if is_paid and holder not in named:
+            continue
+        lines[holder] = HolderLine(holder, balances[holder],
+                                   _share(info.amount, balances[holder], info.eligible_supply))
+
+    problems: list[str] = []
+    reclaimed_to_treasury = 0
+    reclaim_returned = 0
+    for event in events:
+        args, kind = event["args"], event["event"]
+        line = lines.get(args.get("holder", ""))
+        if kind == "Paid" and line is not None:
+            line.events += 1
+            line.gross += args["gross"]
+            line.tax += args["tax"]
+            line.net_paid += args["net"]
+        elif kind == "Withheld" and line is not None:
+            line.events += 1
+            line.gross += args["gross"]
+            line.tax += args["tax"]
+            line.withheld += args["escrowed"]
+            line.reason_code = args["reasonCode"]
+        elif kind == "WithheldReleased" and line is not None:
+            line.released += args["amount"]
+        elif kind == "DistributionReclaimed":
+            reclaimed_to_treasury += args["unpaid"] + args["withheldReturned"]
+            reclaim_returned += args["withheldReturned"]
+    if reclaim_returned:
+        # The contract returns all outstanding escrow in one sum; attribute it to the holders it belonged to.
+        for line in lines.values():
+            line.returned = line.withheld - line.released
+
+    for line in lines.values():
+        if line.events > 1:
+            problems.append(f"{line.holder} was paid {line.events} times")
+        if line.paid and line.gross != line.expected:
+            problems.append(f"{line.holder}: paid gross {line.gross} but the record-date share is {line.expected}")
+        if line.gross != line.tax + line.net_paid + line.withheld:
+            problems.append(f"{line.holder}: gross {line.gross} != tax {line.tax} + net {line.net_paid} + "
+                            f"withheld {line.withheld}")
+
+    paid_lines = [ln for ln in lines.values() if ln.paid]
+    claimed_gross = sum(ln.gross for ln in paid_lines)
+    expected_gross = sum(ln.expected for ln in lines.values())
+    unclaimed = sum(ln.unclaimed for ln in lines.values())
+    covered = sum(ln.balance for ln in lines.values())
+    result = Reconciliation(
+        distribution_id=distribution_id,
+        funded=info.amount,
+        eligible_supply=info.eligible_supply,
+        lines=lines,
+        expected_gross=expected_gross,
+        paid_net=sum(ln.net_paid for ln in paid_lines),
+        tax=sum(ln.tax for ln in paid_lines),
+        withheld_outstanding=sum(ln.withheld_outstanding for ln in paid_lines),
+        withheld_released=sum(ln.released for ln in paid_lines),
+        withheld_returned=sum(ln.returned for ln in paid_lines),
+        unclaimed=unclaimed,
+        remainder=info.amount - claimed_gross - unclaimed,
+        reclaimed_to_treasury=reclaimed_to_treasury,
+        covered_supply=covered,
+        chain=totals,
+        problems=problems,
+    )
+
+    checks = {
+        "paid net": (result.paid_net, totals.paid_net),
+        "tax": (result.tax, totals.tax_paid),
+        "withheld outstanding": (result.withheld_outstanding, totals.withheld_outstanding),
+        "withheld released": (result.withheld_released, totals.withheld_released),
+        "withheld returned": (result.withheld_returned, totals.withheld_returned),
+        "claimed gross": (claimed_gross, info.claimed_gross),
+        "funded (events) vs funded (chain)": (result.accounted, totals.funded),
+        "funded (chain totals)": (totals.accounted, totals.funded),
+        # The chain knows only the sum; the holder list splits it into unclaimed shares and remainder.
+        "unclaimed + remainder": (result.unclaimed + result.remainder, totals.unpaid),
+    }
+    for name, (ours, theirs) in checks.items():
+        if ours != theirs:
+            problems.append(f"{name}: reconstructed {ours} but the chain says {theirs}")
+    if covered != info.eligible_supply:
+        problems.append(f"the holder list covers {covered} of the eligible supply {info.eligible_supply}: "
+                        "add the missing record-date holders (cap table at the snapshot)")
+    elif expected_gross > info.amount:
+        problems.append(f"expected shares {expected_gross} exceed the funded amount {info.amount}")
+    if totals.reclaimed and reclaimed_to_treasury != totals.unpaid + totals.withheld_returned:
+        problems.append(f"reclaimed {reclaimed_to_treasury} but unpaid + returned escrow is "
+                        f"{totals.unpaid + totals.withheld_returned}")
+    return result

@@ -1,0 +1,139 @@
+"""Bulk investor onboarding from a CSV: validated rows registered in batches, second wallets linked to their
+investor, progress reported, and a journal so an interrupted import resumes without doing anything twice.
+
+The chain is the source of truth for what is done: before sending, every pending wallet is checked on the
+registry in batched RPC calls; the journal adds what the chain cannot tell yet, transactions sent but not
+mined when the previous run died, which are awaited before anything is resent.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..chain.tx import Transactor
+from ..contracts.registry import InvestorRegistry, Registration
+from ..inputs.investors_csv import InvestorFile, InvestorRow, RefusedRow
+from ..primitives.units import investor_id
+from ..store.journal import Journal, Progress, settle_in_flight
+
+
+@dataclass
+class ImportReport:
+    registered: int = 0
+    linked: int = 0
+    already_done: int = 0
+    batches: int = 0
+    gas_used: int = 0
+    seconds: float = 0.0
+    refused: list[RefusedRow] = field(default_factory=list)
+    resumed_transactions: int = 0
+
+
+def journal_path(state: Path, offering_slug: str, file: InvestorFile) -> Path:
+    digest = hashlib.sha256("\n".join(f"{r.line}:{r.wallet}:{r.investor_ref}" for r in file.rows).encode())
+    return state / "journals" / f"{offering_slug}-import-{digest.hexdigest()[:12]}.jsonl"
+
+
+def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorFile, salt: str, journal: Journal,
+                     batch_size: int = 200, progress: Progress | None = None, now: int | None = None) -> ImportReport:
+    started = time.monotonic()
+    report = ImportReport(refused=list(file.refused))
+    now = now if now is not None else tx.chain.block_timestamp()
+    report.resumed_transactions = settle_in_flight(tx, journal)
+
+    firsts: list[InvestorRow] = []
+    links: list[tuple[InvestorRow, InvestorRow]] = []
+    for ref, rows in file.by_investor().items():
+        live = [r for r in rows if not r.kyc_expired(now)]
+        for r in rows:
+            if r.kyc_expired(now):
+                report.refused.append(RefusedRow(r.line, f"KYC expired on {time.strftime('%Y-%m-%d', time.gmtime(r.kyc_expiry))}: "
+                                                 "renew it before onboarding", (r.wallet, r.investor_ref)))
+        if live:
+            firsts.append(live[0])
+            links += [(live[0], other) for other in live[1:]]
+    total = len(firsts) + len(links)
+
+    # What the registry already knows (an earlier, interrupted run; or another offering sharing the registry).
+    everyone = [r.wallet for r in firsts] + [other.wallet for _, other in links]
+    known = dict(zip(everyone, _records(tx, registry, everyone)))
+    key_of = {r.investor_ref: int.from_bytes(investor_id(r.investor_ref, salt)[16:], "big") for r in firsts}
+
+    # An investor id the registry already holds under another wallet (an earlier import): a plain registration
+    # would be refused on chain (one wallet per id unless linked), so it is refused here, before sending.
+    fresh = [r for r in firsts if not known[r.wallet][6]]
+    counts = dict(zip((r.wallet for r in fresh), _wallet_counts(tx, registry, [investor_id(r.investor_ref, salt)
+                                                                                for r in fresh])))
+    pending_first = []
+    for r in firsts:
+        state = known[r.wallet]
+        if not state[6] and counts[r.wallet]:
+            report.refused.append(RefusedRow(
+                r.line, "the investor already has a registered wallet: list it first under the same investor in the "
+                "file (later wallets are linked to it), or link this one with the registry's addWallet",
+                (r.wallet, r.investor_ref)))
+        elif not state[6]:
+            pending_first.append(r)
+        elif int(state[0]) == key_of[r.investor_ref]:
+            report.already_done += 1
+        else:
+            report.refused.append(RefusedRow(r.line, "wallet is already registered to another investor", (r.wallet,)))
+    done = report.already_done
+    if progress:
+        progress(done, total)
+
+    for start in range(0, len(pending_first), batch_size):
+        batch = pending_first[start:start + batch_size]
+        rows = [Registration(r.wallet, investor_id(r.investor_ref, salt), r.country, r.categories, r.kyc_expiry)
+                for r in batch]
+        receipt = _journaled(tx, journal, "register", [r.line for r in batch],
+                             lambda: registry.register_batch(rows))
+        report.registered += len(batch)
+        report.batches += 1
+        report.gas_used += receipt.gas_used
+        done += len(batch)
+        if progress:
+            progress(done, total)
+
+    refused_lines = {r.line for r in report.refused}
+    for first, other in links:
+        if first.line in refused_lines:
+            report.refused.append(RefusedRow(other.line, f"its investor's first wallet (line {first.line}) was refused",
+                                             (other.wallet,)))
+            continue
+        state = known[other.wallet]
+        if state[6]:
+            if int(state[0]) == key_of[first.investor_ref]:
+                report.already_done += 1
+            else:
+                report.refused.append(RefusedRow(other.line, "wallet is already registered to another investor",
+                                                 (other.wallet,)))
+        else:
+            receipt = _journaled(tx, journal, "link", [other.line],
+                                 lambda: registry.add_wallet(first.wallet, other.wallet))
+            report.linked += 1
+            report.gas_used += receipt.gas_used
+        done += 1
+        if progress:
+            progress(done, total)
+    report.refused.sort(key=lambda r: r.line)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _records(tx: Transactor, registry: InvestorRegistry, wallets: list[str]) -> list[tuple]:
+    return tx.call_many(registry.address, registry.function("investorOf"), [[w] for w in wallets])
+
+
+def _wallet_counts(tx: Transactor, registry: InvestorRegistry, ids: list[bytes]) -> list[int]:
+    return tx.call_many(registry.address, registry.function("walletCount"), [[i] for i in ids]) if ids else []
+
+
+def _journaled(tx: Transactor, journal: Journal, kind: str, lines: list[int], send):
+    """Send with the journal: 'sent' as soon as the node has the transaction, 'confirmed' once mined."""
+    with tx.broadcasting_to(lambda tx_hash: journal.append(status="sent", kind=kind, lines=lines, tx=tx_hash)):
+        receipt = send()
+    journal.append(status="confirmed", kind=kind, tx=receipt.tx_hash, block=receipt.block_number)
+    return receipt

@@ -1,0 +1,130 @@
+"""Recovering a lost wallet: its tokens on every token of the offering, then what it was owed elsewhere.
+
+On each token, `recoveryAddress` moves the balance, the frozen amount, lockups and the wallet freeze to another
+registered wallet of the same investor and freezes the lost wallet, in one transaction. Entitlements booked to the
+lost wallet follow the investor: unclaimed distribution shares (`claimTo`), escrow (`releaseWithheldTo`) and
+redemption principal owed after a failed transfer (`payOwedTo`). Every step reads the chain before it sends, so a run
+interrupted by a crash is finished by running it again, and nothing is done twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ..contracts.distributor import Distributor
+from ..contracts.redemption import Redemption
+from ..contracts.registry import InvestorRegistry
+from ..contracts.token import SecurityToken
+from ..primitives.errors import REASON_CODES, ConfigError
+from ..primitives.units import address
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do (or done): `kind` is "tokens", "distribution", "escrow" or "principal"; `ref` the token
+    symbol or distribution id; `amount` in base units of the token or payment token."""
+
+    kind: str
+    ref: str
+    amount: int
+    tx: str | None = None
+
+
+@dataclass(frozen=True)
+class Left:
+    """An entitlement that could not move now, and why (run the recovery again once the reason is gone)."""
+
+    kind: str
+    ref: str
+    amount: int
+    reason: str
+
+
+@dataclass
+class RecoveryReport:
+    lost: str
+    new: str
+    done: list[Step] = field(default_factory=list)
+    left: list[Left] = field(default_factory=list)
+    already_done: int = 0
+
+
+def recover_wallet(registry: InvestorRegistry, tokens: Mapping[str, SecurityToken], lost: str, new: str, *,
+                   distributor: Distributor | None = None, redemptions: Mapping[str, Redemption] | None = None,
+                   dry_run: bool = False) -> RecoveryReport:
+    """Recover `lost` to `new` on every token in `tokens` (symbol -> wrapper) and move the lost wallet's
+    entitlements in `distributor` and `redemptions` (symbol -> wrapper). With `dry_run` nothing is sent: the report
+    lists what would be done."""
+    lost, new = address(lost, "lost_wallet"), address(new, "new_wallet")
+    _require_same_investor(registry, lost, new)
+    report = RecoveryReport(lost, new)
+    for symbol, token in tokens.items():
+        balance = token.balance_of(lost)
+        if balance == 0 and token.is_frozen(lost):
+            report.already_done += 1
+            continue
+        receipt = None if dry_run else token.recover(lost, new)
+        report.done.append(Step("tokens", symbol, balance, receipt.tx_hash if receipt else None))
+    by_address = {token.address.lower(): token for token in tokens.values()}
+    if distributor is not None:
+        _move_distributions(distributor, by_address, lost, new, report, dry_run)
+    for symbol, redemption in (redemptions or {}).items():
+        owed = redemption.owed_to(lost)
+        if owed == 0:
+            continue
+        refusal = _refusal(tokens[symbol], new)
+        if refusal:
+            report.left.append(Left("principal", symbol, owed, refusal))
+            continue
+        receipt = None if dry_run else redemption.pay_owed_to(lost, new)
+        report.done.append(Step("principal", symbol, owed, receipt.tx_hash if receipt else None))
+    return report
+
+
+def _require_same_investor(registry: InvestorRegistry, lost: str, new: str) -> None:
+    if lost.lower() == new.lower():
+        raise ConfigError("the lost and the new wallet are the same")
+    a, b = registry.investor(lost), registry.investor(new)
+    if not a.registered:
+        raise ConfigError(f"{lost} is not registered: recovery needs the lost wallet's record (it proves whose it "
+                          "was); do not remove it from the registry before recovering")
+    if not b.registered or a.key != b.key:
+        raise ConfigError(f"{new} is not a registered wallet of the same investor: link it first (registry "
+                          f"addWallet({lost}, {new}))")
+
+
+def _refusal(token: SecurityToken, wallet: str) -> str | None:
+    """Why `wallet` may not be paid now (None if it may)."""
+    code = token.holder_at(wallet).code
+    if code == 0:
+        return None
+    entry = REASON_CODES.get(code, {})
+    return f"the new wallet may not receive: [{code} {entry.get('name', '?')}] {entry.get('message', '')}"
+
+
+def _move_distributions(distributor: Distributor, tokens: Mapping[str, SecurityToken], lost: str, new: str,
+                        report: RecoveryReport, dry_run: bool) -> None:
+    now = distributor.tx.chain.block_timestamp()
+    for distribution_id in range(1, distributor.count() + 1):
+        info = distributor.info(distribution_id)
+        token = tokens.get(info.token.lower())
+        if token is None:
+            continue
+        ref = str(distribution_id)
+        escrow = distributor.withheld_of(distribution_id, lost)
+        open_share = 0
+        if not info.reclaimed and now <= info.claim_expiry:
+            share = distributor.claimable(distribution_id, lost)
+            open_share = 0 if share.paid else share.net
+        if escrow == 0 and open_share == 0:
+            continue
+        refusal = _refusal(token, new)
+        moves = (("escrow", escrow, distributor.release_withheld_to), ("distribution", open_share, distributor.claim_to))
+        for kind, amount, send in moves:
+            if amount == 0:
+                continue
+            if refusal:
+                report.left.append(Left(kind, ref, amount, refusal))
+                continue
+            receipt = None if dry_run else send(distribution_id, lost, new)
+            report.done.append(Step(kind, ref, amount, receipt.tx_hash if receipt else None))

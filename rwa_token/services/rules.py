@@ -1,0 +1,30 @@
+"""A token's rule set as it is on chain, read back into the same `RuleConfig` the policy packs compile to, so
+`rwa policy explain` describes what the contract enforces, not what a file intended."""
+from __future__ import annotations
+
+from ..contracts.token import SecurityToken
+from ..inputs.policy import CountryRule, RuleConfig, empty_config
+from ..primitives.countries import COUNTRIES
+from ..primitives.units import from_units
+
+
+def read_rules(token: SecurityToken) -> RuleConfig:
+    numerics = [c.numeric for c in COUNTRIES]
+    answers = token.tx.call_many(token.address, token.function("countryRule"), [[n] for n in numerics])
+    config = empty_config()
+    for numeric, (allowed, blocked, required, max_investors, _count) in zip(numerics, answers):
+        if allowed or blocked or required or max_investors:
+            config.countries[numeric] = CountryRule(numeric, allowed, blocked, required, max_investors)
+    limits = token.limits()
+    config.allowlist_mode = token.call("allowlistMode")
+    config.max_investors = limits.max_investors
+    config.min_balance = from_units(limits.min_balance, token.decimals)
+    config.max_balance = from_units(limits.max_balance, token.decimals) if limits.max_balance else None
+    config.lockup_seconds = limits.default_lockup
+    config.require_filing_document = token.call("requireFilingDocument")
+    if token.call("tradingHalted"):
+        config.warnings.append("trading is halted: transfers are refused until the compliance officer lifts the halt")
+    hook = token.call("complianceHook")
+    if int(hook, 16):
+        config.warnings.append(f"an external compliance hook at {hook} is consulted on every transfer")
+    return config

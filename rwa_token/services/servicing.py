@@ -1,0 +1,133 @@
+"""Servicing a deployed offering period by period: set up the waterfall once the tranches are issued, then
+split each period's collections through it and pay every tranche's share to its holders by record date.
+
+It composes the lower layers (waterfall and distributor wrappers, `distributions`), and is what `rwa
+waterfall ...` and the demo call."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..contracts.distributor import Distributor
+from ..contracts.stablecoin import ERC20
+from ..contracts.token import SecurityToken
+from ..contracts.waterfall import PrincipalMode, Step, TrancheTerms, Waterfall
+from ..inputs.spec import FREQUENCIES, OfferingSpec
+from ..primitives.errors import ConfigError
+from ..primitives.units import to_units
+from ..store.journal import Journal, Progress
+from .distributions import Created, PushReport, Reconciliation, fund_and_create, holders_at, push_all, reconcile
+
+DAY = 86_400
+
+
+def tranche_terms(spec: OfferingSpec, tokens: list[SecurityToken], payout_account: str,
+                  payment_decimals: int) -> list[TrancheTerms]:
+    """Waterfall terms from the spec and the tokens as issued: outstanding principal = supply x face value;
+    interest per period = the annual rate divided by the coupon frequency, in whole basis points."""
+    if spec.coupon_schedule is None:
+        raise ConfigError("coupon_schedule is required to set up a waterfall (it fixes the period length)")
+    periods = FREQUENCIES[spec.coupon_schedule.frequency]
+    terms = []
+    for i, (t, token) in enumerate(zip(spec.tokens, tokens)):
+        if i == len(spec.tokens) - 1:
+            terms.append(TrancheTerms(payout_account))  # the junior/equity tranche takes the residual
+            continue
+        if t.face_value is None:
+            raise ConfigError(f"tokens[{i}].face_value is required for a debt tranche in the waterfall")
+        face = to_units(t.face_value, payment_decimals, f"tokens[{i}].face_value")
+        outstanding = token.total_supply() * face // 10 ** token.decimals
+        rate, rest = divmod(t.interest_rate_bps, periods)
+        if rest:
+            raise ConfigError(f"tokens[{i}].interest_rate_bps: {t.interest_rate_bps} bps a year is not a whole number "
+                              f"of bps per {spec.coupon_schedule.frequency} period")
+        terms.append(TrancheTerms(payout_account, rate, outstanding, 0))
+    return terms
+
+
+def set_up_waterfall(spec: OfferingSpec, tokens: list[SecurityToken], distributor: Distributor, collection: ERC20,
+                     admin, fee_account: str) -> Waterfall:
+    if spec.waterfall is None:
+        raise ConfigError("the offering spec has no waterfall section")
+    decimals = collection.decimals()
+    terms = tranche_terms(spec, tokens, admin.address, decimals)
+    mode = PrincipalMode.SEQUENTIAL if spec.waterfall.principal_mode == "sequential" else PrincipalMode.PRO_RATA
+    return Waterfall.deploy_initialized(
+        distributor.tx, admin, agent=admin.address, collection_token=collection.address, policy=distributor.address,
+        fee_account=fee_account, fee_per_period=to_units(spec.waterfall.fees, decimals, "waterfall.fees"),
+        mode=mode, tranches=terms)
+
+
+@dataclass
+class HoldersPaid:
+    """A funded distribution pushed to every holder at its record date, and its reconciliation."""
+
+    holders: list[str]
+    pushed: PushReport
+    reconciliation: Reconciliation
+
+
+def pay_holders(distributor: Distributor, token: SecurityToken, created: Created, candidates: list[str],
+                journal: Journal | None = None, progress: Progress | None = None, payer=None) -> HoldersPaid:
+    """Push `created` to the candidates that held the token at its record date (resumable through the
+    journal), then reconcile it to the last unit. Candidates come from the cap table or the event index."""
+    snapshot_id = distributor.info(created.distribution_id).snapshot_id
+    holders = holders_at(token, snapshot_id, candidates)
+    pushed = push_all(distributor, created.distribution_id, holders, journal=journal, progress=progress,
+                      sender=payer)
+    result = reconcile(distributor, created.distribution_id, holders, from_block=created.create_receipt.block_number)
+    return HoldersPaid(holders, pushed, result)
+
+
+@dataclass
+class TranchePayment:
+    symbol: str
+    amount: int
+    distribution_id: int | None = None
+    holders_paid: int = 0
+    exact: bool = True
+    gas_used: int = 0
+
+
+@dataclass
+class PeriodReport:
+    period: int
+    collections: int
+    steps: list[Step]
+    waterfall_gas: int
+    tranches: list[TranchePayment] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def pay_period(waterfall: Waterfall, distributor: Distributor, tokens: dict[str, SecurityToken], collection: ERC20,
+               collections: int, holders: dict[str, list[str]], payer, claim_days: int = 90,
+               journal: Journal | None = None, progress: Progress | None = None) -> PeriodReport:
+    """Run one waterfall period on `collections`, then distribute each tranche's payout to its holders at a
+    fresh record date (pushed in batches), and reconcile each distribution to the last unit."""
+    started = time.monotonic()
+    if collection.balance_of(payer.address) < collections:
+        raise ConfigError(f"the servicer {payer.address} holds less than the period's collections")
+    if collection.allowance(payer.address, waterfall.address) < collections:
+        collection.approve(waterfall.address, collections, sender=payer)
+    period, receipt = waterfall.run(collections, sender=payer)
+    steps = waterfall.steps(receipt)
+    report = PeriodReport(period, collections, steps, receipt.gas_used)
+    payouts: dict[int, int] = {}
+    for step in steps:
+        if step.tranche != 255:
+            payouts[step.tranche] = payouts.get(step.tranche, 0) + step.paid
+    expiry = distributor.tx.chain.block_timestamp() + claim_days * DAY
+    for index, (symbol, token) in enumerate(tokens.items()):
+        amount = payouts.get(index, 0)
+        payment = TranchePayment(symbol, amount)
+        report.tranches.append(payment)
+        if amount == 0:
+            continue
+        created = fund_and_create(distributor, token, collection, expiry, amount=amount, payer=payer)
+        payment.distribution_id = created.distribution_id
+        paid = pay_holders(distributor, token, created, holders.get(symbol, []), journal, progress, payer)
+        payment.holders_paid = paid.pushed.pushed
+        payment.gas_used = created.create_receipt.gas_used + paid.pushed.gas_used
+        payment.exact = paid.reconciliation.exact
+    report.seconds = time.monotonic() - started
+    return report
