@@ -99,9 +99,9 @@ class TradingBench(BenchBase):
             dvp.settle(w.trade, w.seller_signature, w.buyer_signature)
         batch = [signed(sellers[i % PARTIES], buyers[(i * 7 + 1) % PARTIES]) for i in range(BATCH)]
         receipt = dvp.settle_batch(batch, gas=25_000_000)
-        settled = len(receipt.events("TradeSettled"))
-        if settled != BATCH:
-            raise SystemExit(f"batch settled {settled} of {BATCH} trades: {receipt.events('TradeFailed')[:1]}")
+        settled, failed = dvp.batch_outcome(receipt)
+        if len(settled) != BATCH:
+            raise SystemExit(f"batch settled {len(settled)} of {BATCH} trades: {list(failed.items())[:1]}")
         self.results["dvp_settle_batch50_per_trade"] = receipt.gas_used // BATCH
 
 

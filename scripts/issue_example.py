@@ -26,8 +26,7 @@ def main():
     report = onboard_investors.main(offering=record.name)
     token = Operator.open(chain.url, record.name).token()
     minted = 0
-    for wallet in [e["args"]["wallet"] for e in Operator.open(chain.url, record.name).registry.events(
-            "InvestorRegistered", record.block)]:
+    for wallet in Operator.open(chain.url, record.name).registry.registered_wallets(record.block):
         if minted == 10:
             break
         if token.can_mint(wallet, "100").ok:

@@ -17,7 +17,7 @@ from _connect import connect
 from rwa_token.contracts.distributor import Distributor
 from rwa_token.contracts.stablecoin import MockStablecoin
 from rwa_token.primitives.errors import ConfigError
-from rwa_token.primitives.units import ZERO_ADDRESS, to_units
+from rwa_token.primitives.units import to_units
 from rwa_token.services.context import LOCAL_CHAIN_IDS, Operator
 from rwa_token.services.distributions import fund_and_create
 from rwa_token.services.servicing import pay_holders
@@ -35,7 +35,7 @@ def main(amount: str = "1000", offering: str | None = None):
         MockStablecoin(op.tx, usd.address, op.account).mint(op.account.address, units)  # local mock only
     created = fund_and_create(distributor, token, usd, chain.block_timestamp() + 90 * 86_400, amount=units)
     distribution_id = created.distribution_id
-    candidates = sorted({e["args"]["to"] for e in token.events("Transfer", op.record.block)} - {ZERO_ADDRESS})
+    candidates = sorted(token.recipients(op.record.block))
     paid = pay_holders(distributor, token, created, candidates)
     print(f"paid {paid.pushed.pushed} holders; reconciliation {'exact' if paid.reconciliation.exact else 'NOT exact'}")
     totals = distributor.totals(distribution_id)

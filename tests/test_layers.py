@@ -1,5 +1,6 @@
 """The SDK's layers hold: every module of `rwa_token` sits in one layer and imports only its own layer or those
-below it, and no two modules import each other, directly or round a loop.
+below it, no two modules import each other, directly or round a loop, and only the contract wrappers name a
+contract function or event.
 
 Imports are read from the source with `ast`, wherever they are written: at the top of a module, inside a function
 (a lazy import is still a dependency), under `if TYPE_CHECKING:`, relative or absolute, and
@@ -8,11 +9,13 @@ Imports are read from the source with `ast`, wherever they are written: at the t
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "rwa_token"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "rwa_token"
 
 # Bottom to top: a module may import its own layer and the layers before it in this list.
 LAYERS = (
@@ -175,6 +178,39 @@ def test_the_graph_is_read_from_every_layer(graph):
     assert "rwa_token.chain.tx" in graph["rwa_token.contracts.base"]
 
 
+# ------------------------------------------------------------------------- contract functions are named by wrappers
+# Methods that take a contract function or event name: wrappers' call/send/encode/function/events, the transactor's
+# call_many, a receipt's events. The store and the reports query the local event index by the names stored there.
+NAMING_METHODS = {"call", "call_many", "send", "encode", "function", "events"}
+INDEX_READERS = ("store", "reporting")
+
+
+def contract_names() -> set[str]:
+    return {entry["name"] for path in (PACKAGE / "artifacts").glob("*.json")
+            for entry in json.loads(path.read_text())["abi"] if entry["type"] in ("function", "event")}
+
+
+def names_outside_wrappers(files: list[Path], names: set[str], root: Path = ROOT) -> list[str]:
+    found = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in NAMING_METHODS):
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    for leaf in arg.elts if isinstance(arg, (ast.Tuple, ast.List)) else [arg]:
+                        if isinstance(leaf, ast.Constant) and leaf.value in names:
+                            found.append(f"{path.relative_to(root)}:{leaf.lineno} .{node.func.attr}({leaf.value!r})")
+    return found
+
+
+def test_only_the_wrappers_name_contract_functions_and_events():
+    """A renamed contract function or event is fixed in its wrapper alone (tests may name functions)."""
+    skip = {"contracts", *INDEX_READERS}
+    files = [p for p in sorted(PACKAGE.rglob("*.py")) if p.relative_to(PACKAGE).parts[0] not in skip]
+    files += [p for folder in ("scripts", "bench") for p in sorted((ROOT / folder).glob("*.py"))]
+    assert names_outside_wrappers(files, contract_names()) == [], "add a typed method to the contract's wrapper"
+
+
 # --------------------------------------------------------------------------------- the checker catches what it must
 def _write(root: Path, files: dict[str, str]) -> Path:
     for relative, source in files.items():
@@ -210,3 +246,12 @@ def test_an_upward_import_inside_a_function_is_caught(tmp_path):
         "rwa_token.contracts.factory (contracts) imports rwa_token.services.offering (services)"]
     assert cycles(graph) == ["rwa_token.contracts.factory -> rwa_token.services.offering -> rwa_token.contracts.factory"]
     assert unplaced_modules(graph) == ["rwa_token.helpers"]
+
+
+def test_a_contract_function_named_outside_a_wrapper_is_caught(tmp_path):
+    service = tmp_path / "service.py"
+    service.write_text("def rules(token, tx):\n"
+                       "    halted = token.call('tradingHalted')\n"
+                       "    return tx.call_many(token.address, token.function('countryRule'), [])\n")
+    assert names_outside_wrappers([service], {"tradingHalted", "countryRule"}, tmp_path) == [
+        "service.py:2 .call('tradingHalted')", "service.py:3 .function('countryRule')"]

@@ -14,7 +14,6 @@ from typing import Optional
 import typer
 
 from ..primitives.errors import ConfigError, RwaError
-from ..primitives.units import ZERO_ADDRESS
 from .base import TokenOpt, confirm, console, emit, err_console, operator, opts, progress_bar, refuse, tx_line
 from .trading import collateral_app, proceeds_app, trade_app
 
@@ -379,7 +378,7 @@ def _holders(op, symbol: str) -> list[str]:
     the distribution service against the snapshot."""
     index = _indexed(op)
     _, address = op.record.token(symbol)
-    return sorted({e.args["to"] for e in index.events(address=address, event="Transfer")} - {ZERO_ADDRESS})
+    return sorted(index.recipients(address))
 
 
 def _distributor(op):
@@ -411,8 +410,7 @@ def withholding_show() -> None:
 
     op = operator()
     distributor = _distributor(op)
-    countries = sorted({int(e["args"]["country"]) for e in distributor.events("WithholdingRateSet", op.record.block)})
-    rates = {c: distributor.withholding_rate(c) for c in countries}
+    rates = {c: distributor.withholding_rate(c) for c in distributor.withholding_countries(op.record.block)}
     tax_account = distributor.tax_account()
     emit({"tax_account": tax_account, "rates_bps": {str(c): r for c, r in rates.items()}},
          f"tax account {tax_account}" + "".join(
@@ -568,7 +566,7 @@ def redeem_all(token: Optional[str] = TokenOpt, batch_size: int = typer.Option(5
         task = bar.add_task("redeem", total=len(holders))
         for start in range(0, len(holders), batch_size):
             receipt = redemption.redeem_batch(holders[start:start + batch_size])
-            redeemed += len(receipt.events("Redeemed"))
+            redeemed += len(redemption.redeemed_holders(receipt))
             bar.update(task, completed=min(start + batch_size, len(holders)))
     emit({"redeemed": redeemed, "holders": len(holders)},
          f"[green]redeemed[/] {redeemed} of {len(holders)} holders; supply now {t.fmt(t.total_supply())}")

@@ -237,7 +237,7 @@ def proceeds_deposit(amount: str, memo: str = typer.Option("", help="subscriptio
     v, asset = _vault(vault)
     units = to_units(amount, asset.decimals())
     owner = v.sender.address
-    if asset.call("allowance", owner, v.address) < units:
+    if asset.allowance(owner, v.address) < units:
         asset.approve(v.address, units)
     receipt = v.deposit(units, memo)
     emit({"tx": receipt.tx_hash}, f"[green]deposited[/] {amount} {tx_line(receipt)}")

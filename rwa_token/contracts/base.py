@@ -56,6 +56,12 @@ class ContractWrapper:
         return self.tx.call(self.address, self.function(name, len(args)), args, block=block,
                             sender=self.sender.address if self.sender else None)
 
+    def call_many(self, name: str, arg_lists: Sequence[Sequence[Any]]) -> list[Any]:
+        """The view `name` for many argument lists, batched into few HTTP requests (bulk pre-checks)."""
+        if not arg_lists:
+            return []
+        return self.tx.call_many(self.address, self.function(name, len(arg_lists[0])), arg_lists)
+
     def send(self, name: str, *args: Any, sender: LocalAccount | None = None, gas: int | None = None) -> Receipt:
         account = sender or self.sender
         if account is None:

@@ -5,11 +5,16 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 
-from ..chain.tx import Receipt
+from ..chain.tx import Receipt, decode_log
+from ..primitives import artifacts
 from ..primitives.errors import RwaError
 from ..primitives.units import address
 from .base import AccessControlled
+
+# The events that book a distribution's money, each indexed by distribution id first.
+LEDGER_EVENTS = ("Paid", "Withheld", "WithheldReleased", "DistributionReclaimed")
 
 
 @dataclass(frozen=True)
@@ -78,10 +83,41 @@ class Distributor(AccessControlled):
 
     @staticmethod
     def _created(receipt: Receipt) -> int:
+        return int(Distributor._creation(receipt)["distributionId"])
+
+    @staticmethod
+    def funded_amount(receipt: Receipt) -> int:
+        """What a creation receipt pulled from the payer (the DistributionCreated amount)."""
+        return int(Distributor._creation(receipt)["amount"])
+
+    @staticmethod
+    def _creation(receipt: Receipt) -> dict:
         events = receipt.events("DistributionCreated")
         if not events:
             raise RwaError("no DistributionCreated event in the receipt")
-        return int(events[0]["args"]["distributionId"])
+        return events[0]["args"]
+
+    @staticmethod
+    def payments_in(receipt: Receipt, distribution_id: int) -> int:
+        """Holders of distribution `distribution_id` a push (or claim) receipt paid or escrowed."""
+        return sum(1 for e in receipt.events() if e["event"] in ("Paid", "Withheld")
+                   and e["args"]["distributionId"] == distribution_id)
+
+    def ledger_events(self, distribution_id: int, from_block: int = 0, to_block: int | None = None) -> list[dict]:
+        """The payment events of one distribution (Paid, Withheld, WithheldReleased, DistributionReclaimed), oldest
+        first, filtered by the node.
+
+        All four events index the distribution id first, so one `eth_getLogs` with (any of the four signatures, this
+        id) returns exactly this distribution's ledger instead of every event the distributor ever emitted."""
+        signatures = []
+        for entry in self._abi:
+            if entry["type"] == "event" and entry["name"] in LEDGER_EVENTS:
+                signatures.append("0x" + keccak(text=artifacts.signature(entry)).hex())
+        topics = [signatures, "0x" + distribution_id.to_bytes(32, "big").hex()]
+        last = self.tx.chain.block_number() if to_block is None else to_block
+        logs = self.tx.get_logs(self.address, from_block, last, topics)
+        decoded = [e for e in (decode_log(log) for log in logs) if e is not None]
+        return sorted(decoded, key=lambda e: (e["block_number"], e["log_index"]))
 
     def claim(self, distribution_id: int, sender: LocalAccount | None = None) -> Receipt:
         return self.send("claim", distribution_id, sender=sender)
@@ -133,6 +169,10 @@ class Distributor(AccessControlled):
     def is_paid(self, distribution_id: int, holder: str) -> bool:
         return self.call("isPaid", distribution_id, address(holder, "holder"))
 
+    def is_paid_many(self, distribution_id: int, holders: Sequence[str]) -> list[bool]:
+        """`is_paid` of many holders, in batched calls (one HTTP request per 500 holders)."""
+        return self.call_many("isPaid", [[distribution_id, h] for h in holders])
+
     def count(self) -> int:
         return self.call("distributionCount")
 
@@ -161,6 +201,13 @@ class Distributor(AccessControlled):
 
     def withholding_rate(self, country: int) -> int:
         return self.call("withholdingRate", country)
+
+    def withholding_rate_many(self, countries: Sequence[int]) -> list[int]:
+        return [int(r) for r in self.call_many("withholdingRate", [[c] for c in countries])]
+
+    def withholding_countries(self, from_block: int = 0) -> list[int]:
+        """Every country (ISO numeric; 0 = unknown) a withholding rate was ever set for, from the events."""
+        return sorted({int(e["args"]["country"]) for e in self.events("WithholdingRateSet", from_block)})
 
     def tax_account(self) -> str:
         return self.call("taxAccount")

@@ -61,5 +61,10 @@ class ProceedsVault(AccessControlled):
                  sender: LocalAccount | None = None) -> Receipt:
         return self.send("withdraw", _pid(purpose), amount, to, reference, sender=sender)
 
+    def withdrawals(self, from_block: int = 0) -> list[dict]:
+        """Every withdrawal since `from_block`, oldest first: the ProceedsWithdrawn arguments (purpose, to, amount,
+        memo, treasurer)."""
+        return [e["args"] for e in self.events("ProceedsWithdrawn", from_block)]
+
     def set_hold(self, hold: bool, sender: LocalAccount | None = None) -> Receipt:
         return self.send("setHold", hold, sender=sender)

@@ -44,6 +44,11 @@ class Redemption(AccessControlled):
         not be paid now are skipped (event RedemptionSkipped)."""
         return self.send("redeemBatch", [address(h, "holder") for h in holders], sender=sender)
 
+    @staticmethod
+    def redeemed_holders(receipt: Receipt) -> list[str]:
+        """The holders a `redeem` or `redeem_batch` receipt redeemed (skipped holders are not among them)."""
+        return [e["args"]["holder"] for e in receipt.events("Redeemed")]
+
     def pay_owed(self, holder: str, sender: LocalAccount | None = None) -> Receipt:
         return self.send("payOwed", address(holder, "holder"), sender=sender)
 

@@ -86,6 +86,17 @@ class InvestorRegistry(AccessControlled):
         key, country, categories, expiry, frozen, multi, registered = v
         return Investor(address(wallet), int(key), country, categories, expiry, frozen, multi, registered)
 
+    def investor_many(self, wallets: Sequence[str]) -> list[Investor]:
+        """`investor` of many wallets, in batched calls (one HTTP request per 500 wallets)."""
+        checked = [address(w, "wallet") for w in wallets]
+        return [Investor(w, int(key), country, categories, expiry, frozen, multi, registered)
+                for w, (key, country, categories, expiry, frozen, multi, registered)
+                in zip(checked, self.call_many("investorOf", [[w] for w in checked]))]
+
+    def registered_wallets(self, from_block: int = 0) -> list[str]:
+        """Wallets registered (as an investor's first wallet) since `from_block`, in order, from the events."""
+        return [e["args"]["wallet"] for e in self.events("InvestorRegistered", from_block)]
+
     def is_verified(self, wallet: str) -> bool:
         return self.call("isVerified", address(wallet, "wallet"))
 
@@ -98,6 +109,9 @@ class InvestorRegistry(AccessControlled):
     def wallet_count(self, investor_id: bytes | str) -> int:
         """Registered wallets of an investor id (0: the id is free; otherwise link new wallets with add_wallet)."""
         return self.call("walletCount", _id(investor_id))
+
+    def wallet_count_many(self, investor_ids: Sequence[bytes | str]) -> list[int]:
+        return self.call_many("walletCount", [[_id(i)] for i in investor_ids])
 
     # --- writes (REGISTRAR_ROLE) ---
     def register(self, wallet: str, investor_id: bytes | str, country: str | int, categories: str | int,

@@ -42,6 +42,14 @@ class DvPSettlement(AccessControlled):
                          [s.seller_signature for s in signed], [s.buyer_signature for s in signed],
                          sender=sender, gas=gas)
 
+    @staticmethod
+    def batch_outcome(receipt: Receipt) -> tuple[list[bytes], dict[bytes, bytes]]:
+        """What a `settle_batch` receipt did: the hashes of the trades it settled, and of those it skipped with
+        each one's revert data (decode it with `rwa_token.chain.tx.decode_revert`)."""
+        settled = [bytes(e["args"]["tradeHash"]) for e in receipt.events("TradeSettled")]
+        failed = {bytes(e["args"]["tradeHash"]): bytes(e["args"]["reason"]) for e in receipt.events("TradeFailed")}
+        return settled, failed
+
     def cancel(self, trade, sender: LocalAccount | None = None) -> Receipt:
         return self.send("cancel", trade.as_tuple(), sender=sender)
 

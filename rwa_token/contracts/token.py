@@ -309,6 +309,19 @@ class SecurityToken(AccessControlled):
     def total_supply_at(self, snapshot_id: int) -> int:
         return self.call("totalSupplyAt", snapshot_id)
 
+    def balance_at_many(self, wallets: Sequence[str], snapshot_id: int) -> list[int]:
+        """`balance_at` of many wallets, in batched calls (one HTTP request per 500 wallets)."""
+        return [int(v) for v in self.call_many("balanceOfAt", [[w, snapshot_id] for w in wallets])]
+
+    def holder_at_many(self, wallets: Sequence[str], snapshot_id: int = 0) -> list[HolderAt]:
+        """`holder_at` of many wallets, in batched calls."""
+        return [HolderAt(*(int(x) for x in v)) for v in self.call_many("holderAt", [[w, snapshot_id] for w in wallets])]
+
+    def recipients(self, from_block: int = 0) -> set[str]:
+        """Every wallet that received the token (minted or transferred to it) since `from_block`, from its Transfer
+        events: the candidates a paying agent checks against a record date."""
+        return {e["args"]["to"] for e in self.events("Transfer", from_block)} - {ZERO_ADDRESS}
+
     # --- documents (ERC-1643) and terms ---
     def set_document(self, name: str, uri: str, document_hash: bytes | str,
                      sender: LocalAccount | None = None) -> Receipt:
@@ -343,8 +356,18 @@ class SecurityToken(AccessControlled):
         code = _country(country)
         return CountryRule(code, *self.call("countryRule", code))
 
+    def country_rule_many(self, countries: Sequence[str | int]) -> list[CountryRule]:
+        """`country_rule` of many countries, in batched calls."""
+        codes = [_country(c) for c in countries]
+        return [CountryRule(code, *answer) for code, answer in zip(codes, self.call_many("countryRule",
+                                                                                          [[c] for c in codes]))]
+
     def set_allowlist_mode(self, enabled: bool, sender: LocalAccount | None = None) -> Receipt:
         return self.send("setAllowlistMode", bool(enabled), sender=sender)
+
+    def allowlist_mode(self) -> bool:
+        """True: only countries with an explicit rule may hold the token."""
+        return self.call("allowlistMode")
 
     def set_limits(self, max_investors: int = 0, min_balance: Amount = 0, max_balance: Amount = 0,
                    sender: LocalAccount | None = None) -> Receipt:
@@ -363,17 +386,57 @@ class SecurityToken(AccessControlled):
     def set_trading_halt(self, halted: bool, sender: LocalAccount | None = None) -> Receipt:
         return self.send("setTradingHalt", bool(halted), sender=sender)
 
+    def trading_halted(self) -> bool:
+        return self.call("tradingHalted")
+
     def set_compliance_hook(self, hook: str, sender: LocalAccount | None = None) -> Receipt:
         return self.send("setComplianceHook", address(hook, "hook"), sender=sender)
 
+    def compliance_hook(self) -> str:
+        """The external hook consulted on every transfer (the zero address: none)."""
+        return self.call("complianceHook")
+
     def set_require_filing_document(self, required: bool, sender: LocalAccount | None = None) -> Receipt:
         return self.send("setRequireFilingDocument", bool(required), sender=sender)
+
+    def requires_filing_document(self) -> bool:
+        """True: nothing may be minted until the "filing" document is recorded."""
+        return self.call("requireFilingDocument")
 
     def investor_count(self) -> int:
         return self.call("investorCount")
 
     def country_investor_count(self, country: str | int) -> int:
         return self.call("countryInvestorCount", _country(country))
+
+    # --- setup calls: calldata the factory runs on a fresh clone (`TokenPlan.setup`); amounts in base units ---
+    def encode_allowlist_mode(self, enabled: bool) -> bytes:
+        return self.encode("setAllowlistMode", bool(enabled))
+
+    def encode_country_rules(self, rules: Sequence[Any]) -> bytes:
+        """One call setting every rule in `rules`: objects with `country` (ISO numeric), `allowed`, `blocked`,
+        `required_categories` (bitmask) and `max_investors`, e.g. `rwa_token.inputs.policy.CountryRule`."""
+        return self.encode("batchSetCountryRules", [r.country for r in rules], [r.allowed for r in rules],
+                           [r.blocked for r in rules], [r.required_categories for r in rules],
+                           [r.max_investors for r in rules])
+
+    def encode_limits(self, max_investors: int, min_balance: int, max_balance: int) -> bytes:
+        return self.encode("setLimits", max_investors, min_balance, max_balance)
+
+    def encode_default_lockup(self, seconds: int) -> bytes:
+        return self.encode("setDefaultLockup", int(seconds))
+
+    def encode_require_filing_document(self, required: bool) -> bytes:
+        return self.encode("setRequireFilingDocument", bool(required))
+
+    def encode_document(self, name: str, uri: str, document_hash: bytes) -> bytes:
+        return self.encode("setDocument", document_name(name), uri, document_hash)
+
+    def encode_terms(self, symbol: str, asset_type: str, description: str, jurisdiction: str,
+                     filing_reference: str) -> bytes:
+        """The token's terms: symbol, asset type, description, the asset's jurisdiction (ISO alpha-2) and the
+        filing reference."""
+        return self.encode("setTerms", (symbol, asset_type, description, jurisdiction, filing_reference))
 
     @staticmethod
     def _same_length(a: Sequence, b: Sequence) -> None:

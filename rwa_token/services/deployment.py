@@ -16,12 +16,11 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from ..chain.tx import Transactor
-from ..contracts.base import ContractWrapper
 from ..contracts.distributor import Distributor
 from ..contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
 from ..contracts.registry import InvestorRegistry
 from ..contracts.stablecoin import MockStablecoin
-from ..contracts.token import SecurityToken, document_name
+from ..contracts.token import SecurityToken
 from ..inputs.policy import RuleConfig
 from ..inputs.spec import OfferingSpec
 from ..primitives.countries import country_alpha2
@@ -38,40 +37,35 @@ def offering_salt(name: str) -> bytes:
     return keccak(text=f"rwa-token offering:{slug(name)}")
 
 
-def rule_setup(token: ContractWrapper, rules: RuleConfig, decimals: int) -> list[bytes]:
+def rule_setup(token: SecurityToken, rules: RuleConfig, decimals: int) -> list[bytes]:
     """The calls that write a compiled rule set into a token's rule engine."""
     countries = sorted(rules.countries.values(), key=lambda r: r.country)
-    calls = [token.encode("setAllowlistMode", rules.allowlist_mode)]
+    calls = [token.encode_allowlist_mode(rules.allowlist_mode)]
     if countries:
-        calls.append(token.encode(
-            "batchSetCountryRules", [c.country for c in countries], [c.allowed for c in countries],
-            [c.blocked for c in countries], [c.required_categories for c in countries],
-            [c.max_investors for c in countries],
-        ))
+        calls.append(token.encode_country_rules(countries))
     max_balance = to_units(rules.max_balance, decimals, "rules.max_balance") if rules.max_balance else 0
-    calls.append(token.encode("setLimits", rules.max_investors, to_units(rules.min_balance, decimals,
-                                                                         "rules.min_balance"), max_balance))
+    calls.append(token.encode_limits(rules.max_investors, to_units(rules.min_balance, decimals, "rules.min_balance"),
+                                     max_balance))
     if rules.lockup_seconds:
-        calls.append(token.encode("setDefaultLockup", rules.lockup_seconds))
+        calls.append(token.encode_default_lockup(rules.lockup_seconds))
     if rules.require_filing_document:
-        calls.append(token.encode("setRequireFilingDocument", True))
+        calls.append(token.encode_require_filing_document(True))
     return calls
 
 
-def token_setup(token: ContractWrapper, spec: OfferingSpec, index: int) -> list[bytes]:
+def token_setup(token: SecurityToken, spec: OfferingSpec, index: int) -> list[bytes]:
     t = spec.tokens[index]
     calls = rule_setup(token, spec.rule_config, t.decimals)
     if spec.filing:
-        calls.append(token.encode("setDocument", document_name("filing"), spec.filing.document_uri,
-                                  bytes.fromhex(spec.filing.document_hash[2:])))
-    terms = (
+        calls.append(token.encode_document("filing", spec.filing.document_uri,
+                                           bytes.fromhex(spec.filing.document_hash[2:])))
+    calls.append(token.encode_terms(
         f"{t.symbol}",
         spec.asset.type,
         spec.asset.description.strip()[:200],
         country_alpha2(spec.asset.jurisdiction),
         spec.filing.reference if spec.filing else "",
-    )
-    calls.append(token.encode("setTerms", terms))
+    ))
     return calls
 
 

@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
 
-from ..chain.tx import Receipt, Transactor, decode_log
+from ..chain.tx import Receipt, Transactor
 from ..contracts.distributor import DistributionInfo, Distributor, Totals
 from ..contracts.stablecoin import ERC20
 from ..contracts.token import HolderAt, SecurityToken
-from ..primitives import artifacts
 from ..primitives.errors import ConfigError
 from ..primitives.units import address
 from ..store.journal import Journal, Progress, settle_in_flight
@@ -91,7 +89,7 @@ def fund_and_create(distributor: Distributor, token: SecurityToken, payment_toke
     if balance < needed:
         raise ConfigError(f"payer {account.address} holds {balance} units of the payment token but the distribution "
                           f"needs {needed}: fund the payer with {needed - balance} more, then rerun")
-    allowance = payment_token.call("allowance", account.address, distributor.address)
+    allowance = payment_token.allowance(account.address, distributor.address)
     approve_receipt = None
     if allowance < needed:
         if not approve:
@@ -106,7 +104,7 @@ def fund_and_create(distributor: Distributor, token: SecurityToken, payment_toke
         distribution_id, receipt = distributor.create_per_token(token.address, payment_token.address,
                                                                 amount_per_token or 0, claim_expiry, snapshot_id,
                                                                 sender=account)
-    funded = int(receipt.events("DistributionCreated")[0]["args"]["amount"])
+    funded = distributor.funded_amount(receipt)
     return Created(distribution_id, funded, approve_receipt, receipt)
 
 
@@ -125,15 +123,13 @@ def _unique(wallets: Iterable[str]) -> list[str]:
 def balances_at(token: SecurityToken, snapshot_id: int, wallets: Sequence[str]) -> dict[str, int]:
     """Record-date balance of each wallet, read in batched calls (one HTTP request per 500 wallets)."""
     unique = _unique(wallets)
-    values = token.tx.call_many(token.address, token.function("balanceOfAt"), [[w, snapshot_id] for w in unique])
-    return dict(zip(unique, (int(v) for v in values)))
+    return dict(zip(unique, token.balance_at_many(unique, snapshot_id)))
 
 
 def read_holders(token: SecurityToken, snapshot_id: int, wallets: Sequence[str]) -> dict[str, HolderAt]:
     """`holderAt` of each wallet (record-date balance, holder number, eligibility code, country), batched."""
     unique = _unique(wallets)
-    values = token.tx.call_many(token.address, token.function("holderAt"), [[w, snapshot_id] for w in unique])
-    return {w: HolderAt(*(int(x) for x in v)) for w, v in zip(unique, values)}
+    return dict(zip(unique, token.holder_at_many(unique, snapshot_id)))
 
 
 def holders_at(token: SecurityToken, snapshot_id: int, candidates: Iterable[str]) -> list[str]:
@@ -185,7 +181,7 @@ def push_all(distributor: Distributor, distribution_id: int, holders: Sequence[s
     info = distributor.info(distribution_id)
     unique = _unique(holders)
     report.holders = len(unique)
-    paid = tx.call_many(distributor.address, distributor.function("isPaid"), [[distribution_id, h] for h in unique])
+    paid = distributor.is_paid_many(distribution_id, unique)
     unpaid = [h for h, done in zip(unique, paid) if not done]
     report.already_paid = len(unique) - len(unpaid)
     token = SecurityToken(tx, info.token)
@@ -206,8 +202,7 @@ def push_all(distributor: Distributor, distribution_id: int, holders: Sequence[s
         report.receipts.append(receipt)
         report.batches += 1
         report.gas_used += receipt.gas_used
-        report.pushed += sum(1 for e in receipt.events() if e["event"] in ("Paid", "Withheld")
-                             and e["args"]["distributionId"] == distribution_id)
+        report.pushed += distributor.payments_in(receipt, distribution_id)
         done += len(batch)
         if progress:
             progress(done, report.holders)
@@ -286,15 +281,14 @@ def predict(distributor: Distributor, distribution_id: int, holders: Sequence[st
     info = distributor.info(distribution_id)
     token = SecurityToken(tx, info.token)
     unique = _unique(holders)
-    paid = tx.call_many(distributor.address, distributor.function("isPaid"), [[distribution_id, h] for h in unique])
+    paid = distributor.is_paid_many(distribution_id, unique)
     # One token call per holder gives what the contract itself reads: record-date balance, eligibility now and
     # the investor's country.
     answers = read_holders(token, info.snapshot_id, unique)
     balances = {h: a.balance for h, a in answers.items()}
     countries = [answers[h].country for h in unique]
     codes = [answers[h].code for h in unique]
-    rates = {c: int(r) for c, r in zip(sorted(set(countries)), tx.call_many(
-        distributor.address, distributor.function("withholdingRate"), [[c] for c in sorted(set(countries))]))}
+    rates = dict(zip(sorted(set(countries)), distributor.withholding_rate_many(sorted(set(countries)))))
     excluded = set(distributor.excluded_wallets(info.token))
 
     rows: dict[str, Prediction] = {}
@@ -395,24 +389,10 @@ class Reconciliation:
                 + self.withheld_returned + self.unclaimed + self.remainder)
 
 
-_LEDGER_EVENTS = ("Paid", "Withheld", "WithheldReleased", "DistributionReclaimed")
-
-
 def distribution_events(distributor: Distributor, distribution_id: int, from_block: int = 0,
                         to_block: int | None = None) -> list[dict]:
-    """The payment events of one distribution, oldest first, filtered by the node.
-
-    All four events index the distribution id first, so one `eth_getLogs` with (any of the four signatures, this
-    id) returns exactly this distribution's ledger instead of every event the distributor ever emitted."""
-    signatures = []
-    for entry in artifacts.abi(distributor.CONTRACT):
-        if entry["type"] == "event" and entry["name"] in _LEDGER_EVENTS:
-            signatures.append("0x" + keccak(text=artifacts.signature(entry)).hex())
-    topics = [signatures, "0x" + distribution_id.to_bytes(32, "big").hex()]
-    last = distributor.tx.chain.block_number() if to_block is None else to_block
-    logs = distributor.tx.get_logs(distributor.address, from_block, last, topics)
-    decoded = [e for e in (decode_log(log) for log in logs) if e is not None]
-    return sorted(decoded, key=lambda e: (e["block_number"], e["log_index"]))
+    """The payment events of one distribution, oldest first (`Distributor.ledger_events`)."""
+    return distributor.ledger_events(distribution_id, from_block, to_block)
 
 
 def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[str],
@@ -432,8 +412,7 @@ def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[
     named = [e["args"]["holder"] for e in events if "holder" in e["args"]]
     everyone = _unique(list(holders) + named)
     balances = balances_at(token, info.snapshot_id, everyone)
-    paid_bits = tx.call_many(distributor.address, distributor.function("isPaid"),
-                             [[distribution_id, h] for h in everyone])
+    paid_bits = distributor.is_paid_many(distribution_id, everyone)
     lines: dict[str, HolderLine] = {}
     for holder, is_paid in zip(everyone, paid_bits):
         # A wallet marked paid without a payment event is one excluded at creation; it is outside the eligible

@@ -58,25 +58,25 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
 
     # What the registry already knows (an earlier, interrupted run; or another offering sharing the registry).
     everyone = [r.wallet for r in firsts] + [other.wallet for _, other in links]
-    known = dict(zip(everyone, _records(tx, registry, everyone)))
+    known = dict(zip(everyone, registry.investor_many(everyone)))
     key_of = {r.investor_ref: int.from_bytes(investor_id(r.investor_ref, salt)[16:], "big") for r in firsts}
 
     # An investor id the registry already holds under another wallet (an earlier import): a plain registration
     # would be refused on chain (one wallet per id unless linked), so it is refused here, before sending.
-    fresh = [r for r in firsts if not known[r.wallet][6]]
-    counts = dict(zip((r.wallet for r in fresh), _wallet_counts(tx, registry, [investor_id(r.investor_ref, salt)
-                                                                                for r in fresh])))
+    fresh = [r for r in firsts if not known[r.wallet].registered]
+    counts = dict(zip((r.wallet for r in fresh), registry.wallet_count_many([investor_id(r.investor_ref, salt)
+                                                                             for r in fresh])))
     pending_first = []
     for r in firsts:
         state = known[r.wallet]
-        if not state[6] and counts[r.wallet]:
+        if not state.registered and counts[r.wallet]:
             report.refused.append(RefusedRow(
                 r.line, "the investor already has a registered wallet: list it first under the same investor in the "
                 "file (later wallets are linked to it), or link this one with the registry's addWallet",
                 (r.wallet, r.investor_ref)))
-        elif not state[6]:
+        elif not state.registered:
             pending_first.append(r)
-        elif int(state[0]) == key_of[r.investor_ref]:
+        elif state.key == key_of[r.investor_ref]:
             report.already_done += 1
         else:
             report.refused.append(RefusedRow(r.line, "wallet is already registered to another investor", (r.wallet,)))
@@ -104,8 +104,8 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
                                              (other.wallet,)))
             continue
         state = known[other.wallet]
-        if state[6]:
-            if int(state[0]) == key_of[first.investor_ref]:
+        if state.registered:
+            if state.key == key_of[first.investor_ref]:
                 report.already_done += 1
             else:
                 report.refused.append(RefusedRow(other.line, "wallet is already registered to another investor",
@@ -121,14 +121,6 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
     report.refused.sort(key=lambda r: r.line)
     report.seconds = time.monotonic() - started
     return report
-
-
-def _records(tx: Transactor, registry: InvestorRegistry, wallets: list[str]) -> list[tuple]:
-    return tx.call_many(registry.address, registry.function("investorOf"), [[w] for w in wallets])
-
-
-def _wallet_counts(tx: Transactor, registry: InvestorRegistry, ids: list[bytes]) -> list[int]:
-    return tx.call_many(registry.address, registry.function("walletCount"), [[i] for i in ids]) if ids else []
 
 
 def _journaled(tx: Transactor, journal: Journal, kind: str, lines: list[int], send):

@@ -157,16 +157,16 @@ def check_trade(dvp, signed: SignedTrade, caller: str | None = None) -> TradeChe
     if dvp.cancelled_by_buyer(digest):
         result.problems.append("cancelled by the buyer")
     security = SecurityToken(tx, t.security_token)
-    code, message = security.call("checkTransferFrom", dvp.address, t.seller, t.buyer, t.security_amount)
+    code, message = security.can_transfer_from(dvp.address, t.seller, t.buyer, t.security_amount)
     if code:
         result.compliance_code = code
         result.problems.append(f"security leg refused, code {code}: {message}")
-    if security.call("allowance", t.seller, dvp.address) < t.security_amount:
+    if security.allowance(t.seller, dvp.address) < t.security_amount:
         result.problems.append("seller has not approved the settlement contract for the security amount")
     payment = ERC20(tx, t.payment_token)
     if payment.balance_of(t.buyer) < t.payment_amount:
         result.problems.append("buyer's payment balance is too low")
-    if payment.call("allowance", t.buyer, dvp.address) < t.payment_amount:
+    if payment.allowance(t.buyer, dvp.address) < t.payment_amount:
         result.problems.append("buyer has not approved the settlement contract for the payment amount")
     if t.fee_bps and int(dvp.fee_recipient(), 16) == 0:
         result.problems.append("trade carries a fee but the platform has no fee recipient")
@@ -186,11 +186,9 @@ def settle_batch(dvp, trades: Sequence[SignedTrade], sender: LocalAccount | None
     failed: dict[str, Exception] = {}
     for start in range(0, len(trades), chunk):
         part = list(trades[start:start + chunk])
-        receipt = dvp.settle_batch(part, sender=sender)
-        for event in receipt.events("TradeSettled"):
-            settled.append(_hex(event["args"]["tradeHash"]))
-        for event in receipt.events("TradeFailed"):
-            failed[_hex(event["args"]["tradeHash"])] = decode_revert(event["args"]["reason"])
+        done, refused = dvp.batch_outcome(dvp.settle_batch(part, sender=sender))
+        settled += [_hex(trade_hash) for trade_hash in done]
+        failed.update({_hex(trade_hash): decode_revert(reason) for trade_hash, reason in refused.items()})
     return BatchOutcome(settled, failed)
 
 
@@ -266,8 +264,7 @@ def proceeds_report(vault, filing: dict[str, int] | None = None, with_events: bo
             lines.append(PurposeLine(name, cap, 0, 0))
     withdrawals = []
     if with_events:
-        for event in vault.events("ProceedsWithdrawn"):
-            a = event["args"]
+        for a in vault.withdrawals():
             withdrawals.append({"purpose": purpose_name(a["purpose"]), "to": a["to"], "amount": a["amount"],
                                 "memo": a["memo"], "treasurer": a["treasurer"]})
     return ProceedsReport(deposited, withdrawn, balance, lines, withdrawals)

@@ -511,6 +511,11 @@ class EventIndex:
         for row in self.db.execute(sql + " ORDER BY block, log_index", params):
             yield IndexedEvent(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
 
+    def recipients(self, token: str) -> set[str]:
+        """Every wallet that ever received `token` (minted or transferred to it), from its indexed Transfer events:
+        the candidates a paying agent checks against a record date."""
+        return {e.args["to"] for e in self.events(token, "Transfer")} - {ZERO_ADDRESS}
+
     def event_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
