@@ -24,6 +24,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
 
+from ..primitives.constants import ANVIL_CHAIN_ID
 from ..primitives.errors import AnvilNotFound, ChainError, WrongChain
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -114,7 +115,7 @@ class LocalAnvil:
         cmd = [
             find_anvil(), "--host", "127.0.0.1", "--port", str(self.port), "--hardfork", self.hardfork,
             "--accounts", str(self.accounts), "--balance", "1000000", "--mnemonic", DEV_MNEMONIC,
-            "--chain-id", "31337", "--gas-limit", "100000000", "--silent",
+            "--chain-id", str(ANVIL_CHAIN_ID), "--gas-limit", "100000000", "--silent",
         ]
         if self.block_time:
             cmd += ["--block-time", str(self.block_time)]

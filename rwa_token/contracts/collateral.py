@@ -14,20 +14,12 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
 from ..chain.tx import Receipt
-from ..primitives.eip712 import typed_data
+from ..primitives.eip712 import PLEDGE_DOMAIN, PLEDGE_FIELDS, typed_data
 from ..primitives.errors import ConfigError
 from ..primitives.units import address as checked_address
 from .base import AccessControlled
 
-DOMAIN_NAME = "RWA Collateral Manager"
-DOMAIN_VERSION = "1"
-PLEDGE_FIELDS = [
-    {"name": "holder", "type": "address"},
-    {"name": "lender", "type": "address"},
-    {"name": "amount", "type": "uint256"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-]
+DOMAIN_NAME, DOMAIN_VERSION = PLEDGE_DOMAIN
 
 
 class Pledge(NamedTuple):

@@ -10,6 +10,7 @@ from eth_account.signers.local import LocalAccount
 
 from ..chain.tx import Receipt
 from ..primitives.categories import describe_categories, parse_categories
+from ..primitives.eip712 import ATTESTATION_DOMAIN, ATTESTATION_FIELDS
 from ..primitives.errors import ConfigError
 from ..primitives.units import address, timestamp
 from .base import AccessControlled
@@ -64,17 +65,7 @@ class Registration:
                    timestamp(kyc_expiry, "kyc_expiry"))
 
 
-ATTESTATION_TYPES = {
-    "Attestation": [
-        {"name": "wallet", "type": "address"},
-        {"name": "investorId", "type": "bytes32"},
-        {"name": "country", "type": "uint16"},
-        {"name": "categories", "type": "uint32"},
-        {"name": "kycExpiry", "type": "uint40"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ]
-}
+ATTESTATION_TYPES = {"Attestation": ATTESTATION_FIELDS}
 
 
 class InvestorRegistry(AccessControlled):
@@ -152,7 +143,8 @@ class InvestorRegistry(AccessControlled):
 
     # --- EIP-712 attestations: a KYC provider signs, anyone submits ---
     def domain(self) -> dict:
-        return {"name": "rwa-token InvestorRegistry", "version": "1", "chainId": self.tx.chain.chain_id,
+        name, version = ATTESTATION_DOMAIN
+        return {"name": name, "version": version, "chainId": self.tx.chain.chain_id,
                 "verifyingContract": self.address}
 
     def sign_attestation(self, signer: LocalAccount, registration: Registration, nonce: int, deadline: int) -> dict:

@@ -12,13 +12,13 @@ from typing import Sequence
 from eth_account.signers.local import LocalAccount
 
 from ..chain.tx import Receipt, Transactor
+from ..primitives.constants import NO_TRANCHE
 from ..primitives.errors import RwaError
 from ..primitives.units import ZERO_ADDRESS, address
 from .base import AccessControlled
 from .factory import MODULE_WATERFALL, deploy_module
 
 STEP_FEES, STEP_INTEREST, STEP_PRINCIPAL, STEP_RESIDUAL = 0, 1, 2, 3
-NO_TRANCHE = 255
 
 
 class PrincipalMode(IntEnum):

@@ -39,13 +39,13 @@ from typing import Any, Iterable
 import yaml
 
 from ..primitives.categories import FIRST_CUSTOM_BIT, describe_categories, parse_categories
+from ..primitives.constants import SECONDS_PER_DAY
 from ..primitives.countries import country_alpha2, country_label, parse_country
 from ..primitives.errors import ConfigError
+from ..primitives.units import UINT96_MAX
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "data" / "policies"
-SECONDS_PER_DAY = 86_400
 UINT32_MAX = 2**32 - 1
-UINT96_MAX = 2**96 - 1
 MAX_TOKEN_UNITS = Decimal(10) ** 28  # sanity bound on whole units; spec.py checks the uint96 fit per token
 STRUCTURES = ("abs", "equity", "debt")
 REGULATORS = ("CSRC", "NDRC", "SFC", "SEC", "MAS", "other")

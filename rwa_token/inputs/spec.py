@@ -18,6 +18,7 @@ from typing import Any
 
 from eth_utils import is_checksum_address, to_checksum_address
 
+from ..primitives.constants import MAX_BPS
 from ..primitives.countries import country_alpha2, parse_country, parse_tax_country
 from ..primitives.errors import ConfigError
 from .policy import (
@@ -48,7 +49,6 @@ DEFAULT_STRUCTURE = {
 TRANCHES = ("senior", "mezzanine", "junior", "none")
 FREQUENCIES = {"monthly": 12, "quarterly": 4, "semiannual": 2, "annual": 1}
 PRINCIPAL_MODES = ("sequential", "pro-rata")
-MAX_BPS = 10_000
 
 _SYMBOL = re.compile(r"[A-Z0-9]{1,11}")
 _HASH = re.compile(r"0x[0-9a-fA-F]{64}")
