@@ -75,3 +75,61 @@ def test_every_other_name_for_a_shared_value_agrees_with_its_source(module, name
         return  # the module imports the source itself now, or no longer needs the value
     expected = eip712.TRADE_FIELDS if source is None else getattr(constants, source)
     assert value == expected
+
+
+# ---------------------------------------------------------------------------------- every wrapper explains itself
+def _wrappers():
+    import importlib
+    import pkgutil
+
+    import rwa_token.contracts as package
+    from rwa_token.contracts.base import ContractWrapper
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"rwa_token.contracts.{info.name}")
+    found, todo = [], [ContractWrapper]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub.__module__.startswith("rwa_token.contracts."):
+                found.append(sub)
+                todo.append(sub)
+    return found
+
+
+@pytest.mark.parametrize("wrapper", _wrappers(), ids=lambda w: w.__name__)
+def test_every_wrapper_has_its_own_docstring(wrapper):
+    """`help(SecurityToken)` once showed the AccessControl base's text: a class without a docstring inherits it."""
+    own = wrapper.__dict__.get("__doc__") or ""
+    assert own.strip() and not own.startswith("Typed wrapper of"), f"{wrapper.__name__} needs a class docstring"
+    assert inspect.getdoc(wrapper) == inspect.cleandoc(own)
+
+
+# ----------------------------------------------------------------------------- every wrapper takes the same inputs
+@pytest.mark.parametrize("country", ["SG", "sgp", 702])
+def test_a_withholding_rate_takes_a_country_in_every_form(offering, tx, country):
+    distributor = deploy_distributor(tx, offering.admin)
+    distributor.set_withholding_rate(country, 1_000)
+    assert distributor.withholding_rate("SGP") == distributor.withholding_rate(702) == 1_000
+    assert distributor.withholding_rate_many(["SG", "HK"]) == [1_000, 0]
+
+
+def test_a_bad_country_or_rate_is_one_line_before_anything_is_sent(offering, tx):
+    from rwa_token.primitives.errors import ConfigError
+
+    distributor = deploy_distributor(tx, offering.admin)
+    with pytest.raises(ConfigError, match="XX"):
+        distributor.set_withholding_rate("XX", 1_000)
+    with pytest.raises(ConfigError, match="basis points"):
+        distributor.set_withholding_rate("SG", 10_001)
+
+
+def test_payment_token_amounts_take_decimal_strings_or_base_units(offering, tx):
+    from rwa_token.contracts.stablecoin import MockStablecoin
+    from rwa_token.primitives.errors import ConfigError
+
+    usd = MockStablecoin.deploy(tx, offering.admin, "USD Coin", "USDC", 6)
+    usd.mint(offering.hk_pro.address, "1250.5")
+    usd.mint(offering.hk_pro.address, 500_000)
+    assert usd.balance_of(offering.hk_pro.address) == 1_251_000_000
+    with pytest.raises(ConfigError, match="decimal places"):
+        usd.transfer(offering.admin.address, "0.0000001", sender=offering.hk_pro)

@@ -1,6 +1,7 @@
 """The shared wrapper machinery: ABI lookup by name, reads, writes, deployment, event queries."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Sequence, TypeVar
 
 from eth_account.signers.local import LocalAccount
@@ -8,13 +9,24 @@ from eth_utils import keccak
 
 from ..chain.tx import Receipt, Transactor, decode_log
 from ..primitives import artifacts
+from ..primitives.countries import parse_country
 from ..primitives.errors import RwaError
+from ..primitives.units import address, base_units
 
 W = TypeVar("W", bound="ContractWrapper")
+Amount = int | str | Decimal
+"""A token amount: an `int` is base units, a decimal string or `Decimal` is whole tokens ("1250.5")."""
+Country = str | int
+"""A country: ISO 3166 alpha-2 ("HK"), alpha-3 ("HKG") or numeric (344)."""
 
 
 class ContractWrapper:
-    """Base of every wrapper. Subclasses set CONTRACT (the artifact name) and add typed methods."""
+    """Base of every wrapper. Subclasses set CONTRACT (the artifact name) and add typed methods.
+
+    Every wrapper takes the same input forms: addresses as hex (checksummed or all-lowercase), countries as
+    `Country` ("HK", "HKG" or 344), amounts as `Amount` (int base units or decimal-string token amounts) and
+    dates as ISO strings or unix seconds. Bad input raises `ConfigError` before anything is sent; a contract's
+    refusal raises the named `ContractRevert` subclass from `rwa_token.primitives.errors`."""
 
     CONTRACT: str = ""
 
@@ -28,8 +40,33 @@ class ContractWrapper:
             if entry["type"] == "function":
                 self._functions.setdefault(entry["name"], []).append(entry)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A wrapper without a docstring of its own would show its base's text in `help()`: give it a pointer."""
+        super().__init_subclass__(**kwargs)
+        if "__doc__" not in cls.__dict__ or cls.__dict__["__doc__"] is None:
+            cls.__doc__ = f"Typed wrapper of the {cls.CONTRACT or cls.__name__} contract."
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.address})"
+
+    # --- input forms shared by every wrapper ---
+    @staticmethod
+    def country(value: Country) -> int:
+        """ISO 3166 numeric code of "HK", "HKG" or 344 (a `ConfigError` names an unknown country)."""
+        return parse_country(value)
+
+    def decimals_of(self, token: str) -> int:
+        """Decimals of the ERC-20 at `token` (read once per wrapper)."""
+        cache = self.__dict__.setdefault("_decimals", {})
+        key = address(token, "token")
+        if key not in cache:
+            entry = next(e for e in artifacts.abi("MockStablecoin") if e.get("name") == "decimals")
+            cache[key] = self.tx.call(key, entry, ())
+        return cache[key]
+
+    def units_of(self, token: str, amount: Amount, field: str = "amount") -> int:
+        """`amount` in base units of the ERC-20 at `token`: ints pass through, decimal strings are scaled."""
+        return base_units(amount, lambda: self.decimals_of(token), field)
 
     @classmethod
     def deploy(cls: type[W], tx: Transactor, sender: LocalAccount, *args: Any) -> W:

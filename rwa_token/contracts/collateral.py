@@ -17,7 +17,7 @@ from ..chain.tx import Receipt
 from ..primitives.eip712 import PLEDGE_DOMAIN, PLEDGE_FIELDS, typed_data
 from ..primitives.errors import ConfigError
 from ..primitives.units import address as checked_address
-from .base import AccessControlled
+from .base import AccessControlled, Amount
 
 DOMAIN_NAME, DOMAIN_VERSION = PLEDGE_DOMAIN
 
@@ -94,7 +94,16 @@ def sign_pledge(consent: PledgeConsent, holder: LocalAccount) -> SignedPledge:
 
 
 class CollateralManager(AccessControlled):
+    """Margin collateral for one security token: a holder pledges tokens to a lender (`pledge`, or signs a consent
+    the lender submits: `sign_pledge`, `pledge_with_signature`); pledged tokens stay put while the rest moves;
+    the lender may `release` them or, on default, `seize` them to an eligible receiver.
+
+    Amounts are `int` base units or decimal strings in whole tokens of the security token."""
+
     CONTRACT = "CollateralManager"
+
+    def units(self, amount: Amount, field: str = "amount") -> int:
+        return self.units_of(self.token(), amount, field)
 
     @classmethod
     def deploy_for(cls, tx, sender: LocalAccount, token, admin: str | None = None,
@@ -124,15 +133,15 @@ class CollateralManager(AccessControlled):
         return self.call("nonces", checked_address(holder, "holder"))
 
     # --- consent ---
-    def consent(self, holder: str, lender: str, amount: int, valid_for: int = 3_600) -> PledgeConsent:
+    def consent(self, holder: str, lender: str, amount: Amount, valid_for: int = 3_600) -> PledgeConsent:
         """A pledge for `holder` to sign: its current nonce, a deadline `valid_for` seconds from the chain's now."""
         if valid_for <= 0:
             raise ConfigError("valid_for must be a positive number of seconds")
         holder = checked_address(holder, "holder")
-        return PledgeConsent(holder, lender, amount, self.nonce_of(holder),
+        return PledgeConsent(holder, lender, self.units(amount), self.nonce_of(holder),
                              self.tx.chain.block_timestamp() + valid_for, self.address, self.tx.chain.chain_id)
 
-    def sign_pledge(self, holder: LocalAccount, lender: str, amount: int, valid_for: int = 3_600) -> SignedPledge:
+    def sign_pledge(self, holder: LocalAccount, lender: str, amount: Amount, valid_for: int = 3_600) -> SignedPledge:
         """`holder`'s signed consent to pledge `amount` more to `lender`, for the lender to submit within
         `valid_for` seconds. Reads the holder's nonce and the chain's time; sends nothing."""
         return sign_pledge(self.consent(holder.address, lender, amount, valid_for), holder)
@@ -147,11 +156,12 @@ class CollateralManager(AccessControlled):
                      sender=account.address if account else None)
         return None
 
-    def pledge(self, lender: str, amount: int, sender: LocalAccount | None = None,
+    def pledge(self, lender: str, amount: Amount, sender: LocalAccount | None = None,
                dry_run: bool = False) -> Receipt | None:
         """The holder (the sender) pledges `amount` more of its own tokens to `lender`. The contract's refusals
         (NotALender, LockExceedsBalance, PledgedToAnotherLender) come from the gas estimate, before sending."""
-        return self._submit("pledge", checked_address(lender, "lender"), amount, sender=sender, dry_run=dry_run)
+        return self._submit("pledge", checked_address(lender, "lender"), self.units(amount), sender=sender,
+                            dry_run=dry_run)
 
     def check_signed(self, signed: SignedPledge, lender: str) -> None:
         """Why `lender` could not submit `signed` now, as a ConfigError that says what to do; the contract would
@@ -193,13 +203,14 @@ class CollateralManager(AccessControlled):
         return self.send("invalidateNonce", sender=sender)
 
     # --- the lender's powers ---
-    def release(self, holder: str, amount: int, sender: LocalAccount | None = None,
+    def release(self, holder: str, amount: Amount, sender: LocalAccount | None = None,
                 dry_run: bool = False) -> Receipt | None:
-        return self._submit("release", checked_address(holder, "holder"), amount, sender=sender, dry_run=dry_run)
+        return self._submit("release", checked_address(holder, "holder"), self.units(amount), sender=sender,
+                            dry_run=dry_run)
 
-    def seize(self, holder: str, amount: int, to: str, sender: LocalAccount | None = None,
+    def seize(self, holder: str, amount: Amount, to: str, sender: LocalAccount | None = None,
               dry_run: bool = False) -> Receipt | None:
         """On default, moves `amount` of `holder`'s pledge to `to`; the contract refuses a receiver the token's
         rules refuse (the `TransferRestricted` subclass for the code) and more than the pledge."""
-        return self._submit("seize", checked_address(holder, "holder"), amount, checked_address(to, "to"),
-                            sender=sender, dry_run=dry_run)
+        return self._submit("seize", checked_address(holder, "holder"), self.units(amount),
+                            checked_address(to, "to"), sender=sender, dry_run=dry_run)

@@ -9,9 +9,10 @@ from eth_utils import keccak
 
 from ..chain.tx import Receipt, decode_log
 from ..primitives import artifacts
-from ..primitives.errors import RwaError
+from ..primitives.constants import MAX_BPS
+from ..primitives.errors import ConfigError, RwaError
 from ..primitives.units import address
-from .base import AccessControlled
+from .base import AccessControlled, Amount, Country
 
 # The events that book a distribution's money, each indexed by distribution id first.
 LEDGER_EVENTS = ("Paid", "Withheld", "WithheldReleased", "DistributionReclaimed")
@@ -65,13 +66,23 @@ class Claimable:
 
 
 class Distributor(AccessControlled):
+    """Coupons and dividends by record date, for every token of an issuer: `create` funds a distribution (approve
+    the payment token first) split pro rata over the token's snapshot; holders `claim`, the paying agent
+    `push_batch`es; withholding tax by investor country (`set_withholding_rate("SG", 1000)`, country as "SG",
+    "SGP" or 702, rate in basis points); `totals` reconciles where every unit went.
+
+    Amounts of payment token are `int` base units or decimal strings in whole units of the payment token."""
+
     CONTRACT = "Distributor"
 
-    def create(self, token: str, payment_token: str, amount: int, claim_expiry: int, snapshot_id: int = 0,
+    def create(self, token: str, payment_token: str, amount: Amount, claim_expiry: int, snapshot_id: int = 0,
                sender: LocalAccount | None = None) -> tuple[int, Receipt]:
-        """Fund a distribution of `amount` payment-token units (approve the distributor first). Returns its id."""
-        receipt = self.send("createDistribution", address(token, "token"), address(payment_token, "payment_token"),
-                            amount, claim_expiry, snapshot_id, sender=sender)
+        """Fund a distribution of `amount` of the payment token (approve the distributor first); holders of
+        `token` share it by their balances at the record date (a new snapshot unless `snapshot_id`). Returns the
+        distribution id and the receipt."""
+        payment_token = address(payment_token, "payment_token")
+        receipt = self.send("createDistribution", address(token, "token"), payment_token,
+                            self.units_of(payment_token, amount), claim_expiry, snapshot_id, sender=sender)
         return self._created(receipt), receipt
 
     def create_per_token(self, token: str, payment_token: str, amount_per_token: int, claim_expiry: int,
@@ -157,8 +168,11 @@ class Distributor(AccessControlled):
         return self.send("setExcludedWallets", address(token, "token"), [address(w, "wallet") for w in wallets],
                          sender=sender)
 
-    def set_withholding_rate(self, country: int, bps: int, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("setWithholdingRate", country, bps, sender=sender)
+    def set_withholding_rate(self, country: Country, bps: int, sender: LocalAccount | None = None) -> Receipt:
+        """Withhold `bps` basis points (0..10,000) of payments to investors of `country` ("SG", "SGP" or 702)."""
+        if isinstance(bps, bool) or not isinstance(bps, int) or not 0 <= bps <= MAX_BPS:
+            raise ConfigError(f"withholding rate {bps!r} must be whole basis points from 0 to {MAX_BPS}")
+        return self.send("setWithholdingRate", self.country(country), bps, sender=sender)
 
     def totals(self, distribution_id: int) -> Totals:
         return Totals(*self.call("distributionTotals", distribution_id))
@@ -199,11 +213,12 @@ class Distributor(AccessControlled):
         raw = self.call("paymentTokenCurrency", address(payment_token, "payment_token"))
         return bytes(raw).rstrip(b"\0").decode("ascii")
 
-    def withholding_rate(self, country: int) -> int:
-        return self.call("withholdingRate", country)
+    def withholding_rate(self, country: Country) -> int:
+        return self.call("withholdingRate", self.country(country))
 
-    def withholding_rate_many(self, countries: Sequence[int]) -> list[int]:
-        return [int(r) for r in self.call_many("withholdingRate", [[c] for c in countries])]
+    def withholding_rate_many(self, countries: Sequence[Country]) -> list[int]:
+        codes = [self.country(c) for c in countries]
+        return [int(r) for r in self.call_many("withholdingRate", [[c] for c in codes])]
 
     def withholding_countries(self, from_block: int = 0) -> list[int]:
         """Every country (ISO numeric; 0 = unknown) a withholding rate was ever set for, from the events."""

@@ -52,6 +52,10 @@ class DeployedOffering:
 
 
 class OfferingFactory(ContractWrapper):
+    """The chain's offering factory: `deploy_offering(plan, salt)` clones a registry, the tokens and a distributor
+    from audited implementations (EIP-1167) in one transaction; `deploy_module` clones a redemption or waterfall
+    module; `predict` gives an address before deployment. `infrastructure(tx, sender)` finds or deploys it."""
+
     CONTRACT = "OfferingFactory"
 
     def deploy_offering(self, plan: OfferingPlan, salt: bytes, sender: LocalAccount | None = None) -> DeployedOffering:

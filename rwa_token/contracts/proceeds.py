@@ -5,7 +5,8 @@ from eth_account.signers.local import LocalAccount
 
 from ..chain.tx import Receipt
 from ..primitives.errors import ConfigError
-from .base import AccessControlled
+from ..primitives.units import address
+from .base import AccessControlled, Amount
 
 
 def purpose_id(name: str) -> bytes:
@@ -29,7 +30,15 @@ def _pid(purpose: str | bytes) -> bytes:
 
 
 class ProceedsVault(AccessControlled):
+    """The use-of-proceeds vault: subscription money (`deposit`) leaves only to purposes registered from the filing
+    (`register_purpose`), each within its cap (`withdraw`); `totals` and `withdrawals` feed the proceeds report.
+
+    Amounts are `int` base units or decimal strings in whole units of the vault's asset."""
+
     CONTRACT = "ProceedsVault"
+
+    def units(self, amount: Amount, field: str = "amount") -> int:
+        return self.units_of(self.asset(), amount, field)
 
     def asset(self) -> str:
         return self.call("asset")
@@ -48,18 +57,18 @@ class ProceedsVault(AccessControlled):
     def on_hold(self) -> bool:
         return bool(self.call("onHold"))
 
-    def register_purpose(self, purpose: str | bytes, cap: int, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("registerPurpose", _pid(purpose), cap, sender=sender)
+    def register_purpose(self, purpose: str | bytes, cap: Amount, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("registerPurpose", _pid(purpose), self.units(cap, "cap"), sender=sender)
 
-    def set_purpose_cap(self, purpose: str | bytes, cap: int, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("setPurposeCap", _pid(purpose), cap, sender=sender)
+    def set_purpose_cap(self, purpose: str | bytes, cap: Amount, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setPurposeCap", _pid(purpose), self.units(cap, "cap"), sender=sender)
 
-    def deposit(self, amount: int, reference: str = "", sender: LocalAccount | None = None) -> Receipt:
-        return self.send("deposit", amount, reference, sender=sender)
+    def deposit(self, amount: Amount, reference: str = "", sender: LocalAccount | None = None) -> Receipt:
+        return self.send("deposit", self.units(amount), reference, sender=sender)
 
-    def withdraw(self, purpose: str | bytes, amount: int, to: str, reference: str,
+    def withdraw(self, purpose: str | bytes, amount: Amount, to: str, reference: str,
                  sender: LocalAccount | None = None) -> Receipt:
-        return self.send("withdraw", _pid(purpose), amount, to, reference, sender=sender)
+        return self.send("withdraw", _pid(purpose), self.units(amount), address(to, "to"), reference, sender=sender)
 
     def withdrawals(self, from_block: int = 0) -> list[dict]:
         """Every withdrawal since `from_block`, oldest first: the ProceedsWithdrawn arguments (purpose, to, amount,

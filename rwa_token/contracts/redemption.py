@@ -12,11 +12,17 @@ from eth_account.signers.local import LocalAccount
 from ..chain.tx import Receipt, Transactor
 from ..primitives.errors import RwaError
 from ..primitives.units import ZERO_ADDRESS, address
-from .base import AccessControlled
+from .base import AccessControlled, Amount
 from .factory import MODULE_REDEMPTION, deploy_module
 
 
 class Redemption(AccessControlled):
+    """Redemption of one security token: principal at maturity (`redeem`, `redeem_batch` burn tokens for principal
+    at the face value) and amortisation instalments (`amortise`). Fund it with `fund_principal`.
+
+    Amounts are `int` base units or decimal strings: of the security token for `redeem`/`quote`, of the payment
+    (principal) token for `fund_principal`/`withdraw_principal`."""
+
     CONTRACT = "Redemption"
 
     @classmethod
@@ -31,13 +37,13 @@ class Redemption(AccessControlled):
             address(treasury, "treasury"), face_value_per_token, start)
         return cls(tx, deploy_module(tx, admin, MODULE_REDEMPTION, init, salt), admin)
 
-    def fund_principal(self, amount: int, sender: LocalAccount | None = None) -> Receipt:
-        """Add `amount` to the principal pool (approve the redemption contract first)."""
-        return self.send("fundPrincipal", amount, sender=sender)
+    def fund_principal(self, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        """Add `amount` of the payment token to the principal pool (approve the redemption contract first)."""
+        return self.send("fundPrincipal", self.units_of(self.payment_token(), amount), sender=sender)
 
-    def redeem(self, amount: int, sender: LocalAccount | None = None) -> Receipt:
+    def redeem(self, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
         """Burn `amount` of the sender's tokens for principal at the current face value."""
-        return self.send("redeem", amount, sender=sender)
+        return self.send("redeem", self.units_of(self.token(), amount), sender=sender)
 
     def redeem_batch(self, holders: Sequence[str], sender: LocalAccount | None = None) -> Receipt:
         """Redeem each holder's balance less its frozen and pledged parts (event RedemptionHeldBack); holders who may
@@ -76,8 +82,8 @@ class Redemption(AccessControlled):
         args = events[0]["args"]
         return int(args["distributionId"]), int(args["amount"]), receipt
 
-    def withdraw_principal(self, amount: int, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("withdrawPrincipal", amount, sender=sender)
+    def withdraw_principal(self, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("withdrawPrincipal", self.units_of(self.payment_token(), amount), sender=sender)
 
     def set_redemption_start(self, start: int, sender: LocalAccount | None = None) -> Receipt:
         return self.send("setRedemptionStart", start, sender=sender)
@@ -88,9 +94,9 @@ class Redemption(AccessControlled):
     def principal_available(self) -> int:
         return self.call("principalAvailable")
 
-    def quote(self, amount: int) -> int:
-        """Principal that redeeming `amount` base units pays now."""
-        return self.call("quote", amount)
+    def quote(self, amount: Amount) -> int:
+        """Principal (payment-token base units) that redeeming `amount` of the token pays now."""
+        return self.call("quote", self.units_of(self.token(), amount))
 
     def owed_to(self, holder: str) -> int:
         return self.call("owedTo", address(holder, "holder"))

@@ -10,17 +10,16 @@ from eth_account.signers.local import LocalAccount
 
 from ..chain.tx import Receipt
 from ..primitives.categories import describe_categories, parse_categories
+from ..primitives.countries import parse_country
 from ..primitives.eip712 import ATTESTATION_DOMAIN, ATTESTATION_FIELDS
 from ..primitives.errors import ConfigError
 from ..primitives.units import address, timestamp
-from .base import AccessControlled
+from .base import AccessControlled, Country
 
 Progress = Callable[[int, int], None]
 
 
-def _country(value: str | int) -> int:
-    from ..primitives.countries import parse_country
-
+def _country(value: Country) -> int:
     return parse_country(value)
 
 
@@ -69,6 +68,14 @@ ATTESTATION_TYPES = {"Attestation": ATTESTATION_FIELDS}
 
 
 class InvestorRegistry(AccessControlled):
+    """The investor registry: one packed record per wallet (investor id, country, categories, KYC expiry), several
+    wallets per investor, shared by every token of an offering.
+
+    `register(wallet, investor_id, country, categories, kyc_expiry)` takes a country as "HK", "HKG" or 344,
+    categories as "professional|institutional" or a bitmask and an expiry as "2030-01-01" or unix seconds;
+    `register_batch` onboards many; `investor(wallet)` reads a record back as an `Investor`. A KYC provider may
+    `sign_attestation` for anyone to submit with `register_with_attestation`."""
+
     CONTRACT = "InvestorRegistry"
 
     # --- reads ---

@@ -4,11 +4,20 @@ from __future__ import annotations
 from eth_account.signers.local import LocalAccount
 
 from ..chain.tx import Receipt
-from .base import ContractWrapper
+from ..primitives.units import address
+from .base import Amount, ContractWrapper
 
 
 class ERC20(ContractWrapper):
+    """Any ERC-20 payment token (a stablecoin): balances, allowances, approve and transfer.
+
+    Amounts are `int` base units or decimal strings in whole units ("250000.50"), scaled by `decimals()`."""
+
     CONTRACT = "MockStablecoin"
+
+    def units(self, amount: Amount, field: str = "amount") -> int:
+        """`amount` in base units: an int passes through, "1250.5" is scaled by the token's decimals."""
+        return self.units_of(self.address, amount, field)
 
     def balance_of(self, account: str, block: int | str = "latest") -> int:
         return self.call("balanceOf", account, block=block)
@@ -25,15 +34,15 @@ class ERC20(ContractWrapper):
     def symbol(self) -> str:
         return self.call("symbol")
 
-    def approve(self, spender: str, amount: int, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("approve", spender, amount, sender=sender)
+    def approve(self, spender: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("approve", address(spender, "spender"), self.units(amount), sender=sender)
 
-    def transfer(self, to: str, amount: int, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("transfer", to, amount, sender=sender)
+    def transfer(self, to: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("transfer", address(to, "to"), self.units(amount), sender=sender)
 
 
 class MockStablecoin(ERC20):
     """Freely mintable stand-in for a USD/HKD stablecoin on local chains."""
 
-    def mint(self, to: str, amount: int, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("mint", to, amount, sender=sender)
+    def mint(self, to: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("mint", address(to, "to"), self.units(amount), sender=sender)

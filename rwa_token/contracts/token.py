@@ -16,11 +16,11 @@ from eth_account.signers.local import LocalAccount
 
 from ..chain.tx import Receipt
 from ..primitives.categories import parse_categories
+from ..primitives.countries import parse_country
 from ..primitives.errors import REASON_CODES, ConfigError, ContractRevert, restriction
-from ..primitives.units import ZERO_ADDRESS, address, format_units, timestamp, to_units
-from .base import AccessControlled
+from ..primitives.units import ZERO_ADDRESS, address, base_units, format_units, timestamp
+from .base import AccessControlled, Amount, Country
 
-Amount = int | str | Decimal
 # Journal entries of a forced transfer that overrode the token's receiver-side rules (read by the audit report).
 OVERRIDE_KIND = "forced_transfer_override"
 _SUPPLY_CAP_EXCEEDED = next(code for code, entry in REASON_CODES.items() if entry["name"] == "SUPPLY_CAP_EXCEEDED")
@@ -73,9 +73,7 @@ class Limits:
     default_lockup: int
 
 
-def _country(value: str | int) -> int:
-    from ..primitives.countries import parse_country
-
+def _country(value: Country) -> int:
     return parse_country(value)
 
 
@@ -99,6 +97,16 @@ def document_name(name: str | bytes) -> bytes:
 
 
 class SecurityToken(AccessControlled):
+    """One security token: ERC-20 with ERC-3643 agent powers, its built-in rule engine and documents.
+
+    Open one with `SecurityToken(tx, address, sender)` or, for a deployed offering, `Offering.load(...).token()`.
+    Amounts are `int` base units or decimal strings in whole tokens ("1250.5"); countries are "HK", "HKG" or 344.
+    `can_transfer`/`can_mint` answer a `Check(code, message)` without sending; `transfer`, `mint` and the other
+    moves check first and raise the `TransferRestricted` subclass for the code (e.g. `CountryBlocked`).
+    Agent powers: `pause`, `set_frozen`, `freeze_partial`, `forced_transfer`, `recover`; rules:
+    `set_country_rule`, `country_rule`, `set_limits`, `limits`, `set_default_lockup`, `set_trading_halt`;
+    documents: `set_document`, `documents`; record dates: `snapshot`, `balance_at`, `holder_at`."""
+
     CONTRACT = "SecurityToken"
 
     # --- amounts ---
@@ -107,11 +115,8 @@ class SecurityToken(AccessControlled):
         return self.call("decimals")
 
     def units(self, amount: Amount, field: str = "amount") -> int:
-        if isinstance(amount, int) and not isinstance(amount, bool):
-            if amount < 0:
-                raise ConfigError(f"{field}: {amount} is negative")
-            return amount
-        return to_units(amount, self.decimals, field)
+        """`amount` in base units: an int passes through, "1250.5" is scaled by the token's decimals."""
+        return base_units(amount, lambda: self.decimals, field)
 
     def fmt(self, units: int) -> str:
         return format_units(units, self.decimals)

@@ -15,7 +15,7 @@ from ..chain.tx import Receipt, Transactor
 from ..primitives.constants import NO_TRANCHE
 from ..primitives.errors import RwaError
 from ..primitives.units import ZERO_ADDRESS, address
-from .base import AccessControlled
+from .base import AccessControlled, Amount
 from .factory import MODULE_WATERFALL, deploy_module
 
 STEP_FEES, STEP_INTEREST, STEP_PRINCIPAL, STEP_RESIDUAL = 0, 1, 2, 3
@@ -66,6 +66,12 @@ class Step:
 
 
 class Waterfall(AccessControlled):
+    """The tranche waterfall of a multi-tranche offering: each `run(collections)` pays fees, then interest tranche
+    by tranche (senior first), then principal (sequential or pro rata), then the residual; each tranche's share
+    is paid to its holders by record date. `steps(receipt)` reads what each step was due and paid.
+
+    `collections` is `int` base units or a decimal string in whole units of the payment token."""
+
     CONTRACT = "Waterfall"
 
     @classmethod
@@ -79,9 +85,10 @@ class Waterfall(AccessControlled):
                             int(mode), [t.encoded() for t in tranches])
         return cls(tx, deploy_module(tx, admin, MODULE_WATERFALL, init, salt), admin)
 
-    def run(self, collections: int, sender: LocalAccount | None = None) -> tuple[int, Receipt]:
+    def run(self, collections: Amount, sender: LocalAccount | None = None) -> tuple[int, Receipt]:
         """Split `collections` (pulled from the sender: approve first) for the next period; returns the period."""
-        receipt = self.send("runWaterfall", collections, sender=sender)
+        units = self.units_of(self.payment_token(), collections, "collections")
+        receipt = self.send("runWaterfall", units, sender=sender)
         runs = receipt.events("WaterfallRun")
         if not runs:
             raise RwaError("no WaterfallRun event in the receipt")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import Callable
 
 from eth_utils import is_address, is_checksum_address, keccak, to_checksum_address
 
@@ -44,6 +45,16 @@ def to_units(amount: str | int | Decimal, decimals: int, field: str = "amount") 
     if units > UINT96_MAX:
         raise ConfigError(f"{field}: {amount} is larger than the token can hold")
     return units
+
+
+def base_units(amount: str | int | Decimal, decimals: int | Callable[[], int], field: str = "amount") -> int:
+    """The one rule for amounts across the SDK: an `int` is already base units; a decimal string ("1250.5") or a
+    `Decimal` is a token amount, scaled by `decimals` (a number, or a function read only when needed)."""
+    if isinstance(amount, int) and not isinstance(amount, bool):
+        if amount < 0:
+            raise ConfigError(f"{field}: {amount} is negative")
+        return amount
+    return to_units(amount, decimals() if callable(decimals) else decimals, field)
 
 
 def from_units(units: int, decimals: int) -> Decimal:
