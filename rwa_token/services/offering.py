@@ -1,17 +1,117 @@
-"""Deploying an offering's contracts directly: a standalone registry and distributor, and `deploy_core`, a registry
-and one token cloned through the chain's factory (`rwa_token.contracts.factory.infrastructure`)."""
+"""An offering from the SDK: `Offering.load` opens one that `rwa deploy` deployed, with every contract as a typed
+wrapper; `deploy_registry`, `deploy_distributor` and `deploy_core` deploy contracts directly (tests, quick starts)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
 
+from ..chain.keys import from_env
+from ..chain.node import Chain
 from ..chain.tx import Transactor
 from ..contracts.distributor import Distributor
 from ..contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
+from ..contracts.redemption import Redemption
 from ..contracts.registry import InvestorRegistry
+from ..contracts.stablecoin import ERC20
 from ..contracts.token import SecurityToken
+from ..contracts.waterfall import Waterfall
+from ..primitives.constants import LOCAL_CHAIN_IDS
+from ..primitives.errors import ConfigError
 from ..primitives.units import ZERO_ADDRESS
+from ..store.state import DeploymentRecord, load_record, only_record
+
+REDEMPTION_PREFIX = "redemption:"  # a deployment record's module key for a token's redemption: "redemption:<symbol>"
+WATERFALL = "waterfall"
+
+
+@dataclass(frozen=True)
+class Offering:
+    """A deployed offering with every contract as a typed wrapper, all sending as `sender`.
+
+    `Offering.load("Hengshan Expressway Toll Revenue ABS 2026-1", chain)` opens what `rwa deploy` recorded in the
+    state folder (`./.rwa` or $RWA_STATE_DIR; a name, its slug or a `DeploymentRecord`; None = the only one).
+    `registry`, `token("HSTOLLA")` (None = the senior token), `tokens`, `distributor`, `payment_token("USDC")`,
+    `payment_tokens`, `redemption("HSTOLLA")` and `waterfall` (None when not deployed) are the wrappers."""
+
+    record: DeploymentRecord
+    tx: Transactor
+    sender: LocalAccount | None = None
+
+    @classmethod
+    def load(cls, name_or_record: str | DeploymentRecord | None, chain: Chain | Transactor,
+             sender: LocalAccount | None = None, state: str | Path | None = None) -> "Offering":
+        """Open a deployed offering on `chain` (checked against the record's chain id). Without `sender`:
+        $RWA_PRIVATE_KEY, else on a local chain the first dev account, else read-only (sending raises)."""
+        tx = chain if isinstance(chain, Transactor) else Transactor(chain)
+        record = name_or_record
+        if not isinstance(record, DeploymentRecord):
+            folder = Path(state) if state is not None else None
+            record = load_record(record, folder) if record else only_record(folder)
+        record.check_chain(tx.chain.chain_id)
+        return cls(record, tx, sender or _default_sender(tx.chain))
+
+    def using(self, sender: LocalAccount) -> "Offering":
+        """The same offering, sending as another account."""
+        return Offering(self.record, self.tx, sender)
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def registry(self) -> InvestorRegistry:
+        return InvestorRegistry(self.tx, self.record.registry, self.sender)
+
+    def token(self, symbol: str | None = None) -> SecurityToken:
+        """The token `symbol` (any case), or the first (senior) one."""
+        _, address = self.record.token(symbol)
+        return SecurityToken(self.tx, address, self.sender)
+
+    @property
+    def tokens(self) -> dict[str, SecurityToken]:
+        """Every token by symbol, in tranche order (senior first)."""
+        return {symbol: SecurityToken(self.tx, a, self.sender) for symbol, a in self.record.tokens.items()}
+
+    @property
+    def distributor(self) -> Distributor | None:
+        found = self.record.distributor
+        return Distributor(self.tx, found, self.sender) if found else None
+
+    @property
+    def payment_tokens(self) -> dict[str, ERC20]:
+        return {symbol: ERC20(self.tx, a, self.sender) for symbol, a in self.record.payment_tokens.items()}
+
+    def payment_token(self, symbol: str | None = None) -> ERC20:
+        """The payment token `symbol` (any case), or the first one."""
+        payments = self.payment_tokens
+        if not payments:
+            raise ConfigError(f"offering {self.name!r} has no payment tokens")
+        key = (symbol or next(iter(payments))).upper()
+        match = {s.upper(): wrapper for s, wrapper in payments.items()}.get(key)
+        if match is None:
+            raise ConfigError(f"offering {self.name!r} has no payment token {symbol!r} (it has {', '.join(payments)})")
+        return match
+
+    def redemption(self, symbol: str | None = None) -> Redemption | None:
+        """The redemption module of token `symbol` (None = the senior token), or None if none was deployed."""
+        token_symbol, _ = self.record.token(symbol)
+        found = self.record.modules.get(f"{REDEMPTION_PREFIX}{token_symbol}")
+        return Redemption(self.tx, found, self.sender) if found else None
+
+    @property
+    def waterfall(self) -> Waterfall | None:
+        found = self.record.modules.get(WATERFALL)
+        return Waterfall(self.tx, found, self.sender) if found else None
+
+
+def _default_sender(chain: Chain) -> LocalAccount | None:
+    account = from_env()
+    if account is None and chain.chain_id in LOCAL_CHAIN_IDS:
+        account = chain.dev_accounts(1)[0]
+    return account
 
 
 def deploy_registry(tx: Transactor, admin: LocalAccount) -> InvestorRegistry:
