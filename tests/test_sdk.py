@@ -111,6 +111,8 @@ def test_a_withholding_rate_takes_a_country_in_every_form(offering, tx, country)
     distributor.set_withholding_rate(country, 1_000)
     assert distributor.withholding_rate("SGP") == distributor.withholding_rate(702) == 1_000
     assert distributor.withholding_rate_many(["SG", "HK"]) == [1_000, 0]
+    distributor.set_withholding_rate("unknown", 3_000)  # wallets the registry has no country for
+    assert distributor.withholding_rate(0) == 3_000
 
 
 def test_a_bad_country_or_rate_is_one_line_before_anything_is_sent(offering, tx):

@@ -9,7 +9,7 @@ from eth_utils import keccak
 
 from ..chain.tx import Receipt, Transactor, decode_log
 from ..primitives import artifacts
-from ..primitives.countries import parse_country
+from ..primitives.countries import parse_country, parse_tax_country
 from ..primitives.errors import RwaError
 from ..primitives.units import address, base_units
 
@@ -54,6 +54,13 @@ class ContractWrapper:
     def country(value: Country) -> int:
         """ISO 3166 numeric code of "HK", "HKG" or 344 (a `ConfigError` names an unknown country)."""
         return parse_country(value)
+
+    @staticmethod
+    def tax_country(value: Country) -> int:
+        """A country as `country` reads it, or "unknown"/0 -> 0: the withholding key for unregistered wallets."""
+        if isinstance(value, int) and not isinstance(value, bool) and value == 0:
+            return 0
+        return parse_tax_country(value)
 
     def decimals_of(self, token: str) -> int:
         """Decimals of the ERC-20 at `token` (read once per wrapper)."""

@@ -169,10 +169,11 @@ class Distributor(AccessControlled):
                          sender=sender)
 
     def set_withholding_rate(self, country: Country, bps: int, sender: LocalAccount | None = None) -> Receipt:
-        """Withhold `bps` basis points (0..10,000) of payments to investors of `country` ("SG", "SGP" or 702)."""
+        """Withhold `bps` basis points (0..10,000) of payments to investors of `country` ("SG", "SGP" or 702;
+        "unknown" or 0 for wallets the registry has no country for)."""
         if isinstance(bps, bool) or not isinstance(bps, int) or not 0 <= bps <= MAX_BPS:
             raise ConfigError(f"withholding rate {bps!r} must be whole basis points from 0 to {MAX_BPS}")
-        return self.send("setWithholdingRate", self.country(country), bps, sender=sender)
+        return self.send("setWithholdingRate", self.tax_country(country), bps, sender=sender)
 
     def totals(self, distribution_id: int) -> Totals:
         return Totals(*self.call("distributionTotals", distribution_id))
@@ -214,10 +215,10 @@ class Distributor(AccessControlled):
         return bytes(raw).rstrip(b"\0").decode("ascii")
 
     def withholding_rate(self, country: Country) -> int:
-        return self.call("withholdingRate", self.country(country))
+        return self.call("withholdingRate", self.tax_country(country))
 
     def withholding_rate_many(self, countries: Sequence[Country]) -> list[int]:
-        codes = [self.country(c) for c in countries]
+        codes = [self.tax_country(c) for c in countries]
         return [int(r) for r in self.call_many("withholdingRate", [[c] for c in codes])]
 
     def withholding_countries(self, from_block: int = 0) -> list[int]:
