@@ -10,9 +10,10 @@ from eth_account import Account  # noqa: E402
 
 from rwa_token.chain.node import Chain  # noqa: E402
 from rwa_token.chain.tx import Transactor  # noqa: E402
+from rwa_token.primitives.constants import SECONDS_PER_DAY  # noqa: E402
 from rwa_token.primitives.units import investor_id  # noqa: E402
 
-DAY = 86_400
+DAY = SECONDS_PER_DAY
 
 
 class BenchBase:

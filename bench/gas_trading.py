@@ -25,10 +25,11 @@ from common import BenchBase, full_rules, run_suite  # noqa: E402
 from rwa_token.contracts.collateral import CollateralManager  # noqa: E402
 from rwa_token.contracts.settlement import DvPSettlement  # noqa: E402
 from rwa_token.contracts.stablecoin import MockStablecoin  # noqa: E402
+from rwa_token.primitives.constants import SECONDS_PER_DAY  # noqa: E402
 from rwa_token.services.offering import deploy_core  # noqa: E402
 from rwa_token.services.trading import SignedTrade, Trade, sign_trade  # noqa: E402
 
-DAY = 86_400
+DAY = SECONDS_PER_DAY
 BATCH = 50
 PARTIES = 10  # sellers and buyers in the batch
 HOOK = os.environ.get("RWA_BENCH_HOOK", "0") == "1"  # 1: the collateral manager is the token's hook
