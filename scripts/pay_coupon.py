@@ -14,31 +14,28 @@ import sys
 
 from _connect import connect
 
-from rwa_token.contracts.distributor import Distributor
 from rwa_token.contracts.stablecoin import MockStablecoin
 from rwa_token.primitives.errors import ConfigError
 from rwa_token.primitives.units import to_units
 from rwa_token.services.context import LOCAL_CHAIN_IDS, Operator
-from rwa_token.services.distributions import fund_and_create
-from rwa_token.services.servicing import pay_holders
+from rwa_token.services.servicing import distribute
 
 
 def main(amount: str = "1000", offering: str | None = None):
     chain = connect()
     op = Operator.open(chain.url, offering)
-    token, usd = op.token(), op.payment_token()
-    distributor = Distributor(op.tx, op.record.distributor, op.account)
+    usd = op.payment_token()
     units = to_units(amount, usd.decimals(), "amount")
     if usd.balance_of(op.account.address) < units:
         if chain.chain_id not in LOCAL_CHAIN_IDS:
             raise ConfigError(f"the paying agent {op.account.address} holds too little {usd.symbol()} to fund {amount}")
         MockStablecoin(op.tx, usd.address, op.account).mint(op.account.address, units)  # local mock only
-    created = fund_and_create(distributor, token, usd, chain.block_timestamp() + 90 * 86_400, amount=units)
-    distribution_id = created.distribution_id
-    candidates = sorted(token.recipients(op.record.block))
-    paid = pay_holders(distributor, token, created, candidates)
+    # The same flow as `rwa distribute`: fund by record date, push to every holder, reconcile.
+    result = distribute(op, amount, claim_days=90)
+    paid = result.paid
     print(f"paid {paid.pushed.pushed} holders; reconciliation {'exact' if paid.reconciliation.exact else 'NOT exact'}")
-    totals = distributor.totals(distribution_id)
+    distribution_id = result.created.distribution_id
+    totals = op.distributor().totals(distribution_id)
     print(f"distribution {distribution_id}: funded {totals.funded}, paid {totals.paid_net}, withheld "
           f"{totals.withheld_outstanding}, tax {totals.tax_paid}, unpaid (rounding remainder once all are paid) {totals.unpaid}")
     return totals

@@ -1,10 +1,13 @@
-"""What every `rwa` command module shares: the global options, the consoles, the operator they open from those
-options, and how results, refusals, confirmations and progress are shown."""
+"""What every `rwa` command module shares: the root options, passed to each command through Typer's context
+(`ctx.obj`, a `Session`), never held in module state; the `Output` that shows results, refusals, confirmations
+and progress as those options ask; and the operator a command opens from them."""
 from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Optional
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -13,64 +16,96 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..primitives.errors import REASON_CODES, ConfigError
 
 if TYPE_CHECKING:
-    from ..services.context import Operator
+    from ..services.context import Advance, Operator
 
 TokenOpt = typer.Option(None, "--token", "-t", help="token symbol (default: the first tranche)")
+YesOpt = typer.Option(False, "--yes", help="do not ask for confirmation")
+DryRunOpt = typer.Option(False, "--dry-run", help="check and simulate; send nothing")
 
-console = Console(soft_wrap=True)  # long lines (addresses, reasons) stay whole when piped
-err_console = Console(stderr=True, soft_wrap=True)
+
+def console() -> Console:
+    return Console(soft_wrap=True)  # long lines (addresses, reasons) stay whole when piped
 
 
-class Options:
+def err_console() -> Console:
+    return Console(stderr=True, soft_wrap=True)
+
+
+@dataclass(frozen=True)
+class Output:
+    """How results are shown: Rich text for people, or one JSON object per line under --json."""
+
+    json: bool = False
+    console: Console = field(default_factory=console, compare=False)
+    err_console: Console = field(default_factory=err_console, compare=False)
+
+    def emit(self, data: dict[str, Any], human: str | None = None) -> None:
+        if self.json:
+            print(json.dumps(data, default=str))
+        elif human is not None:
+            self.console.print(human)
+
+    def say(self, human: str) -> None:
+        """A line for people only (nothing under --json)."""
+        if not self.json:
+            self.console.print(human)
+
+    def progress_bar(self, description: str) -> Progress:
+        return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=self.err_console, disable=self.json)
+
+    @contextmanager
+    def track(self, description: str) -> Iterator["Advance"]:
+        """A `services.context.Track`: a progress bar on stderr (none under --json)."""
+        with self.progress_bar(description) as bar:
+            task = bar.add_task(description, total=None)
+            yield lambda done, total=None: bar.update(task, completed=done, total=total)
+
+    def confirm(self, action: str, yes: bool) -> None:
+        """Powers over other people's tokens ask before sending; `--yes` answers for scripts. With no terminal to
+        ask (or under --json) the command refuses rather than guess."""
+        if yes:
+            return
+        if self.json or not sys.stdin.isatty():
+            raise ConfigError(f"{action}: confirm with --yes (there is no terminal to ask)")
+        if not typer.confirm(f"{action}?", default=False, err=True):
+            raise ConfigError(f"{action}: not confirmed; nothing sent")
+
+    def refuse(self, code: int, message: str, hint: str) -> None:
+        """A rule refusal: one line (JSON under --json) and exit 3."""
+        name = REASON_CODES.get(code, {}).get("name", "?")
+        if self.json:
+            print(json.dumps({"refused": True, "code": code, "name": name, "message": message, "hint": hint}))
+        else:
+            self.err_console.print(f"[red]refused[/] [{code} {name}] {message}: {hint}", highlight=False,
+                                   soft_wrap=True)
+        raise typer.Exit(3)
+
+
+@dataclass(frozen=True)
+class Session:
+    """The root options of one `rwa` invocation (built by the root callback, stored in `ctx.obj`)."""
+
+    out: Output = field(default_factory=Output)
     rpc_url: Optional[str] = None
     offering: Optional[str] = None
     keystore: Optional[str] = None
     state: Optional[str] = None
     debug: bool = False
-    json: bool = False
+
+    def operator(self, need_record: bool = True) -> "Operator":
+        """The chain, key and offering the root options name (--rpc-url, --keystore, --offering, --state)."""
+        from ..services.context import Operator
+
+        return Operator.open(self.rpc_url, self.offering, self.keystore, self.state, need_record)
 
 
-opts = Options()
-
-
-def operator(need_record: bool = True) -> "Operator":
-    """The chain, key and offering the global options name (--rpc-url, --keystore, --offering, --state)."""
-    from ..services.context import Operator
-
-    return Operator.open(opts.rpc_url, opts.offering, opts.keystore, opts.state, need_record)
-
-
-def emit(data: dict[str, Any], human: str | None = None) -> None:
-    if opts.json:
-        print(json.dumps(data, default=str))
-    elif human is not None:
-        console.print(human)
-
-
-def progress_bar(description: str) -> Progress:
-    return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err_console, disable=opts.json)
-
-
-def confirm(action: str, yes: bool) -> None:
-    """Powers over other people's tokens ask before sending; `--yes` answers for scripts. With no terminal to
-    ask (or under --json) the command refuses rather than guess."""
-    if yes:
-        return
-    if opts.json or not sys.stdin.isatty():
-        raise ConfigError(f"{action}: confirm with --yes (there is no terminal to ask)")
-    if not typer.confirm(f"{action}?", default=False, err=True):
-        raise ConfigError(f"{action}: not confirmed; nothing sent")
-
-
-def refuse(code: int, message: str, hint: str) -> None:
-    """A rule refusal: one line (JSON under --json) and exit 3."""
-    name = REASON_CODES.get(code, {}).get("name", "?")
-    if opts.json:
-        print(json.dumps({"refused": True, "code": code, "name": name, "message": message, "hint": hint}))
-    else:
-        err_console.print(f"[red]refused[/] [{code} {name}] {message}: {hint}", highlight=False, soft_wrap=True)
-    raise typer.Exit(3)
+def session(ctx: typer.Context) -> Session:
+    """The invocation's options; a command run on its own (without the root callback) gets the defaults."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Session):
+        root.obj = Session()
+    return root.obj
 
 
 def tx_line(receipt) -> str:

@@ -19,20 +19,18 @@ from rich.table import Table
 
 from ..chain.node import Chain
 from ..chain.tx import Transactor
-from ..contracts.distributor import Distributor
 from ..contracts.stablecoin import MockStablecoin
-from ..contracts.token import SecurityToken
 from ..inputs.investors_csv import load_investors_csv
 from ..inputs.policy import explain
 from ..inputs.spec import load_spec
 from ..primitives.countries import country_alpha2
 from ..primitives.errors import ConfigError, TransferRestricted
 from ..reporting.reports import jurisdictions
+from ..services.context import Operator
 from ..services.deployment import deploy_offering
-from ..services.onboarding import import_investors
-from ..services.servicing import pay_period, set_up_waterfall
-from ..store.index import EventIndex
-from ..store.journal import Journal
+from ..services.holders import offering_index
+from ..services.onboarding import import_investor_file
+from ..services.servicing import init_waterfall, run_waterfall
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SEED_TEXT = b"rwa-token example investors"  # examples/make_investors.py
@@ -49,42 +47,61 @@ def run_demo(console: Console) -> None:
     spec_path, csv_path = EXAMPLES / "highway-toll-abs.yaml", EXAMPLES / "investors.csv"
     if not spec_path.exists():
         raise ConfigError(f"the demo needs the example deal in {EXAMPLES} (run it from a source checkout)")
-    step = _Steps(console)
     spec = load_spec(spec_path)
     with Chain.local() as chain, tempfile.TemporaryDirectory() as state:
-        tx = Transactor(chain)
+        demo = _Demo(console, chain)
+        op = demo.deploy(spec, Path(state))
+        registry, investors = demo.onboard(op, csv_path)
+        senior, junior = (op.token(symbol) for symbol in list(op.record.tokens)[:2])
+        holders = demo.issue(registry, investors, senior, junior)
+        demo.trade(registry, investors, holders, senior)
+        demo.waterfall(op)
+        demo.cap_table(op, senior)
+        console.print(f"[green]Demo complete[/] in {time.monotonic() - started:.1f}s: investors per the token's own "
+                      f"count: {senior.investor_count()}")
+
+
+class _Demo:
+    """The demo's scenes, in order; each calls the services the `rwa` commands call, and narrates."""
+
+    def __init__(self, console: Console, chain: Chain):
+        self.console, self.chain, self.n = console, chain, 0
+
+    def step(self, text: str) -> None:
+        self.n += 1
+        self.console.print(f"[bold cyan]{self.n}.[/] {text}")
+
+    def note(self, text: str) -> None:
+        self.console.print(f"   {text}")
+
+    def deploy(self, spec, state: Path) -> Operator:
+        chain = self.chain
         issuer = chain.dev_accounts(1)[0]
-        step(f"Local anvil at {chain.url} (chain {chain.chain_id}, hardfork {chain.anvil.hardfork})")
-
-        step(f"Offering: {spec.name} - {spec.asset.type}, filed with {spec.filing.regulator} "
-             f"({spec.filing.reference}); rules from {', '.join(spec.rules.policies)}")
+        self.step(f"Local anvil at {chain.url} (chain {chain.chain_id}, hardfork {chain.anvil.hardfork})")
+        self.step(f"Offering: {spec.name} - {spec.asset.type}, filed with {spec.filing.regulator} "
+                  f"({spec.filing.reference}); rules from {', '.join(spec.rules.policies)}")
         for line in explain(spec.rule_config)[1:7]:
-            console.print(f"   [dim]- {line}[/]")
+            self.note(f"[dim]- {line}[/]")
+        result = deploy_offering(Transactor(chain), spec, issuer, state, say=self.note)
+        senior_symbol, junior_symbol = list(result.record.tokens)[:2]
+        self.step(f"Deployed by the factory in one transaction ({result.gas_used:,} gas): registry, {senior_symbol} "
+                  f"(senior) and {junior_symbol} (junior) with their rules and the CSRC filing document, and the "
+                  "distributor")
+        return Operator(chain, issuer, result.record, state)
 
-        result = deploy_offering(tx, spec, issuer, state, say=lambda m: console.print(f"   {m}"))
-        record = result.record
-        senior_symbol, junior_symbol = list(record.tokens)[:2]
-        senior = SecurityToken(tx, record.tokens[senior_symbol], issuer)
-        junior = SecurityToken(tx, record.tokens[junior_symbol], issuer)
-        step(f"Deployed by the factory in one transaction ({result.gas_used:,} gas): registry, {senior_symbol} "
-             f"(senior) and {junior_symbol} (junior) with their rules and the CSRC filing document, and the distributor")
-
-        from ..contracts.registry import InvestorRegistry
-
-        registry = InvestorRegistry(tx, record.registry, issuer)
+    def onboard(self, op: Operator, csv_path: Path):
         investors = load_investors_csv(csv_path)
-        report = import_investors(tx, registry, investors, record.investor_salt,
-                                  Journal(Path(state) / "import.jsonl"))
-        step(f"Onboarded {report.registered} investors (+{report.linked} second wallets) from {csv_path.name} in "
-             f"{report.batches} batch transactions ({report.gas_used // max(report.registered, 1):,} gas per "
-             f"investor), {len(report.refused)} rows refused:")
+        report = import_investor_file(op, investors)
+        self.step(f"Onboarded {report.registered} investors (+{report.linked} second wallets) from {csv_path.name} "
+                  f"in {report.batches} batch transactions ({report.gas_used // max(report.registered, 1):,} gas "
+                  f"per investor), {len(report.refused)} rows refused:")
         for reason, n in Counter(r.reason.split(" on ")[0] for r in report.refused).most_common():
-            console.print(f"   [yellow]{n} x[/] {reason}")
+            self.note(f"[yellow]{n} x[/] {reason}")
+        return op.registry, investors
 
-        # Primary issuance: every registered first wallet subscribes; the rule engine decides who may hold.
-        keys = example_keys()
-        rows = [r for group in investors.by_investor().values() for r in group[:1]
-                if registry.contains(r.wallet)]
+    def issue(self, registry, investors, senior, junior) -> list:
+        """Primary issuance: every registered first wallet subscribes; the rule engine decides who may hold."""
+        rows = [r for group in investors.by_investor().values() for r in group[:1] if registry.contains(r.wallet)]
         refused = Counter()
         holders: list = []
         for i, row in enumerate(rows):
@@ -97,69 +114,60 @@ def run_demo(console: Console) -> None:
             if i % 3 == 0 and junior.can_mint(row.wallet, 500 * 10**6).ok:
                 junior.mint(row.wallet, 500 * 10**6)
             holders.append(row)
-        step(f"Minted {senior_symbol} to {len(holders)} eligible investors "
-             f"({senior.fmt(senior.total_supply())} tokens); the rule engine refused {sum(refused.values())}:")
+        self.step(f"Minted {senior.symbol()} to {len(holders)} eligible investors "
+                  f"({senior.fmt(senior.total_supply())} tokens); the rule engine refused {sum(refused.values())}:")
         for reason, n in refused.most_common():
-            console.print(f"   [yellow]{n} x[/] {reason}")
+            self.note(f"[yellow]{n} x[/] {reason}")
+        return holders
 
+    def trade(self, registry, investors, holders: list, senior) -> None:
+        """A secondary sale refused in the lockup, then checked against a blocked buyer, then settled."""
         a, b = holders[0], holders[1]
-        seller = keys[a.wallet]
-        chain.rpc("anvil_setBalance", [seller.address, hex(10**20)])
+        seller = example_keys()[a.wallet]
+        self.chain.rpc("anvil_setBalance", [seller.address, hex(10**20)])
         try:
             senior.transfer(b.wallet, "100", sender=seller)
         except TransferRestricted as exc:
-            step(f"A secondary trade during the Reg S distribution compliance period is refused: "
-                 f"[red]{type(exc).__name__}[/] [{exc.code}] {exc.reason}")
-        chain.increase_time(41 * DAY)
+            self.step(f"A secondary trade during the Reg S distribution compliance period is refused: "
+                      f"[red]{type(exc).__name__}[/] [{exc.code}] {exc.reason}")
+        self.chain.increase_time(41 * DAY)
         cn = next(r for r in investors.rows if country_alpha2(r.country) == "CN" and registry.contains(r.wallet))
         verdict = senior.can_transfer(a.wallet, cn.wallet, 100 * 10**6)
-        step(f"41 days later: a sale to a mainland-China resident is checked first: [red]refused[/] "
-             f"[{verdict.code}] {verdict.message}")
+        self.step(f"41 days later: a sale to a mainland-China resident is checked first: [red]refused[/] "
+                  f"[{verdict.code}] {verdict.message}")
         receipt = senior.transfer(b.wallet, "100", sender=seller)
-        step(f"...and a sale to an eligible {country_alpha2(b.country)} investor settles "
-             f"({receipt.gas_used:,} gas)")
+        self.step(f"...and a sale to an eligible {country_alpha2(b.country)} investor settles "
+                  f"({receipt.gas_used:,} gas)")
 
-        # A quarter's toll collections through the waterfall: fees, senior interest, residual to the junior
-        # tranche; each tranche's share is then paid to its holders by record date and reconciled.
-        usd = MockStablecoin(tx, record.payment_tokens["USDC"], issuer)
-        distributor = Distributor(tx, record.distributor, issuer)
-        tokens = {senior_symbol: senior, junior_symbol: junior}
-        waterfall = set_up_waterfall(spec, [senior, junior], distributor, usd, issuer, fee_account=issuer.address)
+    def waterfall(self, op: Operator) -> None:
+        """A quarter's toll collections through the waterfall (fees, senior interest, residual to the junior
+        tranche), each tranche's share paid to its holders by record date and reconciled: the services `rwa
+        waterfall init` and `rwa waterfall run` call."""
+        init_waterfall(op)
         collections = 2_000_000 * 10**6  # USDC 2,000,000 collected this quarter
-        usd.mint(issuer.address, collections)
-        holder_lists = {sym: [r.wallet for r in holders] for sym in tokens}
-        period = pay_period(waterfall, distributor, tokens, usd, collections, holder_lists, issuer)
-        step(f"Quarter {period.period}: USDC {collections / 10**6:,.0f} of toll collections through the waterfall "
-             f"({period.waterfall_gas:,} gas):")
+        MockStablecoin(op.tx, op.record.payment_tokens["USDC"], op.account).mint(op.account.address, collections)
+        period = run_waterfall(op, collections)
+        self.step(f"Quarter {period.period}: USDC {collections / 10**6:,.0f} of toll collections through the "
+                  f"waterfall ({period.waterfall_gas:,} gas):")
         names = {0: "fees", 1: "interest", 2: "principal", 3: "residual"}
-        symbols = list(tokens)
+        symbols = list(op.record.tokens)
         for s_ in period.steps:
             who = "fee account" if s_.tranche == 255 else symbols[s_.tranche]
-            console.print(f"   {names[s_.step]:>9} -> {who:<8} due {s_.due / 10**6:>14,.2f}  paid {s_.paid / 10**6:>14,.2f}"
-                          f"  arrears {s_.arrears / 10**6:,.2f}")
+            self.note(f"{names[s_.step]:>9} -> {who:<8} due {s_.due / 10**6:>14,.2f}  paid {s_.paid / 10**6:>14,.2f}"
+                      f"  arrears {s_.arrears / 10**6:,.2f}")
         for t in period.tranches:
             if t.distribution_id:
-                console.print(f"   {t.symbol}: USDC {t.amount / 10**6:,.2f} paid to {t.holders_paid} holders by record "
-                              f"date, reconciled to the last unit: {'[green]exact[/]' if t.exact else '[red]MISMATCH[/]'}")
+                self.note(f"{t.symbol}: USDC {t.amount / 10**6:,.2f} paid to {t.holders_paid} holders by record "
+                          f"date, reconciled to the last unit: {'[green]exact[/]' if t.exact else '[red]MISMATCH[/]'}")
 
-        index = EventIndex.for_chain(state, tx)
-        index.sync([*record.tokens.values(), record.registry, record.distributor], from_block=record.block)
-        rows = jurisdictions(index, senior.address, senior.decimals, registry=record.registry)
-        table = Table(title=f"Cap table of {senior_symbol} by jurisdiction (from the event index, "
+    def cap_table(self, op: Operator, senior) -> None:
+        index = offering_index(op)
+        rows = jurisdictions(index, senior.address, senior.decimals, registry=op.record.registry)
+        table = Table(title=f"Cap table of {senior.symbol()} by jurisdiction (from the event index, "
                             f"{index.event_count():,} events)")
-        for column in ("country", "investors", "wallets", "balance", "share_pct"):
+        columns = ("country", "investors", "wallets", "balance", "share_pct")
+        for column in columns:
             table.add_column(column, justify="left" if column == "country" else "right")
         for row in rows:
-            table.add_row(*(str(row[c]) for c in ("country", "investors", "wallets", "balance", "share_pct")))
-        console.print(table)
-        console.print(f"[green]Demo complete[/] in {time.monotonic() - started:.1f}s: investors per the token's own "
-                      f"count: {senior.investor_count()}")
-
-
-class _Steps:
-    def __init__(self, console: Console):
-        self.console, self.n = console, 0
-
-    def __call__(self, text: str) -> None:
-        self.n += 1
-        self.console.print(f"[bold cyan]{self.n}.[/] {text}")
+            table.add_row(*(str(row[c]) for c in columns))
+        self.console.print(table)

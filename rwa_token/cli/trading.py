@@ -17,7 +17,7 @@ from typing import List, Optional
 import typer
 
 from ..primitives.errors import ConfigError
-from .base import TokenOpt, confirm, emit, operator, refuse, tx_line
+from .base import DryRunOpt, Session, TokenOpt, YesOpt, session, tx_line
 
 trade_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Delivery-versus-payment settlement.")
 collateral_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Collateral pledges for margin.")
@@ -45,30 +45,32 @@ def _load_signed(path: Path):
                        _hex_bytes(data.get("buyer_signature")))
 
 
-def _dvp(address: str):
+def _dvp(s: Session, address: str):
     from ..contracts.settlement import DvPSettlement
 
-    op = operator(need_record=False)
+    op = s.operator(need_record=False)
     return op, DvPSettlement(op.tx, address, op.account)
 
 
 # ------------------------------------------------------------------------------------------------ trade
 @trade_app.command("settle")
-def trade_settle(files: List[Path] = typer.Argument(..., help="one or more trade files (several = one batch)"),
+def trade_settle(ctx: typer.Context,
+                 files: List[Path] = typer.Argument(..., help="one or more trade files (several = one batch)"),
                  dvp: str = DvpOpt) -> None:
     """Settle one trade, or several in one batch (a bad trade is skipped and reported; the rest settle)."""
     from ..services.trading import settle_batch
 
-    _, contract = _dvp(dvp)
+    s = session(ctx)
+    _, contract = _dvp(s, dvp)
     signed = [_load_signed(f) for f in files]
     if len(signed) == 1:
-        s = signed[0]
-        receipt = contract.settle(s.trade, s.seller_signature, s.buyer_signature)
-        emit({"tx": receipt.tx_hash, "settled": 1, "gas_used": receipt.gas_used},
+        one = signed[0]
+        receipt = contract.settle(one.trade, one.seller_signature, one.buyer_signature)
+        s.out.emit({"tx": receipt.tx_hash, "settled": 1, "gas_used": receipt.gas_used},
                  f"[green]settled[/] {tx_line(receipt)}")
         return
     outcome = settle_batch(contract, signed)
-    emit({"settled": outcome.settled, "failed": {h: str(e) for h, e in outcome.failed.items()}},
+    s.out.emit({"settled": outcome.settled, "failed": {h: str(e) for h, e in outcome.failed.items()}},
              f"[green]settled[/] {len(outcome.settled)}, [red]failed[/] {len(outcome.failed)}"
              + "".join(f"\n  {h}: {e}" for h, e in outcome.failed.items()))
     if outcome.failed:
@@ -76,21 +78,25 @@ def trade_settle(files: List[Path] = typer.Argument(..., help="one or more trade
 
 
 @trade_app.command("cancel")
-def trade_cancel(file: Path = typer.Argument(..., help="trade file"), dvp: str = DvpOpt) -> None:
+def trade_cancel(ctx: typer.Context,
+                 file: Path = typer.Argument(..., help="trade file"), dvp: str = DvpOpt) -> None:
     """Cancel a trade: as its seller (cancels the nonce) or its buyer (cancels this trade)."""
-    _, contract = _dvp(dvp)
+    s = session(ctx)
+    _, contract = _dvp(s, dvp)
     receipt = contract.cancel(_load_signed(file).trade)
-    emit({"tx": receipt.tx_hash}, f"[green]cancelled[/] {tx_line(receipt)}")
+    s.out.emit({"tx": receipt.tx_hash}, f"[green]cancelled[/] {tx_line(receipt)}")
 
 
 @trade_app.command("check")
-def trade_check(file: Path = typer.Argument(..., help="trade file"), dvp: str = DvpOpt) -> None:
+def trade_check(ctx: typer.Context,
+                file: Path = typer.Argument(..., help="trade file"), dvp: str = DvpOpt) -> None:
     """Say whether a trade would settle now, and every reason it would not (no transaction)."""
     from ..services.trading import check_trade
 
-    op, contract = _dvp(dvp)
+    s = session(ctx)
+    op, contract = _dvp(s, dvp)
     result = check_trade(contract, _load_signed(file), caller=op.account.address if op.account else None)
-    emit({"trade_hash": result.trade_hash, "ok": result.ok, "problems": result.problems,
+    s.out.emit({"trade_hash": result.trade_hash, "ok": result.ok, "problems": result.problems,
               "compliance_code": result.compliance_code},
              f"[green]would settle[/] {result.trade_hash}" if result.ok
              else f"[red]would not settle[/] {result.trade_hash}" + "".join(f"\n  - {p}" for p in result.problems))
@@ -99,18 +105,16 @@ def trade_check(file: Path = typer.Argument(..., help="trade file"), dvp: str = 
 
 
 # ------------------------------------------------------------------------------------------------ collateral
-def _manager(address: str, token: Optional[str]):
+def _manager(s: Session, address: str, token: Optional[str]):
     from ..contracts.collateral import CollateralManager
 
-    op = operator()
+    op = s.operator()
     return op.token(token), CollateralManager(op.tx, address, op.account)
-
-
-DryRunOpt = typer.Option(False, "--dry-run", help="check and simulate; send nothing")
 
 
 @collateral_app.command("sign-pledge")
 def collateral_sign_pledge(
+    ctx: typer.Context,
     lender: str, amount: str,
     out: Path = typer.Option(..., "--out", help="write the signed pledge here (JSON) for the lender"),
     valid_for: int = typer.Option(3_600, "--valid-for", min=60, help="seconds the lender has to submit it"),
@@ -120,7 +124,8 @@ def collateral_sign_pledge(
     the lender submits the file with `rwa collateral lock`."""
     from ..primitives.units import address
 
-    t, m = _manager(manager, token)
+    s = session(ctx)
+    t, m = _manager(s, manager, token)
     lender = address(lender, "lender")
     signed = m.sign_pledge(m.sender, lender, t.units(amount), valid_for)
     try:
@@ -128,35 +133,39 @@ def collateral_sign_pledge(
     except OSError as exc:
         raise ConfigError(f"cannot write {out}: {exc}") from None
     c = signed.consent
-    emit({"file": str(out), **signed.to_dict()},
+    s.out.emit({"file": str(out), **signed.to_dict()},
              f"[green]signed[/] pledge of {amount} from {c.holder} to {lender}, nonce {c.nonce}, valid until "
              f"{c.deadline}: {out}")
 
 
 @collateral_app.command("pledge")
-def collateral_pledge(lender: str, amount: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
+def collateral_pledge(ctx: typer.Context,
+                      lender: str, amount: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
                       dry_run: bool = DryRunOpt) -> None:
     """As the holder (the signing key): pledge AMOUNT (tokens) of your own balance to LENDER."""
-    t, m = _manager(manager, token)
+    s = session(ctx)
+    t, m = _manager(s, manager, token)
     holder = m.sender.address
     receipt = m.pledge(lender, t.units(amount), dry_run=dry_run)
     if receipt is None:
-        emit({"dry_run": True, "holder": holder, "lender": lender},
+        s.out.emit({"dry_run": True, "holder": holder, "lender": lender},
                  f"[green]would pledge[/] {amount} of {holder} to {lender} (nothing sent)")
         return
-    emit({"tx": receipt.tx_hash, "locked": m.locked_of(holder)},
+    s.out.emit({"tx": receipt.tx_hash, "locked": m.locked_of(holder)},
              f"[green]pledged[/] {amount} of {holder} to {lender} {tx_line(receipt)}")
 
 
 @collateral_app.command("lock")
-def collateral_lock(pledge_file: Path = typer.Argument(..., help="the holder's signed pledge "
+def collateral_lock(ctx: typer.Context,
+                    pledge_file: Path = typer.Argument(..., help="the holder's signed pledge "
                                                        "(`rwa collateral sign-pledge`)"),
                     manager: str = ManagerOpt, token: Optional[str] = TokenOpt, dry_run: bool = DryRunOpt) -> None:
     """As the lender (the signing key): lock collateral with the holder's signed consent. A lender cannot lock
     a holder's tokens without it."""
     from ..contracts.collateral import SignedPledge
 
-    t, m = _manager(manager, token)
+    s = session(ctx)
+    t, m = _manager(s, manager, token)
     try:
         data = json.loads(pledge_file.read_text())
     except (OSError, ValueError) as exc:
@@ -165,105 +174,118 @@ def collateral_lock(pledge_file: Path = typer.Argument(..., help="the holder's s
     c = signed.consent
     receipt = m.pledge_with_signature(signed, dry_run=dry_run)
     if receipt is None:
-        emit({"dry_run": True, "holder": c.holder, "amount": c.amount},
+        s.out.emit({"dry_run": True, "holder": c.holder, "amount": c.amount},
                  f"[green]would lock[/] {t.fmt(c.amount)} of {c.holder} (nothing sent)")
         return
-    emit({"tx": receipt.tx_hash, "holder": c.holder, "locked": m.locked_of(c.holder)},
+    s.out.emit({"tx": receipt.tx_hash, "holder": c.holder, "locked": m.locked_of(c.holder)},
              f"[green]locked[/] {t.fmt(c.amount)} of {c.holder} with its signed pledge {tx_line(receipt)}")
 
 
 @collateral_app.command("release")
-def collateral_release(holder: str, amount: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
+def collateral_release(ctx: typer.Context,
+                       holder: str, amount: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
                        dry_run: bool = DryRunOpt) -> None:
     """Release AMOUNT (tokens) of HOLDER's pledge (the lender that holds it)."""
-    t, m = _manager(manager, token)
+    s = session(ctx)
+    t, m = _manager(s, manager, token)
     receipt = m.release(holder, t.units(amount), dry_run=dry_run)
     if receipt is None:
-        emit({"dry_run": True}, f"[green]would release[/] {amount} of {holder} (nothing sent)")
+        s.out.emit({"dry_run": True}, f"[green]would release[/] {amount} of {holder} (nothing sent)")
         return
-    emit({"tx": receipt.tx_hash, "locked": m.locked_of(holder)}, f"[green]released[/] {amount} of {holder} {tx_line(receipt)}")
+    s.out.emit({"tx": receipt.tx_hash, "locked": m.locked_of(holder)},
+               f"[green]released[/] {amount} of {holder} {tx_line(receipt)}")
 
 
 @collateral_app.command("seize")
-def collateral_seize(holder: str, amount: str, to: str, manager: str = ManagerOpt,
+def collateral_seize(ctx: typer.Context,
+                     holder: str, amount: str, to: str, manager: str = ManagerOpt,
                      token: Optional[str] = TokenOpt, dry_run: bool = DryRunOpt,
-                     yes: bool = typer.Option(False, "--yes", help="do not ask for confirmation")) -> None:
+                     yes: bool = YesOpt) -> None:
     """On default, move AMOUNT (tokens) of HOLDER's pledge to TO (must pass the token's rules)."""
     from ..primitives.errors import TransferRestricted
 
-    t, m = _manager(manager, token)
+    s = session(ctx)
+    t, m = _manager(s, manager, token)
     units = t.units(amount)
     try:
         m.seize(holder, units, to, dry_run=True)  # a refusal is reported before asking
     except TransferRestricted as refused:
-        refuse(refused.code, refused.reason, "seize to a party the token's rules accept")
+        s.out.refuse(refused.code, refused.reason, "seize to a party the token's rules accept")
     if dry_run:
-        emit({"dry_run": True}, f"[green]would seize[/] {amount} from {holder} to {to} (nothing sent)")
+        s.out.emit({"dry_run": True}, f"[green]would seize[/] {amount} from {holder} to {to} (nothing sent)")
         return
-    confirm(f"seize {amount} pledged by {holder} to {to}", yes)
+    s.out.confirm(f"seize {amount} pledged by {holder} to {to}", yes)
     receipt = m.seize(holder, units, to)
-    emit({"tx": receipt.tx_hash}, f"[green]seized[/] {amount} from {holder} to {to} {tx_line(receipt)}")
+    s.out.emit({"tx": receipt.tx_hash}, f"[green]seized[/] {amount} from {holder} to {to} {tx_line(receipt)}")
 
 
 @collateral_app.command("show")
-def collateral_show(holder: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt) -> None:
+def collateral_show(ctx: typer.Context,
+                    holder: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt) -> None:
     """Show HOLDER's pledge: lender, locked and free amounts."""
     from ..primitives.units import format_units
 
-    t, m = _manager(manager, token)
+    s = session(ctx)
+    t, m = _manager(s, manager, token)
     pledge = m.pledge_of(holder)
     free = m.free_balance_of(holder)
     d = t.decimals()
-    emit({"holder": holder, "lender": pledge.lender, "locked": pledge.amount, "free": free},
+    s.out.emit({"holder": holder, "lender": pledge.lender, "locked": pledge.amount, "free": free},
              f"{holder}: locked {format_units(pledge.amount, d)} (lender {pledge.lender}), free {format_units(free, d)}")
 
 
 # ------------------------------------------------------------------------------------------------ proceeds
-def _vault(address: str):
+def _vault(s: Session, address: str):
     from ..contracts.proceeds import ProceedsVault
     from ..contracts.stablecoin import ERC20
 
-    op = operator(need_record=False)
+    op = s.operator(need_record=False)
     vault = ProceedsVault(op.tx, address, op.account)
     return vault, ERC20(op.tx, vault.asset(), op.account)
 
 
 @proceeds_app.command("deposit")
-def proceeds_deposit(amount: str, memo: str = typer.Option("", help="subscription round / payment reference"),
+def proceeds_deposit(ctx: typer.Context,
+                     amount: str, memo: str = typer.Option("", help="subscription round / payment reference"),
                      vault: str = VaultOpt) -> None:
     """Deposit AMOUNT (stablecoin units, decimal) of proceeds; approves the vault first if needed."""
     from ..primitives.units import to_units
 
-    v, asset = _vault(vault)
+    s = session(ctx)
+    v, asset = _vault(s, vault)
     units = to_units(amount, asset.decimals())
     owner = v.sender.address
     if asset.allowance(owner, v.address) < units:
         asset.approve(v.address, units)
     receipt = v.deposit(units, memo)
-    emit({"tx": receipt.tx_hash}, f"[green]deposited[/] {amount} {tx_line(receipt)}")
+    s.out.emit({"tx": receipt.tx_hash}, f"[green]deposited[/] {amount} {tx_line(receipt)}")
 
 
 @proceeds_app.command("withdraw")
-def proceeds_withdraw(purpose: str, amount: str, to: str,
+def proceeds_withdraw(ctx: typer.Context,
+                      purpose: str, amount: str, to: str,
                       memo: str = typer.Option(..., help="invoice / payment-order reference (required)"),
                       vault: str = VaultOpt) -> None:
     """Withdraw AMOUNT for a registered PURPOSE to TO (treasurer); refused beyond the filed cap."""
     from ..primitives.units import to_units
 
-    v, asset = _vault(vault)
+    s = session(ctx)
+    v, asset = _vault(s, vault)
     receipt = v.withdraw(purpose, to_units(amount, asset.decimals()), to, memo)
-    emit({"tx": receipt.tx_hash}, f"[green]withdrew[/] {amount} for {purpose} to {to} {tx_line(receipt)}")
+    s.out.emit({"tx": receipt.tx_hash}, f"[green]withdrew[/] {amount} for {purpose} to {to} {tx_line(receipt)}")
 
 
 @proceeds_app.command("report")
-def proceeds_report_cmd(filing: Optional[Path] = typer.Option(
+def proceeds_report_cmd(ctx: typer.Context,
+                        filing: Optional[Path] = typer.Option(
         None, help="JSON {purpose: cap} from the filing, caps as decimal stablecoin amounts"),
         vault: str = VaultOpt) -> None:
     """Proceeds by purpose against the filing: caps, withdrawn, remaining, discrepancies, references."""
     from ..primitives.units import format_units, to_units
     from ..services.trading import proceeds_report
 
-    v, asset = _vault(vault)
+    s = session(ctx)
+    v, asset = _vault(s, vault)
     d = asset.decimals()
     caps = None
     if filing is not None:
@@ -279,6 +301,6 @@ def proceeds_report_cmd(filing: Optional[Path] = typer.Option(
         filed = "-" if line.filed_cap is None else format_units(line.filed_cap, d)
         lines.append(f"  {line.purpose:<24} filed {filed:>14}  cap {format_units(line.onchain_cap, d):>14}  "
                      f"withdrawn {format_units(line.withdrawn, d):>14}  {line.status}")
-    emit(report.as_dict(), "\n".join(lines))
+    s.out.emit(report.as_dict(), "\n".join(lines))
     if not report.ok:
         raise typer.Exit(3)

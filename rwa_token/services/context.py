@@ -2,22 +2,39 @@
 record and typed wrappers, resolved once from the command's options."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Callable, ContextManager, Iterator, Optional
 
 from eth_account.signers.local import LocalAccount
 
 from ..chain.keys import from_env, from_keystore
 from ..chain.node import Chain
 from ..chain.tx import Transactor
+from ..contracts.distributor import Distributor
+from ..contracts.redemption import Redemption
 from ..contracts.registry import InvestorRegistry
 from ..contracts.stablecoin import ERC20
 from ..contracts.token import SecurityToken
+from ..inputs.spec import OfferingSpec, load_spec
 from ..primitives.errors import ConfigError
+from ..store.journal import Journal
 from ..store.state import DeploymentRecord, load_record, only_record, state_dir
 
 LOCAL_CHAIN_IDS = {31337, 1337}
+
+# How a long operation reports progress: `track("paying holders")` opens a context that yields a callback
+# `(done, total)`; the CLI shows it as a progress bar, SDK users pass their own or nothing.
+Advance = Callable[[int, Optional[int]], None]
+Track = Callable[[str], ContextManager[Advance]]
+
+
+@contextmanager
+def quiet(description: str) -> Iterator[Advance]:
+    """The default `Track`: progress goes nowhere."""
+    yield lambda done, total=None: None
 
 
 def connect(rpc_url: str | None, record: DeploymentRecord | None = None) -> Chain:
@@ -91,3 +108,36 @@ class Operator:
         if match is None:
             raise ConfigError(f"no payment token {key!r} (the offering has {', '.join(payments)})")
         return ERC20(self.tx, payments[match], self.account)
+
+    def distributor(self) -> Distributor:
+        if not self._record().distributor:
+            raise ConfigError("this offering has no distributor")
+        return Distributor(self.tx, self._record().distributor, self.account)
+
+    def redemption(self, symbol: str | None = None) -> tuple[str, Redemption]:
+        """The token's redemption module (symbol, wrapper), set up by `rwa redeem init`."""
+        symbol, _ = self._record().token(symbol)
+        address = self._record().modules.get(f"redemption:{symbol}")
+        if not address:
+            raise ConfigError(f"no redemption module for {symbol}: run `rwa redeem init --face-value ...` first")
+        return symbol, Redemption(self.tx, address, self.account)
+
+    def spec(self) -> OfferingSpec:
+        """The offering spec the deployment was made from (it must still be readable)."""
+        path = self._record().spec_path
+        if not path or not Path(path).exists():
+            raise ConfigError(f"the offering's spec {path!r} is not readable from here")
+        return load_spec(path)
+
+    def journal(self, name: str) -> Journal:
+        """One of the offering's journals in the state folder, e.g. "distribution-3"."""
+        return Journal(self.state / "journals" / f"{self._record().slug}-{name}.jsonl")
+
+    def override_journal(self) -> Journal:
+        """The journal of rule overrides (forced transfers to a receiver the rules refuse), which `rwa report
+        audit` shows beside each transaction."""
+        return self.journal("overrides")
+
+    def decimals_by_address(self) -> dict[str, int]:
+        record = self._record()
+        return {addr: record.decimals.get(sym, 18) for sym, addr in record.tokens.items()}

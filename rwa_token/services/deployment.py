@@ -10,7 +10,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
@@ -28,6 +28,9 @@ from ..primitives.errors import ConfigError
 from ..primitives.units import ZERO_ADDRESS, to_units
 from ..store.state import DeploymentRecord, load_record, record_path, save_record, slug, write_json
 from .offering import deploy_distributor, deploy_registry
+
+if TYPE_CHECKING:
+    from .context import Operator
 
 LOCAL_CHAIN_IDS = {31337, 1337}
 Say = Callable[[str], None]
@@ -191,3 +194,11 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     steps.done()
     say(f"deployment record saved to {path}")
     return DeployResult(record, deployed.receipt.gas_used, False)
+
+
+def offering_status(op: "Operator", token: str | None = None) -> dict:
+    """The offering's addresses, the token's supply, investor count and pause flag."""
+    t = op.token(token)
+    return {"offering": op.record.name, "chain_id": op.chain.chain_id, "token": t.address, "symbol": t.symbol(),
+            "total_supply": t.fmt(t.total_supply()), "investors": t.investor_count(), "paused": t.paused(),
+            "registry": op.record.registry, "distributor": op.record.distributor}

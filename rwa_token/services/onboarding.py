@@ -17,6 +17,7 @@ from ..contracts.registry import InvestorRegistry, Registration
 from ..inputs.investors_csv import InvestorFile, InvestorRow, RefusedRow
 from ..primitives.units import investor_id
 from ..store.journal import Journal, Progress, settle_in_flight
+from .context import Operator
 
 
 @dataclass
@@ -129,3 +130,25 @@ def _journaled(tx: Transactor, journal: Journal, kind: str, lines: list[int], se
         receipt = send()
     journal.append(status="confirmed", kind=kind, tx=receipt.tx_hash, block=receipt.block_number)
     return receipt
+
+
+def import_investor_file(op: Operator, file: InvestorFile, batch_size: int = 200,
+                         progress: Progress | None = None) -> ImportReport:
+    """Import `file` into the offering's registry, resumable through the offering's journal for that file."""
+    journal = Journal(journal_path(op.state, op.record.slug, file))
+    return import_investors(op.tx, op.registry, file, op.record.investor_salt, journal, batch_size, progress=progress)
+
+
+def refused_path(op: Operator, csv_file: Path) -> Path:
+    """Where refused rows go by default: <state>/refused/<csv>.refused.csv."""
+    return op.state / "refused" / f"{csv_file.stem}.refused.csv"
+
+
+def write_refused(report: ImportReport, out: Path) -> Path | None:
+    """Write the refused rows with their reasons to `out` (CSV: line, reason, row); None if nothing was refused."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not report.refused:
+        return None
+    lines = ["line,reason,row"] + [f"{r.line},\"{r.reason}\",\"{' '.join(r.raw)}\"" for r in report.refused]
+    out.write_text("\n".join(lines) + "\n")
+    return out

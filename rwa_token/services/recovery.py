@@ -9,7 +9,7 @@ interrupted by a crash is finished by running it again, and nothing is done twic
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping
 
 from ..contracts.distributor import Distributor
 from ..contracts.redemption import Redemption
@@ -17,6 +17,7 @@ from ..contracts.registry import InvestorRegistry
 from ..contracts.token import SecurityToken
 from ..primitives.errors import REASON_CODES, ConfigError
 from ..primitives.units import address
+from .context import Operator
 
 
 @dataclass(frozen=True)
@@ -128,3 +129,21 @@ def _move_distributions(distributor: Distributor, tokens: Mapping[str, SecurityT
                 continue
             receipt = None if dry_run else send(distribution_id, lost, new)
             report.done.append(Step(kind, ref, amount, receipt.tx_hash if receipt else None))
+
+
+def recover_offering_wallet(op: Operator, lost: str, new: str, token: str | None = None, dry_run: bool = False,
+                            confirm: Callable[[RecoveryReport], None] | None = None) -> RecoveryReport:
+    """Recover `lost` to `new` on every token of the offering (or only `token`), with the offering's distributor and
+    redemption modules. The plan is worked out first (nothing sent); if there is something to send, `confirm(plan)`
+    is asked (it raises to stop), then the recovery runs. With `dry_run` the plan is returned."""
+    symbols = [op.record.token(token)[0]] if token else list(op.record.tokens)
+    tokens = {s: op.token(s) for s in symbols}
+    redemptions = {s: op.redemption(s)[1] for s in symbols if op.record.modules.get(f"redemption:{s}")}
+    distributor = op.distributor() if op.record.distributor else None
+    kwargs = dict(distributor=distributor, redemptions=redemptions)
+    plan = recover_wallet(op.registry, tokens, lost, new, dry_run=True, **kwargs)
+    if dry_run or not plan.done:
+        return plan
+    if confirm:
+        confirm(plan)
+    return recover_wallet(op.registry, tokens, lost, new, **kwargs)

@@ -2,8 +2,12 @@
 `rwa policy explain` describes what the contract enforces, not what a file intended."""
 from __future__ import annotations
 
+from typing import Callable
+
 from ..contracts.token import SecurityToken
-from ..inputs.policy import CountryRule, RuleConfig, empty_config
+from ..inputs.policy import (CountryRule, Pack, RuleConfig, builtin_pack_names, compile_policies, empty_config,
+                             load_pack)
+from ..inputs.spec import load_spec
 from ..primitives.countries import COUNTRIES
 from ..primitives.units import from_units
 
@@ -27,3 +31,17 @@ def read_rules(token: SecurityToken) -> RuleConfig:
     if int(hook, 16):
         config.warnings.append(f"an external compliance hook at {hook} is consulted on every transfer")
     return config
+
+
+def builtin_packs() -> list[Pack]:
+    return [load_pack(n) for n in builtin_pack_names()]
+
+
+def rules_of(target: str | None, deployed: Callable[[], SecurityToken]) -> RuleConfig:
+    """The rules `target` names: an offering spec (.yaml/.yml), comma-separated pack names, or (None) the deployed
+    token's rules read from the chain (`deployed()` opens it only then)."""
+    if target and target.endswith((".yaml", ".yml")):
+        return load_spec(target).rule_config
+    if target:
+        return compile_policies([p.strip() for p in target.split(",")])
+    return read_rules(deployed())

@@ -1,12 +1,14 @@
 """Servicing a deployed offering period by period: set up the waterfall once the tranches are issued, then
 split each period's collections through it and pay every tranche's share to its holders by record date.
 
-It composes the lower layers (waterfall and distributor wrappers, `distributions`), and is what `rwa
-waterfall ...` and the demo call."""
+It composes the lower layers (waterfall and distributor wrappers, `distributions`). `distribute`,
+`init_waterfall` and `run_waterfall` act on a deployed offering (an `Operator`): they are what `rwa distribute`,
+`rwa waterfall ...`, the demo and scripts/pay_coupon.py call."""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 from ..contracts.distributor import Distributor
 from ..contracts.stablecoin import ERC20
@@ -16,7 +18,10 @@ from ..inputs.spec import FREQUENCIES, OfferingSpec
 from ..primitives.errors import ConfigError
 from ..primitives.units import to_units
 from ..store.journal import Journal, Progress
+from ..store.state import save_record
+from .context import Operator, Track, quiet
 from .distributions import Created, PushReport, Reconciliation, fund_and_create, holders_at, push_all, reconcile
+from .holders import offering_index, token_holders
 
 DAY = 86_400
 
@@ -131,3 +136,62 @@ def pay_period(waterfall: Waterfall, distributor: Distributor, tokens: dict[str,
         payment.exact = paid.reconciliation.exact
     report.seconds = time.monotonic() - started
     return report
+
+
+# ------------------------------------------------------------------------------------- on a deployed offering
+@dataclass
+class Distribution:
+    """A distribution funded on a deployed offering and, if pushed, paid and reconciled."""
+
+    created: Created
+    payment_symbol: str
+    paid: Optional[HoldersPaid] = None
+
+
+def distribute(op: Operator, amount: str, *, token: str | None = None, payment: str | None = None,
+               claim_days: int = 90, push: bool = True, track: Track = quiet,
+               on_funded: Callable[[Created, str], None] | None = None) -> Distribution:
+    """Fund a distribution of `amount` (payment-token units, decimal) on the token by record date (a snapshot now);
+    with `push`, pay every holder at the record date in batches (resumable through the offering's journal; the
+    candidates come from the event index) and reconcile it. `on_funded` hears of the funded distribution first."""
+    symbol, _ = op.record.token(token)
+    t, usd, distributor = op.token(symbol), op.payment_token(payment), op.distributor()
+    units = to_units(amount, usd.decimals(), "amount")
+    created = fund_and_create(distributor, t, usd, op.chain.block_timestamp() + claim_days * DAY, amount=units)
+    result = Distribution(created, usd.symbol())
+    if on_funded:
+        on_funded(created, result.payment_symbol)
+    if not push:
+        return result
+    journal = op.journal(f"distribution-{created.distribution_id}")
+    candidates = token_holders(op, symbol, track)
+    with track("paying holders") as advance:
+        result.paid = pay_holders(distributor, t, created, candidates, journal, progress=advance)
+    return result
+
+
+def init_waterfall(op: Operator) -> Waterfall:
+    """Deploy the offering's waterfall from its spec once the tranches are issued, and record it."""
+    if "waterfall" in op.record.modules:
+        raise ConfigError(f"the offering already has a waterfall at {op.record.modules['waterfall']}")
+    tokens = [op.token(s) for s in op.record.tokens]
+    waterfall = set_up_waterfall(op.spec(), tokens, op.distributor(), op.payment_token(), op.account,
+                                 fee_account=op.account.address)
+    op.record.modules["waterfall"] = waterfall.address
+    save_record(op.record, op.state)
+    return waterfall
+
+
+def run_waterfall(op: Operator, collections: str | int, track: Track = quiet) -> PeriodReport:
+    """Run one period of the offering's waterfall on `collections` (payment-token units, decimal, or base units
+    as an int) and pay each tranche's share to its holders (from the event index)."""
+    address = op.record.modules.get("waterfall")
+    if not address:
+        raise ConfigError("no waterfall yet: run `rwa waterfall init` after issuing the tranches")
+    usd = op.payment_token()
+    tokens = {s: op.token(s) for s in op.record.tokens}
+    index = offering_index(op, track)
+    holders = {s: token_holders(op, s, index=index) for s in tokens}
+    units = collections if isinstance(collections, int) else to_units(collections, usd.decimals(), "collections")
+    return pay_period(Waterfall(op.tx, address, op.account), op.distributor(), tokens, usd, units, holders,
+                      op.account, journal=op.journal("waterfall"))

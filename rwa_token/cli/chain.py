@@ -1,0 +1,90 @@
+"""`rwa chain`, `rwa deploy`, `rwa status`, `rwa policy ...` and `rwa demo`: the chain, the offering and its rules."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .base import TokenOpt, session
+
+policy_app = typer.Typer(no_args_is_help=True, help="Jurisdiction policy packs and a token's rules in plain words.")
+
+
+def chain(ctx: typer.Context, port: int = typer.Option(8545, help="loopback port (0 = any free port)")) -> None:
+    """Start a local anvil, print its URL and funded accounts, and keep it running until Ctrl-C."""
+    from ..chain.node import Chain
+
+    out = session(ctx).out
+    local = Chain.local(port=port)
+    out.emit({"url": local.url, "chain_id": local.chain_id, "accounts": [a.address for a in local.dev_accounts()]},
+             f"[bold]local chain[/] {local.url} (chain id {local.chain_id}, hardfork {local.anvil.hardfork})")
+    for i, account in enumerate(local.dev_accounts()):
+        out.say(f"  account {i}: {account.address}")
+    out.say(f"Use it with: export RWA_RPC_URL={local.url}   (Ctrl-C stops the chain)")
+    try:
+        while local.anvil.process and local.anvil.process.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        local.close()
+
+
+def deploy(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)")) -> None:
+    """Deploy an offering from its spec: registry, tranche tokens with their rules, distributor."""
+    from ..inputs.spec import load_spec
+    from ..services.deployment import deploy_offering
+
+    s = session(ctx)
+    spec = load_spec(spec_file)  # every spec error is raised before the chain is touched
+    op = s.operator(need_record=False)
+    result = deploy_offering(op.tx, spec, op.account, op.state, say=s.out.say)
+    r = result.record
+    s.out.emit({"name": r.name, "chain_id": r.chain_id, "registry": r.registry, "distributor": r.distributor,
+                "tokens": r.tokens, "payment_tokens": r.payment_tokens, "gas_used": result.gas_used,
+                "resumed": result.resumed},
+               f"[green]offering[/] {r.name}: registry {r.registry}, tokens "
+               + ", ".join(f"{s} {a}" for s, a in r.tokens.items()))
+
+
+def status(ctx: typer.Context, token: Optional[str] = TokenOpt) -> None:
+    """The offering's addresses, supply, investor count and flags."""
+    from ..services.deployment import offering_status
+
+    s = session(ctx)
+    data = offering_status(s.operator(), token)
+    s.out.emit(data, "\n".join(f"{k:>13}: {v}" for k, v in data.items()))
+
+
+def demo(ctx: typer.Context) -> None:
+    """Run a complete demo issuance on a fresh local chain."""
+    from .demo import run_demo
+
+    run_demo(session(ctx).out.console)
+
+
+@policy_app.command("list")
+def policy_list(ctx: typer.Context) -> None:
+    """The built-in policy packs."""
+    from ..services.rules import builtin_packs
+
+    packs = builtin_packs()
+    session(ctx).out.emit({"packs": [p.name for p in packs]}, "\n".join(f"{p.name}: {p.title}" for p in packs))
+
+
+@policy_app.command("explain")
+def policy_explain(
+    ctx: typer.Context,
+    target: Optional[str] = typer.Argument(None, help="an offering spec (YAML) or pack names; default: the "
+                                           "deployed token's rules read from the chain"),
+    token: Optional[str] = TokenOpt,
+) -> None:
+    """Print rules in plain words: of a spec or packs (offline), or of a deployed token (from the chain)."""
+    from ..inputs.policy import explain
+    from ..services.rules import rules_of
+
+    s = session(ctx)
+    lines = explain(rules_of(target, lambda: s.operator().token(token)))
+    s.out.emit({"rules": lines}, "\n".join(f"- {line}" for line in lines))

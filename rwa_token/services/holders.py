@@ -1,0 +1,23 @@
+"""Who holds a token of a deployed offering, from the local event index: the candidates a paying agent or a
+redemption checks (record-date filtering is done by the distribution and redemption services)."""
+from __future__ import annotations
+
+from ..store.index import EventIndex
+from .context import Operator, Track, quiet
+
+
+def offering_index(op: Operator, track: Track = quiet) -> EventIndex:
+    """The offering's event index (tokens, registry, distributor), brought up to date: incremental, reorg-safe."""
+    index = EventIndex.for_chain(op.state, op.tx)
+    r = op.record
+    addresses = [*r.tokens.values(), r.registry] + ([r.distributor] if r.distributor else [])
+    with track("indexing events") as advance:
+        index.sync(addresses, from_block=r.block, progress=advance)
+    return index
+
+
+def token_holders(op: Operator, symbol: str | None = None, track: Track = quiet,
+                  index: EventIndex | None = None) -> list[str]:
+    """Every wallet that ever received the token (sorted), from the index (synced first unless given)."""
+    _, address = op.record.token(symbol)
+    return sorted((index or offering_index(op, track)).recipients(address))
