@@ -449,7 +449,7 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
         return ReasonCodes.SUCCESS;
     }
 
-    function _hookCode(Move memory m) private view returns (uint8) {
+    function _hookCode(Move memory m) internal view returns (uint8) {
         try IComplianceHook(_hook).check(address(this), m.from.account, m.to.account, m.amount) returns (uint8 c) {
             return c;
         } catch {

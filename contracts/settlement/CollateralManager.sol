@@ -6,16 +6,8 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IComplianceHook} from "../compliance/IComplianceHook.sol";
+import {ISecurityToken} from "../token/ISecurityToken.sol";
 
-/// @dev The part of the security token's interface the collateral manager needs.
-interface ICollateralToken {
-    function balanceOf(address account) external view returns (uint256);
-    function checkTransfer(address from, address to, uint256 amount)
-        external
-        view
-        returns (uint8 code, string memory message);
-    function forcedTransfer(address from, address to, uint256 amount) external returns (bool);
-}
 
 /// @title CollateralManager
 /// @notice Collateral pledges (margin) on one security token. A holder pledges part of its tokens to a lender
@@ -56,7 +48,7 @@ contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
     }
 
     /// @notice The security token whose transfers this contract guards.
-    ICollateralToken public immutable token;
+    ISecurityToken public immutable token;
     mapping(address holder => Pledge) private _pledges;
     /// @dev The holder being seized from, for the duration of the compliance check in {seize} only, so the
     /// pledge being enforced does not refuse its own enforcement.
@@ -75,6 +67,7 @@ contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
     error NotALender(address lender);
     error PledgeExpired(uint256 deadline, uint256 nowTimestamp);
     error InvalidSignature(address signer);
+    /// @dev The pledge would exceed what the holder can pledge: its balance less its frozen amount.
     error LockExceedsBalance(address holder, uint256 balance, uint256 lockedAfter);
     error PledgedToAnotherLender(address holder, address lender);
     error ExceedsPledge(address holder, uint256 locked, uint256 amount);
@@ -83,7 +76,7 @@ contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
     /// @param admin Holds DEFAULT_ADMIN_ROLE (grants LENDER_ROLE).
     constructor(address token_, address admin) EIP712("RWA Collateral Manager", "1") {
         if (token_ == address(0) || admin == address(0)) revert ZeroAddress();
-        token = ICollateralToken(token_);
+        token = ISecurityToken(token_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
@@ -171,27 +164,30 @@ contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
         return _domainSeparatorV4();
     }
 
-    /// @notice Balance of `holder` not pledged (what it may transfer, before the token's other rules).
+    /// @notice Balance of `holder` neither pledged nor frozen by the token (what it may transfer, before the
+    /// token's other rules).
     /// @param holder The holder.
     /// @return The free amount.
     function freeBalanceOf(address holder) external view returns (uint256) {
         uint256 balance = token.balanceOf(holder);
-        uint256 locked = _pledges[holder].amount;
-        return balance > locked ? balance - locked : 0;
+        uint256 held = _pledges[holder].amount + token.getFrozenTokens(holder);
+        return balance > held ? balance - held : 0;
     }
 
     /// @inheritdoc IComplianceHook
-    /// @dev Refuses (26) any move that would leave `from` with less than its pledge. Mints (from zero) and
-    /// holders without a pledge cost one storage read. A call for another token is a wiring mistake: refused
-    /// with HOOK_REJECTED so it shows at once.
+    /// @dev Refuses (26) any move that would leave `from` with less than its pledge plus its partially frozen
+    /// amount: a court-ordered freeze and a pledge are separate claims, so the same tokens cannot back both. Mints
+    /// (from zero) and holders without a pledge cost one storage read. A call for another token is a wiring
+    /// mistake: refused with HOOK_REJECTED so it shows at once.
     function check(address token_, address from, address, uint256 amount) external view returns (uint8 code) {
         if (token_ != address(token)) return HOOK_REJECTED;
         if (from == address(0)) return 0;
         uint256 locked = _pledges[from].amount;
         if (locked == 0 || from == _seizing) return 0;
         uint256 balance = token.balanceOf(from);
+        uint256 held = locked + token.getFrozenTokens(from);
         // The token has already checked amount <= balance; the subtraction is guarded anyway for other callers.
-        if (amount > balance || balance - amount < locked) return COLLATERAL_LOCKED;
+        if (amount > balance || balance - amount < held) return COLLATERAL_LOCKED;
         return 0;
     }
 
@@ -207,9 +203,12 @@ contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
         Pledge memory p = _pledges[holder];
         if (p.amount != 0 && p.lender != lender) revert PledgedToAnotherLender(holder, p.lender);
         uint256 lockedAfter = p.amount + amount;
+        // Frozen tokens (a court order) cannot be pledged: the same tokens would back two claims.
+        uint256 frozen = token.getFrozenTokens(holder);
         uint256 balance = token.balanceOf(holder);
+        uint256 pledgeable = balance > frozen ? balance - frozen : 0;
         // balance is below 2^96 (the token packs balances into 96 bits), so lockedAfter fits the pledge too.
-        if (lockedAfter > balance) revert LockExceedsBalance(holder, balance, lockedAfter);
+        if (lockedAfter > pledgeable) revert LockExceedsBalance(holder, pledgeable, lockedAfter);
         _pledges[holder] = Pledge(lender, uint96(lockedAfter));
         emit CollateralLocked(holder, lender, amount, lockedAfter);
     }

@@ -382,7 +382,8 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     /// retires the lost wallet on this token in the same transaction: it is frozen, so nothing can be minted,
     /// transferred or paid to it. It is frozen rather than removed from the registry because the registry may be
     /// shared by several tokens (each must still recover it) and its record proves to the cash-flow contracts
-    /// that the new wallet belongs to the same investor when entitlements are moved.
+    /// that the new wallet belongs to the same investor when entitlements are moved. The compliance hook is
+    /// asked too: a pledged wallet is refused (code 26) until the lender releases the pledge.
     /// @param investorOnchainID Ignored (ERC-3643 compatibility); echoed in {RecoverySuccess}.
     function recoveryAddress(address lostWallet, address newWallet, address investorOnchainID)
         external
@@ -634,6 +635,10 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         uint256 bal = wl.balance();
         m.amount = bal;
         uint8 code = _evaluate(m);
+        // The compliance hook too: a pledge on the lost wallet would otherwise be left with nothing behind it
+        // while the tokens leave with the investor (the lender releases, the investor pledges again from the new
+        // wallet).
+        if (code == ReasonCodes.SUCCESS && m.state & HAS_HOOK != 0) code = _hookCode(m);
         if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
 
         uint256 rl = m.from.restrictions;
