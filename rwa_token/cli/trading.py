@@ -250,14 +250,11 @@ def proceeds_deposit(ctx: typer.Context,
                      vault: str = VaultOpt) -> None:
     """Deposit AMOUNT (stablecoin units, decimal) of proceeds; approves the vault first if needed."""
     from ..primitives.units import to_units
+    from ..services.trading import deposit_proceeds
 
     s = session(ctx)
     v, asset = _vault(s, vault)
-    units = to_units(amount, asset.decimals())
-    owner = v.sender.address
-    if asset.allowance(owner, v.address) < units:
-        asset.approve(v.address, units)
-    receipt = v.deposit(units, memo)
+    receipt = deposit_proceeds(v, asset, to_units(amount, asset.decimals()), memo)
     s.out.emit({"tx": receipt.tx_hash}, f"[green]deposited[/] {amount} {tx_line(receipt)}")
 
 

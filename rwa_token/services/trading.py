@@ -246,6 +246,14 @@ class ProceedsReport:
         }
 
 
+def deposit_proceeds(vault, asset, units: int, memo: str = ""):
+    """Deposit `units` (base units of the vault's asset) of subscription proceeds, approving the vault first if
+    its allowance falls short."""
+    if asset.allowance(vault.sender.address, vault.address) < units:
+        asset.approve(vault.address, units)
+    return vault.deposit(units, memo)
+
+
 def proceeds_report(vault, filing: dict[str, int] | None = None, with_events: bool = True) -> ProceedsReport:
     """Proceeds by purpose against the filing: `filing` maps purpose name -> cap in base units (from the
     offering's filing); purposes on chain but not in the filing, and filed purposes never registered, are
