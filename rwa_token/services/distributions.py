@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from eth_account.signers.local import LocalAccount
 
-from ..chain.tx import Receipt, Transactor
+from ..chain.tx import Receipt
 from ..contracts.distributor import DistributionInfo, Distributor, Totals
 from ..contracts.stablecoin import ERC20
 from ..contracts.token import HolderAt, SecurityToken
 from ..primitives.errors import ConfigError
 from ..primitives.units import address
-from ..store.journal import Journal, Progress, settle_in_flight
+from ..store.journal import Journal, Progress, journaled, settle_in_flight
 
 MAX_BPS = 10_000
 PAYMENT_TRANSFER_FAILED = 255  # the contract's reason code for a pushed transfer that itself failed
@@ -197,8 +197,8 @@ def push_all(distributor: Distributor, distribution_id: int, holders: Sequence[s
         progress(done, report.holders)
     for start in range(0, len(pending), batch_size):
         batch = pending[start:start + batch_size]
-        receipt = _journaled(tx, journal, distribution_id, batch,
-                             lambda: distributor.push_batch(distribution_id, batch, sender=sender))
+        receipt = journaled(tx, journal, "push", lambda: distributor.push_batch(distribution_id, batch, sender=sender),
+                            context={"distribution": distribution_id}, sent={"holders": batch})
         report.receipts.append(receipt)
         report.batches += 1
         report.gas_used += receipt.gas_used
@@ -208,23 +208,6 @@ def push_all(distributor: Distributor, distribution_id: int, holders: Sequence[s
             progress(done, report.holders)
     report.seconds = time.monotonic() - started
     return report
-
-
-def _journaled(tx: Transactor, journal: Journal | None, distribution_id: int, batch: list[str],
-               send: Callable[[], Receipt]) -> Receipt:
-    """Send one batch; with a journal, record it as 'sent' the moment the node has it and 'confirmed' once mined,
-    so a crash in between leaves a record of a payment that may still land."""
-    if journal is None:
-        return send()
-
-    def record(tx_hash: str) -> None:
-        journal.append(status="sent", kind="push", distribution=distribution_id, holders=batch, tx=tx_hash)
-
-    with tx.broadcasting_to(record):
-        receipt = send()
-    journal.append(status="confirmed", kind="push", distribution=distribution_id, tx=receipt.tx_hash,
-                   block=receipt.block_number)
-    return receipt
 
 
 # ---------------------------------------------------------------------------------------------------------------

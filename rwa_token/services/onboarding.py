@@ -16,7 +16,7 @@ from ..chain.tx import Transactor
 from ..contracts.registry import InvestorRegistry, Registration
 from ..inputs.investors_csv import InvestorFile, InvestorRow, RefusedRow
 from ..primitives.units import investor_id
-from ..store.journal import Journal, Progress, settle_in_flight
+from ..store.journal import Journal, Progress, journaled, settle_in_flight
 from .context import Operator
 
 
@@ -89,8 +89,8 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
         batch = pending_first[start:start + batch_size]
         rows = [Registration(r.wallet, investor_id(r.investor_ref, salt), r.country, r.categories, r.kyc_expiry)
                 for r in batch]
-        receipt = _journaled(tx, journal, "register", [r.line for r in batch],
-                             lambda: registry.register_batch(rows))
+        receipt = journaled(tx, journal, "register", lambda: registry.register_batch(rows),
+                            sent={"lines": [r.line for r in batch]})
         report.registered += len(batch)
         report.batches += 1
         report.gas_used += receipt.gas_used
@@ -112,8 +112,8 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
                 report.refused.append(RefusedRow(other.line, "wallet is already registered to another investor",
                                                  (other.wallet,)))
         else:
-            receipt = _journaled(tx, journal, "link", [other.line],
-                                 lambda: registry.add_wallet(first.wallet, other.wallet))
+            receipt = journaled(tx, journal, "link", lambda: registry.add_wallet(first.wallet, other.wallet),
+                                sent={"lines": [other.line]})
             report.linked += 1
             report.gas_used += receipt.gas_used
         done += 1
@@ -122,14 +122,6 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
     report.refused.sort(key=lambda r: r.line)
     report.seconds = time.monotonic() - started
     return report
-
-
-def _journaled(tx: Transactor, journal: Journal, kind: str, lines: list[int], send):
-    """Send with the journal: 'sent' as soon as the node has the transaction, 'confirmed' once mined."""
-    with tx.broadcasting_to(lambda tx_hash: journal.append(status="sent", kind=kind, lines=lines, tx=tx_hash)):
-        receipt = send()
-    journal.append(status="confirmed", kind=kind, tx=receipt.tx_hash, block=receipt.block_number)
-    return receipt
 
 
 def import_investor_file(op: Operator, file: InvestorFile, batch_size: int = 200,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from ..primitives.errors import TransactionError
 
 if TYPE_CHECKING:
-    from ..chain.tx import Transactor
+    from ..chain.tx import Receipt, Transactor
 
 # `progress(done, total)`: how every long operation (import, push, index sync) reports where it is.
 Progress = Callable[[int, int], None]
@@ -64,3 +64,21 @@ def settle_in_flight(tx: "Transactor", journal: Journal, timeout: float = 120.0)
         journal.append(status="confirmed" if status == "mined" else "dropped", kind=entry.get("kind"),
                        tx=entry["tx"])
     return len(in_flight)
+
+
+def journaled(tx: "Transactor", journal: Journal | None, kind: str, send: Callable[[], "Receipt"], *,
+              context: dict[str, Any] | None = None, sent: dict[str, Any] | None = None) -> "Receipt":
+    """Send one transaction; with a journal, record it as 'sent' the moment the node has it and 'confirmed' once
+    mined, so a crash in between leaves a record of work that may still land. `context` goes into both entries
+    (e.g. the distribution id), `sent` only into the first (the rows or holders the transaction covers)."""
+    if journal is None:
+        return send()
+    context = context or {}
+
+    def record(tx_hash: str) -> None:
+        journal.append(status="sent", kind=kind, **context, **(sent or {}), tx=tx_hash)
+
+    with tx.broadcasting_to(record):
+        receipt = send()
+    journal.append(status="confirmed", kind=kind, **context, tx=receipt.tx_hash, block=receipt.block_number)
+    return receipt
