@@ -150,7 +150,9 @@ contract FastPathEquivalenceTest is TestBase {
         _assertOutcome(a, code, "mint");
         if (a.ok) {
             // The fast path reads TO's record once; a fall-back to the general path reads it again.
-            if (sc.plain && tried) assertEq(a.registryReads, 1, "an allowed common-case mint went to the general path");
+            if (sc.plain && tried) {
+                assertEq(a.registryReads, 1, "an allowed common-case mint went to the general path");
+            }
             _assertMintModel(sc, pre, _mintState(sc), amount);
         }
         if (token.complianceHook() != address(0)) return;
@@ -285,11 +287,17 @@ contract FastPathEquivalenceTest is TestBase {
 
     function _assertOutcome(Outcome memory o, uint8 code, string memory what) private pure {
         if (code == 0) {
-            if (!o.ok) revert AssertionFailed(string.concat(what, " reverted although the check view allowed it"), 0, 0);
+            if (!o.ok) {
+                revert AssertionFailed(string.concat(what, " reverted although the check view allowed it"), 0, 0);
+            }
         } else {
-            if (o.ok) revert AssertionFailed(string.concat(what, " succeeded although the check view refused"), code, 0);
+            if (o.ok) {
+                revert AssertionFailed(string.concat(what, " succeeded although the check view refused"), code, 0);
+            }
             if (keccak256(o.ret) != keccak256(_restricted(code))) {
-                revert AssertionFailed(string.concat(what, " reverted with another error than the view's code"), code, 0);
+                revert AssertionFailed(
+                    string.concat(what, " reverted with another error than the view's code"), code, 0
+                );
             }
         }
     }
@@ -517,7 +525,9 @@ contract FastPathEquivalenceTest is TestBase {
         if (_oneIn(16)) token.setAddressFrozen(TO, true);
 
         // KYC that ends one second ago, now (already expired) or in one second (still valid).
-        if (_oneIn(10)) registry.updateInvestor(FROM, fromCountry, fromCategories, uint40(block.timestamp + _below(3) - 1));
+        if (_oneIn(10)) {
+            registry.updateInvestor(FROM, fromCountry, fromCategories, uint40(block.timestamp + _below(3) - 1));
+        }
         if (_oneIn(10)) registry.updateInvestor(TO, toCountry, toCategories, uint40(block.timestamp + _below(3) - 1));
         if (_oneIn(16)) {
             registry.updateInvestor(FROM, _country(), _categories(), FAR);

@@ -46,6 +46,7 @@ interface Vm {
     function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
     function toString(uint256 value) external pure returns (string memory);
     function toString(bytes calldata value) external pure returns (string memory);
+    function toString(address value) external pure returns (string memory);
     function readDir(string calldata path) external view returns (DirEntry[] memory entries);
     function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
     function contains(string calldata subject, string calldata search) external pure returns (bool result);
