@@ -256,3 +256,23 @@ def test_waterfall_quarter_and_redemption_at_maturity(deployed, chain, capsys, m
     assert code == 0, err
     assert json.loads(out.strip().splitlines()[-1])["redeemed"] == 6
     assert op.token().total_supply() == 0
+
+
+def test_distribute_reads_each_holder_once(deployed, chain, capsys, monkeypatch):
+    """One `rwa distribute` reads every candidate's record-date answer once and every holder's paid bit once
+    (batched), however many steps (record-date filter, push, reconciliation) use them."""
+    from rwa_token.chain import node
+
+    _, minted = _issue(capsys, monkeypatch, chain)
+    batched: list[str] = []
+    real = node.rpc_batch_request
+
+    def counting(url, calls, timeout=60.0):
+        batched.extend(method for method, _ in calls)
+        return real(url, calls, timeout=timeout)
+
+    monkeypatch.setattr(node, "rpc_batch_request", counting)
+    code, out, err = rwa(capsys, monkeypatch, "--json", "distribute", "1000", "--payment", "USDC")
+    assert code == 0, err
+    holders = json.loads(out.strip().splitlines()[-1])["pushed"]
+    assert holders == 6 and batched.count("eth_call") == 2 * holders

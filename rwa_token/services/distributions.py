@@ -140,13 +140,36 @@ def holders_at(token: SecurityToken, snapshot_id: int, candidates: Iterable[str]
     return [w for w, balance in balances_at(token, snapshot_id, list(candidates)).items() if balance > 0]
 
 
+@dataclass(frozen=True)
+class RecordDate:
+    """A distribution's terms and each candidate's `holderAt` answer at its record date (balance, holder number,
+    eligibility now, country), read once by a paying run and passed down instead of re-read. `answers` is keyed
+    by checksummed wallet, each candidate once, in the order given."""
+
+    info: DistributionInfo
+    answers: dict[str, HolderAt]
+
+    @property
+    def holders(self) -> list[str]:
+        """The candidates with a non-zero record-date balance, in the order given."""
+        return [w for w, answer in self.answers.items() if answer.balance > 0]
+
+
+def read_record_date(distributor: Distributor, distribution_id: int, candidates: Iterable[str]) -> RecordDate:
+    """One `info` read and one batched `holderAt` read of every candidate (validated in one pass)."""
+    info = distributor.info(distribution_id)
+    token = SecurityToken(distributor.tx, info.token)
+    return RecordDate(info, read_holders(token, info.snapshot_id, list(candidates)))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Pushing payment in batches
 # ---------------------------------------------------------------------------------------------------------------
 
 @dataclass
 class PushReport:
-    """What one `push_all` run did. `already_paid` counts holders found paid (or excluded) before sending."""
+    """What one `push_all` run did. `already_paid` counts holders found paid (or excluded) before sending;
+    `paid_before` is each holder's paid bit as read then (the reconciliation reuses it)."""
 
     distribution_id: int
     holders: int = 0
@@ -158,46 +181,57 @@ class PushReport:
     resumed_transactions: int = 0
     seconds: float = 0.0
     receipts: list[Receipt] = field(default_factory=list)
+    paid_before: dict[str, bool] = field(default_factory=dict, repr=False)
 
 
 def push_all(distributor: Distributor, distribution_id: int, holders: Sequence[str], batch_size: int = 100,
              progress: Progress | None = None, journal: Journal | None = None,
-             sender: LocalAccount | None = None) -> PushReport:
+             sender: LocalAccount | None = None, *, known: RecordDate | None = None) -> PushReport:
     """Push distribution `distribution_id` to every holder in `holders` who has not been paid, in batches.
 
     Resumable: transactions a previous run sent but never saw mined are awaited first (from the journal), then
     one batched `isPaid` pre-check drops everyone already paid, escrowed or excluded, and one batched balance
     read drops holders whose share rounds to zero. So a rerun after a crash sends only the work that is left;
     the contract's own paid bit is the backstop that makes a double payment impossible even without a journal.
-    `progress(done, total)` is called once before sending and after every batch."""
+    `progress(done, total)` is called once before sending and after every batch. With `known` (the run's
+    `read_record_date`, which `holders` must come from), the terms and record-date answers are not read again."""
     if batch_size <= 0:
         raise ConfigError("batch_size must be positive")
     started = time.monotonic()
-    tx = distributor.tx
     report = PushReport(distribution_id)
     if journal is not None:
-        report.resumed_transactions = settle_in_flight(tx, journal)
+        report.resumed_transactions = settle_in_flight(distributor.tx, journal)
 
-    info = distributor.info(distribution_id)
-    unique = _unique(holders)
+    info = known.info if known is not None else distributor.info(distribution_id)
+    unique = list(holders) if known is not None else _unique(holders)
     report.holders = len(unique)
-    paid = distributor.is_paid_many(distribution_id, unique)
-    unpaid = [h for h, done in zip(unique, paid) if not done]
+    # Read after settling: a batch that landed meanwhile must count as paid.
+    report.paid_before = dict(zip(unique, distributor.is_paid_many(distribution_id, unique)))
+    unpaid = [h for h in unique if not report.paid_before[h]]
     report.already_paid = len(unique) - len(unpaid)
-    token = SecurityToken(tx, info.token)
-    answers = read_holders(token, info.snapshot_id, unpaid)
+    answers = known.answers if known is not None else read_holders(SecurityToken(distributor.tx, info.token),
+                                                                   info.snapshot_id, unpaid)
     # In holder-number order: the contract keeps one paid word per 256 consecutive numbers and writes it once
     # per batch, so sorted batches are the cheap ones.
     pending = sorted((h for h in unpaid if info.amount * answers[h].balance // info.eligible_supply > 0),
                      key=lambda h: answers[h].number)
     report.nothing_due = len(unpaid) - len(pending)
+    _send_batches(distributor, distribution_id, pending, batch_size, report, progress, journal, sender)
+    report.seconds = time.monotonic() - started
+    return report
 
+
+def _send_batches(distributor: Distributor, distribution_id: int, pending: list[str], batch_size: int,
+                  report: PushReport, progress: Progress | None, journal: Journal | None,
+                  sender: LocalAccount | None) -> None:
+    """Push `pending` in batches of `batch_size`, journaled, adding each receipt to `report`."""
     done = report.already_paid + report.nothing_due
     if progress:
         progress(done, report.holders)
     for start in range(0, len(pending), batch_size):
         batch = pending[start:start + batch_size]
-        receipt = journaled(tx, journal, "push", lambda: distributor.push_batch(distribution_id, batch, sender=sender),
+        receipt = journaled(distributor.tx, journal, "push",
+                            lambda: distributor.push_batch(distribution_id, batch, sender=sender),
                             context={"distribution": distribution_id}, sent={"holders": batch})
         report.receipts.append(receipt)
         report.batches += 1
@@ -206,8 +240,6 @@ def push_all(distributor: Distributor, distribution_id: int, holders: Sequence[s
         done += len(batch)
         if progress:
             progress(done, report.holders)
-    report.seconds = time.monotonic() - started
-    return report
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -378,34 +410,71 @@ def distribution_events(distributor: Distributor, distribution_id: int, from_blo
     return distributor.ledger_events(distribution_id, from_block, to_block)
 
 
+@dataclass(frozen=True)
+class KnownReads:
+    """What a paying run already read before reconciling, so `reconcile` reads only the rest: the record-date
+    terms and balances of the holders (`read_record_date`) and their paid bits before sending (`PushReport`)."""
+
+    record_date: RecordDate
+    paid: dict[str, bool]
+
+
 def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[str],
-              from_block: int = 0) -> Reconciliation:
+              from_block: int = 0, *, known: KnownReads | None = None) -> Reconciliation:
     """Rebuild the distribution's accounting from its events and record-date balances, and check it against
     the contract's `distributionTotals` unit for unit.
 
     `holders` is the holder list (cap table); holders that events name are added to it. The split between
     unclaimed and remainder is exact only if the list covers the whole eligible supply, which is checked
-    (`covered_supply`)."""
-    tx = distributor.tx
+    (`covered_supply`). With `known`, the holders' balances and paid bits come from it (`holders` must be
+    among its wallets); the terms and totals are read now, after any payment."""
     info: DistributionInfo = distributor.info(distribution_id)
     totals = distributor.totals(distribution_id)
-    token = SecurityToken(tx, info.token)
-
     events = distribution_events(distributor, distribution_id, from_block)
     named = [e["args"]["holder"] for e in events if "holder" in e["args"]]
-    everyone = _unique(list(holders) + named)
-    balances = balances_at(token, info.snapshot_id, everyone)
-    paid_bits = distributor.is_paid_many(distribution_id, everyone)
+    lines = _holder_lines(distributor, distribution_id, info, holders, named, known)
+    reclaimed_to_treasury = _apply_events(lines, events)
+    problems = [problem for line in lines.values() for problem in _line_problems(line)]
+    result = _summarise(distribution_id, info, totals, lines, reclaimed_to_treasury, problems)
+    problems += _chain_problems(result, info, totals)
+    return result
+
+
+def _holder_lines(distributor: Distributor, distribution_id: int, info: DistributionInfo, holders: Sequence[str],
+                  named: list[str], known: KnownReads | None) -> dict[str, HolderLine]:
+    """One line per holder listed or named by an event, with its record-date share; wallets excluded at creation
+    (marked paid without a payment event) are left out."""
+    if known is None:
+        everyone = _unique(list(holders) + named)
+        token = SecurityToken(distributor.tx, info.token)
+        balances = balances_at(token, info.snapshot_id, everyone)
+        paid = dict(zip(everyone, distributor.is_paid_many(distribution_id, everyone)))
+    else:
+        # The holders were validated when read; only wallets the events add (claims by holders outside the
+        # list) are read now.
+        answers = known.record_date.answers
+        balances = {h: answers[h].balance for h in holders}
+        paid = {h: known.paid[h] for h in holders}
+        extra = [w for w in _unique(named) if w not in balances]
+        if extra:
+            token = SecurityToken(distributor.tx, info.token)
+            balances.update(balances_at(token, info.snapshot_id, extra))
+            paid.update(zip(extra, distributor.is_paid_many(distribution_id, extra)))
+        everyone = list(balances)
     lines: dict[str, HolderLine] = {}
-    for holder, is_paid in zip(everyone, paid_bits):
+    for holder in everyone:
         # A wallet marked paid without a payment event is one excluded at creation; it is outside the eligible
-        # supply and owed nothing.
-        if is_paid and holder not in named:
+        # supply and owed nothing. (Paid bits read before this run's pushes serve as well: every wallet paid
+        # since then is named by a payment event.)
+        if paid[holder] and holder not in named:
             continue
         lines[holder] = HolderLine(holder, balances[holder],
                                    _share(info.amount, balances[holder], info.eligible_supply))
+    return lines
 
-    problems: list[str] = []
+
+def _apply_events(lines: dict[str, HolderLine], events: list[dict]) -> int:
+    """Add each payment event to its holder's line; returns what a reclaim sent back to the treasury."""
     reclaimed_to_treasury = 0
     reclaim_returned = 0
     for event in events:
@@ -431,40 +500,48 @@ def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[
         # The contract returns all outstanding escrow in one sum; attribute it to the holders it belonged to.
         for line in lines.values():
             line.returned = line.withheld - line.released
+    return reclaimed_to_treasury
 
-    for line in lines.values():
-        if line.events > 1:
-            problems.append(f"{line.holder} was paid {line.events} times")
-        if line.paid and line.gross != line.expected:
-            problems.append(f"{line.holder}: paid gross {line.gross} but the record-date share is {line.expected}")
-        if line.gross != line.tax + line.net_paid + line.withheld:
-            problems.append(f"{line.holder}: gross {line.gross} != tax {line.tax} + net {line.net_paid} + "
-                            f"withheld {line.withheld}")
 
+def _line_problems(line: HolderLine) -> list[str]:
+    problems = []
+    if line.events > 1:
+        problems.append(f"{line.holder} was paid {line.events} times")
+    if line.paid and line.gross != line.expected:
+        problems.append(f"{line.holder}: paid gross {line.gross} but the record-date share is {line.expected}")
+    if line.gross != line.tax + line.net_paid + line.withheld:
+        problems.append(f"{line.holder}: gross {line.gross} != tax {line.tax} + net {line.net_paid} + "
+                        f"withheld {line.withheld}")
+    return problems
+
+
+def _summarise(distribution_id: int, info: DistributionInfo, totals: Totals, lines: dict[str, HolderLine],
+               reclaimed_to_treasury: int, problems: list[str]) -> Reconciliation:
     paid_lines = [ln for ln in lines.values() if ln.paid]
-    claimed_gross = sum(ln.gross for ln in paid_lines)
-    expected_gross = sum(ln.expected for ln in lines.values())
     unclaimed = sum(ln.unclaimed for ln in lines.values())
-    covered = sum(ln.balance for ln in lines.values())
-    result = Reconciliation(
+    return Reconciliation(
         distribution_id=distribution_id,
         funded=info.amount,
         eligible_supply=info.eligible_supply,
         lines=lines,
-        expected_gross=expected_gross,
+        expected_gross=sum(ln.expected for ln in lines.values()),
         paid_net=sum(ln.net_paid for ln in paid_lines),
         tax=sum(ln.tax for ln in paid_lines),
         withheld_outstanding=sum(ln.withheld_outstanding for ln in paid_lines),
         withheld_released=sum(ln.released for ln in paid_lines),
         withheld_returned=sum(ln.returned for ln in paid_lines),
         unclaimed=unclaimed,
-        remainder=info.amount - claimed_gross - unclaimed,
+        remainder=info.amount - sum(ln.gross for ln in paid_lines) - unclaimed,
         reclaimed_to_treasury=reclaimed_to_treasury,
-        covered_supply=covered,
+        covered_supply=sum(ln.balance for ln in lines.values()),
         chain=totals,
         problems=problems,
     )
 
+
+def _chain_problems(result: Reconciliation, info: DistributionInfo, totals: Totals) -> list[str]:
+    """Where the reconstruction disagrees with the contract's own figures, or the holder list falls short."""
+    claimed_gross = sum(ln.gross for ln in result.lines.values() if ln.paid)
     checks = {
         "paid net": (result.paid_net, totals.paid_net),
         "tax": (result.tax, totals.tax_paid),
@@ -477,15 +554,14 @@ def reconcile(distributor: Distributor, distribution_id: int, holders: Sequence[
         # The chain knows only the sum; the holder list splits it into unclaimed shares and remainder.
         "unclaimed + remainder": (result.unclaimed + result.remainder, totals.unpaid),
     }
-    for name, (ours, theirs) in checks.items():
-        if ours != theirs:
-            problems.append(f"{name}: reconstructed {ours} but the chain says {theirs}")
-    if covered != info.eligible_supply:
-        problems.append(f"the holder list covers {covered} of the eligible supply {info.eligible_supply}: "
-                        "add the missing record-date holders (cap table at the snapshot)")
-    elif expected_gross > info.amount:
-        problems.append(f"expected shares {expected_gross} exceed the funded amount {info.amount}")
-    if totals.reclaimed and reclaimed_to_treasury != totals.unpaid + totals.withheld_returned:
-        problems.append(f"reclaimed {reclaimed_to_treasury} but unpaid + returned escrow is "
+    problems = [f"{name}: reconstructed {ours} but the chain says {theirs}"
+                for name, (ours, theirs) in checks.items() if ours != theirs]
+    if result.covered_supply != info.eligible_supply:
+        problems.append(f"the holder list covers {result.covered_supply} of the eligible supply "
+                        f"{info.eligible_supply}: add the missing record-date holders (cap table at the snapshot)")
+    elif result.expected_gross > info.amount:
+        problems.append(f"expected shares {result.expected_gross} exceed the funded amount {info.amount}")
+    if totals.reclaimed and result.reclaimed_to_treasury != totals.unpaid + totals.withheld_returned:
+        problems.append(f"reclaimed {result.reclaimed_to_treasury} but unpaid + returned escrow is "
                         f"{totals.unpaid + totals.withheld_returned}")
-    return result
+    return problems

@@ -20,7 +20,8 @@ from ..primitives.units import to_units
 from ..store.journal import Journal, Progress
 from ..store.state import save_record
 from .context import Operator, Track, quiet
-from .distributions import Created, PushReport, Reconciliation, fund_and_create, holders_at, push_all, reconcile
+from .distributions import (Created, KnownReads, PushReport, Reconciliation, fund_and_create, push_all,
+                            read_record_date, reconcile)
 from .holders import offering_index, token_holders
 
 DAY = 86_400
@@ -75,12 +76,17 @@ class HoldersPaid:
 def pay_holders(distributor: Distributor, token: SecurityToken, created: Created, candidates: list[str],
                 journal: Journal | None = None, progress: Progress | None = None, payer=None) -> HoldersPaid:
     """Push `created` to the candidates that held the token at its record date (resumable through the
-    journal), then reconcile it to the last unit. Candidates come from the cap table or the event index."""
-    snapshot_id = distributor.info(created.distribution_id).snapshot_id
-    holders = holders_at(token, snapshot_id, candidates)
+    journal), then reconcile it to the last unit. Candidates come from the cap table or the event index.
+
+    Each read happens once: the distribution's terms and every candidate's record-date answer before pushing
+    (validated in one pass), the paid bits once pushing resumes; the reconciliation reads only what the payments
+    changed (the contract's figures and the events)."""
+    record_date = read_record_date(distributor, created.distribution_id, candidates)
+    holders = record_date.holders
     pushed = push_all(distributor, created.distribution_id, holders, journal=journal, progress=progress,
-                      sender=payer)
-    result = reconcile(distributor, created.distribution_id, holders, from_block=created.create_receipt.block_number)
+                      sender=payer, known=record_date)
+    result = reconcile(distributor, created.distribution_id, holders, from_block=created.create_receipt.block_number,
+                       known=KnownReads(record_date, pushed.paid_before))
     return HoldersPaid(holders, pushed, result)
 
 
