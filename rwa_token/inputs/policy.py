@@ -548,23 +548,51 @@ def _apply(config: RuleConfig, pack: Pack, rule: PackRule, category_owner: dict[
         config.allowlist_mode = True
         _source(config, "allowlist_mode", tag)
     elif kind == "require":
-        countries, mask = value
-        for code in countries:
-            entry = _country(config, code)
-            entry.allowed = True
-            if entry.required_categories:
-                merged = entry.required_categories & mask
-                if merged == 0:
-                    raise ConfigError(
-                        f"policies: {pack.name} requires {describe_categories(mask)} for {country_alpha2(code)} but "
-                        f"{', '.join(category_owner[code])} requires {describe_categories(entry.required_categories)}; "
-                        "no investor category satisfies both (block the country or drop one pack)")
-                entry.required_categories = merged
-            else:
-                entry.required_categories = mask
-            category_owner.setdefault(code, []).append(pack.name)
-            _source(config, f"country:{code}:required", tag)
-    elif kind == "max_investors":
+        _apply_required_categories(config, pack, tag, value, category_owner)
+    elif kind in _LIMIT_KINDS:
+        _apply_limit(config, kind, value, tag)
+    elif kind == "require_filing_document":
+        config.require_filing_document = True
+        _source(config, "filing_document", tag)
+    elif kind == "refuse_currencies":
+        for currency in sorted(value):
+            config.refused_currencies.add(currency)
+            _source(config, f"currency:{currency}", tag)
+    elif kind == "route_filings":
+        _apply_filing_routes(config, pack, tag, value)
+    elif kind == "proceeds_regulator":
+        config.proceeds_regulators.add(value)
+        _source(config, "proceeds", tag)
+
+
+def _apply_required_categories(config: RuleConfig, pack: Pack, tag: str, value: Any,
+                               category_owner: dict[int, list[str]]) -> None:
+    """A pack's required investor categories for some countries: allowed, and the categories every pack so far
+    accepts (refused when no category satisfies them all)."""
+    countries, mask = value
+    for code in countries:
+        entry = _country(config, code)
+        entry.allowed = True
+        if entry.required_categories:
+            merged = entry.required_categories & mask
+            if merged == 0:
+                raise ConfigError(
+                    f"policies: {pack.name} requires {describe_categories(mask)} for {country_alpha2(code)} but "
+                    f"{', '.join(category_owner[code])} requires {describe_categories(entry.required_categories)}; "
+                    "no investor category satisfies both (block the country or drop one pack)")
+            entry.required_categories = merged
+        else:
+            entry.required_categories = mask
+        category_owner.setdefault(code, []).append(pack.name)
+        _source(config, f"country:{code}:required", tag)
+
+
+_LIMIT_KINDS = ("max_investors", "country_max_investors", "lockup_days", "min_balance", "max_balance")
+
+
+def _apply_limit(config: RuleConfig, kind: str, value: Any, tag: str) -> None:
+    """A pack's numeric limit: the strictest value any pack sets wins, credited to the pack that set it."""
+    if kind == "max_investors":
         before = config.max_investors
         config.max_investors = _tighter_cap(before, value)
         _limit_source(config, "max_investors", tag, before, config.max_investors, value)
@@ -587,25 +615,18 @@ def _apply(config: RuleConfig, pack: Pack, rule: PackRule, category_owner: dict[
         before = config.max_balance
         config.max_balance = value if before is None else min(before, value)
         _limit_source(config, "max_balance", tag, before, config.max_balance, value)
-    elif kind == "require_filing_document":
-        config.require_filing_document = True
-        _source(config, "filing_document", tag)
-    elif kind == "refuse_currencies":
-        for currency in sorted(value):
-            config.refused_currencies.add(currency)
-            _source(config, f"currency:{currency}", tag)
-    elif kind == "route_filings":
-        for structure, regulators in value.items():
-            current = config.filing_routes.get(structure)
-            merged = set(regulators) if current is None else current & regulators
-            if not merged:
-                raise ConfigError(f"policies: {pack.name} routes {structure} filings to {', '.join(sorted(regulators))} "
-                                  f"but another pack routes them to {', '.join(sorted(current or ()))}")
-            config.filing_routes[structure] = merged
-            _source(config, f"route:{structure}", tag)
-    elif kind == "proceeds_regulator":
-        config.proceeds_regulators.add(value)
-        _source(config, "proceeds", tag)
+
+
+def _apply_filing_routes(config: RuleConfig, pack: Pack, tag: str, value: Any) -> None:
+    """Where each structure's filings go: the regulators every pack agrees on (refused when none)."""
+    for structure, regulators in value.items():
+        current = config.filing_routes.get(structure)
+        merged = set(regulators) if current is None else current & regulators
+        if not merged:
+            raise ConfigError(f"policies: {pack.name} routes {structure} filings to {', '.join(sorted(regulators))} "
+                              f"but another pack routes them to {', '.join(sorted(current or ()))}")
+        config.filing_routes[structure] = merged
+        _source(config, f"route:{structure}", tag)
 
 
 def _limit_source(config: RuleConfig, key: str, tag: str, before: Any, after: Any, offered: Any) -> None:
@@ -633,6 +654,29 @@ def _apply_overrides(config: RuleConfig, overrides: Any, where: str) -> None:
     def packs_of(key: str) -> str:
         return ", ".join(t.split(":", 1)[0] for t in config.sources.get(key, [])) or "a pack"
 
+    _override_limits(config, overrides, where, tag, packs_of)
+    if overrides.get("allowlist") is not None:
+        path = f"{where}.allowlist"
+        for i, value in enumerate(expect_list(overrides["allowlist"], path, min_items=1)):
+            code = parse_country(value, field=f"{path}[{i}]")
+            entry = _country(config, code)
+            if entry.blocked:
+                raise ConfigError(f"{path}[{i}]: {country_alpha2(code)} is blocked by "
+                                  f"{packs_of(f'country:{code}:blocked')}; it cannot be allowed")
+            entry.allowed = True
+            _source(config, f"country:{code}:allowed", tag)
+        config.allowlist_mode = True
+        _source(config, "allowlist_mode", tag)
+    if overrides.get("countries") is not None:
+        countries = overrides["countries"]
+        if not isinstance(countries, dict):
+            raise ConfigError(f"{where}.countries: must be a mapping of country code to rule, got {_show(countries)}")
+        for key, rule in countries.items():
+            _override_country(config, key, rule, f"{where}.countries.{key}", tag, packs_of)
+
+
+def _override_limits(config: RuleConfig, overrides: dict, where: str, tag: str, packs_of) -> None:
+    """The spec's own holder cap, lockup and balance limits: only ever tighter than the packs'."""
     if overrides.get("max_investors") is not None:
         cap = expect_int(overrides["max_investors"], f"{where}.max_investors", 1, UINT32_MAX)
         if config.max_investors and cap > config.max_investors:
@@ -663,24 +707,6 @@ def _apply_overrides(config: RuleConfig, overrides: Any, where: str) -> None:
                               f"{packs_of('max_balance')}; overrides may only tighten")
         _limit_source(config, "max_balance", tag, config.max_balance, amount, amount)
         config.max_balance = amount
-    if overrides.get("allowlist") is not None:
-        path = f"{where}.allowlist"
-        for i, value in enumerate(expect_list(overrides["allowlist"], path, min_items=1)):
-            code = parse_country(value, field=f"{path}[{i}]")
-            entry = _country(config, code)
-            if entry.blocked:
-                raise ConfigError(f"{path}[{i}]: {country_alpha2(code)} is blocked by "
-                                  f"{packs_of(f'country:{code}:blocked')}; it cannot be allowed")
-            entry.allowed = True
-            _source(config, f"country:{code}:allowed", tag)
-        config.allowlist_mode = True
-        _source(config, "allowlist_mode", tag)
-    if overrides.get("countries") is not None:
-        countries = overrides["countries"]
-        if not isinstance(countries, dict):
-            raise ConfigError(f"{where}.countries: must be a mapping of country code to rule, got {_show(countries)}")
-        for key, rule in countries.items():
-            _override_country(config, key, rule, f"{where}.countries.{key}", tag, packs_of)
 
 
 def _override_country(config: RuleConfig, key: Any, rule: Any, path: str, tag: str, packs_of) -> None:
@@ -789,6 +815,16 @@ def explain(config: RuleConfig) -> list[str]:
     lines: list[str] = []
     if config.packs:
         lines.append(f"Policy packs: {', '.join(config.packs)}.")
+    lines += _explain_countries(config)
+    lines += _explain_holding(config)
+    lines += _explain_currencies_and_filings(config)
+    lines.extend(f"Note: {w}" for w in config.warnings)
+    return lines
+
+
+def _explain_countries(config: RuleConfig) -> list[str]:
+    """Per-country rules: refusals first (what an investor most needs to know), then categories and caps."""
+    lines: list[str] = []
     ordered = [config.countries[c] for c in sorted(config.countries, key=country_alpha2)]
     for rule in ordered:  # refusals first: they are what an investor most needs to know
         if rule.blocked:
@@ -803,6 +839,12 @@ def explain(config: RuleConfig) -> list[str]:
         if not rule.blocked and rule.max_investors:
             lines.append(f"At most {rule.max_investors:,} investors resident in {country_label(rule.country)} may "
                          f"hold this token{_tags(config, f'country:{rule.country}:max_investors')}")
+    return lines
+
+
+def _explain_holding(config: RuleConfig) -> list[str]:
+    """Who else may hold the token, holder cap, lockup, balance limits and the filing gate on minting."""
+    lines: list[str] = []
     if config.allowlist_mode:
         allowed = sorted(country_alpha2(c) for c, r in config.countries.items() if r.allowed and not r.blocked)
         lines.append(f"Only residents of these countries may hold this token: {', '.join(allowed)}"
@@ -826,6 +868,12 @@ def explain(config: RuleConfig) -> list[str]:
     if config.require_filing_document:
         lines.append("No token may be minted before a document named \"filing\" (the regulatory filing) is recorded"
                      f"{_tags(config, 'filing_document')}")
+    return lines
+
+
+def _explain_currencies_and_filings(config: RuleConfig) -> list[str]:
+    """Refused payment currencies, filing routes and the supervision of proceeds."""
+    lines: list[str] = []
     for currency in sorted(config.refused_currencies):
         if currency in config.approved_currencies:
             lines.append(f"Payment tokens in {currency} are accepted because the offering records their approval"
@@ -840,7 +888,6 @@ def explain(config: RuleConfig) -> list[str]:
     for regulator in sorted(config.proceeds_regulators):
         lines.append(f"Bringing offering proceeds back onshore is supervised by {regulator}; record how proceeds are "
                      f"used{_tags(config, 'proceeds')}")
-    lines.extend(f"Note: {w}" for w in config.warnings)
     return lines
 
 

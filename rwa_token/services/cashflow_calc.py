@@ -83,23 +83,7 @@ def run_period(state: WaterfallState, collections: int) -> PeriodResult:
         steps.append(Step(period, STEP_INTEREST, i, due, paid, due - paid))
 
     principal_due = [min(t.scheduled_principal + t.principal_arrears, t.outstanding) for t in debt]
-    total_due = sum(principal_due)
-    if state.mode == PrincipalMode.SEQUENTIAL or available >= total_due:
-        principal_paid = []
-        for due in principal_due:
-            paid = min(due, available)
-            principal_paid.append(paid)
-            available -= paid
-    else:
-        principal_paid = [available * due // total_due for due in principal_due]
-        dust = available - sum(principal_paid)
-        for i, due in enumerate(principal_due):
-            if not dust:
-                break
-            extra = min(due - principal_paid[i], dust)
-            principal_paid[i] += extra
-            dust -= extra
-        available = dust
+    principal_paid, available = _split_principal(state.mode, principal_due, available)
     for i, (due, paid) in enumerate(zip(principal_due, principal_paid)):
         debt[i] = replace(debt[i], outstanding=debt[i].outstanding - paid, principal_arrears=due - paid)
         payouts[i] += paid
@@ -112,6 +96,28 @@ def run_period(state: WaterfallState, collections: int) -> PeriodResult:
     next_state = WaterfallState(state.fee_per_period, fee_due - fees_paid, tuple(debt) + (state.tranches[-1],),
                                 state.mode, period)
     return PeriodResult(period, collections, tuple(steps), fees_paid, tuple(payouts), next_state)
+
+
+def _split_principal(mode: PrincipalMode, principal_due: list[int], available: int) -> tuple[list[int], int]:
+    """Principal paid to each debt tranche and what is left: sequential (or everything due when it can be paid),
+    else pro rata to what is due, the rounding units going to the most senior tranche still short."""
+    total_due = sum(principal_due)
+    if mode == PrincipalMode.SEQUENTIAL or available >= total_due:
+        principal_paid = []
+        for due in principal_due:
+            paid = min(due, available)
+            principal_paid.append(paid)
+            available -= paid
+        return principal_paid, available
+    principal_paid = [available * due // total_due for due in principal_due]
+    dust = available - sum(principal_paid)
+    for i, due in enumerate(principal_due):
+        if not dust:
+            break
+        extra = min(due - principal_paid[i], dust)
+        principal_paid[i] += extra
+        dust -= extra
+    return principal_paid, dust
 
 
 def run_periods(state: WaterfallState, collections: Sequence[int]) -> list[PeriodResult]:

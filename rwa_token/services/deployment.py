@@ -17,7 +17,7 @@ from eth_utils import keccak
 
 from ..chain.tx import Transactor
 from ..contracts.distributor import Distributor
-from ..contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
+from ..contracts.factory import DeployedOffering, OfferingFactory, OfferingPlan, TokenPlan, infrastructure
 from ..contracts.registry import InvestorRegistry
 from ..contracts.stablecoin import MockStablecoin
 from ..contracts.token import SecurityToken
@@ -130,11 +130,10 @@ class DeployResult:
 
 def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, state: os.PathLike | None = None,
                     say: Say = lambda _: None) -> DeployResult:
-    if record_path(spec.name, state).exists():
-        record = load_record(spec.name, state)
-        if record.chain_id == tx.chain.chain_id and tx.chain.w3.eth.get_code(record.registry):
-            say(f"offering {spec.name!r} is already deployed (registry {record.registry}); nothing to do")
-            return DeployResult(record, 0, True)
+    existing = _already_deployed(tx, spec, state)
+    if existing is not None:
+        say(f"offering {spec.name!r} is already deployed (registry {existing.registry}); nothing to do")
+        return DeployResult(existing, 0, True)
     infra = infrastructure(tx, sender)
     factory = OfferingFactory(tx, infra.factory, sender)
     salt = offering_salt(spec.name)
@@ -153,23 +152,7 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     distributor = Distributor(tx, steps.reuse(
         "distributor", lambda: deploy_distributor(tx, sender, predicted[0], treasury, tax_account).address), sender)
     say(f"distributor at {distributor.address} (shared by the offering's tokens)")
-    # Each setting is sent only if the distributor does not have it yet, so a rerun after a crash sends none
-    # twice.
-    for token in predicted:
-        if distributor.excluded_wallets(token) != [treasury]:
-            distributor.set_excluded_wallets(token, [treasury])
-    # Before any distribution exists: a distribution withholds only if a rate was set when it was created.
-    rates = withholding.rates_bps if withholding else {}
-    for country, bps in rates.items():
-        if distributor.withholding_rate(country) != bps:
-            distributor.set_withholding_rate(country, bps)
-    if rates:
-        say(f"withholding tax set for {len(rates)} countr{'y' if len(rates) == 1 else 'ies'}, paid to {tax_account}")
-    for p in spec.payment_tokens:
-        if (distributor.is_payment_token_allowed(payments[p.symbol])
-                and distributor.payment_token_currency(payments[p.symbol]) == p.currency):
-            continue
-        distributor.allow_payment_token(payments[p.symbol], p.currency, p.approved)
+    _configure_distributor(distributor, spec, predicted, treasury, tax_account, payments, say)
     # An ABI-only wrapper (no contract behind it yet): it encodes the setup calls the factory runs on each token.
     blank = SecurityToken(tx, ZERO_ADDRESS)
     plan = OfferingPlan(
@@ -182,18 +165,55 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     deployed = factory.deploy_offering(plan, salt)
     say(f"deployed {len(deployed.tokens)} token(s) with their rules in one transaction "
         f"(gas {deployed.receipt.gas_used:,})")
-    record = DeploymentRecord(
+    record = _deployment_record(tx, spec, infra.factory, deployed, distributor.address, payments, salt)
+    path = save_record(record, state)
+    steps.done()
+    say(f"deployment record saved to {path}")
+    return DeployResult(record, deployed.receipt.gas_used, False)
+
+
+def _already_deployed(tx: Transactor, spec: OfferingSpec, state: os.PathLike | None) -> DeploymentRecord | None:
+    """The offering's record, if it is recorded and its registry is live on this chain."""
+    if record_path(spec.name, state).exists():
+        record = load_record(spec.name, state)
+        if record.chain_id == tx.chain.chain_id and tx.chain.w3.eth.get_code(record.registry):
+            return record
+    return None
+
+
+def _configure_distributor(distributor: Distributor, spec: OfferingSpec, tokens: list[str], treasury: str,
+                           tax_account: str, payments: dict[str, str], say: Say) -> None:
+    """Exclude the treasury from each token's distributions, set the spec's withholding rates and allow its
+    payment tokens. Each setting is sent only if the distributor does not have it yet, so a rerun after a crash
+    sends none twice."""
+    for token in tokens:
+        if distributor.excluded_wallets(token) != [treasury]:
+            distributor.set_excluded_wallets(token, [treasury])
+    # Before any distribution exists: a distribution withholds only if a rate was set when it was created.
+    rates = spec.withholding.rates_bps if spec.withholding else {}
+    for country, bps in rates.items():
+        if distributor.withholding_rate(country) != bps:
+            distributor.set_withholding_rate(country, bps)
+    if rates:
+        say(f"withholding tax set for {len(rates)} countr{'y' if len(rates) == 1 else 'ies'}, paid to {tax_account}")
+    for p in spec.payment_tokens:
+        if (distributor.is_payment_token_allowed(payments[p.symbol])
+                and distributor.payment_token_currency(payments[p.symbol]) == p.currency):
+            continue
+        distributor.allow_payment_token(payments[p.symbol], p.currency, p.approved)
+
+
+def _deployment_record(tx: Transactor, spec: OfferingSpec, factory: str, deployed: DeployedOffering, distributor: str,
+                       payments: dict[str, str], salt: bytes) -> DeploymentRecord:
+    """What `rwa deploy` records of the offering it deployed (a fresh investor salt included)."""
+    return DeploymentRecord(
         name=spec.name, chain_id=tx.chain.chain_id, rpc_url=tx.chain.url, block=deployed.receipt.block_number,
-        factory=infra.factory, registry=deployed.registry, distributor=distributor.address,
+        factory=factory, registry=deployed.registry, distributor=distributor,
         tokens={t.symbol: a for t, a in zip(spec.tokens, deployed.tokens)}, payment_tokens=payments,
         salt="0x" + salt.hex(), investor_salt="0x" + os.urandom(16).hex(),
         decimals={t.symbol: t.decimals for t in spec.tokens} | {p.symbol: p.decimals for p in spec.payment_tokens},
         spec_path=spec.source,
     )
-    path = save_record(record, state)
-    steps.done()
-    say(f"deployment record saved to {path}")
-    return DeployResult(record, deployed.receipt.gas_used, False)
 
 
 def offering_status(op: "Operator", token: str | None = None) -> dict:

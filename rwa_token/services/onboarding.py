@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..chain.tx import Transactor
-from ..contracts.registry import InvestorRegistry, Registration
+from ..contracts.registry import Investor, InvestorRegistry, Registration
 from ..inputs.investors_csv import InvestorFile, InvestorRow, RefusedRow
 from ..primitives.units import investor_id
 from ..store.journal import Journal, Progress, journaled, settle_in_flight
@@ -44,6 +44,27 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
     now = now if now is not None else tx.chain.block_timestamp()
     report.resumed_transactions = settle_in_flight(tx, journal)
 
+    firsts, links = _plan(file, now, report)
+    total = len(firsts) + len(links)
+    # What the registry already knows (an earlier, interrupted run; or another offering sharing the registry).
+    everyone = [r.wallet for r in firsts] + [other.wallet for _, other in links]
+    known = dict(zip(everyone, registry.investor_many(everyone)))
+    key_of = {r.investor_ref: int.from_bytes(investor_id(r.investor_ref, salt)[16:], "big") for r in firsts}
+    pending_first = _pending_firsts(registry, firsts, known, key_of, salt, report)
+    done = report.already_done
+    if progress:
+        progress(done, total)
+    done = _register(tx, registry, journal, pending_first, salt, batch_size, report, progress, done, total)
+    _link(tx, registry, journal, links, known, key_of, report, progress, done, total)
+    report.refused.sort(key=lambda r: r.line)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _plan(file: InvestorFile, now: int, report: ImportReport) -> tuple[list[InvestorRow],
+                                                                       list[tuple[InvestorRow, InvestorRow]]]:
+    """Each investor's first live wallet (to register) and its other live wallets (to link to it); rows whose
+    KYC has expired are refused."""
     firsts: list[InvestorRow] = []
     links: list[tuple[InvestorRow, InvestorRow]] = []
     for ref, rows in file.by_investor().items():
@@ -55,13 +76,12 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
         if live:
             firsts.append(live[0])
             links += [(live[0], other) for other in live[1:]]
-    total = len(firsts) + len(links)
+    return firsts, links
 
-    # What the registry already knows (an earlier, interrupted run; or another offering sharing the registry).
-    everyone = [r.wallet for r in firsts] + [other.wallet for _, other in links]
-    known = dict(zip(everyone, registry.investor_many(everyone)))
-    key_of = {r.investor_ref: int.from_bytes(investor_id(r.investor_ref, salt)[16:], "big") for r in firsts}
 
+def _pending_firsts(registry: InvestorRegistry, firsts: list[InvestorRow], known: dict[str, Investor],
+                    key_of: dict[str, int], salt: str, report: ImportReport) -> list[InvestorRow]:
+    """The first wallets still to register; those already done are counted, conflicting ones refused."""
     # An investor id the registry already holds under another wallet (an earlier import): a plain registration
     # would be refused on chain (one wallet per id unless linked), so it is refused here, before sending.
     fresh = [r for r in firsts if not known[r.wallet].registered]
@@ -81,12 +101,14 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
             report.already_done += 1
         else:
             report.refused.append(RefusedRow(r.line, "wallet is already registered to another investor", (r.wallet,)))
-    done = report.already_done
-    if progress:
-        progress(done, total)
+    return pending_first
 
-    for start in range(0, len(pending_first), batch_size):
-        batch = pending_first[start:start + batch_size]
+
+def _register(tx: Transactor, registry: InvestorRegistry, journal: Journal, pending: list[InvestorRow], salt: str,
+              batch_size: int, report: ImportReport, progress: Progress | None, done: int, total: int) -> int:
+    """Register the pending first wallets in journaled batches; returns the progress count after them."""
+    for start in range(0, len(pending), batch_size):
+        batch = pending[start:start + batch_size]
         rows = [Registration(r.wallet, investor_id(r.investor_ref, salt), r.country, r.categories, r.kyc_expiry)
                 for r in batch]
         receipt = journaled(tx, journal, "register", lambda: registry.register_batch(rows),
@@ -97,7 +119,13 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
         done += len(batch)
         if progress:
             progress(done, total)
+    return done
 
+
+def _link(tx: Transactor, registry: InvestorRegistry, journal: Journal, links: list[tuple[InvestorRow, InvestorRow]],
+          known: dict[str, Investor], key_of: dict[str, int], report: ImportReport, progress: Progress | None, done: int,
+          total: int) -> None:
+    """Link each investor's further wallets to its first one, unless that one was refused or they are done."""
     refused_lines = {r.line for r in report.refused}
     for first, other in links:
         if first.line in refused_lines:
@@ -119,9 +147,6 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
         done += 1
         if progress:
             progress(done, total)
-    report.refused.sort(key=lambda r: r.line)
-    report.seconds = time.monotonic() - started
-    return report
 
 
 def import_investor_file(op: Operator, file: InvestorFile, batch_size: int = 200,
