@@ -19,11 +19,11 @@ from ..contracts.registry import InvestorRegistry
 from ..contracts.stablecoin import ERC20
 from ..contracts.token import SecurityToken
 from ..inputs.spec import OfferingSpec, load_spec
+from ..primitives.constants import LOCAL_CHAIN_IDS
 from ..primitives.errors import ConfigError
 from ..store.journal import Journal
 from ..store.state import DeploymentRecord, load_record, only_record, state_dir
-
-LOCAL_CHAIN_IDS = {31337, 1337}
+from .offering import Offering
 
 # How a long operation reports progress: `track("paying holders")` opens a context that yields a callback
 # `(done, total)`; the CLI shows it as a progress bar, SDK users pass their own or nothing.
@@ -91,36 +91,41 @@ class Operator:
             raise ConfigError("this command needs a deployed offering (--offering NAME)")
         return self.record
 
+    @cached_property
+    def offering(self) -> Offering:
+        """The deployed offering's contracts as typed wrappers, sending as the operator's account: every contract
+        lookup below delegates to it, adding the command's errors for what the offering lacks."""
+        return Offering(self._record(), self.tx, self.account)
+
     def token(self, symbol: str | None = None) -> SecurityToken:
-        _, address = self._record().token(symbol)
-        return SecurityToken(self.tx, address, self.account)
+        return self.offering.token(symbol)
 
     @property
     def registry(self) -> InvestorRegistry:
-        return InvestorRegistry(self.tx, self._record().registry, self.account)
+        return self.offering.registry
 
     def payment_token(self, symbol: str | None = None) -> ERC20:
         payments = self._record().payment_tokens
         if not payments:
             raise ConfigError("the offering has no payment tokens")
-        key = symbol or next(iter(payments))
-        match = {s.upper(): s for s in payments}.get(key.upper())
+        match = self.offering.find_payment_token(symbol)
         if match is None:
-            raise ConfigError(f"no payment token {key!r} (the offering has {', '.join(payments)})")
-        return ERC20(self.tx, payments[match], self.account)
+            raise ConfigError(f"no payment token {symbol!r} (the offering has {', '.join(payments)})")
+        return match
 
     def distributor(self) -> Distributor:
-        if not self._record().distributor:
+        found = self.offering.distributor
+        if found is None:
             raise ConfigError("this offering has no distributor")
-        return Distributor(self.tx, self._record().distributor, self.account)
+        return found
 
     def redemption(self, symbol: str | None = None) -> tuple[str, Redemption]:
         """The token's redemption module (symbol, wrapper), set up by `rwa redeem init`."""
         symbol, _ = self._record().token(symbol)
-        address = self._record().modules.get(f"redemption:{symbol}")
-        if not address:
+        found = self.offering.redemption(symbol)
+        if found is None:
             raise ConfigError(f"no redemption module for {symbol}: run `rwa redeem init --face-value ...` first")
-        return symbol, Redemption(self.tx, address, self.account)
+        return symbol, found
 
     def spec(self) -> OfferingSpec:
         """The offering spec the deployment was made from (it must still be readable)."""

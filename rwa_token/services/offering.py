@@ -86,14 +86,21 @@ class Offering:
 
     def payment_token(self, symbol: str | None = None) -> ERC20:
         """The payment token `symbol` (any case), or the first one."""
+        if not self.record.payment_tokens:
+            raise ConfigError(f"offering {self.name!r} has no payment tokens")
+        match = self.find_payment_token(symbol)
+        if match is None:
+            raise ConfigError(f"offering {self.name!r} has no payment token {symbol!r} "
+                              f"(it has {', '.join(self.record.payment_tokens)})")
+        return match
+
+    def find_payment_token(self, symbol: str | None = None) -> ERC20 | None:
+        """The payment token `symbol` (any case), or the first one; None when the offering has no such token."""
         payments = self.payment_tokens
         if not payments:
-            raise ConfigError(f"offering {self.name!r} has no payment tokens")
+            return None
         key = (symbol or next(iter(payments))).upper()
-        match = {s.upper(): wrapper for s, wrapper in payments.items()}.get(key)
-        if match is None:
-            raise ConfigError(f"offering {self.name!r} has no payment token {symbol!r} (it has {', '.join(payments)})")
-        return match
+        return {s.upper(): wrapper for s, wrapper in payments.items()}.get(key)
 
     def redemption(self, symbol: str | None = None) -> Redemption | None:
         """The redemption module of token `symbol` (None = the senior token), or None if none was deployed."""
