@@ -20,8 +20,7 @@ from ..contracts.waterfall import (
     Tranche,
     Waterfall,
 )
-
-MAX_BPS = 10_000
+from ..primitives.constants import MAX_BPS
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from ..contracts.stablecoin import MockStablecoin
 from ..contracts.token import SecurityToken
 from ..inputs.policy import RuleConfig
 from ..inputs.spec import OfferingSpec
+from ..primitives.constants import LOCAL_CHAIN_IDS
 from ..primitives.countries import country_alpha2
 from ..primitives.errors import ConfigError
 from ..primitives.units import ZERO_ADDRESS, to_units
@@ -32,7 +33,6 @@ from .offering import deploy_distributor, deploy_registry
 if TYPE_CHECKING:
     from .context import Operator
 
-LOCAL_CHAIN_IDS = {31337, 1337}
 Say = Callable[[str], None]
 
 

@@ -19,12 +19,10 @@ from ..chain.tx import Receipt
 from ..contracts.distributor import DistributionInfo, Distributor, Totals
 from ..contracts.stablecoin import ERC20
 from ..contracts.token import HolderAt, SecurityToken
+from ..primitives.constants import MAX_BPS, PAYMENT_TRANSFER_FAILED  # noqa: F401 (re-exported)
 from ..primitives.errors import ConfigError
 from ..primitives.units import address
 from ..store.journal import Journal, Progress, journaled, settle_in_flight
-
-MAX_BPS = 10_000
-PAYMENT_TRANSFER_FAILED = 255  # the contract's reason code for a pushed transfer that itself failed
 
 
 # ---------------------------------------------------------------------------------------------------------------

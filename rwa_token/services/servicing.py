@@ -15,6 +15,7 @@ from ..contracts.stablecoin import ERC20
 from ..contracts.token import SecurityToken
 from ..contracts.waterfall import PrincipalMode, Step, TrancheTerms, Waterfall
 from ..inputs.spec import FREQUENCIES, OfferingSpec
+from ..primitives.constants import SECONDS_PER_DAY as DAY
 from ..primitives.errors import ConfigError
 from ..primitives.units import to_units
 from ..store.journal import Journal, Progress
@@ -23,8 +24,6 @@ from .context import Operator, Track, quiet
 from .distributions import (Created, KnownReads, PushReport, Reconciliation, fund_and_create, push_all,
                             read_record_date, reconcile)
 from .holders import offering_index, token_holders
-
-DAY = 86_400
 
 
 def tranche_terms(spec: OfferingSpec, tokens: list[SecurityToken], payout_account: str,

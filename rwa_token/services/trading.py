@@ -22,19 +22,8 @@ from ..primitives import eip712
 from ..primitives.errors import ConfigError
 from ..primitives.units import address as checked_address
 
-TRADE_FIELDS = [
-    {"name": "seller", "type": "address"},
-    {"name": "buyer", "type": "address"},
-    {"name": "securityToken", "type": "address"},
-    {"name": "securityAmount", "type": "uint256"},
-    {"name": "paymentToken", "type": "address"},
-    {"name": "paymentAmount", "type": "uint256"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "expiry", "type": "uint64"},
-    {"name": "feeBps", "type": "uint16"},
-]
-DOMAIN_NAME = "RWA DvP Settlement"
-DOMAIN_VERSION = "1"
+TRADE_FIELDS = eip712.TRADE_FIELDS  # the one definition, which the contract's TRADE_TYPEHASH is checked against
+DOMAIN_NAME, DOMAIN_VERSION = eip712.TRADE_DOMAIN
 MAX_FEE_BPS = 500
 
 
