@@ -6,10 +6,11 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {ISnapshotToken} from "./ISnapshotToken.sol";
+import {ISnapshotToken} from "../interfaces/ISnapshotToken.sol";
 import {PaymentTokenPolicy} from "./PaymentTokenPolicy.sol";
 import {Entitlements} from "./Entitlements.sol";
-import {ISecurityToken} from "../token/ISecurityToken.sol";
+import {IDistributor} from "../interfaces/IDistributor.sol";
+import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
 
 /// @title Distributor
 /// @notice Coupons and dividends by record date for the security tokens of one issuer or offering.
@@ -38,7 +39,7 @@ import {ISecurityToken} from "../token/ISecurityToken.sol";
 /// consecutive holder numbers (the token numbers wallets in the order they first receive tokens, see
 /// {ISnapshotToken-holderAt}). A push of consecutive holders updates one word per 256 holders, and a holder's first
 /// payment costs no storage slot of its own.
-contract Distributor is Initializable, PaymentTokenPolicy, ReentrancyGuardTransient {
+contract Distributor is IDistributor, Initializable, PaymentTokenPolicy, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Paying agents: create distributions and push payments.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IInvestorRegistry} from "../identity/IInvestorRegistry.sol";
+import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {InvestorRecord} from "../identity/InvestorRecord.sol";
 
 /// @title Entitlements

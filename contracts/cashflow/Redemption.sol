@@ -7,24 +7,14 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {ISnapshotToken} from "./ISnapshotToken.sol";
-import {IPaymentTokenPolicy} from "./PaymentTokenPolicy.sol";
+import {ISnapshotToken} from "../interfaces/ISnapshotToken.sol";
+import {IPaymentTokenPolicy} from "../interfaces/IPaymentTokenPolicy.sol";
+import {IDistributor} from "../interfaces/IDistributor.sol";
 import {Entitlements} from "./Entitlements.sol";
-import {IComplianceHook} from "../compliance/IComplianceHook.sol";
-import {IRuleEngine} from "../compliance/RuleEngine.sol";
-import {ISecurityToken} from "../token/ISecurityToken.sol";
+import {IComplianceHook} from "../interfaces/IComplianceHook.sol";
+import {IRuleEngine} from "../interfaces/IRuleEngine.sol";
+import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
 
-/// @notice The part of the Distributor that amortisation instalments go through.
-interface IPerTokenDistributor {
-    /// @notice See Distributor.createDistributionPerToken.
-    function createDistributionPerToken(
-        address token,
-        address paymentToken,
-        uint256 amountPerToken,
-        uint64 claimExpiry,
-        uint256 snapshotId
-    ) external returns (uint256 distributionId, uint256 amount);
-}
 
 /// @title Redemption
 /// @notice Principal repayment of one security token: the issuer funds principal in a payment token, holders redeem
@@ -394,7 +384,7 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
         // Approval for at most the pool; the Distributor pulls only the computed instalment.
         uint256 available = pool.principalAvailable;
         principalToken.forceApprove(distributor, available);
-        (distributionId, amount) = IPerTokenDistributor(distributor).createDistributionPerToken(
+        (distributionId, amount) = IDistributor(distributor).createDistributionPerToken(
             address(_terms.token), address(principalToken), principalPerToken, claimExpiry, 0
         );
         principalToken.forceApprove(distributor, 0);

@@ -6,7 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IPaymentTokenPolicy} from "./PaymentTokenPolicy.sol";
+import {IPaymentTokenPolicy} from "../interfaces/IPaymentTokenPolicy.sol";
 
 /// @title Waterfall
 /// @notice The priority of payments of a tranched offering (senior, mezzanine, ..., junior/equity; each tranche its

@@ -3,58 +3,10 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReasonCodes} from "./ReasonCodes.sol";
-import {IComplianceHook} from "./IComplianceHook.sol";
+import {IRuleEngine} from "../interfaces/IRuleEngine.sol";
+import {IComplianceHook} from "../interfaces/IComplianceHook.sol";
 import {InvestorRecord} from "../identity/InvestorRecord.sol";
 import {WalletState} from "../token/WalletState.sol";
-
-/// @title IRuleEngine
-/// @notice Rule configuration of a security token: events, errors and admin functions.
-interface IRuleEngine {
-    event CountryRuleSet(
-        uint16 indexed country, bool allowed, bool blocked, uint32 requiredCategories, uint32 maxInvestors
-    );
-    event AllowlistModeSet(bool enabled);
-    event LimitsSet(uint32 maxInvestors, uint256 minBalance, uint256 maxBalance);
-    event DefaultLockupSet(uint40 lockupSeconds);
-    event TradingHaltSet(bool halted);
-    event ComplianceHookSet(address indexed hook);
-    event RequireFilingDocumentSet(bool required);
-
-    error LengthMismatch();
-    error InvalidLimits(uint256 minBalance, uint256 maxBalance);
-    error LockupTooLong(uint40 lockupSeconds);
-
-    function setCountryRule(uint16 country, bool allowed, bool blocked, uint32 requiredCategories, uint32 maxInvestors)
-        external;
-    function batchSetCountryRules(
-        uint16[] calldata countries,
-        bool[] calldata allowed,
-        bool[] calldata blocked,
-        uint32[] calldata requiredCategories,
-        uint32[] calldata maxInvestors
-    ) external;
-    function setAllowlistMode(bool enabled) external;
-    function setLimits(uint32 maxInvestors, uint256 minBalance, uint256 maxBalance) external;
-    function setDefaultLockup(uint40 lockupSeconds) external;
-    function setTradingHalt(bool halted) external;
-    function setComplianceHook(address hook) external;
-    function setRequireFilingDocument(bool required) external;
-
-    function countryRule(uint16 country)
-        external
-        view
-        returns (bool allowed, bool blocked, uint32 requiredCategories, uint32 maxInvestors, uint32 investorCount);
-    function limits()
-        external
-        view
-        returns (uint32 maxInvestors, uint256 minBalance, uint256 maxBalance, uint40 defaultLockup);
-    function investorCount() external view returns (uint256);
-    function countryInvestorCount(uint16 country) external view returns (uint256);
-    function allowlistMode() external view returns (bool);
-    function tradingHalted() external view returns (bool);
-    function complianceHook() external view returns (address);
-    function requireFilingDocument() external view returns (bool);
-}
 
 /// @title RuleEngine
 /// @notice The token's built-in compliance rules, kept in the token's own storage and evaluated in one pass.

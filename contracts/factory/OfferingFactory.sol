@@ -6,26 +6,9 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Redemption} from "../cashflow/Redemption.sol";
 import {Waterfall} from "../cashflow/Waterfall.sol";
-
-/// @dev The initializers the factory calls on fresh clones.
-interface IRegistryInit {
-    function initialize(address admin) external;
-}
-
-interface ITokenInit {
-    function initialize(
-        string calldata name_,
-        string calldata symbol_,
-        uint8 decimals_,
-        address registry,
-        address admin,
-        uint256 supplyCap_
-    ) external;
-}
-
-interface IDistributorInit {
-    function initialize(address admin, address agent, address issuerTreasury, address initialTaxAccount) external;
-}
+import {IDistributor} from "../interfaces/IDistributor.sol";
+import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
 
 /// @title OfferingFactory
 /// @notice Deploys a whole offering (investor registry, one token per tranche with its rules, a distributor) in
@@ -133,7 +116,7 @@ contract OfferingFactory {
         registry = spec.registry;
         if (registry == address(0)) {
             registry = Clones.cloneDeterministic(registryImplementation, _salt(msg.sender, salt, type(uint256).max));
-            IRegistryInit(registry).initialize(address(this));
+            IInvestorRegistry(registry).initialize(address(this));
             _handOver(registry, spec.admin, REGISTRAR_ROLE, bytes32(0));
         }
         distributor = spec.distributor;
@@ -143,9 +126,9 @@ contract OfferingFactory {
                 Clones.cloneDeterministic(distributorImplementation, _salt(msg.sender, salt, type(uint256).max - 1));
             if (spec.distributorSetup.length == 0) {
                 // Nothing to configure: the admin is the first and only admin, no hand-over needed.
-                IDistributorInit(distributor).initialize(spec.admin, spec.admin, spec.treasury, spec.taxAccount);
+                IDistributor(distributor).initialize(spec.admin, spec.admin, spec.treasury, spec.taxAccount);
             } else {
-                IDistributorInit(distributor).initialize(address(this), address(0), spec.treasury, spec.taxAccount);
+                IDistributor(distributor).initialize(address(this), address(0), spec.treasury, spec.taxAccount);
                 _run(distributor, spec.distributorSetup);
                 _handOver(distributor, spec.admin, DISTRIBUTION_AGENT_ROLE, bytes32(0));
             }
@@ -171,7 +154,7 @@ contract OfferingFactory {
         returns (address token)
     {
         token = Clones.cloneDeterministic(tokenImplementation, salt);
-        ITokenInit(token).initialize(t.name, t.symbol, t.decimals, registry, address(this), t.supplyCap);
+        ISecurityToken(token).initialize(t.name, t.symbol, t.decimals, registry, address(this), t.supplyCap);
         // Setup calls need the compliance role (rules); documents and terms need only the admin role the factory
         // already holds, so it takes no agent power even temporarily.
         IAccessControl(token).grantRole(COMPLIANCE_ROLE, address(this));

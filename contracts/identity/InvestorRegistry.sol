@@ -5,7 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {IInvestorRegistry} from "./IInvestorRegistry.sol";
+import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {InvestorRecord} from "./InvestorRecord.sol";
 import {ReasonCodes} from "../compliance/ReasonCodes.sol";
 

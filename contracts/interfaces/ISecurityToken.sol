@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {ISnapshotToken} from "../cashflow/ISnapshotToken.sol";
+import {ISnapshotToken} from "./ISnapshotToken.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
-import {IRuleEngine} from "../compliance/RuleEngine.sol";
-import {IERC1643} from "./Documents.sol";
+import {IRuleEngine} from "./IRuleEngine.sol";
+import {IERC1643} from "./IERC1643.sol";
 
 /// @title ISecurityToken
 /// @notice ERC-20 security token with ERC-3643 agent powers, ERC-1404/ERC-7943 transfer checks, ERC-1643

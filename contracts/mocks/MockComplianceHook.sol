@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IComplianceHook} from "../compliance/IComplianceHook.sol";
+import {IComplianceHook} from "../interfaces/IComplianceHook.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title MockComplianceHook

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ISnapshotToken} from "../cashflow/ISnapshotToken.sol";
+import {ISnapshotToken} from "../interfaces/ISnapshotToken.sol";
 
 /// @title MockCountryRegistry
 /// @notice Stand-in investor registry for cash-flow tests: a settable wallet -> ISO-3166 country map.

@@ -5,8 +5,8 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
-import {IComplianceHook} from "../compliance/IComplianceHook.sol";
-import {ISecurityToken} from "../token/ISecurityToken.sol";
+import {IComplianceHook} from "../interfaces/IComplianceHook.sol";
+import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
 
 
 /// @title CollateralManager

@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {TestBase} from "./utils/Vm.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
-import {IInvestorRegistry} from "../../contracts/identity/IInvestorRegistry.sol";
+import {IInvestorRegistry} from "../../contracts/interfaces/IInvestorRegistry.sol";
 import {InvestorRecord} from "../../contracts/identity/InvestorRecord.sol";
 import {Shipped} from "./utils/Shipped.sol";
 

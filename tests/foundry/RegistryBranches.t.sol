@@ -5,7 +5,7 @@ import {TestBase} from "./utils/Vm.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
 import {StandaloneInvestorRegistry} from "../../contracts/identity/StandaloneInvestorRegistry.sol";
-import {IInvestorRegistry} from "../../contracts/identity/IInvestorRegistry.sol";
+import {IInvestorRegistry} from "../../contracts/interfaces/IInvestorRegistry.sol";
 import {Shipped} from "./utils/Shipped.sol";
 
 /// @notice Refusal branches of the investor registry and its standalone deployment.

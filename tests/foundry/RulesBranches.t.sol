@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {TokenFixture} from "./TokenFixture.t.sol";
-import {IRuleEngine} from "../../contracts/compliance/RuleEngine.sol";
+import {IRuleEngine} from "../../contracts/interfaces/IRuleEngine.sol";
 import {ReasonCodes} from "../../contracts/compliance/ReasonCodes.sol";
 import {MockComplianceHook} from "../../contracts/mocks/MockComplianceHook.sol";
 

@@ -2,8 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {TokenFixture} from "./TokenFixture.t.sol";
-import {ISecurityToken} from "../../contracts/token/ISecurityToken.sol";
-import {IRuleEngine} from "../../contracts/compliance/RuleEngine.sol";
+import {ISecurityToken} from "../../contracts/interfaces/ISecurityToken.sol";
+import {IRuleEngine} from "../../contracts/interfaces/IRuleEngine.sol";
 import {ReasonCodes} from "../../contracts/compliance/ReasonCodes.sol";
 import {MockComplianceHook} from "../../contracts/mocks/MockComplianceHook.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";

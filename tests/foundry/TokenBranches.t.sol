@@ -8,9 +8,9 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {SecurityToken} from "../../contracts/token/SecurityToken.sol";
-import {ISecurityToken} from "../../contracts/token/ISecurityToken.sol";
-import {IERC1643} from "../../contracts/token/Documents.sol";
-import {IRuleEngine} from "../../contracts/compliance/RuleEngine.sol";
+import {ISecurityToken} from "../../contracts/interfaces/ISecurityToken.sol";
+import {IERC1643} from "../../contracts/interfaces/IERC1643.sol";
+import {IRuleEngine} from "../../contracts/interfaces/IRuleEngine.sol";
 import {ReasonCodes} from "../../contracts/compliance/ReasonCodes.sol";
 import {Shipped} from "./utils/Shipped.sol";
 

@@ -5,7 +5,7 @@ import {TestBase} from "./utils/Vm.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
 import {SecurityToken} from "../../contracts/token/SecurityToken.sol";
-import {ISecurityToken} from "../../contracts/token/ISecurityToken.sol";
+import {ISecurityToken} from "../../contracts/interfaces/ISecurityToken.sol";
 import {ReasonCodes} from "../../contracts/compliance/ReasonCodes.sol";
 import {Shipped} from "./utils/Shipped.sol";
 

@@ -5,7 +5,7 @@ import {TestBase} from "../utils/Vm.sol";
 import {OfferingFactory} from "../../../contracts/factory/OfferingFactory.sol";
 import {InvestorRegistry} from "../../../contracts/identity/InvestorRegistry.sol";
 import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
-import {IRuleEngine} from "../../../contracts/compliance/RuleEngine.sol";
+import {IRuleEngine} from "../../../contracts/interfaces/IRuleEngine.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {StandaloneDistributor} from "../../../contracts/cashflow/StandaloneDistributor.sol";
 import {PaymentTokenPolicy} from "../../../contracts/cashflow/PaymentTokenPolicy.sol";

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {TestBase} from "../utils/Vm.sol";
 import {StandaloneInvestorRegistry} from "../../../contracts/identity/StandaloneInvestorRegistry.sol";
-import {IInvestorRegistry} from "../../../contracts/identity/IInvestorRegistry.sol";
+import {IInvestorRegistry} from "../../../contracts/interfaces/IInvestorRegistry.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Shipped} from "../utils/Shipped.sol";
 

@@ -9,8 +9,8 @@ import {Shipped} from "../utils/Shipped.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {Redemption} from "../../../contracts/cashflow/Redemption.sol";
 import {Entitlements} from "../../../contracts/cashflow/Entitlements.sol";
-import {IInvestorRegistry} from "../../../contracts/identity/IInvestorRegistry.sol";
-import {IERC1643} from "../../../contracts/token/Documents.sol";
+import {IInvestorRegistry} from "../../../contracts/interfaces/IInvestorRegistry.sol";
+import {IERC1643} from "../../../contracts/interfaces/IERC1643.sol";
 import {ReasonCodes} from "../../../contracts/compliance/ReasonCodes.sol";
 import {MockComplianceHook} from "../../../contracts/mocks/MockComplianceHook.sol";
 
