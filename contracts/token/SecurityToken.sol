@@ -20,7 +20,8 @@ import {WalletState} from "./WalletState.sol";
 /// receiver's country rule and the limits word; it writes the two wallet words and, only when an investor
 /// joins or leaves, the counts. Every balance change passes through {_update}, except transfers and mints in the
 /// common case, which take the fast path {_fastMove}: its pass conditions are those of {_evaluate} specialised to
-/// that case and its writes are those {_update} would make (tests/foundry/FastPathEquivalence.t.sol proves both).
+/// that case and its writes are those {_update} would make (tests/foundry/FastPathEquivalence.t.sol checks both over
+/// random states).
 contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     using InvestorRecord for uint256;
     using WalletState for uint256;
