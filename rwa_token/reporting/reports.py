@@ -21,6 +21,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from eth_utils import to_checksum_address
 
+from ..contracts.events import DistributorEvents as D
+from ..contracts.events import TokenEvents as T
 from ..primitives.categories import describe_categories
 from ..primitives.countries import country_alpha2, country_name
 from ..primitives.errors import ConfigError
@@ -36,11 +38,11 @@ UNREGISTERED = "--"
 
 # Event arguments that are token or payment amounts, by event name: formatted with decimals in the trail.
 AMOUNT_ARGS = {
-    "Transfer": ("value",), "Approval": ("value",), "TokensFrozen": ("_amount",), "TokensUnfrozen": ("_amount",),
-    "TokensLocked": ("amount",), "SupplyCapSet": ("supplyCap",), "LimitsSet": ("minBalance", "maxBalance"),
-    "DistributionCreated": ("amount", "eligibleSupply"), "Paid": ("gross", "tax", "net"),
-    "Withheld": ("gross", "tax", "escrowed"), "WithheldReleased": ("amount",),
-    "DistributionReclaimed": ("unpaid", "withheldReturned"),
+    T.TRANSFER: ("value",), T.APPROVAL: ("value",), T.TOKENS_FROZEN: ("_amount",), T.TOKENS_UNFROZEN: ("_amount",),
+    T.TOKENS_LOCKED: ("amount",), T.SUPPLY_CAP_SET: ("supplyCap",), T.LIMITS_SET: ("minBalance", "maxBalance"),
+    D.DISTRIBUTION_CREATED: ("amount", "eligibleSupply"), D.PAID: ("gross", "tax", "net"),
+    D.WITHHELD: ("gross", "tax", "escrowed"), D.WITHHELD_RELEASED: ("amount",),
+    D.DISTRIBUTION_RECLAIMED: ("unpaid", "withheldReturned"),
 }
 COUNTRY_ARGS = ("country",)
 CATEGORY_ARGS = ("categories", "requiredCategories")
@@ -193,15 +195,15 @@ def distribution_report(index: EventIndex, distributor: str, distribution_id: in
     def holder(address: str) -> dict[str, Any]:
         return holders.setdefault(address, {**{f: 0 for f in fields}, "status": []})
 
-    for e in index.events(distributor, ("Paid", "Withheld", "WithheldReleased")):
+    for e in index.events(distributor, (D.PAID, D.WITHHELD, D.WITHHELD_RELEASED)):
         if e.args.get("distributionId") != wanted:
             continue
         h = holder(e.args["holder"])
-        if e.event == "Paid":
+        if e.event == D.PAID:
             for f in ("gross", "tax", "net"):
                 h[f] += int(e.args[f])
             h["status"].append("paid")
-        elif e.event == "Withheld":
+        elif e.event == D.WITHHELD:
             h["gross"] += int(e.args["gross"])
             h["tax"] += int(e.args["tax"])
             h["escrowed"] += int(e.args["escrowed"])
@@ -234,10 +236,10 @@ def distribution_summary(index: EventIndex, distributor: str, distribution_id: i
     distributor = to_checksum_address(distributor)
     wanted = str(int(distribution_id))
     summary: Row = {"distribution_id": wanted}
-    for e in index.events(distributor, ("DistributionCreated", "DistributionReclaimed")):
+    for e in index.events(distributor, (D.DISTRIBUTION_CREATED, D.DISTRIBUTION_RECLAIMED)):
         if e.args.get("distributionId") != wanted:
             continue
-        if e.event == "DistributionCreated":
+        if e.event == D.DISTRIBUTION_CREATED:
             summary.update(block=str(e.block), token=e.args["token"], payment_token=e.args["paymentToken"],
                            snapshot_id=e.args["snapshotId"], amount=amount(int(e.args["amount"]), decimals),
                            claim_expiry=_iso(int(e.args["claimExpiry"])))
@@ -318,7 +320,7 @@ def _readable(event: str, name: str, value: Any, decimals: int | None) -> str:
     number = int(text)
     if name in AMOUNT_ARGS.get(event, ()) and decimals is not None:
         return amount(number, decimals)
-    if name in COUNTRY_ARGS and event in REGISTRY_EVENTS + ("CountryRuleSet", "WithholdingRateSet"):
+    if name in COUNTRY_ARGS and event in REGISTRY_EVENTS + (T.COUNTRY_RULE_SET, D.WITHHOLDING_RATE_SET):
         try:
             return country_alpha2(number)
         except ConfigError:

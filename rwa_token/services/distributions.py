@@ -17,6 +17,7 @@ from eth_account.signers.local import LocalAccount
 
 from ..chain.tx import Receipt
 from ..contracts.distributor import DistributionInfo, Distributor, Totals
+from ..contracts.events import DistributorEvents as D
 from ..contracts.stablecoin import ERC20
 from ..contracts.token import HolderAt, SecurityToken
 from ..primitives.constants import MAX_BPS, PAYMENT_TRANSFER_FAILED  # noqa: F401 (re-exported)
@@ -478,20 +479,20 @@ def _apply_events(lines: dict[str, HolderLine], events: list[dict]) -> int:
     for event in events:
         args, kind = event["args"], event["event"]
         line = lines.get(args.get("holder", ""))
-        if kind == "Paid" and line is not None:
+        if kind == D.PAID and line is not None:
             line.events += 1
             line.gross += args["gross"]
             line.tax += args["tax"]
             line.net_paid += args["net"]
-        elif kind == "Withheld" and line is not None:
+        elif kind == D.WITHHELD and line is not None:
             line.events += 1
             line.gross += args["gross"]
             line.tax += args["tax"]
             line.withheld += args["escrowed"]
             line.reason_code = args["reasonCode"]
-        elif kind == "WithheldReleased" and line is not None:
+        elif kind == D.WITHHELD_RELEASED and line is not None:
             line.released += args["amount"]
-        elif kind == "DistributionReclaimed":
+        elif kind == D.DISTRIBUTION_RECLAIMED:
             reclaimed_to_treasury += args["unpaid"] + args["withheldReturned"]
             reclaim_returned += args["withheldReturned"]
     if reclaim_returned:

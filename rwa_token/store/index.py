@@ -37,6 +37,8 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from eth_utils import to_checksum_address
 
 from ..chain.tx import Transactor, decode_log
+from ..contracts.events import RegistryEvents as R
+from ..contracts.events import TokenEvents as T
 from ..primitives.errors import ChainError, ConfigError, RwaError, TransactionError
 from ..primitives.units import ZERO_ADDRESS
 from .journal import Progress
@@ -46,7 +48,7 @@ KEY_MASK = (1 << 128) - 1
 
 """progress(indexed_up_to_block, target_block), called after every committed chunk."""
 
-REGISTRY_EVENTS = ("InvestorRegistered", "InvestorUpdated", "WalletAdded", "WalletRemoved", "InvestorFrozen")
+REGISTRY_EVENTS = R.RECORD_CHANGES
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -436,7 +438,7 @@ class EventIndex:
         return count
 
     def _derive(self, address: str, name: str, args: dict[str, Any]) -> None:
-        if name == "Transfer" and "value" in args:
+        if name == T.TRANSFER and "value" in args:
             self._move(address, args["from"], args["to"], int(args["value"]))
         elif name in REGISTRY_EVENTS:
             self._derive_wallet(address, name, args)
@@ -514,7 +516,7 @@ class EventIndex:
     def recipients(self, token: str) -> set[str]:
         """Every wallet that ever received `token` (minted or transferred to it), from its indexed Transfer events:
         the candidates a paying agent checks against a record date."""
-        return {e.args["to"] for e in self.events(token, "Transfer")} - {ZERO_ADDRESS}
+        return {e.args["to"] for e in self.events(token, T.TRANSFER)} - {ZERO_ADDRESS}
 
     def event_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
@@ -650,23 +652,23 @@ class _MemoryWallets:
 def _apply_registry_event(store: _SqlWallets | _MemoryWallets, registry: str, name: str,
                           args: Mapping[str, Any]) -> None:
     """One registry event's effect on wallet records, mirroring InvestorRegistry's storage rules."""
-    if name == "InvestorRegistered":
+    if name == R.INVESTOR_REGISTERED:
         store.put(registry, args["wallet"], {
             "investor_key": investor_key(args["investorId"]), "country": int(args["country"]),
             "categories": int(args["categories"]), "kyc_expiry": int(args["kycExpiry"]), "frozen": False})
-    elif name == "InvestorUpdated":
+    elif name == R.INVESTOR_UPDATED:
         record = store.get(registry, args["wallet"])
         if record is not None:
             record.update(country=int(args["country"]), categories=int(args["categories"]),
                           kyc_expiry=int(args["kycExpiry"]))
             store.put(registry, args["wallet"], record)
-    elif name == "WalletAdded":
+    elif name == R.WALLET_ADDED:
         record = store.get(registry, args["existingWallet"])  # the registry copies the whole record
         if record is not None:
             store.put(registry, args["newWallet"], record)
-    elif name == "WalletRemoved":
+    elif name == R.WALLET_REMOVED:
         store.delete(registry, args["wallet"])
-    elif name == "InvestorFrozen":
+    elif name == R.INVESTOR_FROZEN:
         record = store.get(registry, args["wallet"])
         if record is not None:
             record["frozen"] = bool(args["frozen"])
