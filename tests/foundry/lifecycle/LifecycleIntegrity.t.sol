@@ -13,6 +13,7 @@ import {IInvestorRegistry} from "../../../contracts/interfaces/IInvestorRegistry
 import {IERC1643} from "../../../contracts/interfaces/IERC1643.sol";
 import {ReasonCodes} from "../../../contracts/compliance/ReasonCodes.sol";
 import {MockComplianceHook} from "../../../contracts/mocks/MockComplianceHook.sol";
+import {InvestorRecord} from "../../../contracts/identity/InvestorRecord.sol";
 
 /// @notice A payment token with a blocklist (as regulated stablecoins have): transfers to a blocked wallet fail.
 contract BlocklistCoin is ERC20 {
@@ -31,6 +32,24 @@ contract BlocklistCoin is ERC20 {
     function _update(address from, address to, uint256 value) internal override {
         require(!blocked[to], "blocked");
         super._update(from, to, value);
+    }
+}
+
+/// @notice A registry that, unlike ours, gives two plain (unlinked) wallets the same investor key: the token
+/// must still treat a move between them as a move within one investor.
+contract DuplicateKeyRegistry {
+    mapping(address wallet => uint256 record) public record;
+
+    function set(address wallet, uint256 value) external {
+        record[wallet] = value;
+    }
+
+    function recordPair(address a, address b) external view returns (uint256, uint256) {
+        return (record[a], record[b]);
+    }
+
+    function reasonMessage(uint8) external pure returns (string memory) {
+        return "";
     }
 }
 
@@ -202,6 +221,34 @@ contract LifecycleIntegrityTest is TokenFixture {
         assertEq(token.balanceOf(alice), 1000e6, "kept");
     }
 
+    function test_maturity_batch_skips_a_holder_whose_free_part_is_worth_no_principal() public {
+        token.freezePartialTokens(alice, 1000e6 - 1); // one base unit left free: worth 0 at a face value of 1 unit
+        address[] memory holders = new address[](1);
+        holders[0] = alice;
+        Redemption tiny = Redemption(Clones.clone(Shipped.deploy("Redemption")));
+        tiny.initialize(address(this), address(this), address(token), address(usd), address(distributor), TREASURY, 1, 0);
+        token.grantRole(token.AGENT_ROLE(), address(tiny));
+        usd.approve(address(tiny), type(uint256).max);
+        tiny.fundPrincipal(1e6);
+        assertEq(tiny.redeemBatch(holders), 0, "nothing worth redeeming");
+        assertEq(token.balanceOf(alice), 1000e6, "nothing burned");
+    }
+
+    function test_two_plain_wallets_with_one_key_move_as_one_investor_on_a_foreign_registry() public {
+        DuplicateKeyRegistry other = new DuplicateKeyRegistry();
+        uint256 rec = uint256(uint128(uint256(_id("alice")))) | (uint256(HK) << InvestorRecord.COUNTRY_SHIFT)
+            | (uint256(PROFESSIONAL) << InvestorRecord.CATEGORIES_SHIFT)
+            | (uint256(KYC_EXPIRY) << InvestorRecord.KYC_EXPIRY_SHIFT) | InvestorRecord.REGISTERED_BIT;
+        other.set(alice, rec);
+        other.set(aliceNew, rec);
+        token.setIdentityRegistry(address(other));
+        token.setLimits(0, 0, 999e6); // another investor could not take 1,000; a move within alice's holding can
+        uint256 investors = token.investorCount();
+        _transfer(alice, aliceNew, 1000e6);
+        assertEq(token.balanceOf(aliceNew), 1000e6, "moved within the investor");
+        assertEq(token.investorCount(), investors, "still the same investors");
+    }
+
     // ------------------------------------------------------------------ 2. entitlements follow the investor
 
     function _recoverAlice() internal {
@@ -320,6 +367,25 @@ contract LifecycleIntegrityTest is TokenFixture {
         distributor.sweepWithheld(id);
         assertEq(usd.balanceOf(TREASURY), 2000e6, "bob's unclaimed share and alice's escrow");
         assertEq(usd.balanceOf(address(distributor)), 0, "distributor empty");
+    }
+
+    function test_sweep_of_an_unknown_distribution_is_refused() public {
+        vm.expectRevert(abi.encodeWithSelector(Distributor.DistributionNotFound.selector, 99));
+        distributor.sweepWithheld(99);
+    }
+
+    function test_owed_principal_is_not_paid_to_an_ineligible_wallet_of_the_investor() public {
+        usd.setBlocked(alice, true);
+        address[] memory holders = new address[](1);
+        holders[0] = alice;
+        redemption.redeemBatch(holders);
+        registry.addWallet(alice, aliceNew);
+        token.setAddressFrozen(aliceNew, true);
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(Redemption.HolderNotEligible.selector, aliceNew, ReasonCodes.RECEIVER_FROZEN)
+        );
+        redemption.payOwedTo(alice, aliceNew);
     }
 
     function test_long_stop_is_configurable_within_bounds_by_the_admin_only() public {
