@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Bits} from "../libraries/Bits.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
@@ -709,10 +710,10 @@ contract Distributor is IDistributor, Initializable, PaymentTokenPolicy, Reentra
     }
 
     uint256 private constant _NO_GROUP = type(uint256).max;
-    uint256 private constant _MASK21 = (1 << 21) - 1;
-    uint256 private constant _MASK32 = (1 << 32) - 1;
-    uint256 private constant _MASK48 = (1 << 48) - 1;
-    uint256 private constant _MASK96 = (1 << 96) - 1;
+    uint256 private constant _MASK21 = Bits.MASK21;
+    uint256 private constant _MASK32 = Bits.MASK32;
+    uint256 private constant _MASK48 = Bits.MASK48;
+    uint256 private constant _MASK96 = Bits.MASK96;
     // Slot 2 of a distribution: claimedGross 0-95, eligibleSupply 96-191, claimExpiry 192-223, flags 224-226,
     // snapshotId 227-247, tokenIndex 248-255.
     uint256 private constant _FLAGS_SHIFT = 224;

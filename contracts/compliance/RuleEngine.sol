@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Bits} from "../libraries/Bits.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReasonCodes} from "./ReasonCodes.sol";
 import {IRuleEngine} from "../interfaces/IRuleEngine.sol";
@@ -53,9 +54,10 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
     uint256 internal constant RULE_COUNT_ONE = uint256(1) << RULE_COUNT_SHIFT;
     uint256 internal constant RULE_CONFIG_MASK = (uint256(1) << RULE_COUNT_SHIFT) - 1;
 
-    uint256 internal constant MASK24 = (uint256(1) << 24) - 1;
-    uint256 internal constant MASK32 = (uint256(1) << 32) - 1;
-    uint256 internal constant MASK96 = (uint256(1) << 96) - 1;
+    uint256 internal constant MASK24 = Bits.MASK24;
+    uint256 internal constant MASK32 = Bits.MASK32;
+    uint256 internal constant MASK40 = Bits.MASK40;
+    uint256 internal constant MASK96 = Bits.MASK96;
 
     uint8 internal constant KIND_TRANSFER = 0;
     uint8 internal constant KIND_MINT = 1;

@@ -42,7 +42,6 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     // ---- checkpoint word: [0..31] snapshot id | [32..127] balance before the first change after it ----
     uint256 private constant CHECKPOINT_VALUE_SHIFT = 32;
 
-    uint256 private constant MASK40 = (uint256(1) << 40) - 1;
     /// @dev Record flags a fast-path party must show exactly: REGISTERED, neither FROZEN nor MULTI_WALLET.
     uint256 private constant RECORD_CHECK_MASK =
         InvestorRecord.REGISTERED_BIT | InvestorRecord.FROZEN_BIT | InvestorRecord.MULTI_WALLET_BIT;

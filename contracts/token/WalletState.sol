@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Bits} from "../libraries/Bits.sol";
+
 /// @title WalletState
 /// @notice Packing of the token's per-wallet slot and its optional restriction slot.
 /// @dev Wallet slot (low bit first), read once per side of every transfer:
@@ -18,9 +20,9 @@ pragma solidity ^0.8.24;
 /// a mint under lockup to an empty wallet (the usual primary issuance) then writes a single new slot. The
 /// first unlocked credit to such a wallet writes the locked amount out explicitly and clears the flag.
 library WalletState {
-    uint256 internal constant MASK96 = (uint256(1) << 96) - 1;
-    uint256 internal constant MASK40 = (uint256(1) << 40) - 1;
-    uint256 internal constant MASK24 = (uint256(1) << 24) - 1;
+    uint256 internal constant MASK96 = Bits.MASK96;
+    uint256 internal constant MASK40 = Bits.MASK40;
+    uint256 internal constant MASK24 = Bits.MASK24;
 
     uint256 internal constant LOCKED_UNTIL_SHIFT = 96;
     uint256 internal constant LAST_SNAPSHOT_SHIFT = 136;
