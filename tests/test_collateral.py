@@ -188,3 +188,18 @@ def test_every_lender_power_refuses_an_unauthorised_caller(offering, margin):
         m.seize(offering.hk_pro.address, 1, stranger.address)
     with pytest.raises(Unauthorized):
         m.grant_role("LENDER_ROLE", stranger.address)
+
+
+def test_recovery_of_a_pledged_wallet_is_refused_in_the_plan_before_anything_is_sent(offering, margin):
+    from rwa_token.services.recovery import recover_wallet
+
+    manager, lender = margin
+    holder = offering.hk_pro
+    manager.pledge(lender.address, 600 * UNIT, sender=holder)
+    new = offering.second_wallet(holder)
+    with pytest.raises(AmountPledged):
+        recover_wallet(offering.registry, {"HTA": offering.token}, holder.address, new.address, dry_run=True)
+    assert not offering.token.is_frozen(holder.address) and offering.token.balance_of(new.address) == 0
+    manager.release(holder.address, 600 * UNIT)
+    plan = recover_wallet(offering.registry, {"HTA": offering.token}, holder.address, new.address, dry_run=True)
+    assert [s.kind for s in plan.done] == ["tokens"] and plan.done[0].tx is None

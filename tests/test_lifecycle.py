@@ -147,3 +147,24 @@ def test_import_refuses_a_new_wallet_for_an_investor_the_registry_already_holds(
     assert report.registered == 0 and len(report.refused) == 1
     assert "already has a registered wallet" in report.refused[0].reason
     assert not offering.registry.contains(second.address)
+
+
+def test_docs_add_dry_run_checks_the_role_and_records_nothing(deployed, capsys, monkeypatch):
+    before = json.loads(rwa(capsys, monkeypatch, "--json", "docs", "list")[1])["documents"]
+    code, out, err = rwa(capsys, monkeypatch, "--json", "docs", "add", "filing", "https://csrc.example/notice",
+                         "--hash", "0x" + "11" * 32, "--reference", "CSRC-ABS-2026-0042", "--dry-run")
+    assert code == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["dry_run"] is True
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "docs", "list")
+    assert json.loads(out)["documents"] == before
+
+
+def test_a_rule_refusal_anywhere_in_the_cli_exits_3_with_one_json_line(deployed, chain, accounts, capsys,
+                                                                         monkeypatch):
+    unregistered = accounts[9].address
+    code, out, err = rwa(capsys, monkeypatch, "--json", "mint", unregistered, "1")
+    assert code == 3 and "Traceback" not in err
+    refusal = json.loads(out.strip().splitlines()[-1])
+    assert refusal["refused"] is True and refusal["code"] == 4 and refusal["name"] == "RECEIVER_NOT_VERIFIED"
+    code, _, err = rwa(capsys, monkeypatch, "mint", unregistered, "1")
+    assert code == 3 and len(err.strip().splitlines()) == 1

@@ -12,6 +12,7 @@ import {IPaymentTokenPolicy} from "../interfaces/IPaymentTokenPolicy.sol";
 import {IDistributor} from "../interfaces/IDistributor.sol";
 import {Entitlements} from "./Entitlements.sol";
 import {IComplianceHook} from "../interfaces/IComplianceHook.sol";
+import {ReasonCodes} from "../compliance/ReasonCodes.sol";
 import {IRuleEngine} from "../interfaces/IRuleEngine.sol";
 import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
 
@@ -41,8 +42,6 @@ import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
 contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @dev Same value as ReasonCodes.HOOK_REJECTED (rwa_token/data/reason_codes.json).
-    uint8 private constant HOOK_REJECTED = 20;
     /// @notice Funds principal, redeems holders in batches, amortises.
     bytes32 public constant REDEMPTION_AGENT_ROLE = keccak256("REDEMPTION_AGENT_ROLE");
 
@@ -266,7 +265,7 @@ contract Redemption is Initializable, AccessControl, ReentrancyGuardTransient {
             (bool known, uint256 held) = _heldByHook(hook, address(securityToken), holder);
             if (!known) {
                 // A hook that cannot say what it holds back: redeem nothing rather than a pledge.
-                emit RedemptionSkipped(holder, HOOK_REJECTED);
+                emit RedemptionSkipped(holder, ReasonCodes.HOOK_REJECTED);
                 return 0;
             }
             kept += held;

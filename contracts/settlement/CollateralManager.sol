@@ -6,6 +6,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IComplianceHook} from "../interfaces/IComplianceHook.sol";
+import {ReasonCodes} from "../compliance/ReasonCodes.sol";
 import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
 
 
@@ -37,9 +38,6 @@ contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
     /// @notice EIP-712 type hash of a holder's signed consent to pledge `amount` more to `lender`.
     bytes32 public constant PLEDGE_TYPEHASH =
         keccak256("Pledge(address holder,address lender,uint256 amount,uint256 nonce,uint256 deadline)");
-    /// @dev Same value as ReasonCodes.COLLATERAL_LOCKED / HOOK_REJECTED (rwa_token/data/reason_codes.json).
-    uint8 internal constant COLLATERAL_LOCKED = 26;
-    uint8 internal constant HOOK_REJECTED = 20;
 
     /// @notice A pledge: who holds it and how much is locked. Amounts fit 96 bits like the token's balances.
     struct Pledge {
@@ -180,14 +178,14 @@ contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
     /// (from zero) and holders without a pledge cost one storage read. A call for another token is a wiring
     /// mistake: refused with HOOK_REJECTED so it shows at once.
     function check(address token_, address from, address, uint256 amount) external view returns (uint8 code) {
-        if (token_ != address(token)) return HOOK_REJECTED;
+        if (token_ != address(token)) return ReasonCodes.HOOK_REJECTED;
         if (from == address(0)) return 0;
         uint256 locked = _pledges[from].amount;
         if (locked == 0 || from == _seizing) return 0;
         uint256 balance = token.balanceOf(from);
         uint256 held = locked + token.getFrozenTokens(from);
         // The token has already checked amount <= balance; the subtraction is guarded anyway for other callers.
-        if (amount > balance || balance - amount < held) return COLLATERAL_LOCKED;
+        if (amount > balance || balance - amount < held) return ReasonCodes.COLLATERAL_LOCKED;
         return 0;
     }
 

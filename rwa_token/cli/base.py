@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..primitives.errors import REASON_CODES, ConfigError
+from ..primitives.errors import REASON_CODES, ConfigError, RwaError, TransferRestricted
 
 if TYPE_CHECKING:
     from ..services.context import Advance, Operator
@@ -110,3 +110,17 @@ def session(ctx: typer.Context) -> Session:
 
 def tx_line(receipt) -> str:
     return f"[dim](tx {receipt.tx_hash[:12]}…, block {receipt.block_number}, gas {receipt.gas_used:,})[/]"
+
+
+def report_error(exc: RwaError, as_json: bool, err_console: Console) -> int:
+    """One line for a failure (one JSON object under --json) and its exit code: 3 for a rule refusal, 2 for bad
+    input, 1 for a chain error."""
+    code = 3 if isinstance(exc, TransferRestricted) else 2 if isinstance(exc, ConfigError) else 1
+    if as_json:
+        data: dict = {"error": str(exc), "exit": code}
+        if isinstance(exc, TransferRestricted):
+            data.update(refused=True, code=exc.code, name=REASON_CODES.get(exc.code, {}).get("name", "?"))
+        print(json.dumps(data, default=str))
+    else:
+        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    return code

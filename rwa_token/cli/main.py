@@ -13,9 +13,9 @@ from typing import Optional
 
 import typer
 
-from ..primitives.errors import ConfigError, RwaError
+from ..primitives.errors import RwaError
 from . import agent, cashflow, chain
-from .base import Output, Session, err_console as stderr_console
+from .base import Output, Session, err_console as stderr_console, report_error
 from .cashflow import redeem_app, waterfall_app, withholding_app
 from .chain import policy_app
 from .documents import docs_app
@@ -65,8 +65,7 @@ def run() -> None:
     except RwaError as exc:
         if debug:
             traceback.print_exc()
-        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2 if isinstance(exc, ConfigError) else 1)
+        sys.exit(report_error(exc, "--json" in sys.argv, err_console))
     except KeyboardInterrupt:
         err_console.print("[red]interrupted[/]: rerun the same command to resume where it stopped")
         sys.exit(130)

@@ -106,10 +106,16 @@ class ContractWrapper:
             return []
         return self.tx.call_many(self.address, self.function(name, len(arg_lists[0])), arg_lists)
 
-    def send(self, name: str, *args: Any, sender: LocalAccount | None = None, gas: int | None = None) -> Receipt:
+    def send(self, name: str, *args: Any, sender: LocalAccount | None = None, gas: int | None = None,
+             dry_run: bool = False) -> Receipt | None:
+        """Send `name(*args)`; with `dry_run`, simulate it from the sender instead (a refusal raises as sending
+        would, as its named exception) and return None."""
         account = sender or self.sender
         if account is None:
             raise RwaError(f"{self.CONTRACT}.{name} sends a transaction: give a sender account")
+        if dry_run:
+            self.tx.call(self.address, self.function(name, len(args)), args, sender=account.address)
+            return None
         return self.tx.send(account, self.address, self.encode(name, *args), gas=gas)
 
     def events(self, name: str | None = None, from_block: int = 0, to_block: int | None = None) -> list[dict]:

@@ -294,11 +294,13 @@ class SecurityToken(AccessControlled):
         journal.append(status="confirmed", kind=OVERRIDE_KIND, tx=receipt.tx_hash, block=receipt.block_number)
         return receipt
 
-    def recover(self, lost_wallet: str, new_wallet: str, sender: LocalAccount | None = None) -> Receipt:
+    def recover(self, lost_wallet: str, new_wallet: str, sender: LocalAccount | None = None,
+                dry_run: bool = False) -> Receipt | None:
         """Move everything of a lost wallet to another wallet of the same investor and freeze the lost wallet (one
-        transaction). Its distribution and redemption entitlements move with `rwa_token.services.recovery`."""
+        transaction; refused with code 26 while the wallet is pledged). Its distribution and redemption entitlements
+        move with `rwa_token.services.recovery`."""
         return self.send("recoveryAddress", address(lost_wallet, "lost_wallet"), address(new_wallet, "new_wallet"),
-                         ZERO_ADDRESS, sender=sender)
+                         ZERO_ADDRESS, sender=sender, dry_run=dry_run)
 
     # --- snapshots (record dates) ---
     def snapshot(self, sender: LocalAccount | None = None) -> int:
@@ -329,11 +331,11 @@ class SecurityToken(AccessControlled):
 
     # --- documents (ERC-1643) and terms ---
     def set_document(self, name: str, uri: str, document_hash: bytes | str,
-                     sender: LocalAccount | None = None) -> Receipt:
+                     sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
         digest = bytes.fromhex(document_hash[2:]) if isinstance(document_hash, str) else document_hash
         if len(digest) != 32:
             raise ConfigError(f"document hash for {name!r} must be 32 bytes (0x + 64 hex)")
-        return self.send("setDocument", document_name(name), uri, digest, sender=sender)
+        return self.send("setDocument", document_name(name), uri, digest, sender=sender, dry_run=dry_run)
 
     def document(self, name: str) -> tuple[str, bytes, int]:
         return self.call("getDocument", document_name(name))

@@ -28,11 +28,12 @@ def document_digest(file: Path | None = None, hash_: str | None = None, referenc
 
 
 def add_document(op: Operator, name: str, uri: str, digest: str, reference: str | None = None,
-                 token: str | None = None):
-    """Record document `name` on the token; the receipt of the last transaction sent."""
+                 token: str | None = None, dry_run: bool = False):
+    """Record document `name` on the token; the receipt of the last transaction sent. With `dry_run` the document
+    write is simulated (the reference needs the same role) and None is returned."""
     t = op.token(token)
-    receipt = t.set_document(name, uri, digest)
-    if reference is not None:
+    receipt = t.set_document(name, uri, digest, dry_run=dry_run)
+    if reference is not None and not dry_run:
         receipt = t.set_document_reference(name, reference)
     return receipt
 

@@ -64,18 +64,27 @@ def recover_wallet(registry: InvestorRegistry, tokens: Mapping[str, SecurityToke
         if balance == 0 and token.is_frozen(lost):
             report.already_done += 1
             continue
-        receipt = None if dry_run else token.recover(lost, new)
+        # A dry run simulates the recovery, so a refusal (a pledged wallet: code 26) shows before anything is sent.
+        receipt = token.recover(lost, new, dry_run=dry_run)
         report.done.append(Step("tokens", symbol, balance, receipt.tx_hash if receipt else None))
     by_address = {token.address.lower(): token for token in tokens.values()}
+    refusals: dict[str, str | None] = {}
+
+    def refusal(token: SecurityToken) -> str | None:
+        """Why the new wallet may not be paid in `token`'s offering, read once per token."""
+        if token.address not in refusals:
+            refusals[token.address] = _refusal(token, new)
+        return refusals[token.address]
+
     if distributor is not None:
-        _move_distributions(distributor, by_address, lost, new, report, dry_run)
+        _move_distributions(distributor, by_address, lost, new, report, dry_run, refusal)
     for symbol, redemption in (redemptions or {}).items():
         owed = redemption.owed_to(lost)
         if owed == 0:
             continue
-        refusal = _refusal(tokens[symbol], new)
-        if refusal:
-            report.left.append(Left("principal", symbol, owed, refusal))
+        why = refusal(tokens[symbol])
+        if why:
+            report.left.append(Left("principal", symbol, owed, why))
             continue
         receipt = None if dry_run else redemption.pay_owed_to(lost, new)
         report.done.append(Step("principal", symbol, owed, receipt.tx_hash if receipt else None))
@@ -104,7 +113,8 @@ def _refusal(token: SecurityToken, wallet: str) -> str | None:
 
 
 def _move_distributions(distributor: Distributor, tokens: Mapping[str, SecurityToken], lost: str, new: str,
-                        report: RecoveryReport, dry_run: bool) -> None:
+                        report: RecoveryReport, dry_run: bool,
+                        refusal: Callable[[SecurityToken], str | None]) -> None:
     now = distributor.tx.chain.block_timestamp()
     for distribution_id in range(1, distributor.count() + 1):
         info = distributor.info(distribution_id)
@@ -119,13 +129,13 @@ def _move_distributions(distributor: Distributor, tokens: Mapping[str, SecurityT
             open_share = 0 if share.paid else share.net
         if escrow == 0 and open_share == 0:
             continue
-        refusal = _refusal(token, new)
+        why = refusal(token)
         moves = (("escrow", escrow, distributor.release_withheld_to), ("distribution", open_share, distributor.claim_to))
         for kind, amount, send in moves:
             if amount == 0:
                 continue
-            if refusal:
-                report.left.append(Left(kind, ref, amount, refusal))
+            if why:
+                report.left.append(Left(kind, ref, amount, why))
                 continue
             receipt = None if dry_run else send(distribution_id, lost, new)
             report.done.append(Step(kind, ref, amount, receipt.tx_hash if receipt else None))
