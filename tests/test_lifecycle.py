@@ -168,3 +168,22 @@ def test_a_rule_refusal_anywhere_in_the_cli_exits_3_with_one_json_line(deployed,
     assert refusal["refused"] is True and refusal["code"] == 4 and refusal["name"] == "RECEIVER_NOT_VERIFIED"
     code, _, err = rwa(capsys, monkeypatch, "mint", unregistered, "1")
     assert code == 3 and len(err.strip().splitlines()) == 1
+
+
+def test_deploy_records_the_specs_filing_reference_with_the_filing_document(deployed, capsys, monkeypatch):
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "docs", "list")
+    filing = next(d for d in json.loads(out)["documents"] if d["name"] == "filing")
+    assert code == 0 and filing["reference"] == "CSRC-ABST-2026-0042"
+
+
+def test_a_filing_reference_the_chain_cannot_hold_is_refused_when_the_spec_is_read(tmp_path):
+    import yaml
+
+    from rwa_token.inputs.spec import load_spec
+
+    doc = yaml.safe_load((EXAMPLES / "highway-toll-abs.yaml").read_text())
+    doc["filing"]["reference"] = "CSRC-" + "9" * 40
+    path = tmp_path / "long-reference.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(errors.ConfigError, match="filing.reference"):
+        load_spec(path)

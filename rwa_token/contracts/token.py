@@ -18,7 +18,7 @@ from ..chain.tx import Receipt
 from ..primitives.categories import parse_categories
 from ..primitives.countries import parse_country
 from ..primitives.errors import REASON_CODES, ConfigError, ContractRevert, restriction
-from ..primitives.units import ZERO_ADDRESS, address, base_units, format_units, timestamp
+from ..primitives.units import ZERO_ADDRESS, address, base_units, format_units, reference_bytes, timestamp
 from .base import AccessControlled, Amount, Country
 
 # Journal entries of a forced transfer that overrode the token's receiver-side rules (read by the audit report).
@@ -75,17 +75,6 @@ class Limits:
 
 def _country(value: Country) -> int:
     return parse_country(value)
-
-
-def reference_bytes(reference: str) -> bytes:
-    """A regulator's reference (a filing number) as the contract stores it: ASCII, left-aligned in 32 bytes."""
-    try:
-        raw = reference.strip().encode("ascii")
-    except UnicodeEncodeError:
-        raise ConfigError(f"reference {reference!r} must be ASCII") from None
-    if not raw or len(raw) > 32:
-        raise ConfigError(f"reference {reference!r} must be 1 to 32 ASCII characters")
-    return raw.ljust(32, b"\0")
 
 
 def document_name(name: str | bytes) -> bytes:
@@ -438,6 +427,9 @@ class SecurityToken(AccessControlled):
 
     def encode_document(self, name: str, uri: str, document_hash: bytes) -> bytes:
         return self.encode("setDocument", document_name(name), uri, document_hash)
+
+    def encode_document_reference(self, name: str, reference: str) -> bytes:
+        return self.encode("setDocumentReference", document_name(name), reference_bytes(reference))
 
     def encode_terms(self, symbol: str, asset_type: str, description: str, jurisdiction: str,
                      filing_reference: str) -> bytes:

@@ -21,6 +21,7 @@ from eth_utils import is_checksum_address, to_checksum_address
 from ..primitives.constants import MAX_BPS
 from ..primitives.countries import country_alpha2, parse_country, parse_tax_country
 from ..primitives.errors import ConfigError
+from ..primitives.units import reference_bytes
 from .policy import (
     REGULATORS,
     STRUCTURES,
@@ -271,9 +272,14 @@ def _filing(value: Any) -> Filing:
     expect_map(value, "filing", keys, required=keys)
     document_hash = expect_str(value["document_hash"], "filing.document_hash", pattern=_HASH,
                                hint="must be 0x followed by 64 hex digits (the document's keccak-256 or sha-256)")
+    reference = expect_str(value["reference"], "filing.reference")
+    try:
+        reference_bytes(reference)  # recorded on chain with the filing document
+    except ConfigError as exc:
+        raise ConfigError(f"filing.reference: {exc}") from None
     return Filing(
         regulator=_choice(value["regulator"], "filing.regulator", REGULATORS),
-        reference=expect_str(value["reference"], "filing.reference"),
+        reference=reference,
         date=_date(value["date"], "filing.date"),
         document_uri=expect_str(value["document_uri"], "filing.document_uri", pattern=_URI,
                                 hint="must be a URI such as https://... or ipfs://..."),

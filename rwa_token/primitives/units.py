@@ -94,3 +94,14 @@ def investor_id(reference: str, salt: str) -> bytes:
     if not reference or not str(reference).strip():
         raise ConfigError("investor reference is empty")
     return keccak(text=f"{salt}:{str(reference).strip()}")
+
+
+def reference_bytes(reference: str) -> bytes:
+    """A regulator's reference (a filing number) as the contract stores it: ASCII, left-aligned in 32 bytes."""
+    try:
+        raw = reference.strip().encode("ascii")
+    except UnicodeEncodeError:
+        raise ConfigError(f"reference {reference!r} must be ASCII") from None
+    if not raw or len(raw) > 32:
+        raise ConfigError(f"reference {reference!r} must be 1 to 32 ASCII characters")
+    return raw.ljust(32, b"\0")

@@ -62,6 +62,7 @@ def token_setup(token: SecurityToken, spec: OfferingSpec, index: int) -> list[by
     if spec.filing:
         calls.append(token.encode_document("filing", spec.filing.document_uri,
                                            bytes.fromhex(spec.filing.document_hash[2:])))
+        calls.append(token.encode_document_reference("filing", spec.filing.reference))
     calls.append(token.encode_terms(
         f"{t.symbol}",
         spec.asset.type,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from eth_utils import keccak
 
-from ..contracts.token import reference_bytes
+from ..primitives.units import reference_bytes
 from ..primitives.errors import ConfigError
 from .context import Operator
 
