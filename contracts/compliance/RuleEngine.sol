@@ -2,24 +2,24 @@
 pragma solidity ^0.8.24;
 
 import {Bits} from "../libraries/Bits.sol";
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {OwnedRoles} from "../access/OwnedRoles.sol";
 import {ReasonCodes} from "./ReasonCodes.sol";
-import {IRuleEngine} from "../interfaces/IRuleEngine.sol";
+import {IRuleEngineEvents} from "../interfaces/IRuleEngine.sol";
 import {IComplianceHook} from "../interfaces/IComplianceHook.sol";
 import {InvestorRecord} from "../identity/InvestorRecord.sol";
 import {WalletState} from "../token/WalletState.sol";
 
 /// @title RuleEngine
 /// @notice The token's built-in compliance rules, kept in the token's own storage and evaluated in one pass.
-/// @dev Inherited by SecurityToken. All rule configuration a transfer needs lives in three packed words: the
+/// @dev Inherited by the token (through TokenBase); the rule administration functions are in SecurityTokenAdmin. All rule configuration a transfer needs lives in three packed words: the
 /// token state word (flags, counts, snapshot id, registry), the limits word and the receiver's country rule.
 /// T-REX calls a module contract per rule; here a transfer reads at most three configuration slots.
-abstract contract RuleEngine is IRuleEngine, AccessControl {
+abstract contract RuleEngine is IRuleEngineEvents, OwnedRoles {
     using InvestorRecord for uint256;
     using WalletState for uint256;
 
-    /// @notice May edit the rule set and halt trading.
-    bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
+    /// @dev May edit the rule set and halt trading (getter: COMPLIANCE_ROLE()).
+    bytes32 internal constant COMPLIANCE = keccak256("COMPLIANCE_ROLE");
 
     // ---- token state word `_state` ----
     // [0..159] registry | [160..183] currentSnapshotId | [184..215] investorCount | [216..223] flags
@@ -101,173 +101,6 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
         _;
     }
 
-    // ------------------------------------------------------------------ rule administration
-
-    /// @notice Sets the rule for investors resident in `country` (ISO-3166 numeric).
-    /// @param allowed Whether the country is on the allow list (only consulted in allowlist mode).
-    /// @param blocked Refuse receivers from this country whatever the mode.
-    /// @param requiredCategories Receiver must hold ANY of these category bits; 0 = no requirement.
-    /// @param maxInvestors Cap on investors from this country; 0 = no cap. The running count is kept.
-    function setCountryRule(uint16 country, bool allowed, bool blocked, uint32 requiredCategories, uint32 maxInvestors)
-        external
-        onlyCompliance
-    {
-        _setCountryRule(country, allowed, blocked, requiredCategories, maxInvestors);
-    }
-
-    /// @notice Batch form of {setCountryRule}; arrays are matched by index.
-    function batchSetCountryRules(
-        uint16[] calldata countries,
-        bool[] calldata allowed,
-        bool[] calldata blocked,
-        uint32[] calldata requiredCategories,
-        uint32[] calldata maxInvestors
-    ) external onlyCompliance {
-        uint256 n = countries.length;
-        if (
-            allowed.length != n || blocked.length != n || requiredCategories.length != n || maxInvestors.length != n
-        ) revert LengthMismatch();
-        for (uint256 i; i < n; ++i) {
-            _setCountryRuleAt(i << 5);
-        }
-    }
-
-    /// @dev Applies entry `o / 32` of the {batchSetCountryRules} call being executed, read straight from calldata
-    /// (less code than five bounds-checked array reads): argument k's offset is the head word at 4 + 32k, its
-    /// elements start one word after it. Every array has the batch length (checked) and the ABI decoder has
-    /// checked that those words lie inside the calldata. A value that does not fit its ABI type reverts (empty
-    /// data) as the decoder would.
-    function _setCountryRuleAt(uint256 o) private {
-        uint256 country;
-        uint256 allowed;
-        uint256 blocked;
-        uint256 categories;
-        uint256 maxInvestors;
-        assembly ("memory-safe") {
-            country := calldataload(add(add(calldataload(0x04), 0x24), o))
-            allowed := calldataload(add(add(calldataload(0x24), 0x24), o))
-            blocked := calldataload(add(add(calldataload(0x44), 0x24), o))
-            categories := calldataload(add(add(calldataload(0x64), 0x24), o))
-            maxInvestors := calldataload(add(add(calldataload(0x84), 0x24), o))
-            if or(or(shr(16, country), or(shr(1, allowed), shr(1, blocked))), or(shr(32, categories), shr(32, maxInvestors))) {
-                revert(0, 0)
-            }
-        }
-        _setCountryRule(uint16(country), allowed != 0, blocked != 0, uint32(categories), uint32(maxInvestors));
-    }
-
-    /// @notice In allowlist mode only receivers from countries marked `allowed` may receive tokens.
-    function setAllowlistMode(bool enabled) external onlyCompliance {
-        _setStateFlag(ALLOWLIST, enabled);
-        emit AllowlistModeSet(enabled);
-    }
-
-    /// @notice Sets the global investor cap and the per-investor holding bounds (0 = no limit).
-    /// @param maxInvestors Maximum number of investors with a non-zero holding.
-    /// @param minBalance Minimum holding of an investor who holds anything (no dust positions).
-    /// @param maxBalance Maximum holding of one investor across all of their wallets.
-    function setLimits(uint32 maxInvestors, uint256 minBalance, uint256 maxBalance)
-        external
-        onlyCompliance
-    {
-        if (minBalance > MASK96 || maxBalance > MASK96 || (maxBalance != 0 && minBalance > maxBalance)) {
-            revert InvalidLimits(minBalance, maxBalance);
-        }
-        uint256 l = _limits;
-        l = (l & (MASK32 << DEFAULT_LOCKUP_SHIFT)) | uint256(maxInvestors) | (minBalance << MIN_BALANCE_SHIFT)
-            | (maxBalance << MAX_BALANCE_SHIFT);
-        _writeLimits(l);
-        emit LimitsSet(maxInvestors, minBalance, maxBalance);
-    }
-
-    /// @notice Lockup applied to every subsequent mint (e.g. 40 days for Reg S, 365 days for Reg D); 0 = none.
-    /// @dev Minted lots share one unlock time per wallet: a new lot extends the unlock of earlier locked lots.
-    function setDefaultLockup(uint40 lockupSeconds) external onlyCompliance {
-        if (lockupSeconds > MASK32) revert LockupTooLong(lockupSeconds);
-        uint256 l = _limits;
-        l = (l & ~(MASK32 << DEFAULT_LOCKUP_SHIFT)) | (uint256(lockupSeconds) << DEFAULT_LOCKUP_SHIFT);
-        _writeLimits(l);
-        emit DefaultLockupSet(lockupSeconds);
-    }
-
-    /// @notice Halts (or resumes) investor transfers; agent actions (mint, burn, forced transfer) still work.
-    function setTradingHalt(bool halted) external onlyCompliance {
-        _setStateFlag(HALTED, halted);
-        emit TradingHaltSet(halted);
-    }
-
-    /// @notice Sets the optional external rule contract (zero address removes it).
-    function setComplianceHook(address hook) external onlyCompliance {
-        _hook = hook;
-        _setStateFlag(HAS_HOOK, hook != address(0));
-        emit ComplianceHookSet(hook);
-    }
-
-    /// @notice When set, no mint succeeds until a document named "filing" is recorded (CSRC/NDRC filing).
-    function setRequireFilingDocument(bool required) external onlyCompliance {
-        _setStateFlag(REQUIRE_FILING, required);
-        emit RequireFilingDocumentSet(required);
-    }
-
-    // ------------------------------------------------------------------ rule views
-
-    /// @notice The rule and running investor count for `country`.
-    function countryRule(uint16 country)
-        external
-        view
-        returns (bool allowed, bool blocked, uint32 requiredCategories, uint32 maxInvestors, uint32 investorCount_)
-    {
-        uint256 r = _countryRules[country];
-        allowed = r & RULE_ALLOWED != 0;
-        blocked = r & RULE_BLOCKED != 0;
-        requiredCategories = uint32(r >> RULE_CATEGORIES_SHIFT);
-        maxInvestors = uint32(r >> RULE_MAX_INVESTORS_SHIFT);
-        investorCount_ = uint32(r >> RULE_COUNT_SHIFT);
-    }
-
-    /// @notice Global investor cap, holding bounds and default mint lockup.
-    function limits()
-        external
-        view
-        returns (uint32 maxInvestors, uint256 minBalance, uint256 maxBalance, uint40 defaultLockup)
-    {
-        uint256 l = _limits;
-        maxInvestors = uint32(l);
-        minBalance = (l >> MIN_BALANCE_SHIFT) & MASK96;
-        maxBalance = (l >> MAX_BALANCE_SHIFT) & MASK96;
-        defaultLockup = uint40(l >> DEFAULT_LOCKUP_SHIFT);
-    }
-
-    /// @notice Number of investors (not wallets) with a non-zero holding.
-    function investorCount() external view returns (uint256) {
-        return (_state >> INVESTOR_COUNT_SHIFT) & MASK32;
-    }
-
-    /// @notice Number of investors from `country` with a non-zero holding.
-    function countryInvestorCount(uint16 country) external view returns (uint256) {
-        return (_countryRules[country] >> RULE_COUNT_SHIFT) & MASK32;
-    }
-
-    /// @notice Whether only countries marked allowed may receive.
-    function allowlistMode() external view returns (bool) {
-        return _state & ALLOWLIST != 0;
-    }
-
-    /// @notice Whether investor transfers are halted.
-    function tradingHalted() external view returns (bool) {
-        return _state & HALTED != 0;
-    }
-
-    /// @notice The external rule contract, or zero.
-    function complianceHook() external view returns (address) {
-        return _hook;
-    }
-
-    /// @notice Whether mints wait for a recorded "filing" document.
-    function requireFilingDocument() external view returns (bool) {
-        return _state & REQUIRE_FILING != 0;
-    }
-
     // ------------------------------------------------------------------ evaluation
 
     /// @dev Returns the first failing reason code for `m`, or SUCCESS. Rule order: pause, halt, filing,
@@ -318,7 +151,7 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
     }
 
     /// @dev Sender must be registered, KYC-valid, not frozen on the token and not sanctioned in the registry.
-    function _senderCode(Party memory p) private view returns (uint8) {
+    function _senderCode(Party memory p) internal view returns (uint8) {
         uint256 r = p.record;
         if (!r.isRegistered()) return ReasonCodes.SENDER_NOT_VERIFIED;
         if (!r.kycValid(block.timestamp)) return ReasonCodes.SENDER_KYC_EXPIRED;
@@ -341,13 +174,8 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
     function _eligibilityCode(Move memory m) private pure returns (uint8) {
         uint256 rule = m.toRule;
         uint256 toRecord = m.to.record;
-        // A block is the more specific reason, so it is reported even in allowlist mode.
-        if (rule & RULE_BLOCKED != 0) return ReasonCodes.COUNTRY_BLOCKED;
-        if (m.state & ALLOWLIST != 0 && rule & RULE_ALLOWED == 0) return ReasonCodes.COUNTRY_NOT_ALLOWED;
-        uint256 required = (rule >> RULE_CATEGORIES_SHIFT) & MASK32;
-        if (required != 0 && uint256(toRecord.categories()) & required == 0) {
-            return ReasonCodes.CATEGORY_NOT_ALLOWED;
-        }
+        uint8 code = _countryCode(m.state, rule, toRecord);
+        if (code != 0) return code;
         uint256 amount = m.amount;
         if (amount == 0) return ReasonCodes.SUCCESS;
         uint256 fromRecord = m.from.record;
@@ -378,6 +206,17 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
         return ReasonCodes.SUCCESS;
     }
 
+    /// @dev The receiver's country and category rules (`rule` is the country rule of record `r`): the part of
+    /// the receiver-side rules that depends on no amount ({canReceive} uses it too).
+    function _countryCode(uint256 s, uint256 rule, uint256 r) internal pure returns (uint8) {
+        // A block is the more specific reason, so it is reported even in allowlist mode.
+        if (rule & RULE_BLOCKED != 0) return ReasonCodes.COUNTRY_BLOCKED;
+        if (s & ALLOWLIST != 0 && rule & RULE_ALLOWED == 0) return ReasonCodes.COUNTRY_NOT_ALLOWED;
+        uint256 required = (rule >> RULE_CATEGORIES_SHIFT) & MASK32;
+        if (required != 0 && uint256(r.categories()) & required == 0) return ReasonCodes.CATEGORY_NOT_ALLOWED;
+        return ReasonCodes.SUCCESS;
+    }
+
     /// @dev Sender-side amounts: balance, minimum remainder, partial freeze, lockups.
     function _senderBalanceCode(Move memory m) private view returns (uint8) {
         uint256 amount = m.amount;
@@ -395,7 +234,7 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
         }
         uint256 r = m.from.restrictions;
         uint256 frozen = r.frozen();
-        // frozen <= balance is an invariant kept by freeze, burn, forced transfer and recovery.
+        // ERC-7943 lets the frozen amount exceed the balance (setFrozenTokens): nothing is free then.
         uint256 free = bal > frozen ? bal - frozen : 0;
         if (amount > free) return ReasonCodes.TOKENS_FROZEN;
         uint256 locked = w.lockedAmount(r, block.timestamp);
@@ -413,25 +252,8 @@ abstract contract RuleEngine is IRuleEngine, AccessControl {
 
     // ------------------------------------------------------------------ helpers
 
-    function _setCountryRule(uint16 country, bool allowed, bool blocked, uint32 requiredCategories, uint32 maxInvestors)
-        private
-    {
-        uint256 rule = _countryRules[country] & ~RULE_CONFIG_MASK;
-        if (allowed) rule |= RULE_ALLOWED;
-        if (blocked) rule |= RULE_BLOCKED;
-        rule |= (uint256(requiredCategories) << RULE_CATEGORIES_SHIFT)
-            | (uint256(maxInvestors) << RULE_MAX_INVESTORS_SHIFT);
-        _countryRules[country] = rule;
-        emit CountryRuleSet(country, allowed, blocked, requiredCategories, maxInvestors);
-    }
-
     function _checkCompliance() internal view {
-        _checkRole(COMPLIANCE_ROLE);
-    }
-
-    function _writeLimits(uint256 l) private {
-        _limits = l;
-        _setStateFlag(HAS_LIMITS, l != 0);
+        _checkRole(COMPLIANCE);
     }
 
     function _setStateFlag(uint256 flag, bool on) internal {

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IAgentRole} from "../interfaces/IAgentRole.sol";
 import {Redemption} from "../cashflow/Redemption.sol";
 import {Waterfall} from "../cashflow/Waterfall.sol";
 import {IDistributor} from "../interfaces/IDistributor.sol";
@@ -117,7 +118,7 @@ contract OfferingFactory {
         if (registry == address(0)) {
             registry = Clones.cloneDeterministic(registryImplementation, _salt(msg.sender, salt, type(uint256).max));
             IInvestorRegistry(registry).initialize(address(this));
-            _handOver(registry, spec.admin, REGISTRAR_ROLE, bytes32(0));
+            _handOverOwned(registry, spec.admin, REGISTRAR_ROLE, bytes32(0));
         }
         distributor = spec.distributor;
         if (spec.withDistributor) {
@@ -162,7 +163,7 @@ contract OfferingFactory {
         // The distributor snapshots record dates on the token.
         if (distributor != address(0)) IAccessControl(token).grantRole(SNAPSHOT_ROLE, distributor);
         IAccessControl(token).renounceRole(COMPLIANCE_ROLE, address(this));
-        _handOver(token, admin, AGENT_ROLE, COMPLIANCE_ROLE);
+        _handOverOwned(token, admin, AGENT_ROLE, COMPLIANCE_ROLE);
     }
 
     /// @dev Grants the admin role and up to two operating roles to `admin`, then renounces the factory's admin.
@@ -171,6 +172,14 @@ contract OfferingFactory {
         if (roleA != bytes32(0)) IAccessControl(target).grantRole(roleA, admin);
         if (roleB != bytes32(0)) IAccessControl(target).grantRole(roleB, admin);
         IAccessControl(target).renounceRole(DEFAULT_ADMIN_ROLE, address(this));
+    }
+
+    /// @dev The same for a contract with an ERC-173 owner (token, registry): ownership carries the admin role, so
+    /// one transfer hands it over.
+    function _handOverOwned(address target, address admin, bytes32 roleA, bytes32 roleB) private {
+        if (roleA != bytes32(0)) IAccessControl(target).grantRole(roleA, admin);
+        if (roleB != bytes32(0)) IAccessControl(target).grantRole(roleB, admin);
+        IAgentRole(target).transferOwnership(admin);
     }
 
     function _run(address target, bytes[] calldata calls) private {

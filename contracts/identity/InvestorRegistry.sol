@@ -2,9 +2,13 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {AgentRole} from "../access/AgentRole.sol";
+import {IAgentRole} from "../interfaces/IAgentRole.sol";
+import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {InvestorRecord} from "./InvestorRecord.sol";
 import {ReasonCodes} from "../compliance/ReasonCodes.sol";
@@ -17,7 +21,9 @@ import {ReasonCodes} from "../compliance/ReasonCodes.sol";
 /// asks the factory for its own registry: the implementation's constructor disables initializers and every clone
 /// calls {initialize}. EIP712's immutables hold only the fixed name/version; the domain separator of a clone is
 /// rebuilt from its own address, so signatures are bound to the clone that verifies them.
-contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializable {
+/// ERC-3643: the registry answers T-REX's `IIdentityRegistry` (an ONCHAINID address stands for one investor; see
+/// {IIdentityRegistry} for what each function means here) and `AgentRole`, whose agents are REGISTRAR_ROLE holders.
+contract InvestorRegistry is IInvestorRegistry, AgentRole, EIP712, Initializable {
     using InvestorRecord for uint256;
 
     /// @notice KYC providers and onboarding desks: register, update, freeze, manage wallets.
@@ -34,16 +40,33 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
     /// @dev Registered wallets per investor key: a second registration under a known id is refused, so two wallets
     /// of one investor are always linked (MULTI_WALLET) and counted once.
     mapping(uint128 investorKey => uint256 wallets) private _walletCounts;
+    /// @dev ERC-3643 identities: the investor an ONCHAINID address stands for, and back.
+    mapping(uint128 investorKey => address identity) private _identities;
+    mapping(address identity => uint128 investorKey) private _identityKeys;
+    /// @dev [0..31] categories | [32..71] KYC validity in seconds, of wallets registered by `registerIdentity`;
+    /// 0 until set: no category, 365 days.
+    uint256 private _identityDefaults;
+
+    uint256 private constant DEFAULT_KYC_VALIDITY = 365 days;
 
     constructor() EIP712("rwa-token InvestorRegistry", "1") {
         _disableInitializers();
     }
 
-    /// @notice Sets up a fresh registry (clone) with `admin` as DEFAULT_ADMIN_ROLE holder.
+    /// @notice Sets up a fresh registry (clone) with `admin` as its owner (ERC-173, holding DEFAULT_ADMIN_ROLE).
     /// @param admin Account that can grant REGISTRAR_ROLE and KYC_SIGNER_ROLE.
     function initialize(address admin) external initializer {
+        _setUp(admin);
+    }
+
+    function _setUp(address admin) internal {
         if (admin == address(0)) revert ZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _transferOwnership(admin);
+        emit IdentityStorageSet(address(this));
+    }
+
+    function _agentRole() internal pure override returns (bytes32) {
+        return REGISTRAR_ROLE;
     }
 
     // ------------------------------------------------------------------ onboarding
@@ -150,11 +173,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
 
     /// @notice Deletes a wallet's record. Recover its tokens on every token first (recovery needs the record).
     function removeWallet(address wallet) external onlyRole(REGISTRAR_ROLE) {
-        uint256 rec = _records[wallet];
-        if (!rec.isRegistered()) revert NotRegistered(wallet);
-        delete _records[wallet];
-        --_walletCounts[rec.investorKey()];
-        emit WalletRemoved(wallet, rec.investorKey());
+        _removeWallet(wallet);
     }
 
     /// @notice Sets or clears the registry-level sanction flag of `wallet` (every token refuses it).
@@ -163,6 +182,121 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
         if (!rec.isRegistered()) revert NotRegistered(wallet);
         _records[wallet] = frozen ? rec | InvestorRecord.FROZEN_BIT : rec & ~InvestorRecord.FROZEN_BIT;
         emit InvestorFrozen(wallet, frozen);
+    }
+
+    // ------------------------------------------------------------------ ERC-3643 identity registry
+
+    /// @notice ERC-3643: registers `_userAddress` for the investor whose ONCHAINID is `_identity`, resident in
+    /// `_country`. The first wallet of an identity creates the investor; every later one joins it (the ERC-3643
+    /// way to add a wallet, e.g. before a recovery). Such wallets are kept as multi-wallet records, so tokens count
+    /// the investor once whatever number of wallets it has. Categories and KYC expiry come from
+    /// {identityDefaults} (no category and 365 days until the admin sets them).
+    function registerIdentity(address _userAddress, address _identity, uint16 _country)
+        external
+        onlyRole(REGISTRAR_ROLE)
+    {
+        _registerIdentity(_userAddress, _identity, _country);
+    }
+
+    /// @notice Batch form of {registerIdentity}; arrays are matched by index.
+    function batchRegisterIdentity(
+        address[] calldata _userAddresses,
+        address[] calldata _identities_,
+        uint16[] calldata _countries
+    ) external onlyRole(REGISTRAR_ROLE) {
+        uint256 n = _userAddresses.length;
+        if (_identities_.length != n || _countries.length != n) revert LengthMismatch();
+        for (uint256 i; i < n; ++i) {
+            _registerIdentity(_userAddresses[i], _identities_[i], _countries[i]);
+        }
+    }
+
+    /// @notice ERC-3643: deletes the wallet's record (as {removeWallet}).
+    function deleteIdentity(address _userAddress) external onlyRole(REGISTRAR_ROLE) {
+        _removeWallet(_userAddress);
+    }
+
+    /// @notice ERC-3643: changes the wallet's country, keeping its categories and KYC expiry.
+    function updateCountry(address _userAddress, uint16 _country) external onlyRole(REGISTRAR_ROLE) {
+        uint256 rec = _records[_userAddress];
+        _update(_userAddress, _country, rec.categories(), rec.kycExpiry());
+        emit CountryUpdated(_userAddress, _country);
+    }
+
+    /// @notice ERC-3643: the investor owning `_userAddress` is now identified by ONCHAINID `_identity` (every
+    /// wallet of the investor follows: the identity names the investor, not the wallet). Refused if `_identity`
+    /// already stands for another investor.
+    function updateIdentity(address _userAddress, address _identity) external onlyRole(REGISTRAR_ROLE) {
+        uint256 rec = _records[_userAddress];
+        if (!rec.isRegistered()) revert NotRegistered(_userAddress);
+        if (_identity == address(0)) revert ZeroIdentity();
+        uint128 key = rec.investorKey();
+        uint128 other = _identityKeys[_identity];
+        if (other != 0 && other != key) revert IdentityInUse(_identity);
+        address old = _identities[key];
+        if (old != address(0)) delete _identityKeys[old];
+        _identityKeys[_identity] = key;
+        _identities[key] = _identity;
+        emit IdentityUpdated(old, _identity);
+    }
+
+    /// @notice ERC-3643: the ONCHAINID of the investor owning `_userAddress` (zero for an investor registered
+    /// with the registry's own functions and no identity recorded, or an unregistered wallet).
+    function identity(address _userAddress) external view returns (address) {
+        return _identities[_records[_userAddress].investorKey()];
+    }
+
+    /// @notice ERC-3643: the registry keeps its records itself.
+    function identityStorage() external view returns (address) {
+        return address(this);
+    }
+
+    /// @notice ERC-3643: none; KYC is the registry's own record (see {IIdentityRegistry}).
+    function issuersRegistry() external pure returns (address) {
+        return address(0);
+    }
+
+    /// @notice ERC-3643: none; KYC is the registry's own record (see {IIdentityRegistry}).
+    function topicsRegistry() external pure returns (address) {
+        return address(0);
+    }
+
+    /// @notice Refused: the registry is its own identity storage.
+    function setIdentityRegistryStorage(address) external pure {
+        revert UnsupportedByRegistry();
+    }
+
+    /// @notice Refused: verification does not use claims.
+    function setClaimTopicsRegistry(address) external pure {
+        revert UnsupportedByRegistry();
+    }
+
+    /// @notice Refused: verification does not use claims.
+    function setTrustedIssuersRegistry(address) external pure {
+        revert UnsupportedByRegistry();
+    }
+
+    /// @notice Categories and KYC validity (seconds from registration) given to wallets registered through
+    /// {registerIdentity} (admin). The KYC provider's attestation is the agent's call itself.
+    function setIdentityDefaults(uint32 categories, uint40 kycValidity) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (kycValidity == 0) revert InvalidKycValidity();
+        _identityDefaults = uint256(categories) | (uint256(kycValidity) << 32);
+        emit IdentityDefaultsSet(categories, kycValidity);
+    }
+
+    /// @notice See {setIdentityDefaults}.
+    function identityDefaults() public view returns (uint32 categories, uint40 kycValidity) {
+        uint256 d = _identityDefaults;
+        if (d == 0) return (0, uint40(DEFAULT_KYC_VALIDITY));
+        return (uint32(d), uint40(d >> 32));
+    }
+
+    /// @notice ERC-165: AccessControl, ERC-3643's `IIdentityRegistry` (0x8ff89f73) and `AgentRole` (0x02b23fde),
+    /// ERC-173 and ERC-5267.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IIdentityRegistry).interfaceId || interfaceId == type(IAgentRole).interfaceId
+            || interfaceId == 0x7f5828d0 || interfaceId == type(IERC5267).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 
     // ------------------------------------------------------------------ views
@@ -233,6 +367,40 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl, EIP712, Initializ
     }
 
     // ------------------------------------------------------------------ internals
+
+    function _registerIdentity(address wallet, address identity_, uint16 country) private {
+        if (wallet == address(0)) revert ZeroAddress();
+        if (identity_ == address(0)) revert ZeroIdentity();
+        if (country == 0 || country > 999) revert InvalidCountry(country);
+        if (_records[wallet].isRegistered()) revert AlreadyRegistered(wallet);
+        uint128 key = _identityKeys[identity_];
+        if (key == 0) {
+            key = uint128(uint256(keccak256(abi.encode(identity_))));
+            // A key taken by an id registered natively would merge two investors: refuse (never by chance).
+            if (key == 0 || _walletCounts[key] != 0) revert InvestorIdInUse(bytes32(uint256(key)));
+            _identityKeys[identity_] = key;
+            _identities[key] = identity_;
+        }
+        (uint32 categories, uint40 validity) = identityDefaults();
+        uint40 expiry = uint40(block.timestamp + validity);
+        _records[wallet] = InvestorRecord.pack(
+            key, country, categories, expiry, InvestorRecord.FLAG_REGISTERED | InvestorRecord.FLAG_MULTI_WALLET
+        );
+        ++_walletCounts[key];
+        emit InvestorRegistered(wallet, bytes32(uint256(key)), country, categories, expiry);
+        emit IdentityRegistered(wallet, identity_);
+    }
+
+    function _removeWallet(address wallet) private {
+        uint256 rec = _records[wallet];
+        if (!rec.isRegistered()) revert NotRegistered(wallet);
+        uint128 key = rec.investorKey();
+        delete _records[wallet];
+        --_walletCounts[key];
+        emit WalletRemoved(wallet, key);
+        address id = _identities[key];
+        if (id != address(0)) emit IdentityRemoved(wallet, id);
+    }
 
     /// @dev Registers entry `o / 32` of the {batchRegisterInvestors} call being executed, reading it straight from
     /// calldata: argument k's offset is the head word at 4 + 32k, its elements start one word after it. Every

@@ -11,9 +11,9 @@ import {InvestorRegistry} from "./InvestorRegistry.sol";
 /// contract rather than a constructor argument on {InvestorRegistry}: the clone implementation keeps its
 /// argument-free constructor, which existing deployment code and tests use.
 contract StandaloneInvestorRegistry is InvestorRegistry {
-    /// @param admin Receives DEFAULT_ADMIN_ROLE (grants REGISTRAR_ROLE and KYC_SIGNER_ROLE); must not be zero.
+    /// @param admin The owner (ERC-173), holding DEFAULT_ADMIN_ROLE (grants REGISTRAR_ROLE and KYC_SIGNER_ROLE);
+    /// must not be zero.
     constructor(address admin) {
-        if (admin == address(0)) revert ZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _setUp(admin);
     }
 }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IIdentityRegistry} from "./IIdentityRegistry.sol";
+
 /// @title IInvestorRegistry
 /// @notice Wallet -> investor registry shared by any number of security tokens (the ERC-3643 identity registry
 /// role without per-investor identity contracts). One packed record per wallet; see {InvestorRecord}.
-interface IInvestorRegistry {
+/// It answers ERC-3643's {IIdentityRegistry} too.
+interface IInvestorRegistry is IIdentityRegistry {
     /// @notice An EIP-712 KYC attestation signed by a trusted KYC provider; anyone may submit it.
     struct Attestation {
         address wallet;
@@ -48,6 +51,17 @@ interface IInvestorRegistry {
     /// @notice The investor id already has a wallet: link a further wallet with `addWallet`, so tokens count the
     /// investor once and apply per-investor caps across its wallets.
     error InvestorIdInUse(bytes32 investorId);
+    /// @notice ERC-3643 registration with a zero identity address.
+    error ZeroIdentity();
+    /// @notice `updateIdentity` to an identity that already belongs to another investor.
+    error IdentityInUse(address identity);
+    /// @notice Claim-based verification (claim topics, trusted issuers, a separate identity storage) does not
+    /// exist here: the registry's own KYC record verifies an investor.
+    error UnsupportedByRegistry();
+    /// @notice `setIdentityDefaults` with a zero KYC validity.
+    error InvalidKycValidity();
+    /// @notice Categories and KYC validity given to wallets registered through ERC-3643's `registerIdentity`.
+    event IdentityDefaultsSet(uint32 categories, uint40 kycValidity);
 
     function initialize(address admin) external;
 
@@ -91,11 +105,9 @@ interface IInvestorRegistry {
 
     function investorOf(address wallet) external view returns (InvestorView memory);
 
-    function isVerified(address wallet) external view returns (bool);
+    function setIdentityDefaults(uint32 categories, uint40 kycValidity) external;
 
-    function investorCountry(address wallet) external view returns (uint16);
-
-    function contains(address wallet) external view returns (bool);
+    function identityDefaults() external view returns (uint32 categories, uint40 kycValidity);
 
     function reasonMessage(uint8 code) external pure returns (string memory);
 }

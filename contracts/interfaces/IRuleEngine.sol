@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-/// @title IRuleEngine
-/// @notice Rule configuration of a security token: events, errors and admin functions.
-interface IRuleEngine {
+/// @title IRuleEngineEvents
+/// @notice Events and errors of the rule configuration, apart from its functions (see {IRuleEngine}).
+interface IRuleEngineEvents {
     event CountryRuleSet(
         uint16 indexed country, bool allowed, bool blocked, uint32 requiredCategories, uint32 maxInvestors
     );
@@ -17,7 +17,11 @@ interface IRuleEngine {
     error LengthMismatch();
     error InvalidLimits(uint256 minBalance, uint256 maxBalance);
     error LockupTooLong(uint40 lockupSeconds);
+}
 
+/// @title IRuleEngine
+/// @notice Rule configuration of a security token: admin functions and views.
+interface IRuleEngine is IRuleEngineEvents {
     function setCountryRule(uint16 country, bool allowed, bool blocked, uint32 requiredCategories, uint32 maxInvestors)
         external;
     function batchSetCountryRules(

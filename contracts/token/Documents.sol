@@ -30,15 +30,15 @@ abstract contract Documents is IERC1643 {
         return (d.uri, d.documentHash, d.timestamp);
     }
 
-    /// @notice The regulator's reference recorded with document `name` (e.g. a CSRC filing number as ASCII,
-    /// left-aligned), or 0.
-    function documentReference(bytes32 name) external view returns (bytes32) {
-        return _references[name];
-    }
 
     /// @notice Names of every recorded document.
     function getAllDocuments() external view returns (bytes32[] memory) {
         return _documentNames;
+    }
+
+    /// @dev The regulator's reference recorded with document `name`, or 0.
+    function _documentReference(bytes32 name) internal view returns (bytes32) {
+        return _references[name];
     }
 
     function _setDocument(bytes32 name, string calldata uri, bytes32 documentHash) internal {

@@ -1,43 +1,44 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {RuleEngine} from "../compliance/RuleEngine.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {ReasonCodes} from "../compliance/ReasonCodes.sol";
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {InvestorRecord} from "../identity/InvestorRecord.sol";
-import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
-import {Documents} from "./Documents.sol";
+import {IAgentRole} from "../interfaces/IAgentRole.sol";
+import {IERC1404} from "../interfaces/IERC1404.sol";
+import {IERC1643} from "../interfaces/IERC1643.sol";
+import {IERC7943Fungible} from "../interfaces/IERC7943.sol";
+import {ISecurityTokenCore} from "../interfaces/ISecurityToken.sol";
+import {SecurityTokenAdmin} from "./SecurityTokenAdmin.sol";
+import {TokenBase} from "./TokenBase.sol";
 import {WalletState} from "./WalletState.sol";
 
 /// @title SecurityToken
 /// @notice ERC-20 security token for tokenized receivables, bonds and fund units: ERC-3643 agent powers,
-/// built-in one-pass compliance (ERC-1404 / ERC-7943 views), ERC-1643 documents, on-chain terms and cheap
-/// record-date snapshots for distributions.
+/// built-in one-pass compliance (ERC-1404, ERC-7943), ERC-1643 documents, on-chain terms and cheap record-date
+/// snapshots for distributions. {ISecurityToken} is everything the token's address answers.
 /// @dev Deployed as EIP-1167 clones of one implementation; all per-token data is set in {initialize}.
+/// Two contracts answer at the token's address: this one (everything a transfer, a payment or an agent action
+/// runs) and SecurityTokenAdmin (configuration, documents, terms, agent management, permits), which this
+/// contract's constructor deploys and its fallback reaches by delegatecall, in this storage. One contract would
+/// not fit EIP-170's 24,576 bytes; an administration call pays about 2,700 gas more for the hop, a transfer
+/// nothing.
 /// Gas layout: a transfer reads the token state word, both wallet words, one registry call (two records), the
 /// receiver's country rule and the limits word; it writes the two wallet words and, only when an investor
 /// joins or leaves, the counts. Every balance change passes through {_update}, except transfers and mints in the
 /// common case, which take the fast path {_fastMove}: its pass conditions are those of {_evaluate} specialised to
 /// that case and its writes are those {_update} would make (tests/foundry/FastPathEquivalence.t.sol checks both over
 /// random states).
-contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
+contract SecurityToken is TokenBase, ISecurityTokenCore, Initializable {
     using InvestorRecord for uint256;
     using WalletState for uint256;
-
-    /// @notice Transfer agent: mint, burn, freeze, forced transfer, recovery, pause, snapshots.
-    bytes32 public constant AGENT_ROLE = keccak256("AGENT_ROLE");
-    /// @notice Distribution contracts: may take record-date snapshots.
-    bytes32 public constant SNAPSHOT_ROLE = keccak256("SNAPSHOT_ROLE");
-    /// @notice Name of the ERC-1643 document that {setRequireFilingDocument} waits for.
-    bytes32 public constant FILING_DOCUMENT = "filing";
-
-    // ---- supply word `_supply` ----
-    // [0..95] totalSupply | [96..191] supplyCap | [192..223] last supply snapshot id | [224..255] checkpoint count
-    uint256 private constant CAP_SHIFT = 96;
-    uint256 private constant SUPPLY_SNAPSHOT_SHIFT = 192;
-    uint256 private constant SUPPLY_COUNT_SHIFT = 224;
 
     // ---- checkpoint word: [0..31] snapshot id | [32..127] balance before the first change after it ----
     uint256 private constant CHECKPOINT_VALUE_SHIFT = 32;
@@ -46,28 +47,32 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     uint256 private constant RECORD_CHECK_MASK =
         InvestorRecord.REGISTERED_BIT | InvestorRecord.FROZEN_BIT | InvestorRecord.MULTI_WALLET_BIT;
 
-    string private _name;
-    string private _symbol;
-    uint256 private _supply;
-    mapping(address account => uint256 wallet) private _wallets;
-    mapping(address account => uint256 restrictions) private _restrictions;
-    mapping(address account => uint128 investorKey) private _aggregateKeys;
-    mapping(uint128 investorKey => uint256 holding) private _aggregates;
-    mapping(address account => mapping(uint256 index => uint256 checkpoint)) private _checkpoints;
-    mapping(uint256 index => uint256 checkpoint) private _supplyCheckpoints;
-    mapping(address owner => mapping(address spender => uint256 amount)) private _allowances;
-    /// @dev ABI encoding of the current {Terms}; one bytes value is far less code than five string fields.
-    bytes private _termsData;
+    /// @notice Transfer agent: mint, burn, freeze, forced transfer, recovery, pause, snapshots.
+    bytes32 public constant AGENT_ROLE = AGENT;
+    /// @notice Distribution contracts: may take record-date snapshots.
+    bytes32 public constant SNAPSHOT_ROLE = SNAPSHOTTER;
+    /// @notice May edit the rule set and halt trading.
+    bytes32 public constant COMPLIANCE_ROLE = COMPLIANCE;
 
-    /// @dev Shared out-of-line check: an inlined `onlyRole(AGENT_ROLE)` per function would cost bytecode the
-    /// token cannot spare under the EIP-170 limit.
-    modifier onlyAgent() {
-        _checkAgent();
-        _;
-    }
+    /// @notice The administration module (SecurityTokenAdmin) the fallback delegates to; deployed with this
+    /// implementation and shared by all its clones.
+    address public immutable adminModule;
 
     constructor() {
+        adminModule = address(new SecurityTokenAdmin());
         _disableInitializers();
+    }
+
+    /// @dev Every function this contract does not define is SecurityTokenAdmin's, run on this storage.
+    fallback() external {
+        address module = adminModule;
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     /// @notice Sets up a fresh token (clone).
@@ -75,7 +80,8 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     /// @param symbol_ ERC-20 symbol.
     /// @param decimals_ ERC-20 decimals (at most 18).
     /// @param registry The InvestorRegistry holders are checked against.
-    /// @param admin Issuer admin (DEFAULT_ADMIN_ROLE); grants AGENT_ROLE, COMPLIANCE_ROLE, SNAPSHOT_ROLE.
+    /// @param admin Issuer admin: the ERC-173 owner, holding DEFAULT_ADMIN_ROLE; grants AGENT_ROLE,
+    /// COMPLIANCE_ROLE and SNAPSHOT_ROLE.
     /// @param supplyCap_ Maximum total supply in base units; 0 means the storage maximum (2^96 - 1).
     function initialize(
         string calldata name_,
@@ -92,7 +98,8 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         _symbol = symbol_;
         _state = uint256(uint160(registry)) | (uint256(decimals_) << DECIMALS_SHIFT);
         _supply = (supplyCap_ == 0 ? MASK96 : supplyCap_) << CAP_SHIFT;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _transferOwnership(admin);
+        emit UpdatedTokenInformation(name_, symbol_, decimals_, VERSION, address(0));
         emit IdentityRegistryAdded(registry);
         emit ComplianceAdded(address(this));
     }
@@ -116,7 +123,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
 
     /// @notice Implementation version.
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return VERSION;
     }
 
     /// @notice Total tokens in existence.
@@ -175,92 +182,15 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         return address(uint160(_state));
     }
 
-    /// @notice The compliance contract: the token itself (rules are built in).
+    /// @notice The compliance contract: the token itself. Its {canTransfer} runs every rule, including the external
+    /// hook bound with `setCompliance` / `setComplianceHook`.
     function compliance() external view returns (address) {
         return address(this);
-    }
-
-    /// @notice Points the token at another registry (admin). Investor aggregates are keyed by investor key, so
-    /// the new registry must use the same salted investor ids.
-    function setIdentityRegistry(address registry) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (registry == address(0)) revert ZeroAddress();
-        _state = (_state & ~ADDRESS_MASK) | uint256(uint160(registry));
-        emit IdentityRegistryAdded(registry);
     }
 
     /// @notice Maximum total supply in base units.
     function supplyCap() external view returns (uint256) {
         return (_supply >> CAP_SHIFT) & MASK96;
-    }
-
-    /// @notice Changes the supply cap (admin); it may not drop below the current supply.
-    function setSupplyCap(uint256 supplyCap_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        uint256 sw = _supply;
-        if (supplyCap_ > MASK96 || supplyCap_ < sw.balance()) revert InvalidSupplyCap(supplyCap_);
-        _supply = (sw & ~(MASK96 << CAP_SHIFT)) | (supplyCap_ << CAP_SHIFT);
-        emit SupplyCapSet(supplyCap_);
-    }
-
-    /// @notice Records the offering terms (admin).
-    function setTerms(Terms calldata newTerms) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _termsData = abi.encode(newTerms);
-        emit TermsUpdated(newTerms.identifier, newTerms.filingReference);
-    }
-
-    /// @notice The offering terms.
-    function terms() external view returns (Terms memory) {
-        bytes memory data = _termsData;
-        if (data.length == 0) {
-            // abi.encode(Terms("", "", "", "", "")), written out: the encoder for it costs bytecode.
-            assembly ("memory-safe") {
-                let p := mload(0x40)
-                mstore(p, 0x20)
-                mstore(add(p, 0x20), 0xa0)
-                mstore(add(p, 0x40), 0xc0)
-                mstore(add(p, 0x60), 0xe0)
-                mstore(add(p, 0x80), 0x100)
-                mstore(add(p, 0xa0), 0x120)
-                calldatacopy(add(p, 0xc0), calldatasize(), 0xa0) // five zero lengths
-                return(p, 0x160)
-            }
-        }
-        // `data` is abi.encode(Terms), byte for byte the return encoding of this function: return it as is
-        // instead of decoding and re-encoding five strings (the decoder does not fit under EIP-170).
-        assembly ("memory-safe") {
-            return(add(data, 0x20), mload(data))
-        }
-    }
-
-    // ================================================================== ERC-1643 documents
-
-    /// @notice Records or replaces a document (agent or admin). The document named "filing" satisfies
-    /// {setRequireFilingDocument}; only the admin or the compliance officer may write it, never the agent that
-    /// mints (separation of duties).
-    function setDocument(bytes32 name_, string calldata uri, bytes32 documentHash) external {
-        _checkDocumentWriter(name_);
-        _setDocument(name_, uri, documentHash);
-    }
-
-    /// @notice Records the regulator's reference of document `name_` (e.g. the CSRC filing number of the "filing"
-    /// document, ASCII left-aligned in 32 bytes), under the same roles as writing that document.
-    function setDocumentReference(bytes32 name_, bytes32 ref) external {
-        _checkDocumentWriter(name_);
-        _setDocumentReference(name_, ref);
-    }
-
-    /// @notice Removes a document (agent or admin; the "filing" document: admin or compliance).
-    function removeDocument(bytes32 name_) external {
-        _checkDocumentWriter(name_);
-        _removeDocument(name_);
-    }
-
-    function _checkDocumentWriter(bytes32 name_) private view {
-        if (name_ == FILING_DOCUMENT) _checkEitherRole(COMPLIANCE_ROLE, DEFAULT_ADMIN_ROLE);
-        else _checkEitherRole(AGENT_ROLE, DEFAULT_ADMIN_ROLE);
-    }
-
-    function _afterDocumentChange(bytes32 name_, bool present) internal override {
-        if (name_ == FILING_DOCUMENT) _setStateFlag(FILING_RECORDED, present);
     }
 
     // ================================================================== agent actions
@@ -316,25 +246,9 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         _setAddressFrozen(account, freeze);
     }
 
-    /// @notice Batch form of {setAddressFrozen}.
-    function batchSetAddressFrozen(address[] calldata accounts, bool[] calldata freeze)
-        external
-        onlyAgent
-    {
-        if (accounts.length != freeze.length) revert LengthMismatch();
-        for (uint256 i; i < accounts.length; ++i) {
-            _setAddressFrozen(accounts[i], freeze[i]);
-        }
-    }
-
     /// @notice Freezes `amount` more of `account`'s tokens (agent); frozen tokens cannot be transferred.
     function freezePartialTokens(address account, uint256 amount) external onlyAgent {
         _freezePartial(account, amount);
-    }
-
-    /// @notice Batch form of {freezePartialTokens}.
-    function batchFreezePartialTokens(address[] calldata accounts, uint256[] calldata amounts) external onlyAgent {
-        _batch(accounts, amounts, _freezePartial);
     }
 
     /// @notice Unfreezes `amount` of `account`'s frozen tokens (agent).
@@ -342,12 +256,16 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         _unfreezePartial(account, amount);
     }
 
-    /// @notice Batch form of {unfreezePartialTokens}.
-    function batchUnfreezePartialTokens(address[] calldata accounts, uint256[] calldata amounts) external onlyAgent {
-        _batch(accounts, amounts, _unfreezePartial);
+    /// @notice ERC-7943: sets `account`'s frozen amount to `amount` (agent). Unlike {freezePartialTokens} the amount
+    /// may exceed the balance: tokens the wallet receives later stay frozen up to it.
+    function setFrozenTokens(address account, uint256 amount) external onlyAgent returns (bool) {
+        if (amount > MASK96) revert FrozenAmountTooLarge(amount);
+        uint256 w = _wallets[account];
+        _writeFrozen(account, w, _restrictionsOf(account, w).frozen(), amount);
+        return true;
     }
 
-    /// @notice Partially frozen amount of `account`.
+    /// @notice Frozen amount of `account` (ERC-3643 partial freeze, ERC-7943; may exceed the balance).
     function getFrozenTokens(address account) external view returns (uint256) {
         uint256 w = _wallets[account];
         return w & WalletState.HAS_RESTRICTIONS == 0 ? 0 : _restrictions[account].frozen();
@@ -358,9 +276,10 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         return _wallets[account] & WalletState.FROZEN != 0;
     }
 
-    /// @notice Moves tokens without the sender-side rules (agent). The receiver must be a verified investor;
-    /// frozen tokens of the sender are unfrozen as far as needed. A forced transfer from a wallet to itself
-    /// changes nothing.
+    /// @notice Moves tokens without the sender-side rules (agent). The receiver must be a verified investor
+    /// (ERC-7943's canReceive without the country rules, which bind investors, not the agent); frozen tokens of
+    /// the sender are unfrozen as far as needed (Frozen before Transfer), then ForcedTransfer is emitted. A forced
+    /// transfer from a wallet to itself changes nothing.
     function forcedTransfer(address from, address to, uint256 amount) external onlyAgent returns (bool) {
         _forcedTransfer(from, to, amount);
         return true;
@@ -395,38 +314,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         return true;
     }
 
-    // ================================================================== lockups and aggregates
-
-    /// @notice Locks the whole balance of `wallet` until `until` (compliance); 0 removes the wallet lockup.
-    function setInvestorLockup(address wallet, uint40 until) external onlyCompliance {
-        _wallets[wallet] = _wallets[wallet].withLockedUntil(until);
-        emit InvestorLockupSet(wallet, until);
-    }
-
-    /// @notice Lockup state of `wallet`: wallet-level lockup end, amount of locked minted lots and their unlock
-    /// time (lotLocked is 0 once the lots have unlocked).
-    function lockupOf(address wallet)
-        external
-        view
-        returns (uint256 lockedUntil, uint256 lotLocked, uint256 lotUnlock)
-    {
-        uint256 w = _wallets[wallet];
-        lockedUntil = w.lockedUntil();
-        lotUnlock = w.lotUnlock();
-        if (block.timestamp < lotUnlock) {
-            // Agent moves clamp a lot to the balance they leave, so it never exceeds the balance.
-            lotLocked = w & WalletState.LOT_ALL != 0 ? w.balance() : _restrictionsOf(wallet, w).locked();
-        }
-    }
-
-    /// @notice Tokens `wallet` could send now: balance minus frozen minus locked.
-    function transferableBalanceOf(address wallet) external view returns (uint256) {
-        uint256 w = _wallets[wallet];
-        uint256 r = _restrictionsOf(wallet, w);
-        uint256 bal = w.balance();
-        uint256 held = r.frozen() + w.lockedAmount(r, block.timestamp);
-        return bal > held ? bal - held : 0;
-    }
+    // ================================================================== investor aggregates
 
     /// @notice Folds a MULTI_WALLET wallet's balance into its investor aggregate now instead of at its next
     /// balance change, so the investor is counted once. Anyone may call it; it is a no-op when not needed.
@@ -484,14 +372,32 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         return _message(restrictionCode);
     }
 
-    /// @notice ERC-7943 / ERC-3643 compliance: whether the transfer would succeed now.
+    /// @notice ERC-7943 / ERC-3643 compliance: whether the transfer would succeed now; exactly
+    /// `checkTransfer(from, to, amount)` answering code 0, so it is false whenever {canSend} is false for `from` or
+    /// {canReceive} for `to`, and for an amount over the unfrozen (or unlocked, or unpledged) balance.
     function canTransfer(address from, address to, uint256 amount) external view returns (bool) {
         return _evaluate(_prepare(address(0), from, to, amount, KIND_TRANSFER)) == ReasonCodes.SUCCESS;
     }
 
-    /// @notice ERC-7943: whether `account` may hold and move tokens (verified, not frozen, not sanctioned).
-    function canTransact(address account) external view returns (bool) {
-        return _receiverCode(_registryRecord(_state, account), _wallets[account]) == ReasonCodes.SUCCESS;
+    /// @notice ERC-7943: whether `account` may send tokens, whatever the amount and receiver: a registered wallet
+    /// with valid KYC, not frozen on this token and not sanctioned in the registry. Pause, halt, amounts and
+    /// lockups are transfer-level rules: {canTransfer}.
+    function canSend(address account) external view returns (bool) {
+        Party memory p;
+        p.wallet = _wallets[account];
+        p.record = _registryRecord(_state, account);
+        return _senderCode(p) == ReasonCodes.SUCCESS;
+    }
+
+    /// @notice ERC-7943: whether `account` may receive tokens, whatever the amount and sender: registered, KYC
+    /// valid, neither frozen nor sanctioned, and admitted by its country's rule (not blocked, on the allow list in
+    /// allowlist mode, of a required category). Investor caps and holding bounds are transfer-level rules.
+    function canReceive(address account) external view returns (bool) {
+        if (account == address(0) || account == address(this)) return false;
+        uint256 s = _state;
+        uint256 r = _registryRecord(s, account);
+        return _receiverCode(r, _wallets[account]) == ReasonCodes.SUCCESS
+            && _countryCode(s, _countryRules[r.country()], r) == ReasonCodes.SUCCESS;
     }
 
     /// @notice Everything a paying agent needs about `account` in one call: the balance at snapshot `snapshotId`
@@ -520,7 +426,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     /// @notice Takes a record-date snapshot in O(1) (SNAPSHOT_ROLE or AGENT_ROLE). Balances are checkpointed
     /// lazily on each account's first change after it.
     function snapshot() external returns (uint256 id) {
-        _checkEitherRole(SNAPSHOT_ROLE, AGENT_ROLE);
+        _checkEitherRole(SNAPSHOTTER, AGENT);
         uint256 s = _state;
         id = ((s >> SNAPSHOT_ID_SHIFT) & MASK24) + 1;
         // Ids stop at 2^24-1 (wallet checkpoints and distributions store them in 24 bits): 16.7M record dates.
@@ -548,9 +454,16 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         return found ? value : sw & MASK96;
     }
 
-    /// @notice ERC-165: ERC-20 and AccessControl interfaces.
-    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
-        return interfaceId == type(IERC20).interfaceId || super.supportsInterface(interfaceId);
+    /// @notice ERC-165: ERC-20 and its metadata, ERC-7943 (0x3edbb4c4), ERC-1404 (0xab84a5c8, see IERC1404),
+    /// ERC-1643, ERC-2612, ERC-5267, ERC-173, AccessControl and ERC-3643: the Solidity ids of T-REX 4.x `IToken`
+    /// (0x1b643469) and `AgentRole` (0x02b23fde), which T-REX 4.1 does not define itself.
+    function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
+        return interfaceId == type(IERC20).interfaceId || interfaceId == type(IERC20Metadata).interfaceId
+            || interfaceId == type(IERC7943Fungible).interfaceId || interfaceId == type(IERC1404).interfaceId
+            || interfaceId == type(IERC1643).interfaceId || interfaceId == type(IERC20Permit).interfaceId
+            || interfaceId == type(IERC5267).interfaceId || interfaceId == ERC173_ID
+            || interfaceId == type(IAgentRole).interfaceId || interfaceId == ERC3643_TOKEN_ID
+            || super.supportsInterface(interfaceId);
     }
 
     // ================================================================== internals: moves
@@ -579,16 +492,14 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         // A spender other than the owner needs its own checks: general path.
         if ((spender == address(0) || spender == from) && _fastMove(from, to, amount, false)) return;
         Move memory m = _prepare(spender, from, to, amount, KIND_TRANSFER);
-        uint8 code = _evaluate(m);
-        if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
+        _enforce(m, _evaluate(m));
         _update(m);
     }
 
     function _mint(address to, uint256 amount) private {
         if (_fastMove(address(0), to, amount, true)) return;
         Move memory m = _prepare(address(0), address(0), to, amount, KIND_MINT);
-        uint8 code = _evaluate(m);
-        if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
+        _enforce(m, _evaluate(m));
         _update(m);
         uint256 sw = _supply;
         // amount <= mintRoom = cap - supply was checked, so the sum stays within 96 bits.
@@ -606,8 +517,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         m.amount = amount;
         m.from = _party(account, rec, true);
         if (kind == KIND_REDEEM) {
-            uint8 code = _evaluate(m);
-            if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
+            _enforce(m, _evaluate(m));
         } else if (amount > m.from.wallet.balance()) {
             revert TransferRestricted(ReasonCodes.INSUFFICIENT_BALANCE);
         }
@@ -619,9 +529,21 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
 
     function _forcedTransfer(address from, address to, uint256 amount) private {
         Move memory m = _prepare(address(0), from, to, amount, KIND_FORCED);
-        uint8 code = _evaluate(m);
-        if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
+        _enforce(m, _evaluate(m));
         _update(m);
+        emit ForcedTransfer(from, to, amount);
+    }
+
+    /// @dev Reverts unless `code` is SUCCESS: with ERC-7943's own error when the frozen amount is what refuses
+    /// (the standard asks for it), else with {TransferRestricted} and the rule's code.
+    function _enforce(Move memory m, uint8 code) private pure {
+        if (code == ReasonCodes.SUCCESS) return;
+        if (code == ReasonCodes.TOKENS_FROZEN) {
+            uint256 bal = m.from.wallet.balance();
+            uint256 frozen = m.from.restrictions.frozen();
+            revert ERC7943InsufficientUnfrozenBalance(m.from.account, m.amount, bal > frozen ? bal - frozen : 0);
+        }
+        revert TransferRestricted(code);
     }
 
     function _recover(address lost, address newWallet) private {
@@ -639,7 +561,7 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         // while the tokens leave with the investor (the lender releases, the investor pledges again from the new
         // wallet).
         if (code == ReasonCodes.SUCCESS && m.state & HAS_HOOK != 0) code = _hookCode(m);
-        if (code != ReasonCodes.SUCCESS) revert TransferRestricted(code);
+        _enforce(m, code);
 
         uint256 rl = m.from.restrictions;
         uint256 frozenMoved = rl.frozen();
@@ -648,9 +570,24 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
             // At most the balance: agent moves clamp a lot to the balance they leave.
             lotMoved = wl & WalletState.LOT_ALL != 0 ? bal : rl.locked();
         }
-        // Moves the balance; as an agent move it also releases the lost wallet's frozen amount and lots.
+        // Moves the balance; as an agent move it also releases the lost wallet's frozen amount (as far as the
+        // balance backs it) and lots.
         _update(m);
+        emit ForcedTransfer(lost, newWallet, bal);
+        if (frozenMoved > bal) {
+            // A freeze above the balance (ERC-7943) follows the investor too: clear what the move left behind.
+            uint256 wl2 = _wallets[lost];
+            _writeFrozen(lost, wl2, frozenMoved - bal, 0);
+        }
 
+        _carryRestrictions(newWallet, wl, frozenMoved, lotMoved);
+        // Retire the lost wallet (its word as _update left it).
+        if (wl & WalletState.FROZEN == 0) _setAddressFrozen(lost, true);
+    }
+
+    /// @dev Recovery, after the balance moved: the new wallet takes on the lost wallet's (`wl`) lockups, frozen
+    /// amount and wallet freeze.
+    function _carryRestrictions(address newWallet, uint256 wl, uint256 frozenMoved, uint256 lotMoved) private {
         uint256 wn = _wallets[newWallet];
         uint256 rn = _restrictionsOf(newWallet, wn);
         uint256 lotNew;
@@ -664,19 +601,19 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
             wn = wn & ~WalletState.LOT_ALL;
             if (wl.lotUnlock() > wn.lotUnlock()) wn = wn.withLotUnlock(wl.lotUnlock());
         }
-        uint256 rn2 = WalletState.restrictions(rn.frozen() + frozenMoved, lotNew);
+        uint256 frozenNew = rn.frozen() + frozenMoved;
+        if (frozenNew > MASK96) frozenNew = MASK96; // two freezes above any possible supply: still everything
+        uint256 rn2 = WalletState.restrictions(frozenNew, lotNew);
         if (rn2 != rn) {
             _restrictions[newWallet] = rn2;
             wn |= WalletState.HAS_RESTRICTIONS;
         }
-        if (frozenMoved != 0) emit TokensFrozen(newWallet, frozenMoved);
+        if (frozenNew != rn.frozen()) _frozenChanged(newWallet, rn.frozen(), frozenNew);
         if (wl & WalletState.FROZEN != 0 && wn & WalletState.FROZEN == 0) {
             wn |= WalletState.FROZEN;
             emit AddressFrozen(newWallet, true, msg.sender);
         }
         _wallets[newWallet] = wn;
-        // Retire the lost wallet (its word as _update left it).
-        if (wl & WalletState.FROZEN == 0) _setAddressFrozen(lost, true);
     }
 
     /// @dev Lean path of a transfer or mint in the common case: both parties single-wallet investors, the
@@ -829,23 +766,6 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         _wallets[to] = (wt & ~MASK96) | (bal + amount);
     }
 
-    /// @dev `registry.record(a)` with less code than an interface call; reverts as the interface call would.
-    function _registryRecord(uint256 s, address a) private view returns (uint256 r) {
-        address registry = address(uint160(s));
-        bytes4 selector = IInvestorRegistry.record.selector;
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore(p, selector)
-            mstore(add(p, 4), a)
-            if iszero(staticcall(gas(), registry, p, 0x24, p, 0x20)) {
-                returndatacopy(p, 0, returndatasize())
-                revert(p, returndatasize())
-            }
-            if lt(returndatasize(), 0x20) { revert(0, 0) }
-            r := mload(p)
-        }
-    }
-
     /// @dev `registry.recordPair(a, b)` with less code than an interface call; reverts as the interface call would.
     /// Written out beside {_registryRecord} rather than folded into one helper taking the arity: the folded form
     /// is 9 bytes larger, which the token cannot spare under its 1 KiB EIP-170 headroom.
@@ -950,13 +870,17 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
         uint256 newBal = bal - amount;
         w = w.withBalance(newBal);
         if (agent && w & WalletState.HAS_RESTRICTIONS != 0) {
-            // Agent moves may take frozen or locked tokens (T-REX semantics): release what no longer exists.
+            // Agent moves may take frozen or locked tokens (T-REX semantics). ERC-7943: the frozen amount shrinks by
+            // what the move takes beyond the unfrozen balance (a freeze above the balance keeps its excess).
             uint256 r = p.restrictions;
             uint256 frozen = r.frozen();
             uint256 locked = r.locked();
-            if (frozen > newBal) {
-                emit TokensUnfrozen(a, frozen - newBal);
-                frozen = newBal;
+            uint256 unfrozen = bal > frozen ? bal - frozen : 0;
+            if (amount > unfrozen) {
+                // amount <= bal, so amount - unfrozen <= frozen.
+                uint256 frozenAfter = frozen - (amount - unfrozen);
+                _frozenChanged(a, frozen, frozenAfter);
+                frozen = frozenAfter;
             }
             if (locked > newBal) locked = newBal;
             uint256 r2 = WalletState.restrictions(frozen, locked);
@@ -1110,51 +1034,6 @@ contract SecurityToken is ISecurityToken, RuleEngine, Documents, Initializable {
     }
 
     // ================================================================== internals: misc
-
-    function _setAddressFrozen(address account, bool freeze) private {
-        uint256 w = _wallets[account];
-        _wallets[account] = freeze ? w | WalletState.FROZEN : w & ~WalletState.FROZEN;
-        emit AddressFrozen(account, freeze, msg.sender);
-    }
-
-    function _freezePartial(address account, uint256 amount) private {
-        uint256 w = _wallets[account];
-        uint256 r = _restrictionsOf(account, w);
-        uint256 frozenAfter = r.frozen() + amount;
-        if (frozenAfter > w.balance()) revert FreezeExceedsBalance(account, w.balance(), frozenAfter);
-        _restrictions[account] = WalletState.restrictions(frozenAfter, r.locked());
-        if (w & WalletState.HAS_RESTRICTIONS == 0) _wallets[account] = w | WalletState.HAS_RESTRICTIONS;
-        emit TokensFrozen(account, amount);
-    }
-
-    function _unfreezePartial(address account, uint256 amount) private {
-        uint256 w = _wallets[account];
-        uint256 r = _restrictionsOf(account, w);
-        uint256 frozen = r.frozen();
-        if (amount > frozen) revert UnfreezeExceedsFrozen(account, frozen, amount);
-        // amount <= frozen checked above.
-        unchecked {
-            _restrictions[account] = WalletState.restrictions(frozen - amount, r.locked());
-        }
-        emit TokensUnfrozen(account, amount);
-    }
-
-    /// @dev Reverts unless the caller holds `role` or `other`; the error names `role`. Out of line for size.
-    function _checkEitherRole(bytes32 role, bytes32 other) private view {
-        if (!hasRole(role, msg.sender) && !hasRole(other, msg.sender)) {
-            revert AccessControlUnauthorizedAccount(msg.sender, role);
-        }
-    }
-
-    function _checkAgent() private view {
-        _checkRole(AGENT_ROLE);
-    }
-
-    function _restrictionsOf(address account, uint256 w) private view returns (uint256) {
-        return w & WalletState.HAS_RESTRICTIONS == 0 ? 0 : _restrictions[account];
-    }
-
-
 
     /// @dev The message table is served by the registry (shared by all its tokens) to keep this contract
     /// under the EIP-170 size limit; both derive from rwa_token/data/reason_codes.json.

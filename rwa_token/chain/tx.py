@@ -19,6 +19,8 @@ from eth_utils import keccak, to_checksum_address
 from ..primitives import artifacts
 from ..primitives.errors import (
     CUSTOM_ERROR_CLASSES,
+    REASON_CODES,
+    AmountFrozen,
     ChainError,
     ContractCustomError,
     ContractRevert,
@@ -58,6 +60,11 @@ def decode_revert(data: bytes | str | None, fallback: str = "execution reverted"
         return ContractRevert(f"{fallback}: undecodable revert data 0x{data.hex()}", data)
     if entry["name"] == "TransferRestricted":
         return restriction(int(values[0]), data=data)
+    if entry["name"] == "ERC7943InsufficientUnfrozenBalance":
+        # ERC-7943's own error for the frozen-amount rule: the same refusal as its reason code.
+        code = AmountFrozen.code
+        return restriction(code, f"{REASON_CODES[code]['message']} ({args['amount']} asked, {args['unfrozen']} "
+                                 f"unfrozen, base units)", data)
     cls = CUSTOM_ERROR_CLASSES.get(entry["name"], ContractCustomError)
     if issubclass(cls, Unauthorized):  # role hashes named from the ABIs, which `errors` (below them) cannot read
         return cls(entry["name"], args, data, role_names=artifacts.role_names())

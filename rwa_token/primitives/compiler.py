@@ -28,6 +28,11 @@ OPTIMIZER_RUNS = 200
 # 20 runs instead of 200 keeps 1 KiB of headroom (about 130 bytes smaller) for 40-90 gas more per operation
 # (measured with bench/gas.py; bench/README.md has the figures).
 RUNS_OVERRIDES = {"contracts/token/SecurityToken.sol": 20}
+# Contracts an overridden source deploys (`new`), taken from that same pass so their artifact is the code deployed.
+SAME_PASS = {"contracts/token/SecurityToken.sol": ("contracts/token/SecurityTokenAdmin.sol",)}
+# A contract whose fallback delegates to a module answers the module's functions too: its artifact's ABI is the
+# union (clients, the SDK and the docs see one ABI per address).
+DELEGATED_MODULES = {"SecurityToken": "SecurityTokenAdmin"}
 VIA_IR = True
 REMAPPINGS = ["@openzeppelin/=node_modules/@openzeppelin/"]
 # Contracts under these folders are compiled for tests and local demos but are not part of an offering.
@@ -122,7 +127,9 @@ def compile_all() -> dict[str, dict]:
     output = run(standard_input())
     for path, runs in RUNS_OVERRIDES.items():
         if runs != OPTIMIZER_RUNS:
-            output["contracts"][path] = run(standard_input(only=path, runs=runs))["contracts"][path]
+            separate = run(standard_input(only=path, runs=runs))["contracts"]
+            for same in (path, *SAME_PASS.get(path, ())):
+                output["contracts"][same] = separate[same]
     artifacts: dict[str, dict] = {}
     for path, contracts in output["contracts"].items():
         if not path.startswith("contracts/"):
@@ -142,7 +149,20 @@ def compile_all() -> dict[str, dict]:
                 "sourceHash": sources_hash(list(metadata["sources"])),
                 "compiler": metadata["compiler"]["version"],
             }
+    for host, module in DELEGATED_MODULES.items():
+        artifacts[host]["abi"] = merged_abi(artifacts[host]["abi"], artifacts[module]["abi"])
+        artifacts[host]["delegatesTo"] = module
     return artifacts
+
+
+def _abi_key(entry: dict) -> tuple:
+    return entry["type"], entry.get("name", ""), tuple(i["type"] for i in entry.get("inputs", []))
+
+
+def merged_abi(host: list[dict], module: list[dict]) -> list[dict]:
+    """`host`'s ABI plus every entry of `module`'s it lacks (a function the host defines itself wins)."""
+    seen = {_abi_key(e) for e in host}
+    return host + [e for e in module if e["type"] != "constructor" and _abi_key(e) not in seen]
 
 
 def write_artifacts(artifacts: dict[str, dict]) -> None:

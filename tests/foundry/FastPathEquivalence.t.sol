@@ -4,12 +4,12 @@ pragma solidity ^0.8.24;
 import {TestBase, RecordedLog} from "./utils/Vm.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
-import {SecurityToken} from "../../contracts/token/SecurityToken.sol";
-import {ISecurityToken} from "../../contracts/interfaces/ISecurityToken.sol";
+import {ISecurityToken, ISecurityTokenEvents} from "../../contracts/interfaces/ISecurityToken.sol";
+import {IERC7943FungibleEvents} from "../../contracts/interfaces/IERC7943.sol";
 import {MockComplianceHook} from "../../contracts/mocks/MockComplianceHook.sol";
 import {Shipped} from "./utils/Shipped.sol";
 
-/// @notice One rule, two paths. SecurityToken moves tokens on a fast path ({_fastMove}) in the common case and on
+/// @notice One rule, two paths. ISecurityToken moves tokens on a fast path ({_fastMove}) in the common case and on
 /// the general path ({_prepare}, {_evaluate}, {_update}) otherwise; `transferFrom` by a spender other than the
 /// owner, `checkTransfer` and `detectTransferRestriction` always take the general path. Over random rule sets,
 /// registry records, freezes, lockups, minted lots, linked wallets and amounts this suite checks that
@@ -49,7 +49,7 @@ contract FastPathEquivalenceTest is TestBase {
     uint256 internal constant BACKGROUND_HOLDERS = 4;
 
     InvestorRegistry internal registry;
-    SecurityToken internal token;
+    ISecurityToken internal token;
     MockComplianceHook internal hook;
     /// @dev A hook that allows every move: setting it sends a mint down the general path without changing its fate.
     MockComplianceHook internal allowAll;
@@ -82,7 +82,7 @@ contract FastPathEquivalenceTest is TestBase {
         registry = InvestorRegistry(Clones.clone(Shipped.deploy("InvestorRegistry")));
         registry.initialize(address(this));
         registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
-        token = SecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
+        token = ISecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
         token.initialize("Fast path", "FAST", 0, address(registry), address(this), 0);
         token.grantRole(token.AGENT_ROLE(), address(this));
         token.grantRole(token.COMPLIANCE_ROLE(), address(this));
@@ -294,7 +294,11 @@ contract FastPathEquivalenceTest is TestBase {
             if (o.ok) {
                 revert AssertionFailed(string.concat(what, " succeeded although the check view refused"), code, 0);
             }
-            if (keccak256(o.ret) != keccak256(_restricted(code))) {
+            // The frozen-amount rule reverts with ERC-7943's own error (its arguments are the view's figures).
+            bool sameError = code == 18 // TOKENS_FROZEN
+                ? o.ret.length >= 4 && bytes4(o.ret) == IERC7943FungibleEvents.ERC7943InsufficientUnfrozenBalance.selector
+                : keccak256(o.ret) == keccak256(_restricted(code));
+            if (!sameError) {
                 revert AssertionFailed(
                     string.concat(what, " reverted with another error than the view's code"), code, 0
                 );
@@ -401,7 +405,7 @@ contract FastPathEquivalenceTest is TestBase {
     }
 
     function _restricted(uint8 code) private pure returns (bytes memory) {
-        return abi.encodeWithSelector(ISecurityToken.TransferRestricted.selector, code);
+        return abi.encodeWithSelector(ISecurityTokenEvents.TransferRestricted.selector, code);
     }
 
     // ------------------------------------------------------------------ generating a state

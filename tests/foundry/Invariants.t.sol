@@ -4,14 +4,14 @@ pragma solidity ^0.8.24;
 import {TestBase} from "./utils/Vm.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
-import {SecurityToken} from "../../contracts/token/SecurityToken.sol";
+import {ISecurityToken} from "../../contracts/interfaces/ISecurityToken.sol";
 import {Shipped} from "./utils/Shipped.sol";
 
 /// @notice Drives a token through random agent and investor actions. Six wallets of five investors:
 /// wallets 0 and 5 belong to one investor (multi-wallet from the start); wallet 4 gets a second wallet
 /// (wallet 6) only after it may already hold tokens, and the handler syncs it like the SDK does.
 contract TokenHandler is TestBase {
-    SecurityToken public token;
+    ISecurityToken public token;
     InvestorRegistry public registry;
     address[] public wallets;
     bool public lateWalletAdded;
@@ -22,7 +22,7 @@ contract TokenHandler is TestBase {
     bool public numberChanged;
     bool public numberOutOfOrder;
 
-    constructor(SecurityToken token_, InvestorRegistry registry_, address[] memory wallets_) {
+    constructor(ISecurityToken token_, InvestorRegistry registry_, address[] memory wallets_) {
         token = token_;
         registry = registry_;
         wallets = wallets_;
@@ -107,7 +107,7 @@ contract TokenHandler is TestBase {
 }
 
 contract TokenInvariantsTest is TestBase {
-    SecurityToken internal token;
+    ISecurityToken internal token;
     InvestorRegistry internal registry;
     TokenHandler internal handler;
 
@@ -115,7 +115,7 @@ contract TokenInvariantsTest is TestBase {
         vm.warp(1_700_000_000);
         registry = InvestorRegistry(Clones.clone(Shipped.deploy("InvestorRegistry")));
         registry.initialize(address(this));
-        token = SecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
+        token = ISecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
         token.initialize("Inv", "INV", 0, address(registry), address(this), 0);
 
         address[] memory wallets = new address[](6);

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {TokenFixture} from "./TokenFixture.t.sol";
-import {IRuleEngine} from "../../contracts/interfaces/IRuleEngine.sol";
+import {IRuleEngine, IRuleEngineEvents} from "../../contracts/interfaces/IRuleEngine.sol";
 import {ReasonCodes} from "../../contracts/compliance/ReasonCodes.sol";
 import {MockComplianceHook} from "../../contracts/mocks/MockComplianceHook.sol";
 
@@ -108,13 +108,13 @@ contract RulesBranchesTest is TokenFixture {
         bool[] memory twoB = new bool[](2);
         uint32[] memory one32 = new uint32[](1);
         uint32[] memory two32 = new uint32[](2);
-        vm.expectRevert(IRuleEngine.LengthMismatch.selector);
+        vm.expectRevert(IRuleEngineEvents.LengthMismatch.selector);
         token.batchSetCountryRules(one16, twoB, oneB, one32, one32);
-        vm.expectRevert(IRuleEngine.LengthMismatch.selector);
+        vm.expectRevert(IRuleEngineEvents.LengthMismatch.selector);
         token.batchSetCountryRules(one16, oneB, twoB, one32, one32);
-        vm.expectRevert(IRuleEngine.LengthMismatch.selector);
+        vm.expectRevert(IRuleEngineEvents.LengthMismatch.selector);
         token.batchSetCountryRules(one16, oneB, oneB, two32, one32);
-        vm.expectRevert(IRuleEngine.LengthMismatch.selector);
+        vm.expectRevert(IRuleEngineEvents.LengthMismatch.selector);
         token.batchSetCountryRules(one16, oneB, oneB, one32, two32);
     }
 
@@ -148,11 +148,11 @@ contract RulesBranchesTest is TokenFixture {
 
     function test_setLimitsRefusesBoundsOutsideStorageOrMinimumAboveMaximum() public {
         uint256 tooBig = uint256(1) << 96;
-        vm.expectRevert(abi.encodeWithSelector(IRuleEngine.InvalidLimits.selector, tooBig, 0));
+        vm.expectRevert(abi.encodeWithSelector(IRuleEngineEvents.InvalidLimits.selector, tooBig, 0));
         token.setLimits(0, tooBig, 0);
-        vm.expectRevert(abi.encodeWithSelector(IRuleEngine.InvalidLimits.selector, 0, tooBig));
+        vm.expectRevert(abi.encodeWithSelector(IRuleEngineEvents.InvalidLimits.selector, 0, tooBig));
         token.setLimits(0, 0, tooBig);
-        vm.expectRevert(abi.encodeWithSelector(IRuleEngine.InvalidLimits.selector, 500, 100));
+        vm.expectRevert(abi.encodeWithSelector(IRuleEngineEvents.InvalidLimits.selector, 500, 100));
         token.setLimits(0, 500, 100);
         // A minimum with no maximum is fine.
         token.setLimits(5, 500, 0);
@@ -179,7 +179,7 @@ contract RulesBranchesTest is TokenFixture {
 
     function test_setDefaultLockupRefusesMoreThan32Bits() public {
         uint40 tooLong = uint40(uint256(1) << 32);
-        vm.expectRevert(abi.encodeWithSelector(IRuleEngine.LockupTooLong.selector, tooLong));
+        vm.expectRevert(abi.encodeWithSelector(IRuleEngineEvents.LockupTooLong.selector, tooLong));
         token.setDefaultLockup(tooLong);
         token.setDefaultLockup(type(uint32).max);
         (,,, uint40 lockup) = token.limits();

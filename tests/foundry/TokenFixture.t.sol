@@ -4,8 +4,7 @@ pragma solidity ^0.8.24;
 import {TestBase} from "./utils/Vm.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {InvestorRegistry} from "../../contracts/identity/InvestorRegistry.sol";
-import {SecurityToken} from "../../contracts/token/SecurityToken.sol";
-import {ISecurityToken} from "../../contracts/interfaces/ISecurityToken.sol";
+import {ISecurityToken, ISecurityTokenEvents} from "../../contracts/interfaces/ISecurityToken.sol";
 import {ReasonCodes} from "../../contracts/compliance/ReasonCodes.sol";
 import {Shipped} from "./utils/Shipped.sol";
 
@@ -27,7 +26,7 @@ abstract contract TokenFixture is TestBase {
     uint40 internal constant KYC_EXPIRY = uint40(T0 + 365 days);
 
     InvestorRegistry internal registry;
-    SecurityToken internal token;
+    ISecurityToken internal token;
 
     address internal alice = address(0xA11CE); // HK professional
     address internal bob = address(0xB0B); // HK professional
@@ -44,8 +43,8 @@ abstract contract TokenFixture is TestBase {
         registry.initialize(address(this));
         registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
 
-        SecurityToken tokenImpl = SecurityToken(Shipped.deploy("SecurityToken"));
-        token = SecurityToken(Clones.clone(address(tokenImpl)));
+        ISecurityToken tokenImpl = ISecurityToken(Shipped.deploy("SecurityToken"));
+        token = ISecurityToken(Clones.clone(address(tokenImpl)));
         token.initialize("Toll Road ABS 2031", "TOLL31", 6, address(registry), address(this), 0);
         token.grantRole(token.AGENT_ROLE(), address(this));
         token.grantRole(token.COMPLIANCE_ROLE(), address(this));
@@ -74,7 +73,7 @@ abstract contract TokenFixture is TestBase {
     }
 
     function _restricted(uint8 code) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(ISecurityToken.TransferRestricted.selector, code);
+        return abi.encodeWithSelector(ISecurityTokenEvents.TransferRestricted.selector, code);
     }
 
     function _code(address from, address to, uint256 amount) internal view returns (uint256) {

@@ -6,12 +6,12 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {StandaloneDistributor} from "../../../contracts/cashflow/StandaloneDistributor.sol";
 import {Redemption} from "../../../contracts/cashflow/Redemption.sol";
-import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
+import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
 import {InvestorRegistry} from "../../../contracts/identity/InvestorRegistry.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
 import {Shipped} from "../utils/Shipped.sol";
 
-/// @notice The cash-flow contracts against the real SecurityToken and InvestorRegistry (all clones): checks the
+/// @notice The cash-flow contracts against the real ISecurityToken and InvestorRegistry (all clones): checks the
 /// ISnapshotToken interface end to end (record date, withholding while frozen, release, redemption burn) and logs
 /// gas figures comparable to bench/gas.py. Run with `forge test --isolate -vv --match-contract RealTokenGas`.
 contract RealTokenGasTest is TestBase {
@@ -24,7 +24,7 @@ contract RealTokenGasTest is TestBase {
     uint16 internal constant HK = 344;
 
     InvestorRegistry internal registry;
-    SecurityToken internal token;
+    ISecurityToken internal token;
     MockStablecoin internal usd;
     Distributor internal distributor;
 
@@ -42,7 +42,7 @@ contract RealTokenGasTest is TestBase {
         registry = InvestorRegistry(Clones.clone(Shipped.deploy("InvestorRegistry")));
         registry.initialize(address(this));
         registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
-        token = SecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
+        token = ISecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
         token.initialize("Toll Revenue Note", "TRN", 18, address(registry), address(this), 0);
         token.grantRole(token.AGENT_ROLE(), address(this));
 

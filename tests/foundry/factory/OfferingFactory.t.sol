@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {TestBase} from "../utils/Vm.sol";
 import {OfferingFactory} from "../../../contracts/factory/OfferingFactory.sol";
 import {InvestorRegistry} from "../../../contracts/identity/InvestorRegistry.sol";
-import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
+import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
 import {IRuleEngine} from "../../../contracts/interfaces/IRuleEngine.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {StandaloneDistributor} from "../../../contracts/cashflow/StandaloneDistributor.sol";
@@ -137,7 +137,7 @@ contract OfferingFactoryTest is TestBase {
         assertTrue(IAccessControl(registry).hasRole(REGISTRAR_ROLE, ADMIN), "registrar");
         _assertFactoryHasNoRole(registry, bytes32(0));
         for (uint256 i; i < 2; ++i) {
-            SecurityToken t = SecurityToken(tokens[i]);
+            ISecurityToken t = ISecurityToken(tokens[i]);
             assertTrue(t.identityRegistry() == registry, "token uses the registry");
             assertEq(t.supplyCap(), 1e12, "cap");
             assertTrue(t.hasRole(bytes32(0), ADMIN) && t.hasRole(AGENT_ROLE, ADMIN), "admin and agent");
@@ -147,7 +147,7 @@ contract OfferingFactoryTest is TestBase {
             (bool allowed,,,,) = t.countryRule(344);
             assertTrue(allowed, "setup call applied");
         }
-        assertTrue(keccak256(bytes(SecurityToken(tokens[0]).symbol())) == keccak256("SENIOR"), "symbol");
+        assertTrue(keccak256(bytes(ISecurityToken(tokens[0]).symbol())) == keccak256("SENIOR"), "symbol");
     }
 
     function test_deployOfferingReusesAnExistingRegistry() public {
@@ -156,7 +156,7 @@ contract OfferingFactoryTest is TestBase {
         spec.registry = first;
         (address registry,, address[] memory tokens) = factory.deployOffering(spec, keccak256("offering-2"));
         assertTrue(registry == first, "same registry");
-        assertTrue(SecurityToken(tokens[0]).identityRegistry() == first, "token on the shared registry");
+        assertTrue(ISecurityToken(tokens[0]).identityRegistry() == first, "token on the shared registry");
     }
 
     function test_deployOfferingWithADistributorWithoutSetupMakesTheAdminItsAgent() public {
@@ -165,7 +165,7 @@ contract OfferingFactoryTest is TestBase {
         assertTrue(IAccessControl(distributor).hasRole(bytes32(0), ADMIN), "admin");
         assertTrue(IAccessControl(distributor).hasRole(DISTRIBUTION_AGENT_ROLE, ADMIN), "agent");
         _assertFactoryHasNoRole(distributor, bytes32(0));
-        assertTrue(SecurityToken(tokens[0]).hasRole(SNAPSHOT_ROLE, distributor), "distributor snapshots");
+        assertTrue(ISecurityToken(tokens[0]).hasRole(SNAPSHOT_ROLE, distributor), "distributor snapshots");
     }
 
     function test_deployOfferingGrantsSnapshotToAnExistingStandaloneDistributor() public {
@@ -181,7 +181,7 @@ contract OfferingFactoryTest is TestBase {
         assertTrue(distributor == address(existing), "the existing distributor is reported");
         assertTrue(tokens[0] == pToken0, "primary token deployed where predicted");
         for (uint256 i; i < 2; ++i) {
-            assertTrue(SecurityToken(tokens[i]).hasRole(SNAPSHOT_ROLE, distributor), "distributor snapshots");
+            assertTrue(ISecurityToken(tokens[i]).hasRole(SNAPSHOT_ROLE, distributor), "distributor snapshots");
             _assertFactoryHasNoRole(tokens[i], bytes32(0));
         }
         assertTrue(!existing.hasRole(bytes32(0), address(factory)), "factory never had a role on it");
@@ -190,7 +190,7 @@ contract OfferingFactoryTest is TestBase {
         address holder = address(0x4011);
         vm.startPrank(ADMIN);
         InvestorRegistry(registry).registerInvestor(holder, keccak256("holder"), 344, 2, uint40(block.timestamp + 365 days));
-        SecurityToken(tokens[0]).mint(holder, 1_000e6);
+        ISecurityToken(tokens[0]).mint(holder, 1_000e6);
         existing.allowPaymentToken(address(usd), bytes8("USD"), false);
         existing.setExcludedWallets(tokens[0], new address[](0));
         usd.mint(ADMIN, 100e6);
@@ -210,8 +210,8 @@ contract OfferingFactoryTest is TestBase {
         spec.distributor = address(existing);
         (, address distributor, address[] memory tokens) = _deploy(spec);
         assertTrue(distributor == factory.predictAddress(address(this), SALT, type(uint256).max - 1), "the clone");
-        assertTrue(SecurityToken(tokens[0]).hasRole(SNAPSHOT_ROLE, distributor), "clone snapshots");
-        assertTrue(!SecurityToken(tokens[0]).hasRole(SNAPSHOT_ROLE, address(existing)), "existing one ignored");
+        assertTrue(ISecurityToken(tokens[0]).hasRole(SNAPSHOT_ROLE, distributor), "clone snapshots");
+        assertTrue(!ISecurityToken(tokens[0]).hasRole(SNAPSHOT_ROLE, address(existing)), "existing one ignored");
     }
 
     function test_deployOfferingRunsDistributorSetupThenHandsOver() public {
@@ -280,7 +280,7 @@ contract OfferingFactoryTest is TestBase {
         vm.expectRevert();
         Distributor(distributor).initialize(STRANGER, STRANGER, STRANGER, STRANGER);
         vm.expectRevert();
-        SecurityToken(tokens[0]).initialize("x", "x", 6, registry, STRANGER, 0);
+        ISecurityToken(tokens[0]).initialize("x", "x", 6, registry, STRANGER, 0);
     }
 
     // ------------------------------------------------------------------ predictAddress

@@ -11,6 +11,7 @@ import {Redemption} from "../../../contracts/cashflow/Redemption.sol";
 import {Entitlements} from "../../../contracts/cashflow/Entitlements.sol";
 import {IInvestorRegistry} from "../../../contracts/interfaces/IInvestorRegistry.sol";
 import {IERC1643} from "../../../contracts/interfaces/IERC1643.sol";
+import {IERC7943FungibleEvents} from "../../../contracts/interfaces/IERC7943.sol";
 import {ReasonCodes} from "../../../contracts/compliance/ReasonCodes.sol";
 import {MockComplianceHook} from "../../../contracts/mocks/MockComplianceHook.sol";
 import {InvestorRecord} from "../../../contracts/identity/InvestorRecord.sol";
@@ -56,7 +57,7 @@ contract DuplicateKeyRegistry {
 /// @notice Where a security's life crosses contracts: redemption against freezes, lockups, pause, halt and the
 /// compliance hook; entitlements after a recovery or a permanent ineligibility; one investor id, one investor;
 /// the lost wallet retired by recovery; the filing document under separation of duties. Every test runs the real
-/// SecurityToken (shipped bytecode) with the real Distributor and Redemption.
+/// ISecurityToken (shipped bytecode) with the real Distributor and Redemption.
 contract LifecycleIntegrityTest is TokenFixture {
     address internal constant TREASURY = address(0x7E);
     address internal constant TAX = address(0x7A);
@@ -107,7 +108,10 @@ contract LifecycleIntegrityTest is TokenFixture {
 
     function test_holder_cannot_redeem_a_court_ordered_partial_freeze() public {
         token.freezePartialTokens(alice, 600e6);
-        vm.expectRevert(_restricted(ReasonCodes.TOKENS_FROZEN));
+        // The frozen-amount refusal (code TOKENS_FROZEN) is ERC-7943's error: 500 asked, 400 unfrozen.
+        vm.expectRevert(
+            abi.encodeWithSelector(IERC7943FungibleEvents.ERC7943InsufficientUnfrozenBalance.selector, alice, 500e6, 400e6)
+        );
         _redeemAs(alice, 500e6);
         _redeemAs(alice, 400e6);
         assertEq(token.balanceOf(alice), 600e6, "the frozen part is left");

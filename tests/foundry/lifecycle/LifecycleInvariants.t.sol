@@ -6,7 +6,7 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Shipped} from "../utils/Shipped.sol";
 import {BlocklistCoin} from "./LifecycleIntegrity.t.sol";
 import {InvestorRegistry} from "../../../contracts/identity/InvestorRegistry.sol";
-import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
+import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
 import {Distributor} from "../../../contracts/cashflow/Distributor.sol";
 import {Redemption} from "../../../contracts/cashflow/Redemption.sol";
 import {CollateralManager} from "../../../contracts/settlement/CollateralManager.sol";
@@ -43,7 +43,7 @@ contract LifecycleHandler is TestBase {
     address public constant TAX = address(0x7A);
     uint256 internal constant CLAIM_PERIOD = 30 days;
 
-    SecurityToken public immutable token;
+    ISecurityToken public immutable token;
     InvestorRegistry public immutable registry;
     Distributor public immutable distributor;
     Redemption public immutable redemption;
@@ -77,7 +77,7 @@ contract LifecycleHandler is TestBase {
     }
 
     constructor(
-        SecurityToken token_,
+        ISecurityToken token_,
         InvestorRegistry registry_,
         Distributor distributor_,
         Redemption redemption_,
@@ -702,7 +702,7 @@ contract LifecycleInvariantsTest is TestBase {
     address internal constant TREASURY = address(0x7E);
     address internal constant TAX = address(0x7A);
 
-    SecurityToken internal token;
+    ISecurityToken internal token;
     InvestorRegistry internal registry;
     Distributor internal distributor;
     Redemption internal redemption;
@@ -716,7 +716,7 @@ contract LifecycleInvariantsTest is TestBase {
         vm.warp(T0);
         registry = InvestorRegistry(Clones.clone(Shipped.deploy("InvestorRegistry")));
         registry.initialize(address(this));
-        token = SecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
+        token = ISecurityToken(Clones.clone(Shipped.deploy("SecurityToken")));
         token.initialize("Lease ABS 2030", "LEASE30", 0, address(registry), address(this), 0);
         usd = new BlocklistCoin();
         distributor = Distributor(Clones.clone(Shipped.deploy("Distributor", abi.encode(address(0)))));

@@ -5,7 +5,7 @@ import {TestBase} from "../utils/Vm.sol";
 import {TokenFixture} from "../TokenFixture.t.sol";
 import {DvPSettlement} from "../../../contracts/settlement/DvPSettlement.sol";
 import {MockStablecoin} from "../../../contracts/mocks/MockStablecoin.sol";
-import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
+import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
 import {Shipped} from "../utils/Shipped.sol";
 
 /// @notice Drives DvPSettlement with random trades between five parties (0 and 1 HK professional, 2 and 3 SG
@@ -34,7 +34,7 @@ contract DvPHandler is TestBase {
     uint256 internal constant BUYER_SIG_MISSING = 8;
 
     DvPSettlement public immutable dvp;
-    SecurityToken public immutable token;
+    ISecurityToken public immutable token;
     MockStablecoin public immutable usd;
     address[PARTIES] public parties;
 
@@ -76,7 +76,7 @@ contract DvPHandler is TestBase {
     uint256 internal _doneNext;
     uint256 internal _frozenParty; // party index + 1, or 0
 
-    constructor(SecurityToken token_, MockStablecoin usd_) {
+    constructor(ISecurityToken token_, MockStablecoin usd_) {
         DvPSettlement dvp_ = DvPSettlement(Shipped.deploy("DvPSettlement", abi.encode(address(this), FEES)));
         dvp = dvp_;
         token = token_;

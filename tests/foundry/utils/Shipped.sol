@@ -5,7 +5,7 @@ import {Vm} from "./Vm.sol";
 
 /// @notice Deploys production contracts from the bytecode that ships: the IR build in `rwa_token/artifacts/`
 /// (`python -m rwa_token.compiler`), not forge's own legacy build of the sources. The Solidity types stay the
-/// source contracts' (same ABI): `SecurityToken t = SecurityToken(Shipped.deploy("SecurityToken"));`.
+/// source contracts' or their interfaces' (same ABI): `ISecurityToken t = ISecurityToken(Shipped.deploy("SecurityToken"));`.
 /// Every shipped deployment is held to EIP-170 and EIP-3860, which forge does not enforce in tests.
 /// With RWA_FORGE_OWN_BYTECODE=1 (`make coverage`) `deploy` uses forge's own build of the same source instead:
 /// coverage can only attribute executed code to sources through forge's own artifacts.
