@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.rwa-installed
 VENV_STAMP := $(VENV)/.rwa-installed
 FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 
-.PHONY: setup demo test test-python test-solidity compile codes lint brownie-test bench coverage clean
+.PHONY: setup demo test test-python test-solidity conformance compile codes lint brownie-test bench coverage clean
 
 setup: $(NPM_STAMP) $(VENV_STAMP)
 
@@ -35,7 +35,7 @@ compile: setup
 demo: setup
 	$(VENV)/bin/rwa demo
 
-test: setup test-python test-solidity
+test: setup test-python test-solidity conformance
 
 test-python: setup
 	$(PY) -m pytest -q
@@ -50,6 +50,12 @@ bench: setup
 ## The tests deploy forge's own build here instead of rwa_token/artifacts: coverage maps only that to the sources.
 coverage: $(NPM_STAMP)
 	RWA_FORGE_OWN_BYTECODE=true $(FORGE) coverage --report summary
+
+## Standards conformance (docs/conformance.md): our ABIs against T-REX 4.1.6's and ERC-7943's, ERC-165 ids, and
+## slither-check-erc (ERC20, ERC165, ERC2612) in the Slither venv; fails on a MISSING/MISMATCH row or a stale doc.
+conformance: $(NPM_STAMP) $(VENV_STAMP)
+	@test -x .venv-slither/bin/slither || ($(PYTHON) -m venv .venv-slither && .venv-slither/bin/pip install --quiet slither-analyzer==0.11.6)
+	$(PY) tools/conformance.py --check
 
 ## Slither in its own venv (it needs web3<8); fails on any high or medium finding.
 lint: $(NPM_STAMP)

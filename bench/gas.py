@@ -34,6 +34,11 @@ TARGETS: dict[str, tuple[int | None, str]] = {
     "register_investor_batch100_per_investor": (50_000, "T-REX 35,994 per identity in a batch, identities extra"),
     "forced_transfer": (60_000, "T-REX 205,433"),
     "freeze": (40_000, "T-REX 61,415"),
+    # ERC-7943's absolute freeze (agent action, in the token itself).
+    "set_frozen_tokens": (None, "-"),
+    # ERC-2612 with the owner's and spender's eligibility read from the registry, through the administration
+    # module (the delegatecall hop costs about 2,700).
+    "permit": (None, "-"),
     "deploy_offering": (800_000, "T-REX 3,729,837 per suite + 22.4M infrastructure"),
     "deploy_registry_standalone": (None, "once per issuer or platform, shared by its offerings"),
 }
@@ -70,6 +75,9 @@ class TokenBench(BenchBase):
         self.results["transfer_first_after_snapshot"] = token.transfer(b.address, "1", sender=a).gas_used
         self.results["forced_transfer"] = token.forced_transfer(a.address, b.address, "1").gas_used
         self.results["freeze"] = token.set_frozen(d.address, True).gas_used
+        self.results["set_frozen_tokens"] = token.set_frozen_tokens(b.address, "2").gas_used
+        signed = token.sign_permit(a, c.address, "5", self.chain.block_timestamp() + DAY)
+        self.results["permit"] = token.permit(signed).gas_used
 
         rows = []
         expiry = self.chain.block_timestamp() + 365 * DAY

@@ -12,7 +12,9 @@ SECURITY_MD = Path(__file__).resolve().parent.parent / "docs" / "SECURITY.md"
 # Functions anyone may call, by design (everything else must refuse a stranger).
 PUBLIC = {
     "InvestorRegistry": {"registerWithAttestation", "renounceRole"},
-    "SecurityToken": {"approve", "transfer", "transferFrom", "batchTransfer", "syncInvestorWallet", "renounceRole"},
+    # permit: consent is the owner's signature.
+    "SecurityToken": {"approve", "permit", "transfer", "transferFrom", "batchTransfer", "syncInvestorWallet",
+                      "renounceRole"},
     # claimTo/releaseWithheldTo: the holder itself (or a paying agent) moves its own entitlement to another wallet of
     # the same investor; a stranger is refused by the contract (tests/foundry/lifecycle). Sweeps pay the treasury.
     "Distributor": {"claim", "releaseWithheld", "reclaimExpired", "claimTo", "releaseWithheldTo", "sweepWithheld",

@@ -21,8 +21,9 @@ def test_shipped_contracts_fit_the_eip170_size_limit():
     """The shipped (IR-pipeline) build is what deploys; forge's legacy build may exceed the limit (foundry.toml)."""
     sizes = {path.stem: (len(artifacts.load(path.stem)["deployedBytecode"]) - 2) // 2
              for path in artifacts.ARTIFACTS_DIR.glob("*.json")}
-    assert sizes["SecurityToken"] > 20_000  # the biggest contract is really measured
-    assert {name: size for name, size in sizes.items() if size > 24_576} == {}
+    assert sizes["SecurityToken"] > 15_000 and sizes["SecurityTokenAdmin"] > 10_000  # really measured
+    # 1 KiB of headroom under EIP-170's 24,576 bytes for every contract that ships.
+    assert {name: size for name, size in sizes.items() if size > 24_576 - 1_024} == {}
 
 
 def test_deploy_mint_and_read_back(tx, accounts):

@@ -26,7 +26,8 @@ def test_each_eip712_struct_hashes_to_the_contracts_typehash(offering, tx):
     dvp = DvPSettlement.deploy_new(tx, offering.admin, offering.admin.address)
     manager = CollateralManager.deploy_for(tx, offering.admin, offering.token, wire=False)
     for contract, constant, struct in ((offering.registry, "ATTESTATION_TYPEHASH", "Attestation"),
-                                       (dvp, "TRADE_TYPEHASH", "Trade"), (manager, "PLEDGE_TYPEHASH", "Pledge")):
+                                       (dvp, "TRADE_TYPEHASH", "Trade"), (manager, "PLEDGE_TYPEHASH", "Pledge"),
+                                       (offering.token, "PERMIT_TYPEHASH", "Permit")):
         assert bytes(contract.call(constant)) == keccak(text=eip712.type_string(struct)), struct
 
 
@@ -34,7 +35,8 @@ def test_each_eip712_domain_is_the_contracts_own(offering, tx):
     dvp = DvPSettlement.deploy_new(tx, offering.admin, offering.admin.address)
     manager = CollateralManager.deploy_for(tx, offering.admin, offering.token, wire=False)
     for contract, domain in ((offering.registry, eip712.ATTESTATION_DOMAIN), (dvp, eip712.TRADE_DOMAIN),
-                             (manager, eip712.PLEDGE_DOMAIN)):
+                             (manager, eip712.PLEDGE_DOMAIN),
+                             (offering.token, (offering.token.name(), eip712.PERMIT_VERSION))):
         _, name, version, chain_id, verifying, *_ = contract.call("eip712Domain")
         assert (name, version, chain_id, verifying) == (*domain, tx.chain.chain_id, contract.address)
 

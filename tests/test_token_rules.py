@@ -221,7 +221,8 @@ def test_erc1404_and_erc7943_views_agree(offering):
     assert code == 11
     assert "blocked" in offering.token.call("messageForTransferRestriction", code)
     assert offering.token.call("canTransfer", offering.hk_pro.address, cn.address, 1) is False
-    assert offering.token.call("canTransact", offering.hk_pro.address) is True
+    assert offering.token.call("canSend", offering.hk_pro.address) is True
+    assert offering.token.call("canReceive", cn.address) is False  # a blocked country: ERC-7943's canReceive
     assert offering.token.call("compliance") == offering.token.address
     assert offering.token.call("identityRegistry") == offering.registry.address
 

@@ -58,7 +58,11 @@ def render_markdown(codes: list[dict]) -> str:
 Every refused transfer, mint or settlement carries one of these codes: in the revert
 `TransferRestricted(uint8 code)`, in ERC-1404 `detectTransferRestriction` / `messageForTransferRestriction`,
 in the token's `checkTransfer` view, and in the SDK's exception (`rwa_token.primitives.errors.<Exception>`,
-a subclass of `TransferRestricted`).
+a subclass of `TransferRestricted`). One exception to the revert: the frozen-amount rule (code 18) reverts with
+ERC-7943's own error, `ERC7943InsufficientUnfrozenBalance(account, amount, unfrozen)`, as that standard asks;
+the SDK decodes it to the same exception, `AmountFrozen`. ERC-7943's `canSend` is false exactly when a sender code
+about the account itself (3, 5, 7, 24) would refuse any transfer from it, `canReceive` when a receiver code about
+the account (4, 6, 8, 10, 11, 12, 21, 25) would refuse any transfer to it, and `canTransfer` when any code does.
 
 The side says whose state a code is about: the sender's, the receiver's, a `transferFrom` spender's, the
 token's as a whole (pause, trading halt, filing gate, supply cap), or either party's (the minimum holding and

@@ -18,8 +18,9 @@ abstract contract OwnedRoles is IAgentRoleEvents, AccessControl {
     function _agentRole() internal pure virtual returns (bytes32);
 
     /// @notice AccessControl's check, with the owner holding DEFAULT_ADMIN_ROLE.
+    /// @dev The owner first: an owner's admin calls (a factory's set-up) then read one slot, not two.
     function hasRole(bytes32 role, address account) public view virtual override returns (bool) {
-        return super.hasRole(role, account) || (role == DEFAULT_ADMIN_ROLE && account == _owner && account != address(0));
+        return (role == DEFAULT_ADMIN_ROLE && account == _owner && account != address(0)) || super.hasRole(role, account);
     }
 
     function _owned() internal view returns (address) {

@@ -225,10 +225,14 @@ contract InvestorRegistry is IInvestorRegistry, AgentRole, EIP712, Initializable
 
     /// @notice ERC-3643: the investor owning `_userAddress` is now identified by ONCHAINID `_identity` (every
     /// wallet of the investor follows: the identity names the investor, not the wallet). Refused if `_identity`
-    /// already stands for another investor.
+    /// already stands for another investor; a former identity is retired (registering with it is refused).
+    /// @dev Wallets joining through {registerIdentity} cannot mark the investor's other wallets MULTI_WALLET, so
+    /// this wallet is marked now, as {addWallet} would (an investor with more than one wallet has them all marked
+    /// already; tokens fold the wallet's balance lazily, or at once with `syncInvestorWallet`).
     function updateIdentity(address _userAddress, address _identity) external onlyRole(REGISTRAR_ROLE) {
         uint256 rec = _records[_userAddress];
         if (!rec.isRegistered()) revert NotRegistered(_userAddress);
+        if (!rec.isMultiWallet()) _records[_userAddress] = rec | InvestorRecord.MULTI_WALLET_BIT;
         if (_identity == address(0)) revert ZeroIdentity();
         uint128 key = rec.investorKey();
         uint128 other = _identityKeys[_identity];
@@ -261,18 +265,21 @@ contract InvestorRegistry is IInvestorRegistry, AgentRole, EIP712, Initializable
         return address(0);
     }
 
+    // The three setters below are refused for everyone; they stay state-changing (not `pure`) so their ABI is
+    // T-REX's, exactly.
+
     /// @notice Refused: the registry is its own identity storage.
-    function setIdentityRegistryStorage(address) external pure {
+    function setIdentityRegistryStorage(address) external {
         revert UnsupportedByRegistry();
     }
 
     /// @notice Refused: verification does not use claims.
-    function setClaimTopicsRegistry(address) external pure {
+    function setClaimTopicsRegistry(address) external {
         revert UnsupportedByRegistry();
     }
 
     /// @notice Refused: verification does not use claims.
-    function setTrustedIssuersRegistry(address) external pure {
+    function setTrustedIssuersRegistry(address) external {
         revert UnsupportedByRegistry();
     }
 

@@ -149,4 +149,24 @@ class AccessControlled(ContractWrapper):
         return self.send("revokeRole", role_id(role), account, sender=sender)
 
 
+class Owned(AccessControlled):
+    """ERC-173 ownership over roles (token, registry): the owner holds the admin role by being the owner, and
+    ERC-3643's agent management (`addAgent` grants the contract's agent role)."""
+
+    def owner(self) -> str:
+        return self.call("owner")
+
+    def transfer_ownership(self, new_owner: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("transferOwnership", new_owner, sender=sender)
+
+    def is_agent(self, account: str) -> bool:
+        return self.call("isAgent", account)
+
+    def add_agent(self, account: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("addAgent", account, sender=sender)
+
+    def remove_agent(self, account: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("removeAgent", account, sender=sender)
+
+
 Args = Sequence[Any]

@@ -14,7 +14,7 @@ from ..primitives.countries import parse_country
 from ..primitives.eip712 import ATTESTATION_DOMAIN, ATTESTATION_FIELDS
 from ..primitives.errors import ConfigError
 from ..primitives.units import address, timestamp
-from .base import AccessControlled, Country
+from .base import Country, Owned
 
 Progress = Callable[[int, int], None]
 
@@ -67,7 +67,7 @@ class Registration:
 ATTESTATION_TYPES = {"Attestation": ATTESTATION_FIELDS}
 
 
-class InvestorRegistry(AccessControlled):
+class InvestorRegistry(Owned):
     """The investor registry: one packed record per wallet (investor id, country, categories, KYC expiry), several
     wallets per investor, shared by every token of an offering.
 

@@ -12,17 +12,22 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, NamedTuple, Protocol, Sequence
 
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
 from ..chain.tx import Receipt
+from ..primitives import eip712
 from ..primitives.categories import parse_categories
 from ..primitives.countries import parse_country
 from ..primitives.errors import REASON_CODES, ConfigError, ContractRevert, restriction
 from ..primitives.units import ZERO_ADDRESS, address, base_units, format_units, reference_bytes, timestamp
-from .base import AccessControlled, Amount, Country
+from .base import Amount, Country, Owned
 
 # Journal entries of a forced transfer that overrode the token's receiver-side rules (read by the audit report).
 OVERRIDE_KIND = "forced_transfer_override"
+# The largest frozen amount a wallet can carry (96 bits, beyond any possible supply).
+MAX_FROZEN = 2**96 - 1
 _SUPPLY_CAP_EXCEEDED = next(code for code, entry in REASON_CODES.items() if entry["name"] == "SUPPLY_CAP_EXCEEDED")
 
 
@@ -85,7 +90,7 @@ def document_name(name: str | bytes) -> bytes:
     return raw.ljust(32, b"\0")
 
 
-class SecurityToken(AccessControlled):
+class SecurityToken(Owned):
     """One security token: ERC-20 with ERC-3643 agent powers, its built-in rule engine and documents.
 
     Open one with `SecurityToken(tx, address, sender)` or, for a deployed offering, `Offering.load(...).token()`.
@@ -235,6 +240,61 @@ class SecurityToken(AccessControlled):
 
     def frozen_tokens(self, wallet: str) -> int:
         return self.call("getFrozenTokens", address(wallet, "wallet"))
+
+    def set_frozen_tokens(self, wallet: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+        """ERC-7943: sets the frozen amount (agent); unlike `freeze_partial` it may exceed the balance, so tokens
+        the wallet receives later stay frozen up to it."""
+        units = self.units(amount)
+        if units > MAX_FROZEN:
+            raise ConfigError(f"a frozen amount above {self.fmt(MAX_FROZEN)} cannot be held by the token")
+        return self.send("setFrozenTokens", address(wallet, "wallet"), units, sender=sender)
+
+    # --- ERC-7943 account checks ---
+    def can_send(self, account: str) -> bool:
+        """ERC-7943: `account` is registered with valid KYC, neither frozen on the token nor sanctioned."""
+        return self.call("canSend", address(account, "account"))
+
+    def can_receive(self, account: str) -> bool:
+        """ERC-7943: as `can_send`, and admitted by the rule of its country (blocked, allow list, category)."""
+        return self.call("canReceive", address(account, "account"))
+
+    # --- ERC-3643 token information ---
+    def set_name(self, name: str, sender: LocalAccount | None = None) -> Receipt:
+        if not name.strip():
+            raise ConfigError("a token name cannot be empty")
+        return self.send("setName", name, sender=sender)
+
+    def set_symbol(self, symbol: str, sender: LocalAccount | None = None) -> Receipt:
+        if not symbol.strip():
+            raise ConfigError("a token symbol cannot be empty")
+        return self.send("setSymbol", symbol, sender=sender)
+
+    def onchain_id(self) -> str:
+        return self.call("onchainID")
+
+    def set_onchain_id(self, identity: str, sender: LocalAccount | None = None) -> Receipt:
+        return self.send("setOnchainID", address(identity, "identity"), sender=sender)
+
+    # --- ERC-2612 permits: the owner signs, anyone submits ---
+    def nonce_of(self, owner: str) -> int:
+        return self.call("nonces", address(owner, "owner"))
+
+    def sign_permit(self, owner: LocalAccount, spender: str, amount: Amount, deadline: str | int) -> dict:
+        """`owner`'s EIP-712 signature allowing `spender` to move `amount`, valid until `deadline` (unix time or
+        ISO date); hand the result to `permit`."""
+        message = {"owner": owner.address, "spender": address(spender, "spender"), "value": self.units(amount),
+                   "nonce": self.nonce_of(owner.address), "deadline": timestamp(deadline, "deadline")}
+        typed = eip712.typed_data("Permit", eip712.PERMIT_FIELDS, self.name(), eip712.PERMIT_VERSION,
+                                  self.tx.chain.chain_id, self.address, message)
+        signed = Account.sign_message(encode_typed_data(full_message=typed), owner.key)
+        return {"permit": message, "v": signed.v, "r": signed.r.to_bytes(32, "big"), "s": signed.s.to_bytes(32, "big")}
+
+    def permit(self, signed: dict, sender: LocalAccount | None = None) -> Receipt:
+        p = signed["permit"]
+        if p["deadline"] < self.tx.chain.block_timestamp():
+            raise ConfigError(f"the permit expired at {p['deadline']}")
+        return self.send("permit", p["owner"], p["spender"], p["value"], p["deadline"], signed["v"], signed["r"],
+                         signed["s"], sender=sender)
 
     def forced_transfer(self, sender_wallet: str, to: str, amount: Amount, sender: LocalAccount | None = None,
                         override_reason: str | None = None, journal: Recorder | None = None,

@@ -36,7 +36,7 @@ DELEGATED_MODULES = {"SecurityToken": "SecurityTokenAdmin"}
 VIA_IR = True
 REMAPPINGS = ["@openzeppelin/=node_modules/@openzeppelin/"]
 # Contracts under these folders are compiled for tests and local demos but are not part of an offering.
-ARTIFACT_FOLDERS = ("interfaces", "libraries", "identity", "compliance", "token", "cashflow", "settlement", "proceeds", "factory", "mocks")
+ARTIFACT_FOLDERS = ("interfaces", "libraries", "access", "identity", "compliance", "token", "cashflow", "settlement", "proceeds", "factory", "mocks")
 
 
 def find_solc() -> Path:

@@ -1,6 +1,6 @@
 """EIP-712 typed data as the contracts define it: the domain (OpenZeppelin EIP712: name, version, chain id,
 contract) and the one definition of each signed struct (the registry's KYC attestation, a DvP trade, a collateral
-pledge). `type_string` gives the string the contract hashes into its `*_TYPEHASH` constant; `tests/test_sdk.py`
+pledge, an ERC-2612 permit). `type_string` gives the string the contract hashes into its `*_TYPEHASH` constant; `tests/test_sdk.py`
 compares the two."""
 from __future__ import annotations
 
@@ -49,7 +49,19 @@ PLEDGE_FIELDS = [
 ]
 PLEDGE_DOMAIN = ("RWA Collateral Manager", "1")
 
-STRUCTS = {"Attestation": ATTESTATION_FIELDS, "Trade": TRADE_FIELDS, "Pledge": PLEDGE_FIELDS}
+# SecurityToken.PERMIT_TYPEHASH: ERC-2612, an owner's signed approval. The domain's name is the token's own (current)
+# name, so only the version is fixed.
+PERMIT_FIELDS = [
+    {"name": "owner", "type": "address"},
+    {"name": "spender", "type": "address"},
+    {"name": "value", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+PERMIT_VERSION = "1"
+
+STRUCTS = {"Attestation": ATTESTATION_FIELDS, "Trade": TRADE_FIELDS, "Pledge": PLEDGE_FIELDS,
+           "Permit": PERMIT_FIELDS}
 
 
 def type_string(primary_type: str, fields: list[dict[str, str]] | None = None) -> str:

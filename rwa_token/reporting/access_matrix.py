@@ -15,8 +15,10 @@ from ..contracts.distributor import Distributor
 from ..primitives.artifacts import abi_type
 from ..primitives.errors import ContractCustomError, ContractRevert
 
-# Refusals that mean "not you": a missing role, or an initializer that has already run (nobody may call it).
-DENIED = {"AccessControlUnauthorizedAccount", "InvalidInitialization", "OnlySelf"}
+# Refusals that mean "not you": a missing role, not the owner, an initializer that has already run or an ERC-3643
+# function the registry does not support (nobody may call those).
+DENIED = {"AccessControlUnauthorizedAccount", "OwnableUnauthorizedAccount", "InvalidInitialization", "OnlySelf",
+          "UnsupportedByRegistry"}
 ANYONE = "anyone"
 NOBODY = "nobody"
 
@@ -129,7 +131,12 @@ def build(chain) -> dict[str, dict[str, str]]:
         for role, account in roles.values():
             if role == "DEFAULT_ADMIN_ROLE" or role in _roles_of(wrapper):
                 wrapper.grant_role(role, account.address)
+    # The ERC-173 owner of the token and the registry (it holds their admin role by being the owner).
+    owner = accounts[8]
+    for wrapper in (registry, token):
+        wrapper.transfer_ownership(owner.address)
     callers = {name: account.address for name, (_, account) in roles.items()}
+    callers["owner"] = owner.address
     callers["stranger"] = accounts[9].address
     contracts = {"InvestorRegistry": registry, "SecurityToken": token, "Distributor": distributor,
                  "OfferingFactory": factory, "DvPSettlement": dvp, "CollateralManager": collateral,

@@ -43,7 +43,8 @@ def offering_salt(name: str) -> bytes:
 def rule_setup(token: SecurityToken, rules: RuleConfig, decimals: int) -> list[bytes]:
     """The calls that write a compiled rule set into a token's rule engine."""
     countries = sorted(rules.countries.values(), key=lambda r: r.country)
-    calls = [token.encode_allowlist_mode(rules.allowlist_mode)]
+    # A new token starts outside allowlist mode: only switching it on is a call.
+    calls = [token.encode_allowlist_mode(True)] if rules.allowlist_mode else []
     if countries:
         calls.append(token.encode_country_rules(countries))
     max_balance = to_units(rules.max_balance, decimals, "rules.max_balance") if rules.max_balance else 0
