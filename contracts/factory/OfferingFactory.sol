@@ -131,7 +131,7 @@ contract OfferingFactory {
             } else {
                 IDistributor(distributor).initialize(address(this), address(0), spec.treasury, spec.taxAccount);
                 _run(distributor, spec.distributorSetup);
-                _handOver(distributor, spec.admin, DISTRIBUTION_AGENT_ROLE, bytes32(0));
+                _handOver(distributor, spec.admin, DISTRIBUTION_AGENT_ROLE);
             }
         }
         tokens = new address[](spec.tokens.length);
@@ -166,18 +166,17 @@ contract OfferingFactory {
         _handOverOwned(token, admin, AGENT_ROLE, COMPLIANCE_ROLE);
     }
 
-    /// @dev Grants the admin role and up to two operating roles to `admin`, then renounces the factory's admin.
-    function _handOver(address target, address admin, bytes32 roleA, bytes32 roleB) private {
+    /// @dev Grants the admin role and an operating role to `admin`, then renounces the factory's admin.
+    function _handOver(address target, address admin, bytes32 role) private {
         IAccessControl(target).grantRole(DEFAULT_ADMIN_ROLE, admin);
-        if (roleA != bytes32(0)) IAccessControl(target).grantRole(roleA, admin);
-        if (roleB != bytes32(0)) IAccessControl(target).grantRole(roleB, admin);
+        IAccessControl(target).grantRole(role, admin);
         IAccessControl(target).renounceRole(DEFAULT_ADMIN_ROLE, address(this));
     }
 
-    /// @dev The same for a contract with an ERC-173 owner (token, registry): ownership carries the admin role, so
-    /// one transfer hands it over.
+    /// @dev The same for a contract with an ERC-173 owner (token, registry), with one or two operating roles
+    /// (`roleB` zero: none): ownership carries the admin role, so one transfer hands it over.
     function _handOverOwned(address target, address admin, bytes32 roleA, bytes32 roleB) private {
-        if (roleA != bytes32(0)) IAccessControl(target).grantRole(roleA, admin);
+        IAccessControl(target).grantRole(roleA, admin);
         if (roleB != bytes32(0)) IAccessControl(target).grantRole(roleB, admin);
         IAgentRole(target).transferOwnership(admin);
     }

@@ -767,8 +767,8 @@ contract SecurityToken is TokenBase, ISecurityTokenCore, Initializable {
     }
 
     /// @dev `registry.recordPair(a, b)` with less code than an interface call; reverts as the interface call would.
-    /// Written out beside {_registryRecord} rather than folded into one helper taking the arity: the folded form
-    /// is 9 bytes larger, which the token cannot spare under its 1 KiB EIP-170 headroom.
+    /// Written out beside {_registryRecord} (TokenBase) rather than folded into one helper taking the arity: this
+    /// one runs on every transfer, and a folded helper would branch on the arity there.
     function _registryRecordPair(uint256 s, address a, address b) private view returns (uint256 ra, uint256 rb) {
         address registry = address(uint160(s));
         bytes4 selector = IInvestorRegistry.recordPair.selector;

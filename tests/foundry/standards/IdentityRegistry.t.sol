@@ -411,4 +411,26 @@ contract IdentityRegistryTest is StandardsBase {
         token.recoveryAddress(w1, w3, ID_B);
         assertEq(token.balanceOf(w1), 100e6, "nothing moved");
     }
+
+    function test_recovery_capsTwoFreezesAboveAnySupplyAtTheLargestAmount() public {
+        _lostWalletWithTokens(100e6);
+        uint256 most = (uint256(1) << 96) - 1;
+        token.setFrozenTokens(w1, most);
+        token.setFrozenTokens(w2, most);
+        token.recoveryAddress(w1, w2, ID_A);
+        assertEq(token.getFrozenTokens(w2), most, "still everything, not a wrapped amount");
+        assertEq(token.balanceOf(w2), 100e6, "the balance moved");
+    }
+
+    function test_registerIdentity_refusesAnIdentityWhoseKeyANativeInvestorHolds() public {
+        // A native registration under the very id an identity would derive (never by chance): two investors
+        // must not merge.
+        bytes32 id = keccak256(abi.encode(ID_C));
+        registry.registerInvestor(w3, id, HK, PROFESSIONAL, uint40(block.timestamp + 365 days));
+        vm.expectRevert(
+            abi.encodeWithSelector(IInvestorRegistry.InvestorIdInUse.selector, bytes32(uint256(uint128(uint256(id)))))
+        );
+        registry.registerIdentity(w1, ID_C, HK);
+        assertFalse(registry.contains(w1), "nothing registered");
+    }
 }
