@@ -64,15 +64,18 @@ def run_suite(bench_class, targets: dict[str, tuple[int | None, str]], argv: lis
     """Run one benchmark suite on a fresh anvil; print its table (or JSON with --json); return the results."""
     import json
 
-    with Chain.local() as chain:
+    # --hardfork shanghai: a chain without the cancun opcodes; the SDK then detects it and deploys the shanghai build.
+    options = {"hardfork": argv[argv.index("--hardfork") + 1]} if "--hardfork" in argv else {}
+    with Chain.local(**options) as chain:
         bench = bench_class(chain)
         bench.run()
         hardfork = chain.anvil.hardfork
+        evm = chain.evm
     ordered = {k: bench.results[k] for k in targets if k in bench.results}
     ordered.update({k: v for k, v in bench.results.items() if k not in ordered})
     if "--json" in argv:
         print(json.dumps(ordered))
     else:
-        print(f"anvil, hardfork {hardfork}, each operation its own transaction\n")
+        print(f"anvil, hardfork {hardfork}, contracts built for {evm}, each operation its own transaction\n")
         print(table(ordered, targets))
     return ordered

@@ -5,6 +5,7 @@ categories per country, investor cap, max balance, lockup check.
 
     python bench/gas.py          # a table with targets and reference figures
     python bench/gas.py --json   # one JSON object: operation -> gasUsed
+    python bench/gas.py --hardfork shanghai   # the same on a shanghai chain, with the shanghai build
 """
 from __future__ import annotations
 
@@ -112,18 +113,20 @@ def main(argv: list[str]) -> int:
 
     targets = {**TARGETS, **CASHFLOW_TARGETS, **TRADING_TARGETS}
     results: dict[str, int] = {}
-    hardfork = "?"
+    hardfork, evm = "?", "?"
+    # --hardfork shanghai: a chain without the cancun opcodes; the SDK detects it and deploys the shanghai build.
+    options = {"hardfork": argv[argv.index("--hardfork") + 1]} if "--hardfork" in argv else {}
     for bench_class in (TokenBench, CashflowBench, TradingBench):
-        with Chain.local() as chain:  # a fresh chain per suite: no suite warms another's storage
+        with Chain.local(**options) as chain:  # a fresh chain per suite: no suite warms another's storage
             bench = bench_class(chain)
             bench.run()
             results.update(bench.results)
-            hardfork = chain.anvil.hardfork
+            hardfork, evm = chain.anvil.hardfork, chain.evm
     ordered = {k: results[k] for k in targets if k in results}
     if "--json" in argv:
         print(json.dumps(ordered))
     else:
-        print(f"anvil, hardfork {hardfork}, each operation its own transaction\n")
+        print(f"anvil, hardfork {hardfork}, contracts built for {evm}, each operation its own transaction\n")
         print(table(ordered, targets))
     return 0
 

@@ -1,6 +1,8 @@
 """The toolchain end to end: shipped artifacts, compile, deploy on anvil, call, and every kind of revert decoded."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rwa_token.chain.node import Chain, LocalAnvil
@@ -109,3 +111,32 @@ def test_local_anvil_stops_on_close():
     process = local.anvil.process
     local.close()
     assert process.poll() is not None
+
+
+CANCUN_OPCODES = {0x5C: "TLOAD", 0x5D: "TSTORE", 0x5E: "MCOPY"}
+
+
+def _opcodes(code_hex: str) -> set[int]:
+    """Opcodes of runtime bytecode: PUSH data skipped, up to the first INVALID. The IR pipeline ends the code with
+    INVALID and appends its data after it (constants it copies from code, such as role hashes), followed by the CBOR
+    metadata; the prague build's cancun opcodes all show before that point (asserted below)."""
+    code = bytes.fromhex(code_hex[2:])
+    seen, i = set(), 0
+    while i < len(code) and code[i] != 0xFE:
+        op = code[i]
+        seen.add(op)
+        i += 1 + (op - 0x5F if 0x60 <= op <= 0x7F else 0)
+    return seen
+
+
+def test_the_shanghai_build_runs_without_cancun_opcodes():
+    """Each contract the prague build deploys has a shanghai build, with none of TLOAD, TSTORE or MCOPY."""
+    assert compiler.EVM_TARGETS == artifacts.EVM_TARGETS and compiler.EVM_VERSION == artifacts.EVM_DEFAULT
+    deployable = {p.stem for p in artifacts.ARTIFACTS_DIR.glob("*.json") if len(artifacts.load(p.stem)["bytecode"]) > 2}
+    shanghai = {p.stem: p for p in (artifacts.ARTIFACTS_DIR / "shanghai").glob("*.json")}
+    assert set(shanghai) == deployable
+    prague_uses = set().union(*(_opcodes(artifacts.load(n)["deployedBytecode"]) for n in deployable))
+    assert prague_uses & set(CANCUN_OPCODES), "the check can fail: the prague build does use cancun opcodes"
+    for name, path in shanghai.items():
+        used = _opcodes(json.loads(path.read_text())["deployedBytecode"]) & set(CANCUN_OPCODES)
+        assert not used, f"{name} (shanghai) uses {sorted(CANCUN_OPCODES[o] for o in used)}"

@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {IComplianceHook} from "../interfaces/IComplianceHook.sol";
 import {ReasonCodes} from "../compliance/ReasonCodes.sol";
 import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
@@ -48,9 +49,11 @@ contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
     /// @notice The security token whose transfers this contract guards.
     ISecurityToken public immutable token;
     mapping(address holder => Pledge) private _pledges;
-    /// @dev The holder being seized from, for the duration of the compliance check in {seize} only, so the
-    /// pledge being enforced does not refuse its own enforcement.
-    address private transient _seizing;
+    /// @dev Transient slot of the holder being seized from, for the duration of the compliance check in {seize}
+    /// only, so the pledge being enforced does not refuse its own enforcement. Through OpenZeppelin's TransientSlot
+    /// rather than a `transient` variable: the shanghai build remaps that library to a storage stand-in
+    /// (contracts/compat/shanghai). keccak256("rwa-token.CollateralManager.seizing") - 1.
+    bytes32 private constant SEIZING_SLOT = 0x7925f4c3feb753ab86845493d5655018eb2cb5610423567257bf4d60ed201916;
 
     event CollateralLocked(address indexed holder, address indexed lender, uint256 amount, uint256 lockedTotal);
     event CollateralReleased(address indexed holder, address indexed lender, uint256 amount, uint256 lockedTotal);
@@ -128,11 +131,11 @@ contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
     function seize(address holder, uint256 amount, address to) external onlyRole(LENDER_ROLE) {
         if (to == address(0)) revert ZeroAddress();
         uint256 lockedAfter = _reduce(holder, amount);
-        _seizing = holder;
+        TransientSlot.tstore(TransientSlot.asAddress(SEIZING_SLOT), holder);
         // Only the code decides; the message is for people.
         // slither-disable-next-line unused-return
         (uint8 code,) = token.checkTransfer(holder, to, amount);
-        _seizing = address(0);
+        TransientSlot.tstore(TransientSlot.asAddress(SEIZING_SLOT), address(0));
         if (code != 0) revert TransferRestricted(code);
         // forcedTransfer returns true or reverts.
         // slither-disable-next-line unused-return
@@ -181,7 +184,7 @@ contract CollateralManager is AccessControl, EIP712, Nonces, IComplianceHook {
         if (token_ != address(token)) return ReasonCodes.HOOK_REJECTED;
         if (from == address(0)) return 0;
         uint256 locked = _pledges[from].amount;
-        if (locked == 0 || from == _seizing) return 0;
+        if (locked == 0 || from == TransientSlot.tload(TransientSlot.asAddress(SEIZING_SLOT))) return 0;
         uint256 balance = token.balanceOf(from);
         uint256 held = locked + token.getFrozenTokens(from);
         // The token has already checked amount <= balance; the subtraction is guarded anyway for other callers.

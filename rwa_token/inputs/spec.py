@@ -18,6 +18,7 @@ from typing import Any
 
 from eth_utils import is_checksum_address, to_checksum_address
 
+from ..primitives.artifacts import EVM_TARGETS
 from ..primitives.constants import MAX_BPS
 from ..primitives.countries import country_alpha2, parse_country, parse_tax_country
 from ..primitives.errors import ConfigError
@@ -159,6 +160,7 @@ class OfferingSpec:
     source: str = ""
     withholding: Withholding | None = None
     warnings: list[str] = field(default_factory=list)
+    evm: str | None = None  # the contract build for the target chain; None: detected from the node
 
     def token(self, symbol: str) -> TokenSpec:
         for token in self.tokens:
@@ -168,7 +170,7 @@ class OfferingSpec:
 
 
 _TOP_KEYS = ("name", "issuer", "asset", "filing", "tokens", "rules", "payment_tokens", "coupon_schedule",
-             "maturity", "waterfall", "withholding")
+             "maturity", "waterfall", "withholding", "evm")
 
 
 def load_spec(path: str | Path) -> OfferingSpec:
@@ -208,12 +210,23 @@ def _build(doc: Any, source: str) -> OfferingSpec:
     config = _compile_rules(rules, payment_tokens)
     withholding = _withholding(doc["withholding"]) if doc.get("withholding") is not None else None
     spec = OfferingSpec(title or tokens[0].name, issuer, asset, filing, tokens, rules, payment_tokens, coupons,
-                        maturity, waterfall, config, source, withholding=withholding)
+                        maturity, waterfall, config, source, withholding=withholding, evm=_evm(doc.get("evm")))
     _cross_check(spec)
     return spec
 
 
 # --- sections -------------------------------------------------------------------------------------------
+def _evm(value: Any) -> str | None:
+    """`evm:` the contract build for the target chain (prague, or shanghai for chains without the cancun
+    opcodes); `auto` or absent: detected from the node when deploying."""
+    if value is None:
+        return None
+    text = expect_str(value, "evm")
+    if text not in ("auto", *EVM_TARGETS):
+        raise ConfigError(f"evm: one of auto, {', '.join(EVM_TARGETS)}, got \"{text}\"")
+    return None if text == "auto" else text
+
+
 def _address(value: Any, path: str) -> str:
     text = expect_str(value, path)
     if not _ADDRESS.fullmatch(text):

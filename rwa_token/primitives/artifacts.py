@@ -24,6 +24,25 @@ def abi(name: str) -> list[dict]:
     return load(name)["abi"]
 
 
+# The EVM targets the contracts are built for (rwa_token.primitives.compiler builds both): prague, the default, and
+# shanghai for chains without the cancun opcodes (MCOPY, TLOAD/TSTORE).
+EVM_DEFAULT = "prague"
+EVM_TARGETS = (EVM_DEFAULT, "shanghai")
+
+
+@lru_cache(maxsize=None)
+def bytecode(name: str, evm: str = EVM_DEFAULT) -> str:
+    """Creation bytecode of `name` built for `evm` (hex, 0x-prefixed)."""
+    if evm == EVM_DEFAULT:
+        return load(name)["bytecode"]
+    if evm not in EVM_TARGETS:
+        raise RwaError(f"no build for EVM {evm!r}: one of {', '.join(EVM_TARGETS)}")
+    path = ARTIFACTS_DIR / evm / f"{name}.json"
+    if not path.exists():
+        raise RwaError(f"no {evm} build of {name!r}: run `make compile` (or reinstall rwa-token)")
+    return json.loads(path.read_text())["bytecode"]
+
+
 def abi_type(param: dict) -> str:
     """Canonical ABI type of an input/output entry, expanding tuples (structs)."""
     kind = param["type"]

@@ -4,7 +4,11 @@ A native solc is preferred when the user has one (a py-solc-x installed version 
 otherwise `tools/solc`, a solc-compatible command over the npm `solc` package. Artifacts are written into
 the package (`rwa_token/artifacts/`) so a user who pip-installs the SDK can deploy without Node.js.
 
-Run `python -m rwa_token.primitives.compiler` (or `make compile`); `--check` exits non-zero when artifacts are stale.
+Two builds of the same sources: for prague (`rwa_token/artifacts/`) and for shanghai-level chains
+(`rwa_token/artifacts/shanghai/`, bytecode only); the SDK picks one per chain (`rwa_token.chain.node.Chain.evm`).
+
+Run `python -m rwa_token.primitives.compiler` (or `make compile`; `--evm shanghai` for one build); `--check` exits
+non-zero when artifacts are stale.
 """
 from __future__ import annotations
 
@@ -22,7 +26,19 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 CONTRACTS_DIR = PROJECT_ROOT / "contracts"
 ARTIFACTS_DIR = PACKAGE_DIR / "artifacts"
 SOLC_VERSION = "0.8.30"
-EVM_VERSION = "prague"
+EVM_VERSION = "prague"  # the default build; artifacts.EVM_DEFAULT names the same
+# Chains without the cancun opcodes (MCOPY, TLOAD/TSTORE), e.g. Ganache 7.9 or a chain behind the newest hardforks, get
+# a second build of the same sources for shanghai, in artifacts/shanghai/ (bytecode only: the ABIs are the same).
+# Its substitutions, remapped to stand-ins in contracts/compat/shanghai/ with the same names and API: OpenZeppelin's
+# transient reentrancy guard and transient slots (storage instead) and SignatureChecker (without the MCOPY of its
+# ERC-7913 part).
+EVM_TARGETS = ("prague", "shanghai")  # as artifacts.EVM_TARGETS (tests/test_pipeline.py checks they agree)
+EXTRA_REMAPPINGS = {
+    "shanghai": [
+        f"@openzeppelin/contracts/utils/{path}.sol=contracts/compat/shanghai/{path.rsplit('/', 1)[-1]}.sol"
+        for path in ("ReentrancyGuardTransient", "TransientSlot", "cryptography/SignatureChecker")
+    ],
+}
 OPTIMIZER_RUNS = 200
 # Contracts built in a pass of their own with other optimizer runs. SecurityToken sits near the EIP-170 limit:
 # 20 runs instead of 200 keeps 1 KiB of headroom (about 130 bytes smaller) for 40-90 gas more per operation
@@ -78,7 +94,12 @@ def _read_source(path: str) -> str:
     return (PROJECT_ROOT / path).read_text()
 
 
-def standard_input(only: str | None = None, runs: int = OPTIMIZER_RUNS) -> dict:
+def target_dir(evm: str) -> Path:
+    """Where the artifacts of an EVM target live: the package's artifacts folder for prague, a subfolder else."""
+    return ARTIFACTS_DIR if evm == EVM_VERSION else ARTIFACTS_DIR / evm
+
+
+def standard_input(only: str | None = None, runs: int = OPTIMIZER_RUNS, evm: str = EVM_VERSION) -> dict:
     """The compiler input for every source (or, with `only`, that source and what it imports)."""
     sources = {
         rel: {"content": p.read_text()}
@@ -91,8 +112,9 @@ def standard_input(only: str | None = None, runs: int = OPTIMIZER_RUNS) -> dict:
         "settings": {
             "optimizer": {"enabled": True, "runs": runs},
             "viaIR": VIA_IR,
-            "evmVersion": EVM_VERSION,
-            "remappings": REMAPPINGS,
+            "evmVersion": evm,
+            # solc applies the longest matching prefix, so a target's file remappings win over the folder ones.
+            "remappings": REMAPPINGS + EXTRA_REMAPPINGS.get(evm, []),
             "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]}},
         },
     }
@@ -106,8 +128,8 @@ def sources_hash(paths: list[str]) -> str:
     return digest.hexdigest()
 
 
-def compile_all() -> dict[str, dict]:
-    """Compile every contract; return artifacts keyed by contract name."""
+def compile_all(evm: str = EVM_VERSION) -> dict[str, dict]:
+    """Compile every contract for `evm`; return artifacts keyed by contract name."""
     import solcx
 
     solc = find_solc()
@@ -124,16 +146,18 @@ def compile_all() -> dict[str, dict]:
             raise CompilationFailed("\n".join(e.get("formattedMessage", e.get("message", "")) for e in errors))
         return output
 
-    output = run(standard_input())
+    output = run(standard_input(evm=evm))
     for path, runs in RUNS_OVERRIDES.items():
         if runs != OPTIMIZER_RUNS:
-            separate = run(standard_input(only=path, runs=runs))["contracts"]
+            separate = run(standard_input(only=path, runs=runs, evm=evm))["contracts"]
             for same in (path, *SAME_PASS.get(path, ())):
                 output["contracts"][same] = separate[same]
     artifacts: dict[str, dict] = {}
     for path, contracts in output["contracts"].items():
-        if not path.startswith("contracts/"):
-            continue  # imported library code (OpenZeppelin): its ABI fragments live in our contracts' ABIs
+        if not path.startswith("contracts/") or path.startswith("contracts/compat/"):
+            # Imported library code (OpenZeppelin, or a build's stand-in for it): its ABI fragments live in our
+            # contracts' ABIs.
+            continue
         for name, data in contracts.items():
             bytecode = data["evm"]["bytecode"]["object"]
             if name in artifacts:
@@ -148,10 +172,15 @@ def compile_all() -> dict[str, dict]:
                 "sources": sorted(metadata["sources"]),
                 "sourceHash": sources_hash(list(metadata["sources"])),
                 "compiler": metadata["compiler"]["version"],
+                "evmVersion": evm,
             }
     for host, module in DELEGATED_MODULES.items():
         artifacts[host]["abi"] = merged_abi(artifacts[host]["abi"], artifacts[module]["abi"])
         artifacts[host]["delegatesTo"] = module
+    if evm != EVM_VERSION:
+        # Only what deploys: the ABIs are the prague build's, identical.
+        artifacts = {name: {k: v for k, v in a.items() if k != "abi"} for name, a in artifacts.items()
+                     if len(a["bytecode"]) > 2}
     return artifacts
 
 
@@ -165,23 +194,25 @@ def merged_abi(host: list[dict], module: list[dict]) -> list[dict]:
     return host + [e for e in module if e["type"] != "constructor" and _abi_key(e) not in seen]
 
 
-def write_artifacts(artifacts: dict[str, dict]) -> None:
-    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
-    for stale in ARTIFACTS_DIR.glob("*.json"):
+def write_artifacts(artifacts: dict[str, dict], evm: str = EVM_VERSION) -> None:
+    folder = target_dir(evm)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.json"):
         if stale.stem not in artifacts:
             stale.unlink()
     for name, artifact in artifacts.items():
-        (ARTIFACTS_DIR / f"{name}.json").write_text(json.dumps(artifact, indent=1, sort_keys=True) + "\n")
+        (folder / f"{name}.json").write_text(json.dumps(artifact, indent=1, sort_keys=True) + "\n")
 
 
 def stale_artifacts() -> list[str]:
     """What no longer matches: artifacts whose sources changed, and sources no artifact was built from."""
     stale, covered = [], set()
-    for artifact_path in sorted(ARTIFACTS_DIR.glob("*.json")):
-        artifact = json.loads(artifact_path.read_text())
-        covered.update(artifact["sources"])
-        if sources_hash(artifact["sources"]) != artifact["sourceHash"]:
-            stale.append(artifact["contractName"])
+    for evm in EVM_TARGETS:
+        for artifact_path in sorted(target_dir(evm).glob("*.json")):
+            artifact = json.loads(artifact_path.read_text())
+            covered.update(artifact["sources"])
+            if sources_hash(artifact["sources"]) != artifact["sourceHash"]:
+                stale.append(artifact["contractName"] + ("" if evm == EVM_VERSION else f" ({evm})"))
     stale += [rel for rel in (str(p.relative_to(PROJECT_ROOT)) for p in source_files()) if rel not in covered]
     return stale
 
@@ -194,9 +225,14 @@ def main(argv: list[str]) -> int:
             return 1
         print("artifacts match sources")
         return 0
-    artifacts = compile_all()
-    write_artifacts(artifacts)
-    print(f"compiled {len(artifacts)} contracts into {ARTIFACTS_DIR.relative_to(PROJECT_ROOT)}/")
+    targets = [argv[argv.index("--evm") + 1]] if "--evm" in argv else list(EVM_TARGETS)
+    for evm in targets:
+        if evm not in EVM_TARGETS:
+            print(f"--evm: one of {', '.join(EVM_TARGETS)}", file=sys.stderr)
+            return 2
+        artifacts = compile_all(evm)
+        write_artifacts(artifacts, evm)
+        print(f"compiled {len(artifacts)} contracts for {evm} into {target_dir(evm).relative_to(PROJECT_ROOT)}/")
     return 0
 
 
