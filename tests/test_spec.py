@@ -54,6 +54,16 @@ def test_unknown_key_in_spec_names_its_path():
     assert "offering.yaml: tokens[1].tranch: unknown key" in refused(doc)
 
 
+def test_evm_names_a_build_or_leaves_it_to_detection():
+    doc = example()
+    assert spec_from_dict(doc).evm is None
+    for value, expected in (("shanghai", "shanghai"), ("prague", "prague"), ("auto", None)):
+        doc["evm"] = value
+        assert spec_from_dict(doc).evm == expected
+    doc["evm"] = "cancun"
+    assert 'offering.yaml: evm: one of auto, prague, shanghai, got "cancun"' in refused(doc)
+
+
 def test_unknown_top_level_key_is_refused():
     doc = example()
     doc["coupon_schedul"] = {}
