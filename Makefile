@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.rwa-installed
 VENV_STAMP := $(VENV)/.rwa-installed
 FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 
-.PHONY: setup demo test test-python test-solidity conformance compile codes lint brownie-test bench coverage clean
+.PHONY: setup demo test test-python test-ganache test-solidity conformance compile codes lint brownie-test bench coverage clean
 
 setup: $(NPM_STAMP) $(VENV_STAMP)
 
@@ -35,10 +35,15 @@ compile: setup
 demo: setup
 	$(VENV)/bin/rwa demo
 
-test: setup test-python test-solidity conformance
+test: setup test-python test-ganache test-solidity conformance
 
 test-python: setup
 	$(PY) -m pytest -q
+
+## The Ganache lane: the README quick starts, onboarding, refused transfers, a distribution, a waterfall period and
+## the reports on Ganache 7.9 (shanghai, the contracts' shanghai build); the lane is GANACHE_LANE in tests/conftest.py.
+test-ganache: setup
+	$(PY) -m pytest -q --engine ganache -m ganache_lane
 
 test-solidity: $(NPM_STAMP)
 	$(FORGE) test --summary

@@ -12,7 +12,7 @@ _sys.path.insert(0, str(_Path(__file__).resolve().parent))  # sibling imports un
 
 import sys
 
-from _connect import ROOT, connect
+from _connect import EXAMPLES, connect, one_line_errors
 
 from rwa_token.chain.tx import Transactor
 from rwa_token.inputs.spec import load_spec
@@ -20,7 +20,8 @@ from rwa_token.services.context import signer
 from rwa_token.services.deployment import deploy_offering
 
 
-def main(spec_path: str = str(ROOT / "examples" / "highway-toll-abs.yaml")):
+@one_line_errors
+def main(spec_path: str = str(EXAMPLES / "highway-toll-abs.yaml")):
     chain = connect()
     result = deploy_offering(Transactor(chain), load_spec(spec_path), signer(chain), say=print)
     print(f"registry {result.record.registry}; tokens {result.record.tokens}")

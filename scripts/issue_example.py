@@ -13,11 +13,12 @@ import tempfile
 import deploy_offering
 import onboard_investors
 import pay_coupon
-from _connect import connect
+from _connect import connect, one_line_errors
 
 from rwa_token.services.context import Operator
 
 
+@one_line_errors
 def main():
     os.environ.setdefault("RWA_STATE_DIR", tempfile.mkdtemp(prefix="rwa-state-"))
     chain = connect()

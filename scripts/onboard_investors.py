@@ -11,7 +11,7 @@ _sys.path.insert(0, str(_Path(__file__).resolve().parent))  # sibling imports un
 
 import sys
 
-from _connect import ROOT, connect
+from _connect import EXAMPLES, connect, deployed, one_line_errors
 
 from rwa_token.chain.tx import Transactor
 from rwa_token.contracts.registry import InvestorRegistry
@@ -19,13 +19,13 @@ from rwa_token.inputs.investors_csv import load_investors_csv
 from rwa_token.services.context import signer
 from rwa_token.services.onboarding import import_investors, journal_path
 from rwa_token.store.journal import Journal
-from rwa_token.store.state import load_record, only_record, state_dir
+from rwa_token.store.state import state_dir
 
 
-def main(csv_path: str = str(ROOT / "examples" / "investors.csv"), offering: str | None = None):
+@one_line_errors
+def main(csv_path: str = str(EXAMPLES / "investors.csv"), offering: str | None = None):
     chain = connect()
-    record = load_record(offering) if offering else only_record()
-    record.check_chain(chain.chain_id)
+    record = deployed(chain, offering)
     tx = Transactor(chain)
     file = load_investors_csv(csv_path)
     registry = InvestorRegistry(tx, record.registry, signer(chain))

@@ -12,7 +12,7 @@ _sys.path.insert(0, str(_Path(__file__).resolve().parent))  # sibling imports un
 
 import sys
 
-from _connect import connect
+from _connect import connect, one_line_errors
 
 from rwa_token.contracts.stablecoin import MockStablecoin
 from rwa_token.primitives.errors import ConfigError
@@ -21,6 +21,7 @@ from rwa_token.services.context import LOCAL_CHAIN_IDS, Operator
 from rwa_token.services.servicing import distribute
 
 
+@one_line_errors
 def main(amount: str = "1000", offering: str | None = None):
     chain = connect()
     op = Operator.open(chain.url, offering)

@@ -21,7 +21,7 @@ def _parties(op, *countries):
     parties = []
     for i, country in enumerate(countries):
         acct = Account.from_key((0x7E57 << 200 | i + 1).to_bytes(32, "big"))
-        op.chain.rpc("anvil_setBalance", [acct.address, hex(10**20)])
+        op.chain.set_balance(acct.address, 10**20)
         op.registry.register(acct.address, investor_id(acct.address, "s"), country, "professional", "2031-01-01")
         parties.append(acct)
     return parties

@@ -49,7 +49,7 @@ class Client:
 
     def fund(self, *accounts) -> None:
         for a in accounts:
-            self.chain.rpc("anvil_setBalance", [a.address, hex(10**20)])
+            self.chain.set_balance(a.address, 10**20)
 
     def send(self, sender, fn):
         tx = fn.build_transaction({"from": sender.address, "chainId": self.chain.chain_id,

@@ -46,8 +46,8 @@ def test_example_hong_kong_has_professional_and_retail_investors():
 
 
 def test_generator_is_deterministic():
-    out = subprocess.run([sys.executable, str(EXAMPLES / "make_investors.py")], capture_output=True, text=True,
-                         check=True).stdout
+    generator = EXAMPLES.parent / "tools" / "make_investors.py"
+    out = subprocess.run([sys.executable, str(generator)], capture_output=True, text=True, check=True).stdout
     assert out == (EXAMPLES / "investors.csv").read_text()
 
 

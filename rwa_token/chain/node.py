@@ -1,8 +1,10 @@
-"""Connect to any JSON-RPC endpoint, or start a local anvil that dies with us.
+"""Connect to any JSON-RPC endpoint, or start a local anvil or Ganache that dies with us.
 
-`Chain.connect(url)` wraps an existing node; `Chain.local()` starts anvil on a free loopback port with a
-pinned hardfork and funded dev accounts, and stops it at exit, on SIGTERM and even if we are killed
-(Linux parent-death signal).
+`Chain.connect(url)` wraps an existing node; `Chain.local(engine="anvil"|"ganache")` starts one on a free loopback
+port with a pinned hardfork, chain id 31337 and the funded dev accounts of the well-known test mnemonic, and stops
+it at exit, on SIGTERM and even if we are killed (Linux parent-death signal). The test and demo controls
+(`set_balance`, `increase_time`, `mine`, `snapshot`, `revert`) go through one adapter, `EngineControls`, that knows
+each engine's JSON-RPC method names; the engine of an outside node is recognised from `web3_clientVersion`.
 """
 from __future__ import annotations
 
@@ -24,34 +26,73 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
 
+from ..primitives.artifacts import EVM_DEFAULT, EVM_TARGETS
 from ..primitives.constants import ANVIL_CHAIN_ID
-from ..primitives.errors import AnvilNotFound, ChainError, WrongChain
+from ..primitives.errors import AnvilNotFound, ChainError, ConfigError, WrongChain
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HARDFORK = "prague"
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNTS = 10
+# Creation code that runs TLOAD, TSTORE and MCOPY (cancun) and stops: a node that executes it takes the prague
+# build, one that refuses it (shanghai-level: Ganache 7.9, chains behind the newest hardforks) the shanghai build.
+# PUSH0 TLOAD POP, PUSH0 PUSH0 TSTORE, PUSH1 0x20 PUSH0 PUSH0 MCOPY, STOP.
+CANCUN_PROBE = "0x5f5c505f5f5d60205f5f5e00"
 ANVIL_INSTALL_HINT = (
     "anvil (Foundry's local chain) was not found. Install it with `npm install @foundry-rs/anvil@1.7.1` "
-    "in the project root (or `make setup`), or put `anvil` on PATH, or set RWA_ANVIL to its path"
+    "in the project root (or `make setup`), or install Foundry (~/.foundry/bin/anvil), or put `anvil` on PATH, or "
+    "set RWA_ANVIL to its path"
 )
+GANACHE_VERSION = "7.9.2"
+GANACHE_HARDFORK = "shanghai"  # the newest Ganache 7.9 knows: no TLOAD/TSTORE/MCOPY (the shanghai build)
+GANACHE_INSTALL_HINT = (
+    f"ganache was not found. Install it with `npm install ganache@{GANACHE_VERSION}` in the project root "
+    "(or `make setup`), or put `ganache` on PATH, or set RWA_GANACHE to its path"
+)
+ENGINES = ("anvil", "ganache")
+# Each engine's JSON-RPC method for each test/demo control; an operation missing here is one the engine lacks.
+_EVM_CONTROLS = {"increase_time": "evm_increaseTime", "mine": "evm_mine", "snapshot": "evm_snapshot",
+                 "revert": "evm_revert"}
+ENGINE_METHODS: dict[str, dict[str, str]] = {
+    "anvil": {**_EVM_CONTROLS, "set_balance": "anvil_setBalance"},
+    "hardhat": {**_EVM_CONTROLS, "set_balance": "hardhat_setBalance"},
+    "ganache": {**_EVM_CONTROLS, "set_balance": "evm_setAccountBalance"},
+}
+# web3_clientVersion prefix (lower case) -> engine, e.g. "anvil/v1.7.1", "Ganache/v7.9.2/EthereumJS TestRPC/...".
+CLIENT_VERSIONS = {"anvil": "anvil", "ganache": "ganache", "hardhatnetwork": "hardhat"}
 
 Account.enable_unaudited_hdwallet_features()
 
 
 def find_anvil() -> str:
-    explicit = os.environ.get("RWA_ANVIL")
+    """anvil from $RWA_ANVIL, the project's node_modules (the pinned version), PATH or a Foundry install."""
+    bundled = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+    foundry = Path.home() / ".foundry" / "bin" / "anvil"
+    return _find_executable("RWA_ANVIL", [bundled, "anvil", foundry], AnvilNotFound, ANVIL_INSTALL_HINT)
+
+
+def find_ganache() -> list[str]:
+    """The command that starts Ganache: $RWA_GANACHE, the project's node_modules (run with node), or PATH."""
+    cli = PROJECT_ROOT / "node_modules" / "ganache" / "dist" / "node" / "cli.js"
+    node = shutil.which("node")
+    if not os.environ.get("RWA_GANACHE") and cli.exists() and node:
+        return [node, str(cli)]
+    return [_find_executable("RWA_GANACHE", ["ganache"], ChainError, GANACHE_INSTALL_HINT)]
+
+
+def _find_executable(env: str, candidates: list, error: type[ChainError], hint: str) -> str:
+    explicit = os.environ.get(env)
     if explicit:
         if not os.access(explicit, os.X_OK):
-            raise AnvilNotFound(f"RWA_ANVIL={explicit} is not an executable. " + ANVIL_INSTALL_HINT)
+            raise error(f"{env}={explicit} is not an executable. " + hint)
         return explicit
-    bundled = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
-    if bundled.exists():
-        return str(bundled)
-    found = shutil.which("anvil")
-    if found:
-        return found
-    raise AnvilNotFound(ANVIL_INSTALL_HINT)
+    for candidate in candidates:
+        if isinstance(candidate, Path):
+            if os.access(candidate, os.X_OK):
+                return str(candidate)
+        elif shutil.which(candidate):
+            return shutil.which(candidate)
+    raise error(hint)
 
 
 def free_port() -> int:
@@ -87,7 +128,7 @@ def rpc_batch_request(url: str, calls: list[tuple[str, list]], timeout: float = 
 
 
 def _die_with_parent() -> None:
-    """In the child before exec: ask Linux to SIGTERM anvil when its parent dies, however it dies."""
+    """In the child before exec: ask Linux to SIGTERM the node when its parent dies, however it dies."""
     os.setsid()
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -96,8 +137,8 @@ def _die_with_parent() -> None:
 
 
 @dataclass
-class LocalAnvil:
-    """An anvil process we started and own."""
+class LocalNode:
+    """A local chain process we started and own (`LocalAnvil`, `LocalGanache`): dev mnemonic, chain id 31337."""
 
     port: int = 0
     hardfork: str = HARDFORK
@@ -106,37 +147,33 @@ class LocalAnvil:
     state_path: Path | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
 
+    engine = "anvil"
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> "LocalAnvil":
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self, timeout: float = 20.0) -> "LocalNode":
         self.port = self.port or free_port()
-        cmd = [
-            find_anvil(), "--host", "127.0.0.1", "--port", str(self.port), "--hardfork", self.hardfork,
-            "--accounts", str(self.accounts), "--balance", "1000000", "--mnemonic", DEV_MNEMONIC,
-            "--chain-id", str(ANVIL_CHAIN_ID), "--gas-limit", "100000000", "--silent",
-        ]
-        if self.block_time:
-            cmd += ["--block-time", str(self.block_time)]
-        if self.state_path:
-            cmd += ["--state", str(self.state_path)]
         self.process = subprocess.Popen(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
+            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
         )
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 err = self.process.stderr.read().decode(errors="replace").strip() if self.process.stderr else ""
-                raise ChainError(f"anvil exited at start (code {self.process.returncode}): {err[-500:]}")
+                raise ChainError(f"{self.engine} exited at start (code {self.process.returncode}): {err[-500:]}")
             try:
                 if "result" in rpc_request(self.url, "eth_chainId", [], timeout=1):
                     return self
             except ChainError:
                 time.sleep(0.05)
         self.stop()
-        raise ChainError(f"anvil did not answer on {self.url} within {timeout:.0f}s")
+        raise ChainError(f"{self.engine} did not answer on {self.url} within {timeout:.0f}s")
 
     def stop(self) -> None:
         proc, self.process = self.process, None
@@ -152,19 +189,112 @@ class LocalAnvil:
                 pass
 
     def kill(self) -> None:
-        """Kill anvil abruptly (fault-injection tests)."""
+        """Kill the node abruptly (fault-injection tests)."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
 
+@dataclass
+class LocalAnvil(LocalNode):
+    """An anvil process we started and own."""
+
+    engine = "anvil"
+
+    def command(self) -> list[str]:
+        cmd = [
+            find_anvil(), "--host", "127.0.0.1", "--port", str(self.port), "--hardfork", self.hardfork,
+            "--accounts", str(self.accounts), "--balance", "1000000", "--mnemonic", DEV_MNEMONIC,
+            "--chain-id", str(ANVIL_CHAIN_ID), "--gas-limit", "100000000", "--silent",
+        ]
+        if self.block_time:
+            cmd += ["--block-time", str(self.block_time)]
+        if self.state_path:
+            cmd += ["--state", str(self.state_path)]
+        return cmd
+
+
+@dataclass
+class LocalGanache(LocalNode):
+    """A Ganache 7.9 process we started and own (shanghai at most: the contracts' shanghai build runs on it)."""
+
+    hardfork: str = GANACHE_HARDFORK
+    engine = "ganache"
+
+    def command(self) -> list[str]:
+        cmd = [
+            *find_ganache(), "--server.host", "127.0.0.1", "--server.port", str(self.port), "--server.ws", "false",
+            "--chain.hardfork", self.hardfork, "--chain.chainId", str(ANVIL_CHAIN_ID),
+            "--wallet.mnemonic", DEV_MNEMONIC, "--wallet.totalAccounts", str(self.accounts),
+            "--wallet.defaultBalance", "1000000", "--miner.blockGasLimit", "100000000", "--logging.quiet",
+        ]
+        if self.block_time:
+            cmd += ["--miner.blockTime", str(self.block_time)]
+        if self.state_path:
+            cmd += ["--database.dbPath", str(self.state_path)]  # a directory for Ganache
+        return cmd
+
+
+LOCAL_NODES: dict[str, type[LocalNode]] = {"anvil": LocalAnvil, "ganache": LocalGanache}
+
+
+def engine_of(client_version: str) -> str:
+    """The engine behind a `web3_clientVersion` answer ("anvil", "ganache", "hardhat"), else the answer itself."""
+    name = client_version.split("/", 1)[0].strip().lower()
+    return CLIENT_VERSIONS.get(name, client_version or "unknown")
+
+
+class EngineControls:
+    """The test and demo controls of one engine, mapped to its JSON-RPC methods. An operation the engine lacks
+    (or a node that refuses it) raises a `ChainError` naming the engine and the operation."""
+
+    def __init__(self, engine: str, rpc):
+        self.engine = engine
+        self.methods = ENGINE_METHODS.get(engine, {})
+        self._rpc = rpc
+
+    def run(self, operation: str, params: list | None = None):
+        method = self.methods.get(operation)
+        if method is None:
+            known = ", ".join(sorted(ENGINE_METHODS))
+            raise ChainError(f"{operation} is not available on this node ({self.engine}): it needs a development "
+                             f"chain ({known}) with its test extensions")
+        response = self._rpc(method, params or [])
+        if "error" in response:
+            error = response["error"]
+            raise ChainError(f"{operation} failed on {self.engine} ({method}): {error.get('message', error)}")
+        return response.get("result")
+
+    def set_balance(self, address: str, wei: int) -> None:
+        self.run("set_balance", [address, hex(int(wei))])
+
+    def increase_time(self, seconds: int) -> None:
+        self.run("increase_time", [int(seconds)])
+        self.mine()
+
+    def mine(self) -> None:
+        self.run("mine")
+
+    def snapshot(self) -> str:
+        return self.run("snapshot")
+
+    def revert(self, snapshot_id: str) -> bool:
+        return bool(self.run("revert", [snapshot_id]))
+
+
 class Chain:
     """A JSON-RPC endpoint plus, for a local chain, its dev accounts and test controls."""
 
-    def __init__(self, url: str, expected_chain_id: int | None = None, anvil: LocalAnvil | None = None,
-                 request_timeout: float = 30.0):
+    def __init__(self, url: str, expected_chain_id: int | None = None, anvil: LocalNode | None = None,
+                 request_timeout: float = 30.0, evm: str | None = None, engine: str | None = None):
         self.url = url
-        self.anvil = anvil
+        self.anvil = anvil  # the local node we started, whichever its engine (the name predates Ganache)
+        self._engine = engine or (anvil.engine if anvil else None)
+        self._controls: EngineControls | None = None
+        requested = evm or os.environ.get("RWA_EVM") or None
+        if requested not in (None, "auto", *EVM_TARGETS):
+            raise ConfigError(f"--evm {requested}: one of auto, {', '.join(EVM_TARGETS)}")
+        self._evm = None if requested == "auto" else requested
         self.w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": request_timeout}))
         self.chain_id = self._chain_id()
         if expected_chain_id is not None and expected_chain_id != self.chain_id:
@@ -173,14 +303,60 @@ class Chain:
             )
 
     @classmethod
-    def connect(cls, url: str, expected_chain_id: int | None = None) -> "Chain":
-        return cls(url, expected_chain_id)
+    def connect(cls, url: str, expected_chain_id: int | None = None, evm: str | None = None) -> "Chain":
+        return cls(url, expected_chain_id, evm=evm)
 
     @classmethod
-    def local(cls, **anvil_options) -> "Chain":
-        """Start a private anvil and connect to it."""
-        anvil = LocalAnvil(**anvil_options).start()
-        return cls(anvil.url, anvil=anvil)
+    def local(cls, engine: str | None = None, evm: str | None = None, **node_options) -> "Chain":
+        """Start a private anvil (default; or $RWA_ENGINE) or Ganache and connect to it. `node_options`: port,
+        hardfork, accounts, block_time, state_path."""
+        engine = engine or os.environ.get("RWA_ENGINE") or "anvil"
+        if engine not in LOCAL_NODES:
+            raise ConfigError(f"--engine {engine}: one of {', '.join(ENGINES)}")
+        node = LOCAL_NODES[engine](**node_options).start()
+        try:
+            return cls(node.url, anvil=node, evm=evm)
+        except BaseException:
+            node.stop()
+            raise
+
+    @property
+    def local_node(self) -> LocalNode | None:
+        """The node process we started (None for an outside node)."""
+        return self.anvil
+
+    @property
+    def engine(self) -> str:
+        """"anvil", "ganache", "hardhat" or, for another node, its `web3_clientVersion`: known for a local chain,
+        else asked once."""
+        if self._engine is None:
+            answer = rpc_request(self.url, "web3_clientVersion", [])
+            self._engine = engine_of(str(answer.get("result", ""))) if "result" in answer else "unknown"
+        return self._engine
+
+    @property
+    def controls(self) -> EngineControls:
+        if self._controls is None:
+            self._controls = EngineControls(self.engine, self.rpc)
+        return self._controls
+
+    @property
+    def evm(self) -> str:
+        """Which build of the contracts this chain runs: as set (`evm=`, `--evm`, $RWA_EVM), else detected once by
+        asking the node to execute the cancun opcodes the prague build uses."""
+        if self._evm is None:
+            answer = rpc_request(self.url, "eth_call", [{"data": CANCUN_PROBE}, "latest"])
+            self._evm = EVM_DEFAULT if "result" in answer else "shanghai"
+            self.evm_detected = True
+        return self._evm
+
+    evm_detected = False
+
+    def prefer_evm(self, evm: str | None) -> None:
+        """A build named by the offering spec: used unless one was set for this chain (`evm=`, `--evm`, $RWA_EVM);
+        it replaces a detected one. Call it before anything is deployed."""
+        if evm and (self._evm is None or self.evm_detected):
+            self._evm, self.evm_detected = evm, False
 
     def _chain_id(self) -> int:
         response = rpc_request(self.url, "eth_chainId", [])
@@ -195,19 +371,25 @@ class Chain:
         return rpc_batch_request(self.url, calls)
 
     def dev_accounts(self, count: int = DEV_ACCOUNTS) -> list[LocalAccount]:
-        """The funded accounts of a local anvil (derived from its well-known test mnemonic)."""
+        """The funded accounts of a local chain (derived from the well-known test mnemonic anvil and
+        `Chain.local(engine="ganache")` both use)."""
         return [Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(count)]
 
-    # Test and demo controls (anvil/hardhat JSON-RPC extensions)
+    # Test and demo controls (development-chain JSON-RPC extensions, through the engine's adapter)
     def snapshot(self) -> str:
-        return self.rpc("evm_snapshot")["result"]
+        return self.controls.snapshot()
 
     def revert(self, snapshot_id: str) -> bool:
-        return bool(self.rpc("evm_revert", [snapshot_id]).get("result"))
+        return self.controls.revert(snapshot_id)
 
     def increase_time(self, seconds: int) -> None:
-        self.rpc("evm_increaseTime", [int(seconds)])
-        self.rpc("evm_mine")
+        self.controls.increase_time(seconds)
+
+    def mine(self) -> None:
+        self.controls.mine()
+
+    def set_balance(self, address: str, wei: int) -> None:
+        self.controls.set_balance(address, wei)
 
     def block_timestamp(self) -> int:
         return self.w3.eth.get_block("latest")["timestamp"]

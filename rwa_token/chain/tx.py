@@ -72,12 +72,34 @@ def decode_revert(data: bytes | str | None, fallback: str = "execution reverted"
 
 
 def _revert_data(error: dict) -> bytes | None:
+    """The revert bytes of a JSON-RPC error, wherever the engine puts them: `data` as hex (anvil, geth; Ganache's
+    eth_call), `data.data` (some nodes nest it), `data.result` (Ganache's eth_estimateGas and sends), or Ganache 6's
+    `data[<tx hash>].return`."""
     data = error.get("data")
-    if isinstance(data, dict):  # some nodes nest it
-        data = data.get("data")
+    if isinstance(data, dict):
+        for key in ("data", "result", "return"):
+            if isinstance(data.get(key), str):
+                data = data[key]
+                break
+        else:  # keyed by transaction hash
+            nested = [v for v in data.values() if isinstance(v, dict) and isinstance(v.get("return"), str)]
+            data = nested[0]["return"] if nested else None
     if isinstance(data, str) and data.startswith("0x"):
-        return bytes.fromhex(data[2:])
+        try:
+            return bytes.fromhex(data[2:])
+        except ValueError:
+            return None
     return None
+
+
+def _no_ether_hint(error: dict, sender: str | None) -> str:
+    """A one-line hint for an `insufficient funds` refusal (e.g. dev account 0 on a Ganache with a random wallet)."""
+    message = str(error.get("message", error))
+    if "insufficient funds" not in message.lower():
+        return ""
+    who = sender or "the sender"
+    return (f": {who} has too little ether for gas. Fund it, or start the chain with `rwa chain` (anvil) or "
+            "`rwa chain --engine ganache`, whose dev accounts (the same test mnemonic) are funded")
 
 
 def _is_revert(error: dict) -> bool:
@@ -171,7 +193,8 @@ class Transactor:
             error = response["error"]
             if _is_revert(error):
                 raise decode_revert(_revert_data(error), str(error.get("message", "execution reverted")))
-            raise TransactionError(f"{method} failed: {error.get('message', error)}")
+            sender = params[0].get("from") if params and isinstance(params[0], dict) else None
+            raise TransactionError(f"{method} failed: {error.get('message', error)}{_no_ether_hint(error, sender)}")
         return response["result"]
 
     # --- encoding ------------------------------------------------------------------------------
@@ -253,7 +276,8 @@ class Transactor:
                 continue
             if _is_revert(error):
                 raise decode_revert(_revert_data(error), str(error.get("message")))
-            raise TransactionError(f"the node refused the transaction: {error.get('message', error)}")
+            raise TransactionError(f"the node refused the transaction: {error.get('message', error)}"
+                                   f"{_no_ether_hint(error, sender.address)}")
         raise TransactionError(
             f"could not find a free nonce for {sender.address} after 3 tries: another process is sending "
             "from this key; stop it or wait, then rerun"
@@ -325,7 +349,8 @@ class Transactor:
         artifact = artifacts.load(contract_name)
         constructor = next((e for e in artifact["abi"] if e["type"] == "constructor"), {"inputs": []})
         types = [artifacts.abi_type(i) for i in constructor["inputs"]]
-        data = bytes.fromhex(artifact["bytecode"][2:]) + abi_encode(types, list(args))
+        code = artifacts.bytecode(contract_name, self.chain.evm)  # the build for this chain's EVM
+        data = bytes.fromhex(code[2:]) + abi_encode(types, list(args))
         return self.send(sender, None, data)
 
     def get_logs(self, address: str | Iterable[str] | None, from_block: int, to_block: int,

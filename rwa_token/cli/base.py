@@ -92,12 +92,13 @@ class Session:
     keystore: Optional[str] = None
     state: Optional[str] = None
     debug: bool = False
+    evm: Optional[str] = None
 
     def operator(self, need_record: bool = True) -> "Operator":
         """The chain, key and offering the root options name (--rpc-url, --keystore, --offering, --state)."""
         from ..services.context import Operator
 
-        return Operator.open(self.rpc_url, self.offering, self.keystore, self.state, need_record)
+        return Operator.open(self.rpc_url, self.offering, self.keystore, self.state, need_record, self.evm)
 
 
 def session(ctx: typer.Context) -> Session:

@@ -12,19 +12,25 @@ from .base import TokenOpt, session
 policy_app = typer.Typer(no_args_is_help=True, help="Jurisdiction policy packs and a token's rules in plain words.")
 
 
-def chain(ctx: typer.Context, port: int = typer.Option(8545, help="loopback port (0 = any free port)")) -> None:
-    """Start a local anvil, print its URL and funded accounts, and keep it running until Ctrl-C."""
+def chain(
+    ctx: typer.Context,
+    port: int = typer.Option(8545, help="loopback port (0 = any free port)"),
+    engine: str = typer.Option("anvil", help="anvil (prague) or ganache (Ganache 7.9, shanghai)"),
+) -> None:
+    """Start a local anvil or Ganache, print its URL and funded accounts, and keep it running until Ctrl-C."""
     from ..chain.node import Chain
 
     out = session(ctx).out
-    local = Chain.local(port=port)
-    out.emit({"url": local.url, "chain_id": local.chain_id, "accounts": [a.address for a in local.dev_accounts()]},
-             f"[bold]local chain[/] {local.url} (chain id {local.chain_id}, hardfork {local.anvil.hardfork})")
-    for i, account in enumerate(local.dev_accounts()):
-        out.say(f"  account {i}: {account.address}")
+    local = Chain.local(engine=engine, port=port)
+    node, accounts = local.local_node, [a.address for a in local.dev_accounts()]
+    out.emit({"url": local.url, "chain_id": local.chain_id, "engine": local.engine, "hardfork": node.hardfork,
+              "accounts": accounts},
+             f"[bold]local chain[/] {local.url} (chain id {local.chain_id}, {local.engine}, hardfork {node.hardfork})")
+    for i, account in enumerate(accounts):
+        out.say(f"  account {i}: {account}")
     out.say(f"Use it with: export RWA_RPC_URL={local.url}   (Ctrl-C stops the chain)")
     try:
-        while local.anvil.process and local.anvil.process.poll() is None:
+        while node.process and node.process.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -32,7 +38,10 @@ def chain(ctx: typer.Context, port: int = typer.Option(8545, help="loopback port
         local.close()
 
 
-def deploy(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)")) -> None:
+def deploy(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)"),
+           replace_stale_record: bool = typer.Option(
+               False, "--replace-stale-record", help="if the offering's record names contracts this chain lacks (it "
+               "was reset), move that record to deployments/replaced/ and deploy afresh")) -> None:
     """Deploy an offering from its spec: registry, tranche tokens with their rules, distributor."""
     from ..inputs.spec import load_spec
     from ..services.deployment import deploy_offering
@@ -40,11 +49,12 @@ def deploy(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offer
     s = session(ctx)
     spec = load_spec(spec_file)  # every spec error is raised before the chain is touched
     op = s.operator(need_record=False)
-    result = deploy_offering(op.tx, spec, op.account, op.state, say=s.out.say)
+    result = deploy_offering(op.tx, spec, op.account, op.state, say=s.out.say,
+                             replace_stale_record=replace_stale_record)
     r = result.record
     s.out.emit({"name": r.name, "chain_id": r.chain_id, "registry": r.registry, "distributor": r.distributor,
                 "tokens": r.tokens, "payment_tokens": r.payment_tokens, "gas_used": result.gas_used,
-                "resumed": result.resumed},
+                "resumed": result.resumed, "replaced": str(result.replaced) if result.replaced else None},
                f"[green]offering[/] {r.name}: registry {r.registry}, tokens "
                + ", ".join(f"{s} {a}" for s, a in r.tokens.items()))
 

@@ -2,8 +2,9 @@
 
 The deal is examples/highway-toll-abs.yaml (a mainland highway toll-revenue ABS offered offshore through a
 Hong Kong VATP, senior and junior tranches, USD stablecoin coupons) and examples/investors.csv (about 200
-investors from CN, HK, SG, US, GB and more). The example wallets' keys are public by construction
-(examples/make_investors.py), so the demo can sign for investors on its private chain.
+investors from CN, HK, SG, US, GB and more), shipped with the package as rwa_token/data/examples/ (`examples/` in
+a checkout is a link to it). The example wallets' keys are public by construction (tools/make_investors.py), so
+the demo can sign for investors on its private chain.
 """
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ from ..services.holders import offering_index
 from ..services.onboarding import import_investor_file
 from ..services.servicing import init_waterfall, run_waterfall
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SEED_TEXT = b"rwa-token example investors"  # examples/make_investors.py
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"  # package data; `examples/` in a checkout
+SEED_TEXT = b"rwa-token example investors"  # tools/make_investors.py
 DAY = 86_400
 
 
@@ -46,7 +47,8 @@ def run_demo(console: Console) -> None:
     started = time.monotonic()
     spec_path, csv_path = EXAMPLES / "highway-toll-abs.yaml", EXAMPLES / "investors.csv"
     if not spec_path.exists():
-        raise ConfigError(f"the demo needs the example deal in {EXAMPLES} (run it from a source checkout)")
+        raise ConfigError(f"the demo needs the example deal in {EXAMPLES}, which this installation of rwa-token "
+                          "lacks: reinstall the package")
     spec = load_spec(spec_path)
     with Chain.local() as chain, tempfile.TemporaryDirectory() as state:
         demo = _Demo(console, chain)
@@ -124,7 +126,7 @@ class _Demo:
         """A secondary sale refused in the lockup, then checked against a blocked buyer, then settled."""
         a, b = holders[0], holders[1]
         seller = example_keys()[a.wallet]
-        self.chain.rpc("anvil_setBalance", [seller.address, hex(10**20)])
+        self.chain.set_balance(seller.address, 10**20)
         try:
             senior.transfer(b.wallet, "100", sender=seller)
         except TransferRestricted as exc:

@@ -37,8 +37,10 @@ def main(
     state: Optional[str] = typer.Option(None, "--state", envvar="RWA_STATE_DIR", help="state folder (default .rwa)"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks on errors"),
     json_output: bool = typer.Option(False, "--json", help="machine-readable output"),
+    evm: Optional[str] = typer.Option(None, "--evm", envvar="RWA_EVM", help="contract build: prague, shanghai or "
+                                      "auto (default: detected from the node)"),
 ) -> None:
-    ctx.obj = Session(Output(json=json_output), rpc_url, offering, keystore, state, debug)
+    ctx.obj = Session(Output(json=json_output), rpc_url, offering, keystore, state, debug, evm)
 
 
 # Top-level commands, in the order `rwa --help` and docs/cli.md list them; then the command groups.

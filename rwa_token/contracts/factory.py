@@ -111,12 +111,12 @@ def _implementation_args(name: str) -> tuple:
     return tuple(ZERO_ADDRESS for _ in constructor["inputs"])
 
 
-_infrastructure: dict[tuple[str, int], Infrastructure] = {}
+_infrastructure: dict[tuple[str, int, str], Infrastructure] = {}
 
 
 def infrastructure(tx: Transactor, sender: LocalAccount) -> Infrastructure:
     """The chain's infrastructure, deployed on first use in this process."""
-    key = (tx.chain.url, tx.chain.chain_id)
+    key = (tx.chain.url, tx.chain.chain_id, tx.chain.evm)  # one set of implementations per build
     infra = _infrastructure.get(key)
     if infra is None or not tx.chain.w3.eth.get_code(infra.factory):
         infra = _infrastructure[key] = deploy_infrastructure(tx, sender)

@@ -23,7 +23,7 @@ from ..primitives.constants import LOCAL_CHAIN_IDS
 from ..primitives.errors import ConfigError
 from ..store.journal import Journal
 from ..store.state import DeploymentRecord, load_record, only_record, state_dir
-from .offering import Offering
+from .offering import Offering, check_record_live
 
 # How a long operation reports progress: `track("paying holders")` opens a context that yields a callback
 # `(done, total)`; the CLI shows it as a progress bar, SDK users pass their own or nothing.
@@ -37,11 +37,11 @@ def quiet(description: str) -> Iterator[Advance]:
     yield lambda done, total=None: None
 
 
-def connect(rpc_url: str | None, record: DeploymentRecord | None = None) -> Chain:
+def connect(rpc_url: str | None, record: DeploymentRecord | None = None, evm: str | None = None) -> Chain:
     url = rpc_url or (record.rpc_url if record else None)
     if not url:
         raise ConfigError("no chain: pass --rpc-url (or set RWA_RPC_URL); `rwa chain` starts a local one")
-    chain = Chain.connect(url)
+    chain = Chain.connect(url, evm=evm)
     if record:
         record.check_chain(chain.chain_id)
     return chain
@@ -69,7 +69,7 @@ class Operator:
 
     @classmethod
     def open(cls, rpc_url: str | None, offering: str | None, keystore: str | None = None,
-             state: str | None = None, need_record: bool = True) -> "Operator":
+             state: str | None = None, need_record: bool = True, evm: str | None = None) -> "Operator":
         folder = state_dir(state)
         record = None
         if need_record:
@@ -79,7 +79,9 @@ class Operator:
                 record = load_record(offering, folder) if offering else only_record(folder)
             except ConfigError:
                 record = None
-        chain = connect(rpc_url, record)
+        chain = connect(rpc_url, record, evm)
+        if need_record:  # (a record only read for its chain's URL is not the command's subject)
+            check_record_live(chain, record, folder)
         return cls(chain, signer(chain, keystore), record, folder)
 
     @cached_property

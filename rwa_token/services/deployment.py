@@ -27,8 +27,9 @@ from ..primitives.constants import LOCAL_CHAIN_IDS
 from ..primitives.countries import country_alpha2
 from ..primitives.errors import ConfigError
 from ..primitives.units import ZERO_ADDRESS, to_units
-from ..store.state import DeploymentRecord, load_record, record_path, save_record, slug, write_json
-from .offering import deploy_distributor, deploy_registry
+from ..store.state import (DeploymentRecord, StaleRecord, load_record, record_path, save_record, set_aside, slug,
+                           write_json)
+from .offering import check_record_live, deploy_distributor, deploy_registry
 
 if TYPE_CHECKING:
     from .context import Operator
@@ -128,14 +129,20 @@ class DeployResult:
     record: DeploymentRecord
     gas_used: int
     resumed: bool
+    replaced: Path | None = None  # where a stale record of the offering was moved (replace_stale_record)
 
 
 def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, state: os.PathLike | None = None,
-                    say: Say = lambda _: None) -> DeployResult:
-    existing = _already_deployed(tx, spec, state)
+                    say: Say = lambda _: None, replace_stale_record: bool = False) -> DeployResult:
+    """Deploy the offering, or find it deployed. A record of it whose contracts are not on this chain is refused
+    (StaleRecord) unless `replace_stale_record`, which moves it to deployments/replaced/ and says so."""
+    existing, replaced = _already_deployed(tx, spec, state, replace_stale_record, say)
     if existing is not None:
         say(f"offering {spec.name!r} is already deployed (registry {existing.registry}); nothing to do")
         return DeployResult(existing, 0, True)
+    tx.chain.prefer_evm(spec.evm)
+    evm = tx.chain.evm
+    say(f"contracts built for {evm} ({'detected from the node' if tx.chain.evm_detected else 'as set'})")
     infra = infrastructure(tx, sender)
     factory = OfferingFactory(tx, infra.factory, sender)
     salt = offering_salt(spec.name)
@@ -171,16 +178,34 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     path = save_record(record, state)
     steps.done()
     say(f"deployment record saved to {path}")
-    return DeployResult(record, deployed.receipt.gas_used, False)
+    return DeployResult(record, deployed.receipt.gas_used, False, replaced)
 
 
-def _already_deployed(tx: Transactor, spec: OfferingSpec, state: os.PathLike | None) -> DeploymentRecord | None:
-    """The offering's record, if it is recorded and its registry is live on this chain."""
-    if record_path(spec.name, state).exists():
-        record = load_record(spec.name, state)
-        if record.chain_id == tx.chain.chain_id and tx.chain.w3.eth.get_code(record.registry):
-            return record
-    return None
+def _already_deployed(tx: Transactor, spec: OfferingSpec, state: os.PathLike | None, replace_stale: bool,
+                      say: Say) -> tuple[DeploymentRecord | None, Path | None]:
+    """(The offering's record if it is recorded and every contract it names is live on this chain, else None;
+    where a stale record was moved, if it was). A record is never replaced silently: one for another chain is
+    refused, and so is a stale one unless `replace_stale`. A deployment interrupted before its record was written
+    resumes from its progress file (_DeploySteps), which this does not read."""
+    path = record_path(spec.name, state)
+    if not path.exists():
+        return None, None
+    record = load_record(spec.name, state)
+    if record.chain_id != tx.chain.chain_id:
+        raise ConfigError(f"offering {spec.name!r} is already recorded in {path} on chain {record.chain_id} "
+                          f"({record.rpc_url}), not on chain {tx.chain.chain_id} at {tx.chain.url}: pass that "
+                          "chain's --rpc-url, or deploy here with another --state folder")
+    try:
+        check_record_live(tx.chain, record, state)
+    except StaleRecord as stale:
+        if not replace_stale:
+            raise stale.with_hint(" (`rwa deploy --replace-stale-record` moves it aside for you)") from None
+        kept = set_aside(path)
+        what, address = stale.missing[0]
+        say(f"replaced the stale record of {spec.name!r} (its {what} {address} has no code on chain "
+            f"{stale.chain_id} at {stale.url}); the old record is kept at {kept}")
+        return None, kept
+    return record, None
 
 
 def _configure_distributor(distributor: Distributor, spec: OfferingSpec, tokens: list[str], treasury: str,

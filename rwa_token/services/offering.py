@@ -19,12 +19,40 @@ from ..contracts.stablecoin import ERC20
 from ..contracts.token import SecurityToken
 from ..contracts.waterfall import Waterfall
 from ..primitives.constants import LOCAL_CHAIN_IDS
-from ..primitives.errors import ConfigError
+from ..primitives.errors import ChainError, ConfigError
 from ..primitives.units import ZERO_ADDRESS
-from ..store.state import DeploymentRecord, load_record, only_record
+from ..store.state import DeploymentRecord, StaleRecord, load_record, only_record, record_path
 
 REDEMPTION_PREFIX = "redemption:"  # a deployment record's module key for a token's redemption: "redemption:<symbol>"
 WATERFALL = "waterfall"
+
+
+def missing_contracts(chain: Chain, record: DeploymentRecord) -> list[tuple[str, str]]:
+    """The record's contracts that have no code on `chain`, as (what, address): one batched eth_getCode (one call
+    per contract on a node that refuses batches)."""
+    contracts = record.contracts()
+    calls = [("eth_getCode", [address, "latest"]) for _, address in contracts]
+    try:
+        answers = chain.rpc_batch(calls)
+    except ChainError:
+        answers = [chain.rpc(method, params) for method, params in calls]
+    missing = []
+    for (what, address), answer in zip(contracts, answers):
+        if "result" not in answer:
+            raise ChainError(f"{chain.url} did not answer eth_getCode for the {what} {address}: {answer.get('error')}")
+        if answer["result"] in (None, "", "0x", "0x0"):
+            missing.append((what, address))
+    return missing
+
+
+def check_record_live(chain: Chain, record: DeploymentRecord, state: Path | str | None = None) -> None:
+    """Refuse a record for another chain (WrongChain) or whose contracts are not on this one (StaleRecord, one line
+    naming the contract, the chain and what to do), before any command reads an empty answer as data."""
+    record.check_chain(chain.chain_id)
+    missing = missing_contracts(chain, record)
+    if missing:
+        path = record_path(record.name, state, create=False)
+        raise StaleRecord(record, missing, chain.url, chain.chain_id, path)
 
 
 @dataclass(frozen=True)
@@ -43,14 +71,15 @@ class Offering:
     @classmethod
     def load(cls, name_or_record: str | DeploymentRecord | None, chain: Chain | Transactor,
              sender: LocalAccount | None = None, state: str | Path | None = None) -> "Offering":
-        """Open a deployed offering on `chain` (checked against the record's chain id). Without `sender`:
+        """Open a deployed offering on `chain` (checked against the record's chain id, and its contracts for code:
+        StaleRecord when the chain was reset since the deployment). Without `sender`:
         $RWA_PRIVATE_KEY, else on a local chain the first dev account, else read-only (sending raises)."""
         tx = chain if isinstance(chain, Transactor) else Transactor(chain)
         record = name_or_record
         if not isinstance(record, DeploymentRecord):
             folder = Path(state) if state is not None else None
             record = load_record(record, folder) if record else only_record(folder)
-        record.check_chain(tx.chain.chain_id)
+        check_record_live(tx.chain, record, state)
         return cls(record, tx, sender or _default_sender(tx.chain))
 
     def using(self, sender: LocalAccount) -> "Offering":

@@ -6,15 +6,21 @@ import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..primitives.errors import ConfigError, WrongChain
 
 
 def state_dir(explicit: str | Path | None = None) -> Path:
-    path = Path(explicit or os.environ.get("RWA_STATE_DIR") or ".rwa")
+    path = state_location(explicit)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def state_location(explicit: str | Path | None = None) -> Path:
+    """The state folder's path, without creating it."""
+    return Path(explicit or os.environ.get("RWA_STATE_DIR") or ".rwa")
 
 
 def slug(name: str) -> str:
@@ -57,6 +63,17 @@ class DeploymentRecord:
             raise ConfigError(f"offering {self.name!r} has no token {symbol!r} (it has {', '.join(self.tokens)})")
         return match, self.tokens[match]
 
+    def contracts(self) -> list[tuple[str, str]]:
+        """Every contract the record names, as (what, address): the offering's own first (registry, tokens,
+        distributor, modules), then the chain's factory and the payment tokens."""
+        found = [("registry", self.registry), *((f"token {s}", a) for s, a in self.tokens.items())]
+        if self.distributor:
+            found.append(("distributor", self.distributor))
+        found += [(f"module {k}", a) for k, a in self.modules.items()]
+        found += [("factory", self.factory), *((f"payment token {s}", a) for s, a in self.payment_tokens.items())]
+        seen: set[str] = set()
+        return [(what, a) for what, a in found if not (a.lower() in seen or seen.add(a.lower()))]
+
     def check_chain(self, chain_id: int) -> None:
         if chain_id != self.chain_id:
             raise WrongChain(
@@ -65,8 +82,55 @@ class DeploymentRecord:
             )
 
 
-def record_path(name: str, directory: Path | None = None) -> Path:
-    return state_dir(directory) / "deployments" / f"{slug(name)}.json"
+class StaleRecord(ConfigError):
+    """A deployment record whose contracts are not on its chain (a local chain was restarted, or reset, after the
+    deployment): every command would otherwise fail on the first empty answer."""
+
+    def __init__(self, record: DeploymentRecord, missing: list[tuple[str, str]], url: str, chain_id: int,
+                 path: Path, also: str = ""):
+        self.record, self.missing, self.url, self.chain_id, self.path = record, missing, url, chain_id, path
+        what, address = missing[0]
+        more = f" (nor do {len(missing) - 1} more of its {len(record.contracts())} contracts)" if missing[1:] else ""
+        super().__init__(
+            f"offering {record.name!r}: its {what} {address} has no code on chain {chain_id} at {url}{more}, so the "
+            f"deployment record {path} is stale (the chain was reset or restarted since): remove or move that record "
+            f"and redeploy with `rwa deploy {record.spec_path or 'SPEC'}`, or point --state at another state folder"
+            + also
+        )
+
+    def with_hint(self, also: str) -> "StaleRecord":
+        """The same refusal with more advice at the end of its line."""
+        return StaleRecord(self.record, self.missing, self.url, self.chain_id, self.path, also)
+
+
+def record_path(name: str, directory: str | Path | None = None, create: bool = True) -> Path:
+    """Where the offering's record is (or would be) saved; `create` makes the state folder if it is missing."""
+    return (state_dir if create else state_location)(directory) / "deployments" / f"{slug(name)}.json"
+
+
+def record_paths(directory: Path | None = None) -> list[Path]:
+    """The saved deployment records (not the progress files of deployments still under way)."""
+    found = (state_dir(directory) / "deployments").glob("*.json")
+    return sorted(p for p in found if not p.name.endswith(".progress.json"))
+
+
+def set_aside(path: Path) -> Path:
+    """Move a record out of the way (into deployments/replaced/, with the time in its name, never over another);
+    where it went."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    folder = path.parent / "replaced"
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 1
+    while True:
+        target = folder / f"{path.stem}-{stamp}{f'-{n}' if n > 1 else ''}.json"
+        try:
+            with open(target, "x"):  # claim the name: a second replacement in the same second gets the next one
+                pass
+        except FileExistsError:
+            n += 1
+            continue
+        path.replace(target)
+        return target
 
 
 def write_json(path: Path, data: object) -> Path:
@@ -85,7 +149,7 @@ def save_record(record: DeploymentRecord, directory: Path | None = None) -> Path
 def load_record(name: str, directory: Path | None = None) -> DeploymentRecord:
     path = record_path(name, directory)
     if not path.exists():
-        known = sorted(p.stem for p in (state_dir(directory) / "deployments").glob("*.json"))
+        known = [p.stem for p in record_paths(directory)]
         hint = f" (known: {', '.join(known)})" if known else " (run `rwa deploy offering.yaml` first)"
         raise ConfigError(f"no deployed offering named {name!r} in {state_dir(directory)}{hint}")
     return DeploymentRecord(**json.loads(path.read_text()))
@@ -93,7 +157,7 @@ def load_record(name: str, directory: Path | None = None) -> DeploymentRecord:
 
 def only_record(directory: Path | None = None) -> DeploymentRecord:
     """The single deployed offering, for commands run without --offering."""
-    paths = sorted((state_dir(directory) / "deployments").glob("*.json"))
+    paths = record_paths(directory)
     if len(paths) != 1:
         names = ", ".join(p.stem for p in paths) or "none"
         raise ConfigError(f"say which offering with --offering (deployed: {names})")
