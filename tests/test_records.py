@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli import rwa
 
-from rwa_token import cli
 from rwa_token.chain import node
 from rwa_token.chain.tx import Transactor
 from rwa_token.inputs.spec import load_spec
@@ -27,17 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "examples" / "highway-toll-abs.yaml"
 AU = "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25"  # an eligible investor of examples/investors.csv
 DEPLOY_HINT = " (`rwa deploy --replace-stale-record` moves it aside for you)"  # what `rwa deploy` adds to the line
-
-
-def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["rwa", *args])
-    code = 0
-    try:
-        cli.run()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture
