@@ -31,7 +31,7 @@ class BenchBase:
     def account(self):
         self._n += 1
         acct = Account.from_key(((self.seed << 200) + self._n).to_bytes(32, "big"))
-        self.chain.rpc("anvil_setBalance", [acct.address, hex(10**20)])
+        self.chain.set_balance(acct.address, 10**20)
         return acct
 
     def investor(self, registry, country: str = "HK", category: str = "professional"):
