@@ -83,8 +83,8 @@ def test_cn_offshore_abs_routes_filings_csrc_for_abs_and_ndrc_for_debt():
 def test_cn_offshore_abs_cites_the_source_articles():
     pack = load_pack("cn-offshore-abs")
     cites = " ".join(s.cite for s in pack.sources.values())
-    assert "context/001_0704f1505aa649c2.txt" in cites
-    assert "context/000_40bc7f778a92e3bf.txt" in cites
+    assert "Liang Yu" in cites and "February 2026" in cites
+    assert "Permissive RWA/Tokenization Hub in 2026" in cites
 
 
 def test_hk_vatp_professional_requires_professional_or_institutional():
