@@ -88,6 +88,13 @@ def test_policy_explain_reads_the_rules_back_from_the_chain(deployed, capsys, mo
     assert code == 0 and any("Mainland China (CN) residents cannot hold" in line for line in rules)
 
 
+def test_policy_explain_keeps_each_rules_source_in_the_terminal(capsys, monkeypatch):
+    """Offline, from a spec: the "[pack: source]" ending each rule is printed, not taken for Rich markup."""
+    code, out, _ = rwa(capsys, monkeypatch, "policy", "explain", str(EXAMPLES / "highway-toll-abs.yaml"))
+    assert code == 0
+    assert "cannot hold this token [cn-offshore-abs: PBOC-led virtual-currency notice (Feb 2026)]" in out
+
+
 def test_captable_report_after_minting(deployed, capsys, monkeypatch):
     rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))
     rwa(capsys, monkeypatch, "mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", "100")

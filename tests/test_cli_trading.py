@@ -139,3 +139,9 @@ def test_collateral_pledge_is_the_holders_own_call(deployed, chain, capsys, monk
                        manager.address)
     assert code == 0, err
     assert manager.pledge_of(holder.address) == (op.account.address, 25 * 10**6)
+    code, out, err = rwa(capsys, monkeypatch, "--json", "collateral", "show", holder.address, "--manager",
+                         manager.address)
+    assert code == 0, err
+    shown = json.loads(out.strip().splitlines()[-1])
+    assert (shown["locked"], shown["locked_units"], shown["free"]) == ("25", 25 * 10**6, "75")
+    assert shown["lender"] == op.account.address

@@ -181,6 +181,8 @@ def test_rwa_chain_starts_ganache_and_prints_what_to_use():
         shown = json.loads(proc.stdout.readline())
         assert shown["chain_id"] == 31337 and shown["engine"] == "ganache" and shown["hardfork"] == "shanghai"
         assert shown["accounts"][0] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" and len(shown["accounts"]) == 10
+        # The dev keys, which holder-signed commands need: each is its account's.
+        assert [Account.from_key(k).address for k in shown["keys"]] == shown["accounts"]
         outside = Chain.connect(shown["url"])
         assert outside.engine == "ganache" and outside.w3.eth.get_balance(shown["accounts"][0]) > 0
     finally:
@@ -188,6 +190,13 @@ def test_rwa_chain_starts_ganache_and_prints_what_to_use():
         proc.wait(timeout=10)
     with pytest.raises(errors.ChainError, match="cannot reach"):
         Chain.connect(shown["url"])  # the chain died with the command
+
+
+def test_rwa_chain_refuses_a_port_that_is_taken(chain):
+    """The session chain holds its port: a second chain there must not report the first one as started."""
+    port = int(chain.url.rsplit(":", 1)[1])
+    with pytest.raises(errors.ChainError, match=f"port {port} is taken"):
+        Chain.local(port=port)
 
 
 def test_the_ganache_lane_names_existing_tests():

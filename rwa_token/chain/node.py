@@ -101,6 +101,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_free(port: int) -> bool:
+    """Whether nothing listens on loopback `port` (a node started there would otherwise seem to answer)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def rpc_request(url: str, method: str, params: list, timeout: float = 30.0) -> dict:
     """One raw JSON-RPC request; returns the whole response (result or error)."""
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
@@ -157,6 +167,9 @@ class LocalNode:
         raise NotImplementedError
 
     def start(self, timeout: float = 20.0) -> "LocalNode":
+        if self.port and not port_free(self.port):
+            raise ChainError(f"port {self.port} is taken (another chain or program listens there): stop it, or pass "
+                             "--port 0 for any free port")
         self.port = self.port or free_port()
         self.process = subprocess.Popen(
             self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent

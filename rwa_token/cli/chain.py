@@ -22,12 +22,14 @@ def chain(
 
     out = session(ctx).out
     local = Chain.local(engine=engine, port=port)
-    node, accounts = local.local_node, [a.address for a in local.dev_accounts()]
+    node, dev = local.local_node, local.dev_accounts()
+    accounts, keys = [a.address for a in dev], ["0x" + bytes(a.key).hex() for a in dev]
     out.emit({"url": local.url, "chain_id": local.chain_id, "engine": local.engine, "hardfork": node.hardfork,
-              "accounts": accounts},
+              "accounts": accounts, "keys": keys},
              f"[bold]local chain[/] {local.url} (chain id {local.chain_id}, {local.engine}, hardfork {node.hardfork})")
-    for i, account in enumerate(accounts):
-        out.say(f"  account {i}: {account}")
+    # The keys of the public test mnemonic: holder-signed commands need them ($RWA_PRIVATE_KEY); never on a real chain.
+    for i, (account, key) in enumerate(zip(accounts, keys)):
+        out.say(f"  account {i}: {account}  key {key}")
     out.say(f"Use it with: export RWA_RPC_URL={local.url}   (Ctrl-C stops the chain)")
     try:
         while node.process and node.process.poll() is None:
@@ -95,6 +97,9 @@ def policy_explain(
     from ..inputs.policy import explain
     from ..services.rules import rules_of
 
+    from rich.markup import escape
+
     s = session(ctx)
     lines = explain(rules_of(target, lambda: s.operator().token(token)))
-    s.out.emit({"rules": lines}, "\n".join(f"- {line}" for line in lines))
+    # Each rule ends with its source in brackets ("[pack: source]"), which Rich would take for markup.
+    s.out.emit({"rules": lines}, "\n".join(f"- {escape(line)}" for line in lines))

@@ -16,6 +16,7 @@ from pathlib import Path
 from eth_account import Account
 from eth_utils import keccak
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..chain.node import Chain
@@ -83,7 +84,7 @@ class _Demo:
         self.step(f"Offering: {spec.name} - {spec.asset.type}, filed with {spec.filing.regulator} "
                   f"({spec.filing.reference}); rules from {', '.join(spec.rules.policies)}")
         for line in explain(spec.rule_config)[1:7]:
-            self.note(f"[dim]- {line}[/]")
+            self.note(f"[dim]- {escape(line)}[/]")  # the rule's "[pack: source]" is text, not markup
         result = deploy_offering(Transactor(chain), spec, issuer, state, say=self.note)
         senior_symbol, junior_symbol = list(result.record.tokens)[:2]
         self.step(f"Deployed by the factory in one transaction ({result.gas_used:,} gas): registry, {senior_symbol} "

@@ -223,15 +223,13 @@ def collateral_seize(ctx: typer.Context,
 def collateral_show(ctx: typer.Context,
                     holder: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt) -> None:
     """Show HOLDER's pledge: lender, locked and free amounts."""
-    from ..primitives.units import format_units
-
     s = session(ctx)
     t, m = _manager(s, manager, token)
     pledge = m.pledge_of(holder)
     free = m.free_balance_of(holder)
-    d = t.decimals()
-    s.out.emit({"holder": holder, "lender": pledge.lender, "locked": pledge.amount, "free": free},
-             f"{holder}: locked {format_units(pledge.amount, d)} (lender {pledge.lender}), free {format_units(free, d)}")
+    s.out.emit({"holder": holder, "lender": pledge.lender, "locked": t.fmt(pledge.amount), "locked_units": pledge.amount,
+                "free": t.fmt(free), "free_units": free},
+               f"{holder}: locked {t.fmt(pledge.amount)} (lender {pledge.lender}), free {t.fmt(free)}")
 
 
 # ------------------------------------------------------------------------------------------------ proceeds
