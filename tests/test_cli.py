@@ -105,7 +105,7 @@ def test_captable_report_after_minting(deployed, capsys, monkeypatch):
 @pytest.mark.parametrize("args, message", [
     (["mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D24", "1"], "bad checksum"),
     (["mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", "1.0000001"], "more than 6 decimal places"),
-    (["mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", "ten"], "not a number"),
+    (["mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", "ten"], "plain decimal"),
     (["--offering", "nope", "status"], "no deployed offering named 'nope'"),
 ])
 def test_bad_input_is_one_line_and_a_non_zero_exit(deployed, capsys, monkeypatch, args, message):
@@ -283,3 +283,13 @@ def test_distribute_reads_each_holder_once(deployed, chain, capsys, monkeypatch)
     assert code == 0, err
     holders = json.loads(out.strip().splitlines()[-1])["pushed"]
     assert holders == 6 and batched.count("eth_call") == 2 * holders
+
+
+@pytest.mark.parametrize("amount, says", [("1e3", "plain decimal"), ("1,000", "plain decimal"), ("1_000", "plain decimal"),
+                                          ("+5", "plain decimal"), ("0", "zero moves nothing"),
+                                          ("0.000", "zero moves nothing")])
+def test_amounts_are_plain_decimals_and_never_zero(amount, says, capsys, monkeypatch, state):
+    """Refused while parsing, before any chain is needed: one line, exit 2."""
+    code, out, err = rwa(capsys, monkeypatch, "--json", "mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", amount)
+    (line,) = out.splitlines()
+    assert code == 2 and json.loads(line)["exit"] == 2 and says in json.loads(line)["error"]

@@ -6,10 +6,10 @@ from typing import Optional
 
 import typer
 
-from .base import DryRunOpt, TokenOpt, YesOpt, session, tx_line
+from .base import AmountArg, DryRunOpt, TokenOpt, YesOpt, plain_amount, session, tx_line
 
 
-def mint(ctx: typer.Context, wallet: str, amount: str, token: Optional[str] = TokenOpt) -> None:
+def mint(ctx: typer.Context, wallet: str, amount: str = AmountArg, token: Optional[str] = TokenOpt) -> None:
     """Mint AMOUNT (decimal, in tokens) to WALLET. Checked against the rules before sending."""
     s = session(ctx)
     receipt = s.operator().token(token).mint(wallet, amount)
@@ -17,7 +17,7 @@ def mint(ctx: typer.Context, wallet: str, amount: str, token: Optional[str] = To
                f"[green]minted[/] {amount} to {wallet} {tx_line(receipt)}")
 
 
-def burn(ctx: typer.Context, wallet: str, amount: str, token: Optional[str] = TokenOpt) -> None:
+def burn(ctx: typer.Context, wallet: str, amount: str = AmountArg, token: Optional[str] = TokenOpt) -> None:
     """Burn AMOUNT from WALLET (agent)."""
     s = session(ctx)
     receipt = s.operator().token(token).burn(wallet, amount)
@@ -28,7 +28,7 @@ def transfer(
     ctx: typer.Context,
     sender: str = typer.Argument(..., help="from wallet"),
     receiver: str = typer.Argument(..., help="to wallet"),
-    amount: str = typer.Argument(...),
+    amount: str = AmountArg,
     check: bool = typer.Option(False, "--check", help="dry run: print whether the rules allow it, and why not"),
     token: Optional[str] = TokenOpt,
 ) -> None:
@@ -50,7 +50,7 @@ def transfer(
 
 
 def freeze(ctx: typer.Context, wallet: str,
-           amount: Optional[str] = typer.Option(None, help="freeze only this amount (partial)"),
+           amount: Optional[str] = typer.Option(None, callback=plain_amount, help="freeze only this amount (partial)"),
            token: Optional[str] = TokenOpt) -> None:
     """Freeze a wallet, or with --amount part of its balance."""
     s = session(ctx)
@@ -60,7 +60,7 @@ def freeze(ctx: typer.Context, wallet: str,
 
 
 def unfreeze(ctx: typer.Context, wallet: str,
-             amount: Optional[str] = typer.Option(None, help="unfreeze only this amount"),
+             amount: Optional[str] = typer.Option(None, callback=plain_amount, help="unfreeze only this amount"),
              token: Optional[str] = TokenOpt) -> None:
     """Unfreeze a wallet, or with --amount part of its frozen balance."""
     s = session(ctx)
@@ -70,7 +70,7 @@ def unfreeze(ctx: typer.Context, wallet: str,
 
 
 def force_transfer(
-    ctx: typer.Context, sender: str, receiver: str, amount: str, token: Optional[str] = TokenOpt,
+    ctx: typer.Context, sender: str, receiver: str, amount: str = AmountArg, token: Optional[str] = TokenOpt,
     override_reason: Optional[str] = typer.Option(
         None, "--override-reason", help="send even though the token's rules refuse the receiver, for this reason "
         "(e.g. \"court order 2026/123\"); kept in the offering's override journal and shown by `rwa report audit`"),

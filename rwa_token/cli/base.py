@@ -4,6 +4,7 @@ and progress as those options ask; and the operator a command opens from them.""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,26 @@ if TYPE_CHECKING:
     from ..services.context import Advance, Operator
 
 TokenOpt = typer.Option(None, "--token", "-t", help="token symbol (default: the first tranche)")
+
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def plain_amount(value: Optional[str]) -> Optional[str]:
+    """The one convention for amounts on the command line: a plain decimal in token units ("1000", "1250.5"): no
+    exponent, sign or separators, which read differently across locales, and never zero, which would move
+    nothing (and still cost a transaction)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        raise ConfigError(f"amount {value!r}: give a plain decimal such as 1000 or 1250.5 (no exponent, sign or "
+                          "separators)")
+    if not text.strip("0."):
+        raise ConfigError(f"amount {value!r}: zero moves nothing")
+    return text
+
+
+AmountArg = typer.Argument(..., callback=plain_amount, help="amount in token units, a plain decimal (1250.5)")
 YesOpt = typer.Option(False, "--yes", help="do not ask for confirmation")
 DryRunOpt = typer.Option(False, "--dry-run", help="check and simulate; send nothing")
 

@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from .base import TokenOpt, session, tx_line
+from .base import AmountArg, TokenOpt, plain_amount, session, tx_line
 
 withholding_app = typer.Typer(no_args_is_help=True, help="Withholding tax on distributions, by investor country.")
 waterfall_app = typer.Typer(no_args_is_help=True, help="The tranche waterfall: set it up, run a period.")
@@ -16,7 +16,8 @@ STEP_NAMES = {0: "fees", 1: "interest", 2: "principal", 3: "residual"}
 
 def distribute(
     ctx: typer.Context,
-    amount: str = typer.Argument(..., help="total to distribute, in payment-token units (e.g. 250000.00)"),
+    amount: str = typer.Argument(..., callback=plain_amount,
+                                 help="total to distribute, in payment-token units (e.g. 250000.00)"),
     token: Optional[str] = TokenOpt,
     payment: Optional[str] = typer.Option(None, help="payment token symbol (default: the offering's first)"),
     claim_days: int = typer.Option(90, min=1, help="days holders may claim before unclaimed funds return"),
@@ -116,7 +117,7 @@ def redeem_init(ctx: typer.Context,
 
 
 @redeem_app.command("fund")
-def redeem_fund(ctx: typer.Context, amount: str, token: Optional[str] = TokenOpt) -> None:
+def redeem_fund(ctx: typer.Context, amount: str = AmountArg, token: Optional[str] = TokenOpt) -> None:
     """Add principal to the redemption pool (the issuer's payment tokens)."""
     from ..services.redemption import fund_principal
 

@@ -17,7 +17,7 @@ from typing import List, Optional
 import typer
 
 from ..primitives.errors import ConfigError
-from .base import DryRunOpt, Session, TokenOpt, YesOpt, session, tx_line
+from .base import AmountArg, DryRunOpt, Session, TokenOpt, YesOpt, session, tx_line
 
 trade_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Delivery-versus-payment settlement.")
 collateral_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Collateral pledges for margin.")
@@ -115,7 +115,7 @@ def _manager(s: Session, address: str, token: Optional[str]):
 @collateral_app.command("sign-pledge")
 def collateral_sign_pledge(
     ctx: typer.Context,
-    lender: str, amount: str,
+    lender: str, amount: str = AmountArg,
     out: Path = typer.Option(..., "--out", help="write the signed pledge here (JSON) for the lender"),
     valid_for: int = typer.Option(3_600, "--valid-for", min=60, help="seconds the lender has to submit it"),
     manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
@@ -140,7 +140,7 @@ def collateral_sign_pledge(
 
 @collateral_app.command("pledge")
 def collateral_pledge(ctx: typer.Context,
-                      lender: str, amount: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
+                      lender: str, amount: str = AmountArg, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
                       dry_run: bool = DryRunOpt) -> None:
     """As the holder (the signing key): pledge AMOUNT (tokens) of your own balance to LENDER."""
     s = session(ctx)
@@ -183,7 +183,7 @@ def collateral_lock(ctx: typer.Context,
 
 @collateral_app.command("release")
 def collateral_release(ctx: typer.Context,
-                       holder: str, amount: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
+                       holder: str, amount: str = AmountArg, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
                        dry_run: bool = DryRunOpt) -> None:
     """Release AMOUNT (tokens) of HOLDER's pledge (the lender that holds it)."""
     s = session(ctx)
@@ -198,7 +198,7 @@ def collateral_release(ctx: typer.Context,
 
 @collateral_app.command("seize")
 def collateral_seize(ctx: typer.Context,
-                     holder: str, amount: str, to: str, manager: str = ManagerOpt,
+                     holder: str, amount: str = AmountArg, to: str = typer.Argument(...), manager: str = ManagerOpt,
                      token: Optional[str] = TokenOpt, dry_run: bool = DryRunOpt,
                      yes: bool = YesOpt) -> None:
     """On default, move AMOUNT (tokens) of HOLDER's pledge to TO (must pass the token's rules)."""
@@ -227,8 +227,8 @@ def collateral_show(ctx: typer.Context,
     t, m = _manager(s, manager, token)
     pledge = m.pledge_of(holder)
     free = m.free_balance_of(holder)
-    s.out.emit({"holder": holder, "lender": pledge.lender, "locked": t.fmt(pledge.amount), "locked_units": pledge.amount,
-                "free": t.fmt(free), "free_units": free},
+    s.out.emit({"holder": holder, "lender": pledge.lender, "locked": t.fmt(pledge.amount),
+                "locked_units": pledge.amount, "free": t.fmt(free), "free_units": free},
                f"{holder}: locked {t.fmt(pledge.amount)} (lender {pledge.lender}), free {t.fmt(free)}")
 
 
@@ -244,7 +244,8 @@ def _vault(s: Session, address: str):
 
 @proceeds_app.command("deposit")
 def proceeds_deposit(ctx: typer.Context,
-                     amount: str, memo: str = typer.Option("", help="subscription round / payment reference"),
+                     amount: str = AmountArg,
+                     memo: str = typer.Option("", help="subscription round / payment reference"),
                      vault: str = VaultOpt) -> None:
     """Deposit AMOUNT (stablecoin units, decimal) of proceeds; approves the vault first if needed."""
     from ..primitives.units import to_units
@@ -258,7 +259,7 @@ def proceeds_deposit(ctx: typer.Context,
 
 @proceeds_app.command("withdraw")
 def proceeds_withdraw(ctx: typer.Context,
-                      purpose: str, amount: str, to: str,
+                      purpose: str, amount: str = AmountArg, to: str = typer.Argument(...),
                       memo: str = typer.Option(..., help="invoice / payment-order reference (required)"),
                       vault: str = VaultOpt) -> None:
     """Withdraw AMOUNT for a registered PURPOSE to TO (treasurer); refused beyond the filed cap."""
