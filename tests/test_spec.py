@@ -366,3 +366,14 @@ def test_max_balance_that_overflows_the_rule_engine_is_refused():
     doc["tokens"][1]["decimals"] = 18
     doc["rules"]["overrides"]["max_balance"] = "99999999999"
     assert "rules.overrides.max_balance" in refused(doc) and "2^96" in refused(doc)
+
+
+def test_a_coupon_rate_the_waterfall_cannot_pay_per_period_is_refused_when_the_spec_is_read():
+    """450 bps a year paid quarterly is 112.5 bps a period: refused at plan/deploy, not later at `waterfall init`."""
+    doc = example()
+    doc["tokens"][0]["interest_rate_bps"] = 450
+    doc["coupon_schedule"]["frequency"] = "quarterly"
+    assert ("tokens[0].interest_rate_bps: 450 bps a year is not a whole number of bps per quarterly period: the "
+            "waterfall needs a multiple of 4 (e.g. 448 or 452)") in refused(doc)
+    doc["tokens"][0]["interest_rate_bps"] = 452
+    assert spec_from_dict(doc).tokens[0].interest_rate_bps == 452

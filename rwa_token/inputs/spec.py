@@ -468,6 +468,18 @@ def _cross_check(spec: OfferingSpec) -> None:
         raise ConfigError("payment_tokens: coupons are scheduled, so at least one payment token is needed to pay them")
     if spec.waterfall is not None and len(spec.tokens) < 2:
         raise ConfigError("waterfall: a waterfall needs at least two tranche tokens")
+    if spec.waterfall is not None and spec.coupon_schedule is not None:
+        # The waterfall pays a debt tranche's interest per period in whole basis points (the annual rate divided by
+        # the coupon frequency): refuse here, at plan and deploy time, a rate it would refuse at `waterfall init`.
+        frequency = spec.coupon_schedule.frequency
+        for i, t in enumerate(spec.tokens[:-1]):
+            if t.interest_rate_bps % FREQUENCIES[frequency]:
+                per = FREQUENCIES[frequency]
+                raise ConfigError(
+                    f"tokens[{i}].interest_rate_bps: {t.interest_rate_bps} bps a year is not a whole number of bps "
+                    f"per {frequency} period: the waterfall needs a multiple of {per} (e.g. "
+                    f"{t.interest_rate_bps - t.interest_rate_bps % per} or "
+                    f"{t.interest_rate_bps - t.interest_rate_bps % per + per})")
 
     first = spec.coupon_schedule.first_date if spec.coupon_schedule else None
     if spec.maturity is not None:

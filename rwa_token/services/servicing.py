@@ -42,11 +42,8 @@ def tranche_terms(spec: OfferingSpec, tokens: list[SecurityToken], payout_accoun
             raise ConfigError(f"tokens[{i}].face_value is required for a debt tranche in the waterfall")
         face = to_units(t.face_value, payment_decimals, f"tokens[{i}].face_value")
         outstanding = token.total_supply() * face // 10 ** token.decimals
-        rate, rest = divmod(t.interest_rate_bps, periods)
-        if rest:
-            raise ConfigError(f"tokens[{i}].interest_rate_bps: {t.interest_rate_bps} bps a year is not a whole number "
-                              f"of bps per {spec.coupon_schedule.frequency} period")
-        terms.append(TrancheTerms(payout_account, rate, outstanding, 0))
+        # A whole number of bps per period: the spec refuses any other rate when it is read.
+        terms.append(TrancheTerms(payout_account, t.interest_rate_bps // periods, outstanding, 0))
     return terms
 
 
