@@ -140,3 +140,20 @@ def test_the_shanghai_build_runs_without_cancun_opcodes():
     for name, path in shanghai.items():
         used = _opcodes(json.loads(path.read_text())["deployedBytecode"]) & set(CANCUN_OPCODES)
         assert not used, f"{name} (shanghai) uses {sorted(CANCUN_OPCODES[o] for o in used)}"
+
+
+def test_error_arguments_holding_text_read_as_text():
+    """A purpose name or currency code in a revert shows as the text, not as hex; other bytes stay hex."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    from rwa_token.chain.tx import decode_revert
+
+    purpose = b"marketing".ljust(32, b"\0")
+    err = decode_revert(keccak(text="UnknownPurpose(bytes32)")[:4] + encode(["bytes32"], [purpose]))
+    assert str(err) == "UnknownPurpose(purpose='marketing')"
+    err = decode_revert(keccak(text="CurrencyRefused(bytes8)")[:4] + encode(["bytes8"], [b"CNH".ljust(8, b"\0")]))
+    assert str(err) == "CurrencyRefused(currency='CNH')"
+    binary = bytes(range(1, 33))
+    err = decode_revert(keccak(text="UnknownPurpose(bytes32)")[:4] + encode(["bytes32"], [binary]))
+    assert str(err) == f"UnknownPurpose(purpose=0x{binary.hex()})"

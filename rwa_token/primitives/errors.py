@@ -122,7 +122,12 @@ class TransferRestricted(ContractCustomError):
 
 
 def _render(value: Any) -> str:
+    """An error argument as people read it: fixed bytes holding left-aligned ASCII (a purpose name, a currency
+    code, a filing reference) as that text, other bytes as hex."""
     if isinstance(value, (bytes, bytearray)):
+        text = bytes(value).rstrip(b"\0")
+        if text and all(0x20 <= b < 0x7F for b in text) and b"\0" not in text:
+            return repr(text.decode())
         return "0x" + bytes(value).hex()
     return str(value)
 
