@@ -293,3 +293,27 @@ def test_amounts_are_plain_decimals_and_never_zero(amount, says, capsys, monkeyp
     code, out, err = rwa(capsys, monkeypatch, "--json", "mint", "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25", amount)
     (line,) = out.splitlines()
     assert code == 2 and json.loads(line)["exit"] == 2 and says in json.loads(line)["error"]
+
+
+def test_dev_fund_and_dev_time_on_a_local_chain(deployed, chain, capsys, monkeypatch):
+    """The issuer gets mock USDC to distribute, and the clock passes a Reg S lockup: no Python needed."""
+    from rwa_token.chain.tx import Transactor
+    from rwa_token.contracts.stablecoin import MockStablecoin
+    from rwa_token.services import dev
+
+    issuer = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    usdc = MockStablecoin(Transactor(chain), deployed["payment_tokens"]["USDC"])
+    before = usdc.balance_of(issuer)
+    code, out, err = rwa(capsys, monkeypatch, "--json", "dev", "fund", "USDC", issuer, "250000")
+    assert code == 0, err
+    assert usdc.balance_of(issuer) - before == 250_000 * 10**usdc.decimals()
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "dev", "fund", "CNHX", issuer, "1")
+    assert code == 2 and "no payment token 'CNHX'" in json.loads(out)["error"]
+    start = chain.block_timestamp()
+    code, out, err = rwa(capsys, monkeypatch, "--json", "dev", "time", "+40d")
+    assert code == 0 and json.loads(out)["seconds"] == 40 * 86_400, err
+    assert chain.block_timestamp() >= start + 40 * 86_400
+    assert rwa(capsys, monkeypatch, "--json", "dev", "time", "40 days")[0] == 2
+    monkeypatch.setattr(dev, "LOCAL_CHAIN_IDS", frozenset())  # as on a public chain
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "dev", "time", "+1d")
+    assert code == 2 and "local chains only" in json.loads(out)["error"]

@@ -18,6 +18,7 @@ from . import agent, cashflow, chain
 from .base import Output, Session, err_console as stderr_console, report_error
 from .cashflow import redeem_app, waterfall_app, withholding_app
 from .chain import policy_app
+from .dev import dev_app
 from .documents import docs_app
 from .investors import investors_app
 from .reports import report_app
@@ -52,7 +53,7 @@ for command in (agent.recover, agent.pause, agent.unpause, chain.status, cashflo
 for group, name in ((investors_app, "investors"), (docs_app, "docs"), (policy_app, "policy"),
                     (waterfall_app, "waterfall"), (redeem_app, "redeem"), (withholding_app, "withholding"),
                     (trade_app, "trade"), (collateral_app, "collateral"), (proceeds_app, "proceeds"),
-                    (report_app, "report")):
+                    (report_app, "report"), (dev_app, "dev")):
     app.add_typer(group, name=name)
 
 
