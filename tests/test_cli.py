@@ -317,3 +317,27 @@ def test_dev_fund_and_dev_time_on_a_local_chain(deployed, chain, capsys, monkeyp
     monkeypatch.setattr(dev, "LOCAL_CHAIN_IDS", frozenset())  # as on a public chain
     code, out, _ = rwa(capsys, monkeypatch, "--json", "dev", "time", "+1d")
     assert code == 2 and "local chains only" in json.loads(out)["error"]
+
+
+def test_plan_and_apply_bring_the_chain_to_a_changed_spec(deployed, tmp_path, capsys, monkeypatch):
+    """The spec is the desired state: admitting Korea and lowering the minimum holding is a plan, then an apply."""
+    spec = EXAMPLES / "highway-toll-abs.yaml"
+    code, out, err = rwa(capsys, monkeypatch, "--json", "plan", str(spec))
+    assert code == 0 and json.loads(out)["changes"] == [], err  # right after deploy: nothing differs
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(spec.read_text().replace("allowlist: [HK,", "allowlist: [KR, HK,")
+                       .replace('min_balance: "10"', 'min_balance: "5"'))
+    code, out, _ = rwa(capsys, monkeypatch, "deploy", str(changed))
+    assert code == 0 and "differ from the spec's in" in out and f"rwa apply {changed}" in out
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "plan", str(changed))
+    changes = json.loads(out)["changes"]
+    described = " | ".join(c["change"] for c in changes)
+    assert "country KR (410): no rule -> allowed" in described and "limits" in described, described
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "apply", str(changed), "--dry-run")
+    assert code == 0 and json.loads(out.strip().splitlines()[-1]) == {"sent": 0, "would_send": len(changes)}
+    assert json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(changed))[1])["changes"] == changes
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "apply", str(changed), "--yes")
+    assert code == 0 and json.loads(out.strip().splitlines()[-1])["sent"] == len(changes)
+    assert json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(changed))[1])["changes"] == []
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "plan", str(spec))  # and back, the other way
+    assert len(json.loads(out)["changes"]) == len(changes)

@@ -102,8 +102,10 @@ def free_port() -> int:
 
 
 def port_free(port: int) -> bool:
-    """Whether nothing listens on loopback `port` (a node started there would otherwise seem to answer)."""
+    """Whether nothing listens on loopback `port` (a node started there would otherwise seem to answer). A port
+    left in TIME_WAIT by a node that just stopped counts as free, as it does for the node itself."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .base import TokenOpt, session
+from .base import DryRunOpt, TokenOpt, YesOpt, session
 
 policy_app = typer.Typer(no_args_is_help=True, help="Jurisdiction policy packs and a token's rules in plain words.")
 
@@ -85,6 +85,42 @@ def policy_list(ctx: typer.Context) -> None:
     packs = builtin_packs()
     session(ctx).out.emit({"packs": [p.name for p in packs]}, "\n".join(f"{p.name}: {p.title}" for p in packs))
 
+
+def plan(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)")) -> None:
+    """Show how the deployed tokens' rules differ from the spec's (read-only); `rwa apply` sends the changes."""
+    from ..inputs.spec import load_spec
+    from ..services.rules import plan_rules
+
+    s = session(ctx)
+    spec = load_spec(spec_file)
+    changes = plan_rules(s.operator().offering.tokens, spec.rule_config)
+    s.out.emit({"changes": [{"token": c.token, "change": c.what} for c in changes]},
+               "\n".join(f"- {c.token}: {c.what}" for c in changes) or "the tokens' rules match the spec")
+
+
+def apply(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)"),
+          yes: bool = YesOpt, dry_run: bool = DryRunOpt) -> None:
+    """Send the rule changes `rwa plan` shows (compliance officer), after confirmation unless --yes."""
+    from ..inputs.spec import load_spec
+    from ..services.rules import plan_rules
+
+    s = session(ctx)
+    spec = load_spec(spec_file)
+    changes = plan_rules(s.operator().offering.tokens, spec.rule_config)
+    for c in changes:
+        s.out.say(f"- {c.token}: {c.what}")
+    if not changes:
+        s.out.emit({"sent": 0}, "the tokens' rules match the spec: nothing to apply")
+        return
+    if dry_run:
+        for c in changes:
+            c.send(True)  # simulated from the operator's account: a refusal (a missing role) raises here
+        s.out.emit({"sent": 0, "would_send": len(changes)}, f"dry run: {len(changes)} change(s) would be sent")
+        return
+    s.out.confirm(f"send {len(changes)} rule change(s)", yes)
+    receipts = [c.send(False) for c in changes]
+    s.out.emit({"sent": len(receipts), "tx": [r.tx_hash for r in receipts]},
+               f"[green]applied[/] {len(receipts)} rule change(s)")
 
 @policy_app.command("explain")
 def policy_explain(

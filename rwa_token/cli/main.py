@@ -45,7 +45,8 @@ def main(
 
 
 # Top-level commands, in the order `rwa --help` and docs/cli.md list them; then the command groups.
-for command in (chain.chain, chain.deploy, agent.mint, agent.burn, agent.transfer, agent.freeze, agent.unfreeze):
+for command in (chain.chain, chain.deploy, chain.plan, chain.apply, agent.mint, agent.burn, agent.transfer,
+                agent.freeze, agent.unfreeze):
     app.command()(command)
 app.command("force-transfer")(agent.force_transfer)
 for command in (agent.recover, agent.pause, agent.unpause, chain.status, cashflow.distribute, chain.demo):

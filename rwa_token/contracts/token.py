@@ -404,9 +404,9 @@ class SecurityToken(Owned):
     # --- rule configuration (COMPLIANCE_ROLE) ---
     def set_country_rule(self, country: str | int, allowed: bool = False, blocked: bool = False,
                          required_categories: str | int = 0, max_investors: int = 0,
-                         sender: LocalAccount | None = None) -> Receipt:
+                         sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
         return self.send("setCountryRule", _country(country), allowed, blocked,
-                         parse_categories(required_categories), max_investors, sender=sender)
+                         parse_categories(required_categories), max_investors, sender=sender, dry_run=dry_run)
 
     def country_rule(self, country: str | int) -> CountryRule:
         code = _country(country)
@@ -418,23 +418,25 @@ class SecurityToken(Owned):
         return [CountryRule(code, *answer) for code, answer in zip(codes, self.call_many("countryRule",
                                                                                           [[c] for c in codes]))]
 
-    def set_allowlist_mode(self, enabled: bool, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("setAllowlistMode", bool(enabled), sender=sender)
+    def set_allowlist_mode(self, enabled: bool, sender: LocalAccount | None = None,
+                           dry_run: bool = False) -> Receipt | None:
+        return self.send("setAllowlistMode", bool(enabled), sender=sender, dry_run=dry_run)
 
     def allowlist_mode(self) -> bool:
         """True: only countries with an explicit rule may hold the token."""
         return self.call("allowlistMode")
 
     def set_limits(self, max_investors: int = 0, min_balance: Amount = 0, max_balance: Amount = 0,
-                   sender: LocalAccount | None = None) -> Receipt:
+                   sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
         return self.send("setLimits", max_investors, self.units(min_balance, "min_balance"),
-                         self.units(max_balance, "max_balance"), sender=sender)
+                         self.units(max_balance, "max_balance"), sender=sender, dry_run=dry_run)
 
     def limits(self) -> Limits:
         return Limits(*self.call("limits"))
 
-    def set_default_lockup(self, seconds: int, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("setDefaultLockup", int(seconds), sender=sender)
+    def set_default_lockup(self, seconds: int, sender: LocalAccount | None = None,
+                           dry_run: bool = False) -> Receipt | None:
+        return self.send("setDefaultLockup", int(seconds), sender=sender, dry_run=dry_run)
 
     def set_investor_lockup(self, wallet: str, until: str | int, sender: LocalAccount | None = None) -> Receipt:
         return self.send("setInvestorLockup", address(wallet, "wallet"), timestamp(until, "until"), sender=sender)
@@ -452,8 +454,9 @@ class SecurityToken(Owned):
         """The external hook consulted on every transfer (the zero address: none)."""
         return self.call("complianceHook")
 
-    def set_require_filing_document(self, required: bool, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("setRequireFilingDocument", bool(required), sender=sender)
+    def set_require_filing_document(self, required: bool, sender: LocalAccount | None = None,
+                                    dry_run: bool = False) -> Receipt | None:
+        return self.send("setRequireFilingDocument", bool(required), sender=sender, dry_run=dry_run)
 
     def requires_filing_document(self) -> bool:
         """True: nothing may be minted until the "filing" document is recorded."""

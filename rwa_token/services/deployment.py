@@ -29,7 +29,8 @@ from ..primitives.errors import ConfigError
 from ..primitives.units import ZERO_ADDRESS, to_units
 from ..store.state import (DeploymentRecord, StaleRecord, load_record, record_path, save_record, set_aside, slug,
                            write_json)
-from .offering import check_record_live, deploy_distributor, deploy_registry
+from .offering import Offering, check_record_live, deploy_distributor, deploy_registry
+from .rules import plan_rules
 
 if TYPE_CHECKING:
     from .context import Operator
@@ -138,7 +139,14 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     (StaleRecord) unless `replace_stale_record`, which moves it to deployments/replaced/ and says so."""
     existing, replaced = _already_deployed(tx, spec, state, replace_stale_record, say)
     if existing is not None:
-        say(f"offering {spec.name!r} is already deployed (registry {existing.registry}); nothing to do")
+        changes = plan_rules(Offering(existing, tx, sender).tokens, spec.rule_config)
+        if changes:
+            say(f"offering {spec.name!r} is already deployed (registry {existing.registry}), but the rules on chain "
+                f"differ from the spec's in {len(changes)} place(s): `rwa plan {spec.source}` shows them, "
+                f"`rwa apply {spec.source}` sends them")
+        else:
+            say(f"offering {spec.name!r} is already deployed (registry {existing.registry}) and its rules match the "
+                "spec; nothing to do")
         return DeployResult(existing, 0, True)
     tx.chain.prefer_evm(spec.evm)
     evm = tx.chain.evm
