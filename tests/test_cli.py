@@ -341,3 +341,22 @@ def test_plan_and_apply_bring_the_chain_to_a_changed_spec(deployed, tmp_path, ca
     assert json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(changed))[1])["changes"] == []
     code, out, _ = rwa(capsys, monkeypatch, "--json", "plan", str(spec))  # and back, the other way
     assert len(json.loads(out)["changes"]) == len(changes)
+
+
+def test_burn_and_pause_ask_first_and_offer_a_dry_run(deployed, chain, capsys, monkeypatch):
+    from rwa_token.chain.tx import Transactor
+    from rwa_token.contracts.token import SecurityToken
+
+    au = "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25"
+    rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))
+    assert rwa(capsys, monkeypatch, "mint", au, "100")[0] == 0
+    token = SecurityToken(Transactor(chain), next(iter(deployed["tokens"].values())))
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "burn", au, "40")
+    assert code == 2 and "confirm with --yes" in json.loads(out)["error"]  # no terminal to ask: nothing sent
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "burn", au, "40", "--dry-run")
+    assert code == 0 and json.loads(out)["dry_run"] and token.balance_of(au) == 100 * 10**6
+    assert rwa(capsys, monkeypatch, "--json", "burn", au, "40", "--yes")[0] == 0
+    assert token.balance_of(au) == 60 * 10**6
+    assert rwa(capsys, monkeypatch, "--json", "pause")[0] == 2 and not token.paused()
+    assert rwa(capsys, monkeypatch, "--json", "pause", "--dry-run")[0] == 0 and not token.paused()
+    assert rwa(capsys, monkeypatch, "--json", "pause", "--yes")[0] == 0 and token.paused()

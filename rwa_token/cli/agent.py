@@ -17,10 +17,17 @@ def mint(ctx: typer.Context, wallet: str, amount: str = AmountArg, token: Option
                f"[green]minted[/] {amount} to {wallet} {tx_line(receipt)}")
 
 
-def burn(ctx: typer.Context, wallet: str, amount: str = AmountArg, token: Optional[str] = TokenOpt) -> None:
-    """Burn AMOUNT from WALLET (agent)."""
+def burn(ctx: typer.Context, wallet: str, amount: str = AmountArg, token: Optional[str] = TokenOpt,
+         yes: bool = YesOpt, dry_run: bool = DryRunOpt) -> None:
+    """Agent power: burn AMOUNT from WALLET (frozen tokens included); asks first unless --yes."""
     s = session(ctx)
-    receipt = s.operator().token(token).burn(wallet, amount)
+    t = s.operator().token(token)
+    if dry_run:
+        t.burn(wallet, amount, dry_run=True)  # a refusal raises here
+        s.out.emit({"dry_run": True}, f"dry run: burning {amount} from {wallet} would succeed; nothing sent")
+        return
+    s.out.confirm(f"burn {amount} from {wallet}", yes)
+    receipt = t.burn(wallet, amount)
     s.out.emit({"tx": receipt.tx_hash}, f"[green]burned[/] {amount} from {wallet} {tx_line(receipt)}")
 
 
@@ -122,10 +129,16 @@ def recover(ctx: typer.Context, lost_wallet: str, new_wallet: str,
                "\n".join(lines) or f"nothing to do: {lost_wallet} is already recovered to {new_wallet}")
 
 
-def pause(ctx: typer.Context, token: Optional[str] = TokenOpt) -> None:
-    """Pause all transfers of the token (agent)."""
+def pause(ctx: typer.Context, token: Optional[str] = TokenOpt, yes: bool = YesOpt, dry_run: bool = DryRunOpt) -> None:
+    """Agent power: stop every investor transfer of the token; asks first unless --yes."""
     s = session(ctx)
-    receipt = s.operator().token(token).pause()
+    t = s.operator().token(token)
+    if dry_run:
+        t.pause(dry_run=True)
+        s.out.emit({"dry_run": True}, f"dry run: pausing {t.symbol()} would succeed; nothing sent")
+        return
+    s.out.confirm(f"pause every transfer of {t.symbol()}", yes)
+    receipt = t.pause()
     s.out.emit({"tx": receipt.tx_hash}, f"[green]paused[/] {tx_line(receipt)}")
 
 

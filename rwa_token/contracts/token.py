@@ -214,11 +214,12 @@ class SecurityToken(Owned):
         return self.send("batchMint", [address(r, "to") for r in recipients], [self.units(a) for a in amounts],
                          sender=sender)
 
-    def burn(self, account: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("burn", address(account, "account"), self.units(amount), sender=sender)
+    def burn(self, account: str, amount: Amount, sender: LocalAccount | None = None,
+             dry_run: bool = False) -> Receipt | None:
+        return self.send("burn", address(account, "account"), self.units(amount), sender=sender, dry_run=dry_run)
 
-    def pause(self, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("pause", sender=sender)
+    def pause(self, sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
+        return self.send("pause", sender=sender, dry_run=dry_run)
 
     def unpause(self, sender: LocalAccount | None = None) -> Receipt:
         return self.send("unpause", sender=sender)
