@@ -360,3 +360,14 @@ def test_burn_and_pause_ask_first_and_offer_a_dry_run(deployed, chain, capsys, m
     assert rwa(capsys, monkeypatch, "--json", "pause")[0] == 2 and not token.paused()
     assert rwa(capsys, monkeypatch, "--json", "pause", "--dry-run")[0] == 0 and not token.paused()
     assert rwa(capsys, monkeypatch, "--json", "pause", "--yes")[0] == 0 and token.paused()
+
+
+def test_audit_of_an_address_outside_the_offering_is_an_error_not_an_empty_report(deployed, capsys, monkeypatch):
+    token = next(iter(deployed["tokens"].values()))
+    code, out, err = rwa(capsys, monkeypatch, "report", "audit", "--address", token.lower(), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out) and all(row["contract"] for row in json.loads(out))
+    stranger = "0x000000000000000000000000000000000000dEaD"
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "report", "audit", "--address", stranger)
+    error = json.loads(out)["error"]
+    assert code == 2 and f"{stranger} is not a contract of offering" in error and token in error

@@ -85,6 +85,8 @@ def report_audit(ctx: typer.Context, address: Optional[str] = typer.Option(None,
 
     s = session(ctx)
     op = s.operator()
+    if address:
+        op.record.contract_named(address)  # an address that is not the offering's is an error, not an empty report
     notes = override_notes(op.override_journal().entries())
     _write(s.out, audit_trail(offering_index(op, s.out.track), address, decimals=op.decimals_by_address(),
                               notes=notes), fmt, out)

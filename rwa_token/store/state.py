@@ -74,6 +74,15 @@ class DeploymentRecord:
         seen: set[str] = set()
         return [(what, a) for what, a in found if not (a.lower() in seen or seen.add(a.lower()))]
 
+    def contract_named(self, address: str) -> str:
+        """What `address` is in this offering ("registry", "token HSTOLLA", ...); a ConfigError for an address the
+        record does not name (a typo, or another offering's contract)."""
+        for what, a in self.contracts():
+            if a.lower() == address.lower():
+                return what
+        known = ", ".join(f"{what} {a}" for what, a in self.contracts())
+        raise ConfigError(f"{address} is not a contract of offering {self.name!r} (it has: {known})")
+
     def check_chain(self, chain_id: int) -> None:
         if chain_id != self.chain_id:
             raise WrongChain(
