@@ -88,12 +88,8 @@ def policy_list(ctx: typer.Context) -> None:
 
 def plan(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)")) -> None:
     """Show how the deployed tokens' rules differ from the spec's (read-only); `rwa apply` sends the changes."""
-    from ..inputs.spec import load_spec
-    from ..services.rules import plan_rules
-
     s = session(ctx)
-    spec = load_spec(spec_file)
-    changes = plan_rules(s.operator().offering.tokens, spec.rule_config)
+    changes = _rule_changes(s, spec_file)
     s.out.emit({"changes": [{"token": c.token, "change": c.what} for c in changes]},
                "\n".join(f"- {c.token}: {c.what}" for c in changes) or "the tokens' rules match the spec")
 
@@ -101,12 +97,8 @@ def plan(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offerin
 def apply(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)"),
           yes: bool = YesOpt, dry_run: bool = DryRunOpt) -> None:
     """Send the rule changes `rwa plan` shows (compliance officer), after confirmation unless --yes."""
-    from ..inputs.spec import load_spec
-    from ..services.rules import plan_rules
-
     s = session(ctx)
-    spec = load_spec(spec_file)
-    changes = plan_rules(s.operator().offering.tokens, spec.rule_config)
+    changes = _rule_changes(s, spec_file)
     for c in changes:
         s.out.say(f"- {c.token}: {c.what}")
     if not changes:
@@ -121,6 +113,16 @@ def apply(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offeri
     receipts = [c.send(False) for c in changes]
     s.out.emit({"sent": len(receipts), "tx": [r.tx_hash for r in receipts]},
                f"[green]applied[/] {len(receipts)} rule change(s)")
+
+
+def _rule_changes(s, spec_file: Path) -> list:
+    """What `rwa plan` shows and `rwa apply` sends: the spec (read first, so its errors come before the chain's)
+    against the deployed tokens' rules."""
+    from ..inputs.spec import load_spec
+    from ..services.rules import plan_rules
+
+    spec = load_spec(spec_file)
+    return plan_rules(s.operator().offering.tokens, spec.rule_config)
 
 @policy_app.command("explain")
 def policy_explain(
