@@ -304,12 +304,16 @@ def test_dev_fund_and_dev_time_on_a_local_chain(deployed, chain, capsys, monkeyp
     issuer = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     usdc = MockStablecoin(Transactor(chain), deployed["payment_tokens"]["USDC"])
     before = usdc.balance_of(issuer)
+    code, out, err = rwa(capsys, monkeypatch, "--json", "dev", "fund", "USDC", issuer, "250000", "--dry-run")
+    assert code == 0 and json.loads(out)["dry_run"] and usdc.balance_of(issuer) == before, err
     code, out, err = rwa(capsys, monkeypatch, "--json", "dev", "fund", "USDC", issuer, "250000")
     assert code == 0, err
     assert usdc.balance_of(issuer) - before == 250_000 * 10**usdc.decimals()
     code, out, _ = rwa(capsys, monkeypatch, "--json", "dev", "fund", "CNHX", issuer, "1")
     assert code == 2 and "no payment token 'CNHX'" in json.loads(out)["error"]
     start = chain.block_timestamp()
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "dev", "time", "+40d", "--dry-run")
+    assert code == 0 and json.loads(out)["dry_run"] and chain.block_timestamp() == start
     code, out, err = rwa(capsys, monkeypatch, "--json", "dev", "time", "+40d")
     assert code == 0 and json.loads(out)["seconds"] == 40 * 86_400, err
     assert chain.block_timestamp() >= start + 40 * 86_400

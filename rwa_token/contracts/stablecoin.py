@@ -44,5 +44,6 @@ class ERC20(ContractWrapper):
 class MockStablecoin(ERC20):
     """Freely mintable stand-in for a USD/HKD stablecoin on local chains."""
 
-    def mint(self, to: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("mint", address(to, "to"), self.units(amount), sender=sender)
+    def mint(self, to: str, amount: Amount, sender: LocalAccount | None = None,
+             dry_run: bool = False) -> Receipt | None:
+        return self.send("mint", address(to, "to"), self.units(amount), sender=sender, dry_run=dry_run)

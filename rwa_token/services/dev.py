@@ -22,14 +22,14 @@ def _local_only(op: Operator, what: str) -> None:
                           f"{op.chain.chain_id}")
 
 
-def fund(op: Operator, symbol: str, wallet: str, amount: str) -> Receipt:
+def fund(op: Operator, symbol: str, wallet: str, amount: str, dry_run: bool = False) -> Receipt | None:
     """Mint `amount` of the offering's mock payment token `symbol` (deployed by `rwa deploy` on a local chain) to
-    `wallet`."""
+    `wallet` (with `dry_run`, simulate it only)."""
     _local_only(op, "rwa dev fund")
     tokens = op.offering.record.payment_tokens
     if symbol not in tokens:
         raise ConfigError(f"no payment token {symbol!r} in this offering (it has {', '.join(tokens) or 'none'})")
-    return MockStablecoin(op.tx, tokens[symbol], op.account).mint(address(wallet, "wallet"), amount)
+    return MockStablecoin(op.tx, tokens[symbol], op.account).mint(address(wallet, "wallet"), amount, dry_run=dry_run)
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,12 @@ def parse_duration(text: str) -> int:
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
-def advance_time(op: Operator, duration: str) -> TimeMove:
-    """Move the local chain's clock forward by `duration` and mine a block at the new time."""
+def advance_time(op: Operator, duration: str, dry_run: bool = False) -> TimeMove:
+    """Move the local chain's clock forward by `duration` and mine a block at the new time (with `dry_run`, only
+    say where it would land)."""
     seconds = parse_duration(duration)
     _local_only(op, "rwa dev time")
+    if dry_run:
+        return TimeMove(seconds, op.chain.block_timestamp() + seconds)
     op.chain.increase_time(seconds)
     return TimeMove(seconds, op.chain.block_timestamp())
