@@ -14,15 +14,18 @@ from typing import Optional
 import typer
 
 from ..primitives.errors import RwaError
-from . import agent, cashflow, chain
+from . import agent, cashflow, chain, trading
 from .base import Output, Session, err_console as stderr_console, report_error
-from .cashflow import redeem_app, waterfall_app, withholding_app
+from .cashflow import redeem_app, waterfall_app
 from .chain import policy_app
 from .dev import dev_app
 from .documents import docs_app
 from .investors import investors_app
 from .reports import report_app
+from .payments import payment_app
+from .roles import roles_app, safe_app
 from .trading import collateral_app, proceeds_app, trade_app
+from .withholding import withholding_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Issue and service tokenized securities.")
 
@@ -49,12 +52,14 @@ for command in (chain.chain, chain.deploy, chain.plan, chain.apply, agent.mint, 
                 agent.freeze, agent.unfreeze):
     app.command()(command)
 app.command("force-transfer")(agent.force_transfer)
-for command in (agent.recover, agent.pause, agent.unpause, chain.status, cashflow.distribute, chain.demo):
+for command in (agent.recover, agent.pause, agent.unpause, chain.status, cashflow.distribute, trading.approve,
+                chain.demo):
     app.command()(command)
 for group, name in ((investors_app, "investors"), (docs_app, "docs"), (policy_app, "policy"),
                     (waterfall_app, "waterfall"), (redeem_app, "redeem"), (withholding_app, "withholding"),
                     (trade_app, "trade"), (collateral_app, "collateral"), (proceeds_app, "proceeds"),
-                    (report_app, "report"), (dev_app, "dev")):
+                    (payment_app, "payment"), (roles_app, "roles"), (safe_app, "safe"), (report_app, "report"),
+                    (dev_app, "dev")):
     app.add_typer(group, name=name)
 
 

@@ -300,3 +300,8 @@ def proceeds_report_cmd(ctx: typer.Context,
     s.out.emit(report.as_dict(), "\n".join(lines))
     if not report.ok:
         raise typer.Exit(3)
+
+
+def approve(ctx: typer.Context) -> None:
+    """Approve a settlement contract to move tokens of the signing wallet (to be written)."""
+    raise ConfigError("rwa approve: not yet available")

@@ -11,10 +11,13 @@ from eth_account.signers.local import LocalAccount
 from ..chain.keys import from_env
 from ..chain.node import Chain
 from ..chain.tx import Transactor
+from ..contracts.collateral import CollateralManager
 from ..contracts.distributor import Distributor
 from ..contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
 from ..contracts.redemption import Redemption
+from ..contracts.proceeds import ProceedsVault
 from ..contracts.registry import InvestorRegistry
+from ..contracts.settlement import DvPSettlement
 from ..contracts.stablecoin import ERC20
 from ..contracts.token import SecurityToken
 from ..contracts.waterfall import Waterfall
@@ -23,8 +26,12 @@ from ..primitives.errors import ChainError, ConfigError
 from ..primitives.units import ZERO_ADDRESS
 from ..store.state import DeploymentRecord, StaleRecord, load_record, only_record, record_path
 
-REDEMPTION_PREFIX = "redemption:"  # a deployment record's module key for a token's redemption: "redemption:<symbol>"
+# A deployment record's module keys (`DeploymentRecord.modules`): one per offering, or one per token with its symbol.
+REDEMPTION_PREFIX = "redemption:"  # "redemption:<symbol>"
+COLLATERAL_PREFIX = "collateral:"  # "collateral:<symbol>": the token's CollateralManager (its compliance hook)
 WATERFALL = "waterfall"
+DVP = "dvp"  # DvPSettlement
+PROCEEDS = "proceeds"  # ProceedsVault
 
 
 def missing_contracts(chain: Chain, record: DeploymentRecord) -> list[tuple[str, str]]:
@@ -141,6 +148,22 @@ class Offering:
     def waterfall(self) -> Waterfall | None:
         found = self.record.modules.get(WATERFALL)
         return Waterfall(self.tx, found, self.sender) if found else None
+
+    @property
+    def dvp(self) -> DvPSettlement | None:
+        found = self.record.modules.get(DVP)
+        return DvPSettlement(self.tx, found, self.sender) if found else None
+
+    def collateral(self, symbol: str | None = None) -> CollateralManager | None:
+        """The collateral manager of token `symbol` (None = the senior token), or None if none was deployed."""
+        token_symbol, _ = self.record.token(symbol)
+        found = self.record.modules.get(f"{COLLATERAL_PREFIX}{token_symbol}")
+        return CollateralManager(self.tx, found, self.sender) if found else None
+
+    @property
+    def proceeds(self) -> ProceedsVault | None:
+        found = self.record.modules.get(PROCEEDS)
+        return ProceedsVault(self.tx, found, self.sender) if found else None
 
 
 def _default_sender(chain: Chain) -> LocalAccount | None:
