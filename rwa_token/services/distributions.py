@@ -55,15 +55,13 @@ def required_amount(distributor: Distributor, token: SecurityToken, amount_per_t
     return supply * amount_per_token // 10 ** token.decimals
 
 
-def fund_and_create(distributor: Distributor, token: SecurityToken, payment_token: ERC20, claim_expiry: int, *,
-                    amount: int | None = None, amount_per_token: int | None = None, snapshot_id: int = 0,
-                    payer: LocalAccount | None = None, approve: bool = True) -> Created:
-    """Fund a distribution from `payer`, refusing before any transaction when it cannot succeed.
+def check_funding(distributor: Distributor, token: SecurityToken, payment_token: ERC20, claim_expiry: int, *,
+                  amount: int | None = None, amount_per_token: int | None = None, snapshot_id: int = 0,
+                  payer: LocalAccount | None = None) -> tuple[LocalAccount, int]:
+    """Every refusal `fund_and_create` would meet, before any transaction: returns (payer, units it will pull).
 
-    Give exactly one of `amount` (total, payment-token units) or `amount_per_token` (units per whole security
-    token). The payer's payment-token balance must cover the amount; a short allowance is topped up with one
-    `approve` when `approve` is true, otherwise refused. Refusals are `ConfigError`s that say what to do, so a
-    paying agent never pays gas for a creation that would revert on `transferFrom`."""
+    Refusals are `ConfigError`s that say what to do, so a paying agent never pays gas for a creation that would
+    revert on `transferFrom` (and a dry run says the same)."""
     account = payer or distributor.sender
     if account is None:
         raise ConfigError("fund_and_create needs a payer account (the paying agent)")
@@ -88,6 +86,19 @@ def fund_and_create(distributor: Distributor, token: SecurityToken, payment_toke
     if balance < needed:
         raise ConfigError(f"payer {account.address} holds {balance} units of the payment token but the distribution "
                           f"needs {needed}: fund the payer with {needed - balance} more, then rerun")
+    return account, needed
+
+
+def fund_and_create(distributor: Distributor, token: SecurityToken, payment_token: ERC20, claim_expiry: int, *,
+                    amount: int | None = None, amount_per_token: int | None = None, snapshot_id: int = 0,
+                    payer: LocalAccount | None = None, approve: bool = True) -> Created:
+    """Fund a distribution from `payer`, refusing before any transaction when it cannot succeed (`check_funding`).
+
+    Give exactly one of `amount` (total, payment-token units) or `amount_per_token` (units per whole security
+    token). The payer's payment-token balance must cover the amount; a short allowance is topped up with one
+    `approve` when `approve` is true, otherwise refused."""
+    account, needed = check_funding(distributor, token, payment_token, claim_expiry, amount=amount,
+                                    amount_per_token=amount_per_token, snapshot_id=snapshot_id, payer=payer)
     allowance = payment_token.allowance(account.address, distributor.address)
     approve_receipt = None
     if allowance < needed:
