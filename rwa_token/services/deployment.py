@@ -95,30 +95,36 @@ def payment_token_addresses(tx: Transactor, spec: OfferingSpec, sender: LocalAcc
 @dataclass
 class _DeploySteps:
     """What a deployment has already put on chain before its record exists (mock payment tokens, registry,
-    distributor), saved after each step so that a rerun after a crash reuses it instead of deploying it again."""
+    distributor), saved after each step so that a rerun after a crash reuses it instead of deploying it again.
+    `first_block` is kept with them: a resumed deployment still started where its first run did."""
 
     path: Path
     chain_id: int
     deployer: str
     done_steps: dict
+    first_block: int
 
     @classmethod
     def load(cls, name: str, state: os.PathLike | None, tx: Transactor, deployer: str) -> "_DeploySteps":
         path = record_path(name, state).with_suffix(".progress.json")
-        steps: dict = {}
+        saved: dict = {}
         if path.exists():
             saved = json.loads(path.read_text())
-            if saved.get("chain_id") == tx.chain.chain_id and saved.get("deployer") == deployer:
-                steps = saved.get("steps", {})
+            if saved.get("chain_id") != tx.chain.chain_id or saved.get("deployer") != deployer:
+                saved = {}
         # Only what still exists counts (a local chain may have been restarted without its state).
-        steps = {k: v for k, v in steps.items()
+        steps = {k: v for k, v in saved.get("steps", {}).items()
                  if all(tx.chain.w3.eth.get_code(a) for a in (v.values() if isinstance(v, dict) else [v]))}
-        return cls(path, tx.chain.chain_id, deployer, steps)
+        # Every transaction of the deployment is mined after the current block.
+        head = tx.chain.block_number()
+        first = saved.get("first_block", 0) if steps else 0
+        return cls(path, tx.chain.chain_id, deployer, steps, first if 0 < first <= head + 1 else head + 1)
 
     def reuse(self, step: str, make: Callable[[], Any]) -> Any:
         if step not in self.done_steps:
             self.done_steps[step] = make()
-            write_json(self.path, {"chain_id": self.chain_id, "deployer": self.deployer, "steps": self.done_steps})
+            write_json(self.path, {"chain_id": self.chain_id, "deployer": self.deployer,
+                                   "first_block": self.first_block, "steps": self.done_steps})
         return self.done_steps[step]
 
     def done(self) -> None:
@@ -182,7 +188,8 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     deployed = factory.deploy_offering(plan, salt)
     say(f"deployed {len(deployed.tokens)} token(s) with their rules in one transaction "
         f"(gas {deployed.receipt.gas_used:,})")
-    record = _deployment_record(tx, spec, infra.factory, deployed, distributor.address, payments, salt)
+    record = _deployment_record(tx, spec, infra.factory, deployed, distributor.address, payments, salt,
+                                steps.first_block)
     path = save_record(record, state)
     steps.done()
     say(f"deployment record saved to {path}")
@@ -239,7 +246,7 @@ def _configure_distributor(distributor: Distributor, spec: OfferingSpec, tokens:
 
 
 def _deployment_record(tx: Transactor, spec: OfferingSpec, factory: str, deployed: DeployedOffering, distributor: str,
-                       payments: dict[str, str], salt: bytes) -> DeploymentRecord:
+                       payments: dict[str, str], salt: bytes, first_block: int) -> DeploymentRecord:
     """What `rwa deploy` records of the offering it deployed (a fresh investor salt included)."""
     return DeploymentRecord(
         name=spec.name, chain_id=tx.chain.chain_id, rpc_url=tx.chain.url, block=deployed.receipt.block_number,
@@ -247,7 +254,7 @@ def _deployment_record(tx: Transactor, spec: OfferingSpec, factory: str, deploye
         tokens={t.symbol: a for t, a in zip(spec.tokens, deployed.tokens)}, payment_tokens=payments,
         salt="0x" + salt.hex(), investor_salt="0x" + os.urandom(16).hex(),
         decimals={t.symbol: t.decimals for t in spec.tokens} | {p.symbol: p.decimals for p in spec.payment_tokens},
-        spec_path=spec.source,
+        spec_path=spec.source, first_block=first_block,
     )
 
 
