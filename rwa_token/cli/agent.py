@@ -9,10 +9,15 @@ import typer
 from .base import AmountArg, DryRunOpt, TokenOpt, YesOpt, plain_amount, session, tx_line
 
 
-def mint(ctx: typer.Context, wallet: str, amount: str = AmountArg, token: Optional[str] = TokenOpt) -> None:
+def mint(ctx: typer.Context, wallet: str, amount: str = AmountArg, token: Optional[str] = TokenOpt,
+         dry_run: bool = DryRunOpt) -> None:
     """Mint AMOUNT (decimal, in tokens) to WALLET. Checked against the rules before sending."""
     s = session(ctx)
-    receipt = s.operator().token(token).mint(wallet, amount)
+    receipt = s.operator().token(token).mint(wallet, amount, dry_run=dry_run)
+    if receipt is None:
+        s.out.emit({"dry_run": True, "wallet": wallet, "amount": amount},
+                   f"[green]would mint[/] {amount} to {wallet} (nothing sent)")
+        return
     s.out.emit({"tx": receipt.tx_hash, "gas_used": receipt.gas_used},
                f"[green]minted[/] {amount} to {wallet} {tx_line(receipt)}")
 
@@ -38,6 +43,7 @@ def transfer(
     amount: str = AmountArg,
     check: bool = typer.Option(False, "--check", help="dry run: print whether the rules allow it, and why not"),
     token: Optional[str] = TokenOpt,
+    dry_run: bool = DryRunOpt,
 ) -> None:
     """Transfer tokens (signed by the key's wallet), or with --check say whether the rules would allow it."""
     from ..services.transfers import transfer_own
@@ -52,27 +58,38 @@ def transfer(
         if not verdict.ok:
             raise typer.Exit(3)
         return
-    receipt = transfer_own(op, sender, receiver, amount, token)
+    receipt = transfer_own(op, sender, receiver, amount, token, dry_run)
+    if receipt is None:
+        s.out.emit({"dry_run": True}, f"[green]would transfer[/] {amount} to {receiver} (nothing sent)")
+        return
     s.out.emit({"tx": receipt.tx_hash}, f"[green]transferred[/] {amount} to {receiver} {tx_line(receipt)}")
 
 
 def freeze(ctx: typer.Context, wallet: str,
            amount: Optional[str] = typer.Option(None, callback=plain_amount, help="freeze only this amount (partial)"),
-           token: Optional[str] = TokenOpt) -> None:
+           token: Optional[str] = TokenOpt, dry_run: bool = DryRunOpt) -> None:
     """Freeze a wallet, or with --amount part of its balance."""
     s = session(ctx)
     t = s.operator().token(token)
-    receipt = t.freeze_partial(wallet, amount) if amount else t.set_frozen(wallet, True)
+    receipt = (t.freeze_partial(wallet, amount, dry_run=dry_run) if amount
+               else t.set_frozen(wallet, True, dry_run=dry_run))
+    if receipt is None:
+        s.out.emit({"dry_run": True}, f"[green]would freeze[/] {amount or 'wallet'} {wallet} (nothing sent)")
+        return
     s.out.emit({"tx": receipt.tx_hash}, f"[green]frozen[/] {amount or 'wallet'} {wallet} {tx_line(receipt)}")
 
 
 def unfreeze(ctx: typer.Context, wallet: str,
              amount: Optional[str] = typer.Option(None, callback=plain_amount, help="unfreeze only this amount"),
-             token: Optional[str] = TokenOpt) -> None:
+             token: Optional[str] = TokenOpt, dry_run: bool = DryRunOpt) -> None:
     """Unfreeze a wallet, or with --amount part of its frozen balance."""
     s = session(ctx)
     t = s.operator().token(token)
-    receipt = t.unfreeze_partial(wallet, amount) if amount else t.set_frozen(wallet, False)
+    receipt = (t.unfreeze_partial(wallet, amount, dry_run=dry_run) if amount
+               else t.set_frozen(wallet, False, dry_run=dry_run))
+    if receipt is None:
+        s.out.emit({"dry_run": True}, f"[green]would unfreeze[/] {amount or 'wallet'} {wallet} (nothing sent)")
+        return
     s.out.emit({"tx": receipt.tx_hash}, f"[green]unfrozen[/] {amount or 'wallet'} {wallet} {tx_line(receipt)}")
 
 
@@ -142,8 +159,11 @@ def pause(ctx: typer.Context, token: Optional[str] = TokenOpt, yes: bool = YesOp
     s.out.emit({"tx": receipt.tx_hash}, f"[green]paused[/] {tx_line(receipt)}")
 
 
-def unpause(ctx: typer.Context, token: Optional[str] = TokenOpt) -> None:
+def unpause(ctx: typer.Context, token: Optional[str] = TokenOpt, dry_run: bool = DryRunOpt) -> None:
     """Lift a pause (agent)."""
     s = session(ctx)
-    receipt = s.operator().token(token).unpause()
+    receipt = s.operator().token(token).unpause(dry_run=dry_run)
+    if receipt is None:
+        s.out.emit({"dry_run": True}, "[green]would unpause[/] (nothing sent)")
+        return
     s.out.emit({"tx": receipt.tx_hash}, f"[green]unpaused[/] {tx_line(receipt)}")

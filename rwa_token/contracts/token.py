@@ -179,12 +179,13 @@ class SecurityToken(Owned):
             raise restriction(check.code, check.message)
 
     # --- ERC-20 writes ---
-    def transfer(self, to: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+    def transfer(self, to: str, amount: Amount, sender: LocalAccount | None = None,
+                 dry_run: bool = False) -> Receipt | None:
         account = sender or self.sender
         units = self.units(amount)
         if account is not None:
             self._require(self.can_transfer(account.address, to, units))
-        return self.send("transfer", address(to, "to"), units, sender=sender)
+        return self.send("transfer", address(to, "to"), units, sender=sender, dry_run=dry_run)
 
     def approve(self, spender: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
         return self.send("approve", address(spender, "spender"), self.units(amount), sender=sender)
@@ -203,10 +204,11 @@ class SecurityToken(Owned):
                          [self.units(a) for a in amounts], sender=sender)
 
     # --- agent powers (AGENT_ROLE) ---
-    def mint(self, to: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
+    def mint(self, to: str, amount: Amount, sender: LocalAccount | None = None,
+             dry_run: bool = False) -> Receipt | None:
         units = self.units(amount)
         self._require(self.can_mint(to, units))
-        return self.send("mint", address(to, "to"), units, sender=sender)
+        return self.send("mint", address(to, "to"), units, sender=sender, dry_run=dry_run)
 
     def batch_mint(self, recipients: Sequence[str], amounts: Sequence[Amount],
                    sender: LocalAccount | None = None) -> Receipt:
@@ -221,23 +223,28 @@ class SecurityToken(Owned):
     def pause(self, sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
         return self.send("pause", sender=sender, dry_run=dry_run)
 
-    def unpause(self, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("unpause", sender=sender)
+    def unpause(self, sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
+        return self.send("unpause", sender=sender, dry_run=dry_run)
 
     def paused(self) -> bool:
         return self.call("paused")
 
-    def set_frozen(self, wallet: str, frozen: bool, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("setAddressFrozen", address(wallet, "wallet"), bool(frozen), sender=sender)
+    def set_frozen(self, wallet: str, frozen: bool, sender: LocalAccount | None = None,
+                   dry_run: bool = False) -> Receipt | None:
+        return self.send("setAddressFrozen", address(wallet, "wallet"), bool(frozen), sender=sender, dry_run=dry_run)
 
     def is_frozen(self, wallet: str) -> bool:
         return self.call("isFrozen", address(wallet, "wallet"))
 
-    def freeze_partial(self, wallet: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("freezePartialTokens", address(wallet, "wallet"), self.units(amount), sender=sender)
+    def freeze_partial(self, wallet: str, amount: Amount, sender: LocalAccount | None = None,
+                       dry_run: bool = False) -> Receipt | None:
+        return self.send("freezePartialTokens", address(wallet, "wallet"), self.units(amount), sender=sender,
+                         dry_run=dry_run)
 
-    def unfreeze_partial(self, wallet: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("unfreezePartialTokens", address(wallet, "wallet"), self.units(amount), sender=sender)
+    def unfreeze_partial(self, wallet: str, amount: Amount, sender: LocalAccount | None = None,
+                         dry_run: bool = False) -> Receipt | None:
+        return self.send("unfreezePartialTokens", address(wallet, "wallet"), self.units(amount), sender=sender,
+                         dry_run=dry_run)
 
     def frozen_tokens(self, wallet: str) -> int:
         return self.call("getFrozenTokens", address(wallet, "wallet"))

@@ -10,13 +10,14 @@ from ..primitives.units import address
 from .context import Operator
 
 
-def transfer_own(op: Operator, sender: str, receiver: str, amount: str, token: str | None = None):
+def transfer_own(op: Operator, sender: str, receiver: str, amount: str, token: str | None = None,
+                 dry_run: bool = False):
     """Transfer `amount` (tokens) from `sender`, which must be the signing key's wallet (a holder signs their own
-    transfer; agents force one)."""
+    transfer; agents force one). With `dry_run`, check and simulate it and return None."""
     if sender.lower() != op.account.address.lower():
         raise ConfigError(f"the signing key is {op.account.address}, not {sender}: a holder signs their own transfer "
                           "(agents use `rwa force-transfer`)")
-    return op.token(token).transfer(receiver, amount)
+    return op.token(token).transfer(receiver, amount, dry_run=dry_run)
 
 
 @dataclass(frozen=True)
