@@ -41,6 +41,31 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class PaymentTokenConfig:
+    """A payment token on the distributor's payment-token policy."""
+
+    currency: str  # "USD"; "" when never allowed
+    allowed: bool
+    rmb_approved: bool  # allowed as an RMB-pegged token with the approval on file
+
+
+def currency_code(currency: str) -> bytes:
+    """The policy's bytes8 form of a currency code ("USD" -> b"USD\\0\\0\\0\\0\\0")."""
+    try:
+        code = currency.encode("ascii")
+    except UnicodeEncodeError:
+        raise ConfigError(f"currency code {currency!r} is not ASCII") from None
+    if len(code) > 8:
+        raise ConfigError(f"currency code {currency!r} is longer than 8 characters")
+    return code.ljust(8, b"\0")
+
+
+def currency_text(code: bytes) -> str:
+    """A bytes8 currency code as text ("USD"), for messages that name currencies rather than hex."""
+    return bytes(code).rstrip(b"\0").decode("ascii", "replace")
+
+
+@dataclass(frozen=True)
 class DistributionInfo:
     token: str
     payment_token: str
@@ -229,13 +254,28 @@ class Distributor(AccessControlled):
         return self.call("taxAccount")
 
     def allow_payment_token(self, payment_token: str, currency: str, approved_rmb: bool = False,
-                            sender: LocalAccount | None = None) -> Receipt:
+                            sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
         """Allow a payment token, tagged with its currency code (e.g. "USD"; at most 8 ASCII characters)."""
-        code = currency.encode("ascii")
-        if len(code) > 8:
-            raise RwaError(f"currency code {currency!r} is longer than 8 characters")
-        return self.send("allowPaymentToken", address(payment_token, "payment_token"), code.ljust(8, b"\0"),
-                         approved_rmb, sender=sender)
+        return self.send("allowPaymentToken", address(payment_token, "payment_token"), currency_code(currency),
+                         approved_rmb, sender=sender, dry_run=dry_run)
+
+    def disallow_payment_token(self, payment_token: str, sender: LocalAccount | None = None,
+                               dry_run: bool = False) -> Receipt | None:
+        """Stop `payment_token` for new distributions (those already funded in it still pay out)."""
+        return self.send("disallowPaymentToken", address(payment_token, "payment_token"), sender=sender,
+                         dry_run=dry_run)
+
+    def payment_token_config(self, payment_token: str) -> PaymentTokenConfig:
+        """The policy's record of `payment_token`: currency code ("" if never allowed), allowed, RMB approval."""
+        currency, allowed, rmb_approved = self.call("paymentTokenConfig", address(payment_token, "payment_token"))
+        return PaymentTokenConfig(currency_text(currency), bool(allowed), bool(rmb_approved))
+
+    def is_rmb_pegged(self, currency: str) -> bool:
+        """Whether the policy treats `currency` as RMB-pegged (needs a recorded approval): the contract's own list."""
+        return bool(self.call("isRmbPegged", currency_code(currency)))
+
+    def is_currency_refused(self, currency: str) -> bool:
+        return bool(self.call("isCurrencyRefused", currency_code(currency)))
 
     def set_return_withheld_at_expiry(self, returned: bool, sender: LocalAccount | None = None) -> Receipt:
         return self.send("setReturnWithheldAtExpiry", bool(returned), sender=sender)

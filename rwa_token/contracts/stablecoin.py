@@ -34,8 +34,9 @@ class ERC20(ContractWrapper):
     def symbol(self) -> str:
         return self.call("symbol")
 
-    def approve(self, spender: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("approve", address(spender, "spender"), self.units(amount), sender=sender)
+    def approve(self, spender: str, amount: Amount, sender: LocalAccount | None = None,
+                dry_run: bool = False) -> Receipt | None:
+        return self.send("approve", address(spender, "spender"), self.units(amount), sender=sender, dry_run=dry_run)
 
     def transfer(self, to: str, amount: Amount, sender: LocalAccount | None = None) -> Receipt:
         return self.send("transfer", address(to, "to"), self.units(amount), sender=sender)

@@ -48,6 +48,8 @@ class DeploymentRecord:
     decimals: dict[str, int] = field(default_factory=dict)
     spec_path: str = ""
     modules: dict[str, str] = field(default_factory=dict)  # e.g. "waterfall", "redemption:<symbol>" -> address
+    # Payment token symbol -> the name of the ERC-1643 document (on the token) its RMB-pegged approval rests on.
+    payment_documents: dict[str, str] = field(default_factory=dict)
     # The block of the deployment's first transaction (mock payment tokens, registry and distributor come before the
     # factory call at `block`): where an index of every contract of the offering starts. 0 in records written before
     # it was kept (read `first_block or block`).
