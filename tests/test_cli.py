@@ -256,7 +256,7 @@ def test_waterfall_quarter_and_redemption_at_maturity(deployed, chain, capsys, m
     code, out, err = rwa(capsys, monkeypatch, "--json", "waterfall", "run", "50000")
     assert code == 0, err
     tranches = json.loads(out.strip().splitlines()[-1])["tranches"]
-    assert all(t["exact"] for t in tranches) and sum(t["amount"] for t in tranches) == 50_000 * 10**6 - 25_000 * 10**6
+    assert all(t["exact"] for t in tranches) and sum(t["amount_units"] for t in tranches) == 50_000 * 10**6 - 25_000 * 10**6
     assert rwa(capsys, monkeypatch, "redeem", "init", "--face-value", "100")[0] == 0
     assert rwa(capsys, monkeypatch, "redeem", "fund", "100000")[0] == 0
     code, out, err = rwa(capsys, monkeypatch, "--json", "redeem", "all")

@@ -107,8 +107,7 @@ def test_waterfall_preview_is_the_period_the_run_pays(issued, chain, capsys, mon
     assert code == 0, err
     ran = last(out)
     assert ran["period"] == preview["period"] == 1
-    assert [(x["step"], x["tranche"], x["due"], x["paid"], x["arrears"]) for x in ran["steps"]] == \
-        [(x["step"], x["tranche"], x["due"], x["paid"], x["arrears"]) for x in preview["steps"]]
+    assert ran["steps"] == preview["steps"] and ran["steps"][0]["name"] == "fees"
     assert preview["fees_paid_units"] + sum(preview["payouts_units"]) == 30_000_250_000
     code, out, _ = rwa(capsys, monkeypatch, "--json", "waterfall", "run", "2000000", "--dry-run")
     assert code == 2 and "less than the 2000000 collections" in last(out)["error"]

@@ -82,21 +82,34 @@ def waterfall_run(ctx: typer.Context,
     from ..services.servicing import run_waterfall
 
     s = session(ctx)
+    op = s.operator()
     if dry_run:
-        result, decimals = preview_waterfall_period(s.operator(), collections)
-        s.out.emit({"dry_run": True, "period": result.period, "fees_paid_units": result.fees_paid,
-                    "payouts_units": list(result.payouts), "steps": [vars(x) for x in result.steps]},
+        result, decimals = preview_waterfall_period(op, collections)
+        s.out.emit({"dry_run": True, "period": result.period, "fees_paid": format_units(result.fees_paid, decimals),
+                    "fees_paid_units": result.fees_paid, "payouts_units": list(result.payouts),
+                    "steps": [_step(x, decimals) for x in result.steps]},
                    f"[green]would run[/] period {result.period}: fees {format_units(result.fees_paid, decimals)}, "
                    "tranches " + ", ".join(format_units(p, decimals) for p in result.payouts) + " (nothing sent)")
         return
-    report = run_waterfall(s.operator(), collections, track=s.out.track)
+    report = run_waterfall(op, collections, track=s.out.track)
+    decimals = op.payment_token().decimals()
+    steps = [_step(x, decimals) for x in report.steps]
     lines = [f"period {report.period}: {collections} collected"]
-    lines += [f"  {STEP_NAMES[x.step]:>9} tranche {x.tranche if x.tranche != 255 else '-'}: due {x.due} "
-              f"paid {x.paid} arrears {x.arrears}" for x in report.steps]
-    lines += [f"  {t.symbol}: {t.amount} to {t.holders_paid} holders, distribution {t.distribution_id}, "
-              f"{'exact' if t.exact else 'MISMATCH'}" for t in report.tranches]
-    s.out.emit({"period": report.period, "steps": [vars(x) for x in report.steps],
-                "tranches": [vars(t) for t in report.tranches]}, "\n".join(lines))
+    lines += [f"  {x['name']:>9} tranche {x['tranche'] if x['tranche'] != 255 else '-'}: due {x['due']} "
+              f"paid {x['paid']} arrears {x['arrears']}" for x in steps]
+    lines += [f"  {t.symbol}: {format_units(t.amount, decimals)} to {t.holders_paid} holders, distribution "
+              f"{t.distribution_id}, {'exact' if t.exact else 'MISMATCH'}" for t in report.tranches]
+    s.out.emit({"period": report.period, "steps": steps,
+                "tranches": [{**vars(t), "amount": format_units(t.amount, decimals), "amount_units": t.amount}
+                             for t in report.tranches]}, "\n".join(lines))
+
+
+def _step(x, decimals: int) -> dict:
+    """A waterfall step for output: its name, and each amount as a decimal string and in base units."""
+    amounts = {k: getattr(x, k) for k in ("due", "paid", "arrears")}
+    return {"step": x.step, "name": STEP_NAMES[x.step], "tranche": x.tranche,
+            **{k: format_units(v, decimals) for k, v in amounts.items()},
+            **{f"{k}_units": v for k, v in amounts.items()}}
 
 
 # --------------------------------------------------------------------------------------------- redemption
