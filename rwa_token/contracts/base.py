@@ -142,8 +142,9 @@ class AccessControlled(ContractWrapper):
     def has_role(self, role: str, account: str) -> bool:
         return self.call("hasRole", role_id(role), account)
 
-    def grant_role(self, role: str, account: str, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("grantRole", role_id(role), account, sender=sender)
+    def grant_role(self, role: str, account: str, sender: LocalAccount | None = None,
+                   dry_run: bool = False) -> Receipt | None:
+        return self.send("grantRole", role_id(role), account, sender=sender, dry_run=dry_run)
 
     def revoke_role(self, role: str, account: str, sender: LocalAccount | None = None) -> Receipt:
         return self.send("revokeRole", role_id(role), account, sender=sender)

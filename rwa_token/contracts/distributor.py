@@ -193,12 +193,18 @@ class Distributor(AccessControlled):
         return self.send("setExcludedWallets", address(token, "token"), [address(w, "wallet") for w in wallets],
                          sender=sender)
 
-    def set_withholding_rate(self, country: Country, bps: int, sender: LocalAccount | None = None) -> Receipt:
+    def set_withholding_rate(self, country: Country, bps: int, sender: LocalAccount | None = None,
+                             dry_run: bool = False) -> Receipt | None:
         """Withhold `bps` basis points (0..10,000) of payments to investors of `country` ("SG", "SGP" or 702;
         "unknown" or 0 for wallets the registry has no country for)."""
         if isinstance(bps, bool) or not isinstance(bps, int) or not 0 <= bps <= MAX_BPS:
             raise ConfigError(f"withholding rate {bps!r} must be whole basis points from 0 to {MAX_BPS}")
-        return self.send("setWithholdingRate", self.tax_country(country), bps, sender=sender)
+        return self.send("setWithholdingRate", self.tax_country(country), bps, sender=sender, dry_run=dry_run)
+
+    def set_tax_account(self, account: str, sender: LocalAccount | None = None,
+                        dry_run: bool = False) -> Receipt | None:
+        """Where withheld tax is paid from now on (admin)."""
+        return self.send("setTaxAccount", address(account, "tax_account"), sender=sender, dry_run=dry_run)
 
     def totals(self, distribution_id: int) -> Totals:
         return Totals(*self.call("distributionTotals", distribution_id))

@@ -57,11 +57,13 @@ class ProceedsVault(AccessControlled):
     def on_hold(self) -> bool:
         return bool(self.call("onHold"))
 
-    def register_purpose(self, purpose: str | bytes, cap: Amount, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("registerPurpose", _pid(purpose), self.units(cap, "cap"), sender=sender)
+    def register_purpose(self, purpose: str | bytes, cap: Amount, sender: LocalAccount | None = None,
+                         dry_run: bool = False) -> Receipt | None:
+        return self.send("registerPurpose", _pid(purpose), self.units(cap, "cap"), sender=sender, dry_run=dry_run)
 
-    def set_purpose_cap(self, purpose: str | bytes, cap: Amount, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("setPurposeCap", _pid(purpose), self.units(cap, "cap"), sender=sender)
+    def set_purpose_cap(self, purpose: str | bytes, cap: Amount, sender: LocalAccount | None = None,
+                        dry_run: bool = False) -> Receipt | None:
+        return self.send("setPurposeCap", _pid(purpose), self.units(cap, "cap"), sender=sender, dry_run=dry_run)
 
     def deposit(self, amount: Amount, reference: str = "", sender: LocalAccount | None = None) -> Receipt:
         return self.send("deposit", self.units(amount), reference, sender=sender)

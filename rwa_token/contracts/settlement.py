@@ -56,5 +56,6 @@ class DvPSettlement(AccessControlled):
     def invalidate_nonce(self, nonce: int, sender: LocalAccount | None = None) -> Receipt:
         return self.send("invalidateNonce", nonce, sender=sender)
 
-    def set_fee_recipient(self, recipient: str, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("setFeeRecipient", recipient, sender=sender)
+    def set_fee_recipient(self, recipient: str, sender: LocalAccount | None = None,
+                          dry_run: bool = False) -> Receipt | None:
+        return self.send("setFeeRecipient", recipient, sender=sender, dry_run=dry_run)

@@ -397,10 +397,12 @@ class SecurityToken(Owned):
     def document(self, name: str) -> tuple[str, bytes, int]:
         return self.call("getDocument", document_name(name))
 
-    def set_document_reference(self, name: str, reference: str, sender: LocalAccount | None = None) -> Receipt:
+    def set_document_reference(self, name: str, reference: str, sender: LocalAccount | None = None,
+                               dry_run: bool = False) -> Receipt | None:
         """Record the regulator's reference of document `name` (e.g. the CSRC filing number of "filing"); at most
         32 ASCII characters. For "filing" the sender needs the admin or compliance role, never only the agent's."""
-        return self.send("setDocumentReference", document_name(name), reference_bytes(reference), sender=sender)
+        return self.send("setDocumentReference", document_name(name), reference_bytes(reference), sender=sender,
+                         dry_run=dry_run)
 
     def document_reference(self, name: str) -> str:
         """The regulator's reference recorded with document `name` ("" if none)."""
@@ -455,8 +457,18 @@ class SecurityToken(Owned):
     def trading_halted(self) -> bool:
         return self.call("tradingHalted")
 
-    def set_compliance_hook(self, hook: str, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("setComplianceHook", address(hook, "hook"), sender=sender)
+    def set_compliance_hook(self, hook: str, sender: LocalAccount | None = None,
+                            dry_run: bool = False) -> Receipt | None:
+        return self.send("setComplianceHook", address(hook, "hook"), sender=sender, dry_run=dry_run)
+
+    def supply_cap(self) -> int:
+        """The most that may ever be in circulation, in base units (0: no cap)."""
+        return self.call("supplyCap")
+
+    def set_supply_cap(self, cap: Amount, sender: LocalAccount | None = None,
+                       dry_run: bool = False) -> Receipt | None:
+        """A new supply cap (admin), in whole tokens as a decimal string or base units as an int."""
+        return self.send("setSupplyCap", self.units(cap, "cap"), sender=sender, dry_run=dry_run)
 
     def compliance_hook(self) -> str:
         """The external hook consulted on every transfer (the zero address: none)."""
