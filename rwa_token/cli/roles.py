@@ -1,7 +1,82 @@
 """`rwa roles ...` (roles by name across the offering's contracts) and `rwa safe ...` (Safe multisig proposals)."""
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
-roles_app = typer.Typer(no_args_is_help=True, help="Roles by name across every contract of the offering.")
+from .base import DryRunOpt, YesOpt, session, tx_line
+
+roles_app = typer.Typer(no_args_is_help=True, help="Roles by name across every contract of the offering: the "
+                        "registry, each token (by symbol), the distributor and the modules (dvp, proceeds, waterfall, "
+                        "collateral:SYMBOL, redemption:SYMBOL).")
 safe_app = typer.Typer(no_args_is_help=True, help="Safe multisig: proposals, confirmations, execution.")
+
+ContractOpt = typer.Option(None, "--contract", "-c", help="registry, a token symbol, distributor, or a module (dvp, "
+                           "proceeds, waterfall, collateral:SYMBOL, redemption:SYMBOL); default: the only contract "
+                           "declaring the role")
+RoleArg = typer.Argument(..., help="role name as the contract declares it (AGENT_ROLE; 'agent' and 'admin' work)")
+
+
+@roles_app.command("list")
+def roles_list(ctx: typer.Context,
+               contract: Optional[str] = typer.Option(None, "--contract", "-c", help="only this contract"),
+               wallet: Optional[str] = typer.Option(None, "--wallet", "-w", help="only this wallet's roles")) -> None:
+    """Who holds which role on which contract (the ERC-173 owner of the token and registry holds their admin role
+    by being the owner)."""
+    from ..services.roles import list_roles
+
+    s = session(ctx)
+    rows = list_roles(s.operator(), contract, wallet)
+    lines, last = [], None
+    for row in rows:
+        if row.contract != last:
+            lines.append(f"[bold]{row.contract}[/] {row.address}")
+            last = row.contract
+        names = ", ".join(h.account + (" (owner)" if h.how == "owner" else "") for h in row.holders)
+        lines.append(f"  {row.role:<24} {names or '[dim]nobody[/]'}")
+    s.out.emit({"roles": [{"contract": r.contract, "address": r.address, "role": r.role,
+                           "holders": [{"account": h.account, "how": h.how} for h in r.holders]} for r in rows]},
+               "\n".join(lines) or f"{wallet} holds no role on the offering's contracts")
+
+
+@roles_app.command("grant")
+def roles_grant(ctx: typer.Context, role: str = RoleArg, wallet: str = typer.Argument(..., help="wallet to grant it"),
+                contract: Optional[str] = ContractOpt, yes: bool = YesOpt, dry_run: bool = DryRunOpt) -> None:
+    """Grant ROLE on a contract of the offering to WALLET; the admin role asks first unless --yes."""
+    _change(ctx, "grant", role, wallet, contract, yes, dry_run)
+
+
+@roles_app.command("revoke")
+def roles_revoke(ctx: typer.Context, role: str = RoleArg, wallet: str = typer.Argument(..., help="wallet to revoke"),
+                 contract: Optional[str] = ContractOpt, yes: bool = YesOpt, dry_run: bool = DryRunOpt) -> None:
+    """Revoke ROLE on a contract of the offering from WALLET; the admin role asks first unless --yes (revoking the
+    owner's admin role renounces the contract's ownership)."""
+    _change(ctx, "revoke", role, wallet, contract, yes, dry_run)
+
+
+def _change(ctx: typer.Context, action: str, role: str, wallet: str, contract: Optional[str], yes: bool,
+            dry_run: bool) -> None:
+    from ..services.roles import apply_change, plan_change
+
+    s = session(ctx)
+    op = s.operator()
+    change = plan_change(op, action, role, wallet, contract)
+    what = f"{change.role} on {change.contract} {'to' if action == 'grant' else 'from'} {change.wallet}"
+    data = {"action": action, "contract": change.contract, "address": change.address, "role": change.role,
+            "wallet": change.wallet, "changed": change.needed}
+    if not change.needed:
+        state = "already holds" if action == "grant" else "does not hold"
+        s.out.emit({**data, "changed": False},
+                   f"{change.wallet} {state} {change.role} on {change.contract}; nothing sent")
+        return
+    if dry_run:
+        apply_change(op, change, dry_run=True)  # a refusal (the sender lacks the admin role) raises here
+        s.out.emit({**data, "dry_run": True}, f"dry run: {action} {what} would succeed; nothing sent")
+        return
+    if change.admin:
+        also = f" (the owner: this renounces ownership of {change.contract})" if change.owner else ""
+        s.out.confirm(f"{action} {what}{also}", yes)
+    receipt = apply_change(op, change)
+    s.out.emit({**data, "tx": receipt.tx_hash},
+               f"[green]{'granted' if action == 'grant' else 'revoked'}[/] {what} {tx_line(receipt)}")
