@@ -54,11 +54,11 @@ def test_rerun_after_an_interruption_does_nothing_twice(offering, tmp_path, monk
     real = offering.registry.register_batch
     calls = {"n": 0}
 
-    def flaky(rows, sender=None):
+    def flaky(rows, sender=None, **options):
         calls["n"] += 1
         if calls["n"] == 2:
             raise errors.ChainError("connection reset (simulated crash)")
-        return real(rows, sender)
+        return real(rows, sender, **options)
 
     monkeypatch.setattr(offering.registry, "register_batch", flaky)
     with pytest.raises(errors.ChainError):

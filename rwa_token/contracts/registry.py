@@ -64,6 +64,21 @@ class Registration:
                    timestamp(kyc_expiry, "kyc_expiry"))
 
 
+@dataclass(frozen=True)
+class Terms:
+    """New country, categories and KYC expiry for one registered wallet (an update or a KYC renewal)."""
+
+    wallet: str
+    country: int
+    categories: int
+    kyc_expiry: int
+
+    @classmethod
+    def of(cls, wallet: str, country: str | int, categories: str | int, kyc_expiry: str | int) -> "Terms":
+        return cls(address(wallet, "wallet"), _country(country), parse_categories(categories),
+                   timestamp(kyc_expiry, "kyc_expiry"))
+
+
 ATTESTATION_TYPES = {"Attestation": ATTESTATION_FIELDS}
 
 
@@ -118,7 +133,8 @@ class InvestorRegistry(Owned):
         return self.send("registerInvestor", r.wallet, r.investor_id, r.country, r.categories, r.kyc_expiry,
                          sender=sender)
 
-    def register_batch(self, rows: Sequence[Registration], sender: LocalAccount | None = None) -> Receipt:
+    def register_batch(self, rows: Sequence[Registration], sender: LocalAccount | None = None,
+                       dry_run: bool = False) -> Receipt | None:
         if not rows:
             raise ConfigError("register_batch: no rows")
         seen: dict[bytes, str] = {}
@@ -130,23 +146,37 @@ class InvestorRegistry(Owned):
         return self.send(
             "batchRegisterInvestors",
             [r.wallet for r in rows], [r.investor_id for r in rows], [r.country for r in rows],
-            [r.categories for r in rows], [r.kyc_expiry for r in rows], sender=sender,
+            [r.categories for r in rows], [r.kyc_expiry for r in rows], sender=sender, dry_run=dry_run,
         )
 
     def update(self, wallet: str, country: str | int, categories: str | int, kyc_expiry: str | int,
-               sender: LocalAccount | None = None) -> Receipt:
+               sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
+        """Replace one wallet's terms (only that wallet: `update_batch` the others of a multi-wallet investor)."""
         return self.send("updateInvestor", address(wallet, "wallet"), _country(country),
-                         parse_categories(categories), timestamp(kyc_expiry, "kyc_expiry"), sender=sender)
+                         parse_categories(categories), timestamp(kyc_expiry, "kyc_expiry"), sender=sender,
+                         dry_run=dry_run)
 
-    def add_wallet(self, existing_wallet: str, new_wallet: str, sender: LocalAccount | None = None) -> Receipt:
+    def update_batch(self, rows: Sequence[Terms], sender: LocalAccount | None = None,
+                     dry_run: bool = False) -> Receipt | None:
+        """Replace the terms of many registered wallets in one transaction (all or none)."""
+        if not rows:
+            raise ConfigError("update_batch: no rows")
+        return self.send("batchUpdateInvestors", [r.wallet for r in rows], [r.country for r in rows],
+                         [r.categories for r in rows], [r.kyc_expiry for r in rows], sender=sender, dry_run=dry_run)
+
+    def add_wallet(self, existing_wallet: str, new_wallet: str, sender: LocalAccount | None = None,
+                   dry_run: bool = False) -> Receipt | None:
         return self.send("addWallet", address(existing_wallet, "existing_wallet"), address(new_wallet, "new_wallet"),
-                         sender=sender)
+                         sender=sender, dry_run=dry_run)
 
-    def remove_wallet(self, wallet: str, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("removeWallet", address(wallet, "wallet"), sender=sender)
+    def remove_wallet(self, wallet: str, sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
+        return self.send("removeWallet", address(wallet, "wallet"), sender=sender, dry_run=dry_run)
 
-    def set_frozen(self, wallet: str, frozen: bool, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("setInvestorFrozen", address(wallet, "wallet"), bool(frozen), sender=sender)
+    def set_frozen(self, wallet: str, frozen: bool, sender: LocalAccount | None = None,
+                   dry_run: bool = False) -> Receipt | None:
+        """The registry's sanction flag: every token using the registry refuses the wallet."""
+        return self.send("setInvestorFrozen", address(wallet, "wallet"), bool(frozen), sender=sender,
+                         dry_run=dry_run)
 
     # --- EIP-712 attestations: a KYC provider signs, anyone submits ---
     def domain(self) -> dict:

@@ -255,3 +255,12 @@ def parse_kyc_expiry(value: str) -> int:
     if not 0 < seconds <= MAX_KYC_EXPIRY:
         raise ConfigError(f"bad date {value!r}: outside the range the registry can store")
     return seconds
+
+
+def format_kyc_expiry(seconds: int) -> str:
+    """The inverse of `parse_kyc_expiry`: "2027-06-30" for the last second of a UTC day (how the CSV gives dates),
+    otherwise the exact moment, "2027-06-30T12:00:00Z"."""
+    moment = dt.datetime.fromtimestamp(int(seconds), dt.timezone.utc)
+    if (moment.hour, moment.minute, moment.second) == (23, 59, 59):
+        return moment.date().isoformat()
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,5 +1,6 @@
 """Bulk investor onboarding from a CSV: validated rows registered in batches, second wallets linked to their
-investor, progress reported, and a journal so an interrupted import resumes without doing anything twice.
+investor, rows that differ from the chain (a KYC renewal, a category or country change) applied as updates,
+progress reported, and a journal so an interrupted import resumes without doing anything twice.
 
 The chain is the source of truth for what is done: before sending, every pending wallet is checked on the
 registry in batched RPC calls; the journal adds what the chain cannot tell yet, transactions sent but not
@@ -13,11 +14,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..chain.tx import Transactor
-from ..contracts.registry import Investor, InvestorRegistry, Registration
-from ..inputs.investors_csv import InvestorFile, InvestorRow, RefusedRow
+from ..contracts.registry import Investor, InvestorRegistry, Registration, Terms
+from ..inputs.investors_csv import InvestorFile, InvestorRow, RefusedRow, format_kyc_expiry
+from ..primitives.categories import describe_categories
+from ..primitives.countries import country_alpha2
 from ..primitives.units import investor_id
+from ..store.directory import InvestorDirectory
 from ..store.journal import Journal, Progress, journaled, settle_in_flight
 from .context import Operator
+
+
+@dataclass(frozen=True)
+class Change:
+    """A registered wallet whose terms differ from its row: what changes, field by field, as (before, after)."""
+
+    wallet: str
+    line: int
+    fields: dict[str, tuple[str, str]]
+
+    def describe(self) -> str:
+        """"kyc 2026-12-31 -> 2027-12-31, category professional -> institutional"."""
+        return ", ".join(f"{name} {old} -> {new}" for name, (old, new) in self.fields.items())
+
+
+def terms_change(wallet: str, line: int, old: Investor, country: int, categories: int, kyc_expiry: int) -> Change | None:
+    """What moves from `old` (the chain) to the new terms; None when nothing does."""
+    fields: dict[str, tuple[str, str]] = {}
+    if old.country != country:
+        fields["country"] = (country_alpha2(old.country), country_alpha2(country))
+    if old.categories != categories:
+        fields["category"] = (describe_categories(old.categories), describe_categories(categories))
+    if old.kyc_expiry != kyc_expiry:
+        fields["kyc"] = (format_kyc_expiry(old.kyc_expiry), format_kyc_expiry(kyc_expiry))
+    return Change(wallet, line, fields) if fields else None
 
 
 @dataclass
@@ -30,6 +59,10 @@ class ImportReport:
     seconds: float = 0.0
     refused: list[RefusedRow] = field(default_factory=list)
     resumed_transactions: int = 0
+    updated: list[Change] = field(default_factory=list)
+    dry_run: bool = False
+    # wallet -> the issuer's investor id, for every wallet the registry holds (or would hold) under its row's id
+    issuer_ids: dict[str, str] = field(default_factory=dict)
 
 
 def journal_path(state: Path, offering_slug: str, file: InvestorFile) -> Path:
@@ -38,11 +71,16 @@ def journal_path(state: Path, offering_slug: str, file: InvestorFile) -> Path:
 
 
 def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorFile, salt: str, journal: Journal,
-                     batch_size: int = 200, progress: Progress | None = None, now: int | None = None) -> ImportReport:
+                     batch_size: int = 200, progress: Progress | None = None, now: int | None = None,
+                     dry_run: bool = False) -> ImportReport:
+    """Register new wallets, link further wallets to their investor and update registered wallets whose row
+    differs from the chain. With `dry_run` every transaction is simulated (a refusal raises as sending would) and
+    nothing is sent or journaled; the report counts what would be done."""
     started = time.monotonic()
-    report = ImportReport(refused=list(file.refused))
+    report = ImportReport(refused=list(file.refused), dry_run=dry_run)
     now = now if now is not None else tx.chain.block_timestamp()
-    report.resumed_transactions = settle_in_flight(tx, journal)
+    if not dry_run:
+        report.resumed_transactions = settle_in_flight(tx, journal)
 
     firsts, links = _plan(file, now, report)
     total = len(firsts) + len(links)
@@ -50,15 +88,50 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
     everyone = [r.wallet for r in firsts] + [other.wallet for _, other in links]
     known = dict(zip(everyone, registry.investor_many(everyone)))
     key_of = {r.investor_ref: int.from_bytes(investor_id(r.investor_ref, salt)[16:], "big") for r in firsts}
-    pending_first = _pending_firsts(registry, firsts, known, key_of, salt, report)
-    done = report.already_done
+    updates: list[_Update] = []
+    pending_first = _pending_firsts(registry, firsts, known, key_of, salt, report, updates)
+    done = report.already_done + len(updates)
     if progress:
         progress(done, total)
-    done = _register(tx, registry, journal, pending_first, salt, batch_size, report, progress, done, total)
-    _link(tx, registry, journal, links, known, key_of, report, progress, done, total)
+    sending = _Sending(tx, journal, report, progress, total, dry_run)
+    done = _register(sending, registry, pending_first, salt, batch_size, done)
+    _link(sending, registry, links, known, key_of, done, updates)
+    _update(sending, registry, updates, batch_size)
     report.refused.sort(key=lambda r: r.line)
     report.seconds = time.monotonic() - started
     return report
+
+
+@dataclass(frozen=True)
+class _Update:
+    row: InvestorRow
+    change: Change
+    linked_now: bool = False  # linked by this run, so the chain holds its first wallet's terms until updated
+
+
+@dataclass
+class _Sending:
+    """What every sending step of an import shares: where transactions are journaled, what is counted, and
+    whether anything is sent at all."""
+
+    tx: Transactor
+    journal: Journal
+    report: ImportReport
+    progress: Progress | None
+    total: int
+    dry_run: bool
+
+    def send(self, kind: str, send, lines: list[int]) -> None:
+        """Send (or, in a dry run, simulate) one transaction, journaled."""
+        if self.dry_run:
+            send(True)
+            return
+        receipt = journaled(self.tx, self.journal, kind, lambda: send(False), sent={"lines": lines})
+        self.report.gas_used += receipt.gas_used
+
+    def advance(self, done: int) -> None:
+        if self.progress:
+            self.progress(done, self.total)
 
 
 def _plan(file: InvestorFile, now: int, report: ImportReport) -> tuple[list[InvestorRow],
@@ -80,8 +153,10 @@ def _plan(file: InvestorFile, now: int, report: ImportReport) -> tuple[list[Inve
 
 
 def _pending_firsts(registry: InvestorRegistry, firsts: list[InvestorRow], known: dict[str, Investor],
-                    key_of: dict[str, int], salt: str, report: ImportReport) -> list[InvestorRow]:
-    """The first wallets still to register; those already done are counted, conflicting ones refused."""
+                    key_of: dict[str, int], salt: str, report: ImportReport,
+                    updates: list[_Update]) -> list[InvestorRow]:
+    """The first wallets still to register; those already done are counted (or, where their terms differ from
+    the row, added to `updates`), conflicting ones refused."""
     # An investor id the registry already holds under another wallet (an earlier import): a plain registration
     # would be refused on chain (one wallet per id unless linked), so it is refused here, before sending.
     fresh = [r for r in firsts if not known[r.wallet].registered]
@@ -97,35 +172,59 @@ def _pending_firsts(registry: InvestorRegistry, firsts: list[InvestorRow], known
                 (r.wallet, r.investor_ref)))
         elif not state.registered:
             pending_first.append(r)
+            report.issuer_ids[r.wallet] = r.investor_ref
         elif state.key == key_of[r.investor_ref]:
-            report.already_done += 1
+            _registered(r, state, report, updates)
         else:
             report.refused.append(RefusedRow(r.line, "wallet is already registered to another investor", (r.wallet,)))
     return pending_first
 
 
-def _register(tx: Transactor, registry: InvestorRegistry, journal: Journal, pending: list[InvestorRow], salt: str,
-              batch_size: int, report: ImportReport, progress: Progress | None, done: int, total: int) -> int:
+def _registered(row: InvestorRow, state: Investor, report: ImportReport,
+                updates: list[_Update]) -> None:
+    """A wallet the registry holds under the row's investor: already done, or an update if its terms differ."""
+    report.issuer_ids[row.wallet] = row.investor_ref
+    change = terms_change(row.wallet, row.line, state, row.country, row.categories, row.kyc_expiry)
+    if change is None:
+        report.already_done += 1
+    else:
+        updates.append(_Update(row, change))
+
+
+def _register(s: _Sending, registry: InvestorRegistry, pending: list[InvestorRow], salt: str, batch_size: int,
+              done: int) -> int:
     """Register the pending first wallets in journaled batches; returns the progress count after them."""
     for start in range(0, len(pending), batch_size):
         batch = pending[start:start + batch_size]
         rows = [Registration(r.wallet, investor_id(r.investor_ref, salt), r.country, r.categories, r.kyc_expiry)
                 for r in batch]
-        receipt = journaled(tx, journal, "register", lambda: registry.register_batch(rows),
-                            sent={"lines": [r.line for r in batch]})
-        report.registered += len(batch)
-        report.batches += 1
-        report.gas_used += receipt.gas_used
+        s.send("register", lambda dry: registry.register_batch(rows, dry_run=dry), [r.line for r in batch])
+        s.report.registered += len(batch)
+        s.report.batches += 1
         done += len(batch)
-        if progress:
-            progress(done, total)
+        s.advance(done)
     return done
 
 
-def _link(tx: Transactor, registry: InvestorRegistry, journal: Journal, links: list[tuple[InvestorRow, InvestorRow]],
-          known: dict[str, Investor], key_of: dict[str, int], report: ImportReport, progress: Progress | None, done: int,
-          total: int) -> None:
-    """Link each investor's further wallets to its first one, unless that one was refused or they are done."""
+def _update(s: _Sending, registry: InvestorRegistry, updates: list[_Update], batch_size: int) -> None:
+    """Apply the changed rows in journaled batches (one transaction updates every wallet of its batch or none).
+    In a dry run a wallet linked in this same run is not registered yet, so its update cannot be simulated."""
+    sending = [u for u in updates if not (s.dry_run and u.linked_now)]
+    for start in range(0, len(sending), batch_size):
+        batch = [u.row for u in sending[start:start + batch_size]]
+        terms = [Terms(r.wallet, r.country, r.categories, r.kyc_expiry) for r in batch]
+        s.send("update", lambda dry: registry.update_batch(terms, dry_run=dry), [r.line for r in batch])
+        s.report.batches += 1
+    s.report.updated += sorted((u.change for u in updates), key=lambda c: c.line)
+
+
+def _link(s: _Sending, registry: InvestorRegistry, links: list[tuple[InvestorRow, InvestorRow]],
+          known: dict[str, Investor], key_of: dict[str, int], done: int,
+          updates: list[_Update]) -> None:
+    """Link each investor's further wallets to its first one, unless that one was refused or they are done. A
+    linked wallet takes its first wallet's terms: where its own row says otherwise (another KYC expiry), it is
+    updated after linking."""
+    report = s.report
     refused_lines = {r.line for r in report.refused}
     for first, other in links:
         if first.line in refused_lines:
@@ -135,25 +234,35 @@ def _link(tx: Transactor, registry: InvestorRegistry, journal: Journal, links: l
         state = known[other.wallet]
         if state.registered:
             if state.key == key_of[first.investor_ref]:
-                report.already_done += 1
+                _registered(other, state, report, updates)
             else:
                 report.refused.append(RefusedRow(other.line, "wallet is already registered to another investor",
                                                  (other.wallet,)))
         else:
-            receipt = journaled(tx, journal, "link", lambda: registry.add_wallet(first.wallet, other.wallet),
-                                sent={"lines": [other.line]})
+            # (a dry run cannot simulate linking to a first wallet that is itself only about to be registered)
+            if not (s.dry_run and not known[first.wallet].registered):
+                s.send("link", lambda dry: registry.add_wallet(first.wallet, other.wallet, dry_run=dry), [other.line])
             report.linked += 1
-            report.gas_used += receipt.gas_used
+            report.issuer_ids[other.wallet] = other.investor_ref
+            copied = Investor(other.wallet, 0, first.country, first.categories, first.kyc_expiry, False, True, True)
+            change = terms_change(other.wallet, other.line, copied, other.country, other.categories,
+                                  other.kyc_expiry)
+            if change is not None:
+                updates.append(_Update(other, change, linked_now=True))
         done += 1
-        if progress:
-            progress(done, total)
+        s.advance(done)
 
 
 def import_investor_file(op: Operator, file: InvestorFile, batch_size: int = 200,
-                         progress: Progress | None = None) -> ImportReport:
-    """Import `file` into the offering's registry, resumable through the offering's journal for that file."""
+                         progress: Progress | None = None, dry_run: bool = False) -> ImportReport:
+    """Import `file` into the offering's registry, resumable through the offering's journal for that file; the
+    issuer's investor ids of the imported wallets go into the offering's investor directory."""
     journal = Journal(journal_path(op.state, op.record.slug, file))
-    return import_investors(op.tx, op.registry, file, op.record.investor_salt, journal, batch_size, progress=progress)
+    report = import_investors(op.tx, op.registry, file, op.record.investor_salt, journal, batch_size,
+                              progress=progress, dry_run=dry_run)
+    if not dry_run:
+        InvestorDirectory.open(op.state, op.record).set_many(report.issuer_ids)
+    return report
 
 
 def refused_path(op: Operator, csv_file: Path) -> Path:
