@@ -26,12 +26,29 @@ def withholding_set(ctx: typer.Context,
 
 @withholding_app.command("show")
 def withholding_show(ctx: typer.Context) -> None:
-    """Every rate ever set on the offering's distributor, as it stands now, and the tax account."""
+    """Every rate set on the offering's distributor (by the spec at deployment or since), as it stands now, the tax
+    account, and the tax withheld so far per investor country."""
+    from ..reporting.reports import amount
+    from ..services.holders import offering_index
     from ..services.withholding import country_name, withholding_rates
 
     s = session(ctx)
-    w = withholding_rates(s.operator())
-    s.out.emit({"tax_account": w.tax_account, "rates_bps": {str(c): r for c, r in w.rates_bps.items()}},
-               f"tax account {w.tax_account}"
-               + "".join(f"\n  {country_name(c)}: {r / 100:g}%" for c, r in w.rates_bps.items())
-               + ("" if w.rates_bps else "\n  no rates set: distributions pay gross"))
+    op = s.operator()
+    w = withholding_rates(op, offering_index(op, s.out.track))
+    rates = [{"country": _code(c), "country_code": c, "name": country_name(c), "rate_bps": r,
+              "rate_pct": f"{r / 100:g}"} for c, r in w.rates_bps.items()]
+    withheld = [{"country": _code(x.country), "country_code": x.country, "payment_token": x.payment_token,
+                 "amount": amount(x.units, x.decimals), "amount_units": x.units} for x in w.withheld]
+    lines = [f"tax account {w.tax_account}"]
+    lines += [f"  {r['name']}: {r['rate_pct']}%" for r in rates] or ["  no rates set: distributions pay gross"]
+    lines += [f"  withheld so far from {country_name(x['country_code'])}: {x['amount']} {x['payment_token']}"
+              for x in withheld]
+    s.out.emit({"tax_account": w.tax_account, "rates_bps": {str(c): r for c, r in w.rates_bps.items()},
+                "rates": rates, "withheld": withheld}, "\n".join(lines))
+
+
+def _code(numeric: int) -> str:
+    """The ISO alpha-2 code of a tax country, "unknown" for 0 (investors without a country)."""
+    from ..primitives.countries import country_alpha2
+
+    return "unknown" if numeric == 0 else country_alpha2(numeric)

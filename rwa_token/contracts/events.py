@@ -18,6 +18,7 @@ class TokenEvents:
     SUPPLY_CAP_SET = "SupplyCapSet"
     LIMITS_SET = "LimitsSet"
     COUNTRY_RULE_SET = "CountryRuleSet"
+    SNAPSHOT = "Snapshot"  # a record date: `Snapshot(id)`, emitted where the balances are fixed
 
 
 class RegistryEvents:

@@ -16,18 +16,21 @@ import datetime as dt
 import io
 import json
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from eth_utils import to_checksum_address
 
 from ..contracts.events import DistributorEvents as D
 from ..contracts.events import TokenEvents as T
+from ..contracts.proceeds import purpose_name
+from ..primitives.artifacts import role_names
 from ..primitives.categories import describe_categories
 from ..primitives.countries import country_alpha2, country_name
-from ..primitives.errors import ConfigError
-from ..primitives.units import timestamp
-from ..store.index import REGISTRY_EVENTS, EventIndex, IndexStateError, WalletRecord
+from ..primitives.errors import REASON_CODES, ConfigError
+from ..primitives.units import ZERO_ADDRESS, timestamp
+from ..store.index import REGISTRY_EVENTS, EventIndex, IndexedEvent, IndexStateError, WalletRecord
 
 Row = dict[str, str]
 At = int | str | dt.date | dt.datetime | None
@@ -45,6 +48,7 @@ AMOUNT_ARGS = {
     D.DISTRIBUTION_RECLAIMED: ("unpaid", "withheldReturned"),
 }
 COUNTRY_ARGS = ("country",)
+TEXT_ARGS = ("currency",)  # bytes8 currency codes
 CATEGORY_ARGS = ("categories", "requiredCategories")
 TIME_ARGS = ("kycExpiry", "until", "claimExpiry")
 
@@ -105,11 +109,12 @@ def _point(index: EventIndex, at_block: int | None, at: At) -> int | None:
     return resolve_block(index, at_block if at_block is not None else at)
 
 
-def _holdings(index: EventIndex, token: str, block: int | None,
-              registry: str | None) -> tuple[dict[str, int], dict[str, WalletRecord]]:
+def _holdings(index: EventIndex, token: str, block: int | None, registry: str | None,
+              before_log: int | None = None) -> tuple[dict[str, int], dict[str, WalletRecord]]:
     if block is None:
         return index.balances(token), index.wallets(registry)
-    return index.balances_at(token, block), index.wallets_at(block, registry)
+    return (index.balances_at(token, block, before_log),
+            index.wallets_at(block, registry, before_log))
 
 
 def _country(record: WalletRecord | None) -> tuple[str, str]:
@@ -123,15 +128,25 @@ def _country(record: WalletRecord | None) -> tuple[str, str]:
 
 # --- reports ----------------------------------------------------------------------------------------
 def captable(index: EventIndex, token: str, decimals: int, at_block: int | None = None, *, at: At = None,
-             registry: str | None = None) -> list[Row]:
+             registry: str | None = None, record_date: "RecordPoint | None" = None,
+             ids: Mapping[str, str] | None = None) -> list[Row]:
     """Holders of `token` with their registry record, balance and share of supply, largest first.
 
     Without `at_block`/`at` the current derived tables are read (fast); with either, balances and records
-    are recomputed from the events up to that block, so the figures are those of that block exactly.
+    are recomputed from the events up to that block, so the figures are those of that block exactly. With
+    `record_date` (`record_point`), they are those of a distribution's snapshot, taken inside its block. `ids`
+    (wallet -> the issuer's own investor id) adds an `investor_id` column.
     """
     token = to_checksum_address(token)
-    block = _point(index, at_block, at)
-    balances, records = _holdings(index, token, block, registry)
+    before_log = None
+    if record_date is not None:
+        if at_block is not None or at is not None:
+            raise ConfigError("give either a record date or a block or date, not both")
+        block: int | None = record_date.block
+        before_log = record_date.log_index
+    else:
+        block = _point(index, at_block, at)
+    balances, records = _holdings(index, token, block, registry, before_log)
     total = sum(balances.values())
     rows: list[Row] = []
     for wallet, units in sorted(balances.items(), key=lambda item: (-item[1], item[0])):
@@ -140,6 +155,7 @@ def captable(index: EventIndex, token: str, decimals: int, at_block: int | None 
         rows.append({
             "wallet": wallet,
             "investor_key": record.investor_key if record else UNREGISTERED,
+            **({"investor_id": ids.get(wallet, "")} if ids is not None else {}),
             "country": alpha2,
             "category": describe_categories(record.categories) if record else UNREGISTERED,
             "balance": amount(units, decimals),
@@ -242,7 +258,7 @@ def distribution_summary(index: EventIndex, distributor: str, distribution_id: i
         if e.event == D.DISTRIBUTION_CREATED:
             summary.update(block=str(e.block), token=e.args["token"], payment_token=e.args["paymentToken"],
                            snapshot_id=e.args["snapshotId"], amount=amount(int(e.args["amount"]), decimals),
-                           claim_expiry=_iso(int(e.args["claimExpiry"])))
+                           claim_expiry=iso_time(int(e.args["claimExpiry"])))
         else:
             summary.update(returned_unpaid=amount(int(e.args["unpaid"]), decimals),
                            withheld_returned=amount(int(e.args["withheldReturned"]), decimals))
@@ -251,36 +267,179 @@ def distribution_summary(index: EventIndex, distributor: str, distribution_id: i
     return summary
 
 
+@dataclass(frozen=True)
+class RecordPoint:
+    """Where a distribution's record date sits in the chain: the snapshot the token took (its id) and the log
+    of its `Snapshot` event (block and position inside the block, since a snapshot taken by the creating
+    transaction fixes the balances at that point of its block), with the block's time."""
+
+    distribution_id: int
+    token: str
+    payment_token: str
+    snapshot_id: int
+    block: int
+    log_index: int
+    time: int
+    created_block: int
+    created_tx: str
+
+
+def record_point(index: EventIndex, distributor: str, distribution_id: int) -> RecordPoint:
+    """Distribution `distribution_id`'s record date, from the index (the distributor's `DistributionCreated` and
+    the token's `Snapshot`); an id the distributor never created is a ConfigError."""
+    distributor = to_checksum_address(distributor)
+    created = index.first_event(distributor, D.DISTRIBUTION_CREATED, distributionId=str(int(distribution_id)))
+    if created is None:
+        count = sum(1 for _ in index.events(distributor, D.DISTRIBUTION_CREATED))
+        known = f"ids 1 to {count}" if count else "none yet"
+        raise ConfigError(f"no distribution {distribution_id} on the offering's distributor ({known})")
+    token, snapshot_id = created.args["token"], int(created.args["snapshotId"])
+    snap = index.first_event(token, T.SNAPSHOT, id=str(snapshot_id))
+    if snap is None:
+        raise IndexStateError(f"the index holds no Snapshot {snapshot_id} of {token}: delete the index and sync again")
+    return RecordPoint(int(distribution_id), token, created.args["paymentToken"], snapshot_id, snap.block,
+                       snap.log_index, index.block_timestamp(snap.block), created.block, created.tx_hash)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A token amounts are counted in: its symbol and decimals."""
+
+    symbol: str
+    decimals: int
+
+
+@dataclass
+class AuditNames:
+    """How the audit trail names an offering's things: each contract by what it is ("token HSTOLLA",
+    "distributor", "dvp"), each amount in the units of its asset, each wallet with the issuer's own investor id.
+
+    `kinds` says what each contract is (token, registry, distributor, dvp, proceeds, collateral, redemption,
+    waterfall): it decides which asset an amount argument is counted in. `security_of`/`payment_of` give a
+    module's security and payment tokens; `lookup` finds an asset the record does not name (a DvP trade's
+    payment token), or None."""
+
+    contracts: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    assets: dict[str, Asset] = field(default_factory=dict)
+    security_of: dict[str, str] = field(default_factory=dict)
+    payment_of: dict[str, str] = field(default_factory=dict)
+    ids: Mapping[str, str] = field(default_factory=dict)
+    lookup: Callable[[str], Asset | None] | None = None
+
+    def asset(self, address: str | None) -> Asset | None:
+        if not address or address == ZERO_ADDRESS:
+            return None
+        address = to_checksum_address(address)
+        if address not in self.assets and self.lookup is not None:
+            found = self.lookup(address)
+            if found is not None:
+                self.assets[address] = found
+        return self.assets.get(address)
+
+
+# Amount arguments, and the one shown in the `amount` column (the first present, in this order).
+AMOUNT_NAMES = ("value", "_amount", "amount", "gross", "securityAmount", "tokens", "paid", "collections", "unpaid",
+                "cap", "supplyCap", "kept", "principal", "tax", "net", "escrowed", "withheldReturned", "eligibleSupply",
+                "paymentAmount", "fee", "lockedTotal", "principalPerToken", "faceValuePerToken", "due", "arrears",
+                "minBalance", "maxBalance")
+# Arguments naming the wallet an event is about, then the other party (the first non-zero of each).
+WALLET_NAMES = ("holder", "wallet", "_userAddress", "investorAddress", "from", "seller", "existingWallet",
+                "_lostWallet", "account", "_agent")
+COUNTERPARTY_NAMES = ("to", "buyer", "lender", "newWallet", "_newWallet")
+ROLE_NAMES = ("role", "previousAdminRole", "newAdminRole")
+# Security-token amounts of modules whose other amounts are in their payment token.
+SECURITY_AMOUNTS = {"redemption": ("tokens", "kept"), "distributor": ("eligibleSupply",)}
+
+
+def amount_asset(names: AuditNames, e: IndexedEvent, arg: str) -> Asset | None:
+    """The asset argument `arg` of event `e` is counted in, by what emitted it."""
+    kind = names.kinds.get(e.address, "")
+    if kind == "token":
+        return names.asset(e.address)
+    if kind == "dvp":
+        return names.asset(e.args.get("securityToken" if arg == "securityAmount" else "paymentToken"))
+    if arg in SECURITY_AMOUNTS.get(kind, ()):
+        return names.asset(e.args.get("token") or names.security_of.get(e.address))
+    if kind == "distributor":
+        return names.asset(names.payment_of.get(f"{e.address}#{e.args.get('distributionId')}"))
+    if kind == "collateral":
+        return names.asset(names.security_of.get(e.address))
+    return names.asset(names.payment_of.get(e.address))
+
+
 def audit_trail(index: EventIndex, address: str | None = None, from_block: int | None = None,
                 to_block: int | None = None, decimals: int | Mapping[str, int] | None = None,
-                notes: Mapping[str, str] | None = None) -> list[Row]:
-    """Every indexed event in chain order, one readable line each: when, where, what, with which values.
+                notes: Mapping[str, str] | None = None, names: AuditNames | None = None) -> list[Row]:
+    """Every indexed event in chain order, one line each with structured columns: block, time, transaction,
+    contract (its name in the offering), event, actor (the account that sent the transaction), the wallet the
+    event is about and the other party (each with the issuer's investor id), the main amount in token units
+    (`amount`, `amount_units`, `asset`) and every argument made readable in `details`.
 
-    `decimals` (one int, or per contract address) formats amount arguments; without it they stay in
-    base units. Countries print as ISO codes, category bitmasks as names, times as ISO dates. `notes` (by
-    transaction hash, e.g. `override_notes`) fill the `note` column of that transaction's rows.
+    `names` (`offering_audit_names`) names contracts and assets; without it, `decimals` (one int, or per
+    contract address) formats amount arguments, else they stay in base units. Countries print as ISO codes,
+    roles by name, category bitmasks as names, purposes, currencies and document names as text, times as ISO
+    dates. `notes` (by transaction hash, e.g. `override_notes`) fill the `note` column of that transaction's rows.
     """
     notes = {k.lower(): v for k, v in (notes or {}).items()}
-    per_contract: dict[str, int] = {}
-    default: int | None = None
+    names = names or AuditNames()
     if isinstance(decimals, Mapping):
-        per_contract = {to_checksum_address(k): v for k, v in decimals.items()}
-    else:
-        default = decimals
+        for k, v in decimals.items():
+            names.assets.setdefault(to_checksum_address(k), Asset("", v))
+            names.kinds.setdefault(to_checksum_address(k), "token")
+    default = decimals if isinstance(decimals, int) else None
+    events = list(index.events(address, from_block=from_block, to_block=to_block))
+    for e in index.events(None, D.DISTRIBUTION_CREATED):  # each distribution's payment token
+        names.payment_of[f"{e.address}#{e.args['distributionId']}"] = e.args["paymentToken"]
+    senders = index.tx_senders(e.tx_hash for e in events) if index.tx is not None else {}
     rows: list[Row] = []
-    for e in index.events(address, from_block=from_block, to_block=to_block):
-        places = per_contract.get(e.address, default)
+    for e in events:
+        def asset_of(arg: str) -> Asset | None:
+            found = amount_asset(names, e, arg)
+            return found if found is not None or default is None else Asset("", default)
+
+        main = next((a for a in AMOUNT_NAMES if a in e.args and str(e.args[a]).isdigit()), None)
+        asset = asset_of(main) if main else None
+        units = int(e.args[main]) if main else None
+        wallet = _party(e.args, WALLET_NAMES + COUNTERPARTY_NAMES)
+        other = _party(e.args, COUNTERPARTY_NAMES, exclude=wallet)
         rows.append({
             "block": str(e.block),
-            "time": _iso(index.block_timestamp(e.block)),
+            "time": iso_time(index.block_timestamp(e.block)),
             "log_index": str(e.log_index),
             "tx_hash": e.tx_hash,
-            "contract": e.address,
+            "contract": names.contracts.get(e.address, e.address),
+            "address": e.address,
             "event": e.event,
-            "details": describe_args(e.event, e.args, places),
+            "actor": senders.get(e.tx_hash.lower(), ""),
+            "wallet": wallet,
+            "investor_id": names.ids.get(wallet, "") if wallet else "",
+            "counterparty": other,
+            "counterparty_id": names.ids.get(other, "") if other else "",
+            "amount": "" if units is None else amount(units, asset.decimals) if asset else str(units),
+            "amount_units": "" if units is None else str(units),
+            "asset": asset.symbol if asset else "",
+            "details": _describe(e, asset_of),
             "note": notes.get(e.tx_hash.lower(), ""),
         })
     return rows
+
+
+def _party(args: Mapping[str, Any], candidates: Sequence[str], exclude: str = "") -> str:
+    for name in candidates:
+        value = args.get(name)
+        if isinstance(value, str) and value.startswith("0x") and len(value) == 42 and value not in (ZERO_ADDRESS,
+                                                                                                      exclude):
+            return value
+    return ""
+
+
+def _describe(e: IndexedEvent, asset_of: Callable[[str], Asset | None]) -> str:
+    parts = []
+    for name, value in e.args.items():
+        asset = asset_of(name) if name in AMOUNT_NAMES else None
+        parts.append(f"{name.lstrip('_')}={_readable(e.event, name, value, asset.decimals if asset else None)}")
+    return ", ".join(parts)
 
 
 def override_notes(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -312,27 +471,36 @@ def _readable(event: str, name: str, value: Any, decimals: int | None) -> str:
         return str(value).lower()
     text = str(value)
     if not text.isdigit():
-        if event.startswith("Document") and name == "_name" and text.startswith("0x"):
+        if name in ROLE_NAMES and text.startswith("0x"):
+            return role_names().get(bytes.fromhex(text[2:]), text)
+        if name == "purpose" and text.startswith("0x"):
+            return purpose_name(bytes.fromhex(text[2:]))
+        if (name in TEXT_ARGS or (event.startswith("Document") and name == "_name")) and text.startswith("0x"):
             raw = bytes.fromhex(text[2:]).rstrip(b"\0")
             if raw and all(32 <= c < 127 for c in raw):
                 return raw.decode()
         return text
     number = int(text)
-    if name in AMOUNT_ARGS.get(event, ()) and decimals is not None:
+    if decimals is not None and (name in AMOUNT_ARGS.get(event, ()) or name in AMOUNT_NAMES):
         return amount(number, decimals)
-    if name in COUNTRY_ARGS and event in REGISTRY_EVENTS + (T.COUNTRY_RULE_SET, D.WITHHOLDING_RATE_SET):
+    if name in COUNTRY_ARGS:
+        if number == 0 and event == D.WITHHOLDING_RATE_SET:
+            return "unknown"
         try:
             return country_alpha2(number)
         except ConfigError:
             return text
+    if name == "reasonCode":
+        return f"{number} {REASON_CODES.get(number, {}).get('name', '?')}"
     if name in CATEGORY_ARGS:
         return describe_categories(number)
     if name in TIME_ARGS and number:
-        return _iso(number)
+        return iso_time(number)
     return text
 
 
-def _iso(seconds: int) -> str:
+def iso_time(seconds: int) -> str:
+    """Unix seconds -> "2026-03-31T00:00:00Z" (the number itself when out of range)."""
     try:
         return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):

@@ -2,17 +2,16 @@
 redemption checks (record-date filtering is done by the distribution and redemption services)."""
 from __future__ import annotations
 
-from ..store.index import EventIndex
+from ..store.index import EventIndex, sync_offering
 from .context import Operator, Track, quiet
 
 
 def offering_index(op: Operator, track: Track = quiet) -> EventIndex:
-    """The offering's event index (tokens, registry, distributor), brought up to date: incremental, reorg-safe."""
+    """The offering's event index (every contract of the offering, from its first block), brought up to date:
+    incremental, reorg-safe."""
     index = EventIndex.for_chain(op.state, op.tx)
-    r = op.record
-    addresses = [*r.tokens.values(), r.registry] + ([r.distributor] if r.distributor else [])
     with track("indexing events") as advance:
-        index.sync(addresses, from_block=r.block, progress=advance)
+        sync_offering(index, op.record, progress=advance)
     return index
 
 

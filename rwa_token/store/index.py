@@ -42,6 +42,7 @@ from ..contracts.events import TokenEvents as T
 from ..primitives.errors import ChainError, ConfigError, RwaError, TransactionError
 from ..primitives.units import ZERO_ADDRESS
 from .journal import Progress
+from .state import DeploymentRecord
 
 SCHEMA_VERSION = "1"
 KEY_MASK = (1 << 128) - 1
@@ -65,6 +66,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_contract ON events (address, event, block);
 CREATE INDEX IF NOT EXISTS events_by_name ON events (event, block);
 CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL, timestamp INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS senders (tx_hash TEXT PRIMARY KEY, sender TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS balances (
     token TEXT NOT NULL, wallet TEXT NOT NULL, balance TEXT NOT NULL, PRIMARY KEY (token, wallet)
 );
@@ -266,22 +268,31 @@ class EventIndex:
         self.db.execute("BEGIN IMMEDIATE")
 
     def _watch(self, wanted: Sequence[str], from_block: int, progress: Progress | None) -> None:
-        """Record new addresses; back-fill their history up to the cursor, then rebuild derived tables
-        (back-filled events arrive out of order, and the wallets table depends on order)."""
+        """Record new addresses, and addresses now asked for from an earlier block than they are watched from;
+        back-fill their history up to the cursor, then rebuild derived tables (back-filled events arrive out of
+        order, and the wallets table depends on order).
+
+        So a contract deployed after the index passed it (a module added later) is indexed from the first block
+        asked for, and an index built from a later block (an offering's factory call) reaches back to the
+        offering's first transaction once asked to."""
         known = self.watched()
-        new = [a for a in wanted if a not in known]
-        if not new:
+        gaps = {a: known.get(a, self.cursor + 1 if self.cursor is not None else from_block) - 1 for a in wanted
+                if a not in known or known[a] > from_block}
+        if not gaps:
             return
         cursor = self.cursor
         backfill = cursor is not None and cursor >= from_block
         if backfill:
-            # Interrupted here, the address is still "new" next time and the back-fill simply runs again:
-            # events already stored are ignored, and the rebuild below fixes the derived tables.
-            self._index_range(new, from_block, cursor, progress, move_cursor=False)
+            # Interrupted here, the address is still "new" (or still watched from its later block) next time and
+            # the back-fill simply runs again: events already stored are ignored, and the rebuild fixes the
+            # derived tables.
+            for end in sorted(set(gaps.values())):
+                self._index_range([a for a, e in gaps.items() if e == end], from_block, min(end, cursor), progress,
+                                  move_cursor=False)
         self._begin()
         try:
-            self.db.executemany("INSERT INTO watched (address, start_block) VALUES (?, ?)",
-                                [(a, from_block) for a in new])
+            self.db.executemany("INSERT OR REPLACE INTO watched (address, start_block) VALUES (?, ?)",
+                                [(a, from_block) for a in gaps])
             if backfill:
                 self._rebuild_derived()
             self.db.execute("COMMIT")
@@ -526,13 +537,14 @@ class EventIndex:
         rows = self.db.execute("SELECT wallet, balance FROM balances WHERE token = ?", (_checksum(token),))
         return {wallet: int(balance) for wallet, balance in rows}
 
-    def balances_at(self, token: str, block: int) -> dict[str, int]:
-        """Non-zero balances of `token` at the end of `block`, summed from the Transfer events."""
+    def balances_at(self, token: str, block: int, before_log: int | None = None) -> dict[str, int]:
+        """Non-zero balances of `token` at the end of `block`, summed from the Transfer events; with `before_log`,
+        just before that log of `block` (a snapshot taken inside a block, e.g. by a distribution's creation)."""
         self._require_indexed(block)
         totals: dict[str, int] = {}
         rows = self.db.execute(
-            "SELECT args FROM events WHERE address = ? AND event = 'Transfer' AND block <= ?",
-            (_checksum(token), block),
+            "SELECT args FROM events WHERE address = ? AND event = 'Transfer' AND (block < ? OR (block = ? AND "
+            "log_index < ?))", (_checksum(token), block, block, _last_log(before_log)),
         )
         loads = json.loads
         for (raw,) in rows:
@@ -557,17 +569,67 @@ class EventIndex:
             records.setdefault(row[1], WalletRecord(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6])))
         return records
 
-    def wallets_at(self, block: int, registry: str | None = None) -> dict[str, WalletRecord]:
-        """Registry records as they stood at the end of `block`, replayed from the registry events."""
+    def wallets_at(self, block: int, registry: str | None = None, before_log: int | None = None
+                   ) -> dict[str, WalletRecord]:
+        """Registry records as they stood at the end of `block` (with `before_log`, just before that log of it),
+        replayed from the registry events."""
         self._require_indexed(block)
         store = _MemoryWallets()
         for e in self.events(registry, REGISTRY_EVENTS, to_block=block):
+            if e.block == block and e.log_index >= _last_log(before_log):
+                break
             _apply_registry_event(store, e.address, e.event, e.args)
         records: dict[str, WalletRecord] = {}
         for (reg, wallet), r in sorted(store.rows.items()):
             records.setdefault(wallet, WalletRecord(reg, wallet, r["investor_key"], r["country"],
                                                     r["categories"], r["kyc_expiry"], bool(r["frozen"])))
         return records
+
+    def with_records(self, address: str | None, event: str | Sequence[str], registry: str | None = None
+                     ) -> Iterator[tuple[IndexedEvent, Mapping[str, WalletRecord]]]:
+        """The events asked for in chain order, each with the registry records as they stood when it was emitted
+        (one replay of the registry events alongside): e.g. each payment with its holder's country then."""
+        names = [event] if isinstance(event, str) else list(event)
+        store = _MemoryWallets()
+        view = _RecordView(store)
+        for e in self.events(None, [*names, *REGISTRY_EVENTS]):
+            if e.event in REGISTRY_EVENTS and (registry is None or e.address == _checksum(registry)):
+                _apply_registry_event(store, e.address, e.event, e.args)
+            if e.event in names and (address is None or e.address == _checksum(address)):
+                yield e, view
+
+    def tx_senders(self, hashes: Iterable[str]) -> dict[str, str]:
+        """The account that sent each transaction (the actor behind its events), by hash: read from the chain once
+        (batched) and kept, since a transaction's sender never changes."""
+        wanted = sorted({h.lower() for h in hashes})
+        known: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            known.update(self.db.execute(f"SELECT tx_hash, sender FROM senders WHERE tx_hash IN "
+                                         f"({_placeholders(part)})", part).fetchall())
+        missing = [h for h in wanted if h not in known]
+        if missing:
+            chain = self._need_tx().chain
+            calls = [("eth_getTransactionByHash", [h]) for h in missing]
+            try:
+                answers = chain.rpc_batch(calls)
+            except ChainError:
+                answers = [chain.rpc(method, params) for method, params in calls]
+            found = {h: to_checksum_address(a["result"]["from"]) for h, a in zip(missing, answers)
+                     if isinstance(a.get("result"), dict)}
+            self._begin()
+            self.db.executemany("INSERT OR REPLACE INTO senders (tx_hash, sender) VALUES (?, ?)", found.items())
+            self.db.execute("COMMIT")
+            known.update(found)
+        return known
+
+    def first_event(self, address: str, event: str, **args: str) -> IndexedEvent | None:
+        """The first stored `event` of `address` whose arguments include `args` (values as stored: decimal strings
+        for integers), e.g. the Snapshot that fixed a record date."""
+        for e in self.events(address, event):
+            if all(e.args.get(k) == v for k, v in args.items()):
+                return e
+        return None
 
     def _require_indexed(self, block: int) -> None:
         cursor = self.cursor
@@ -605,6 +667,48 @@ class EventIndex:
             else:
                 high = mid - 1
         return low
+
+
+def offering_contracts(record: DeploymentRecord) -> list[str]:
+    """What the index watches of an offering: its registry, tokens, distributor and every module the record names
+    (DvP, proceeds, collateral, redemption, waterfall); not the chain's factory, nor the payment tokens, which are
+    not the offering's (a real stablecoin's every transfer would flood the index)."""
+    found = [record.registry, *record.tokens.values(), *([record.distributor] if record.distributor else []),
+             *record.modules.values()]
+    return list(dict.fromkeys(_checksum(a) for a in found))
+
+
+def offering_start(record: DeploymentRecord) -> int:
+    """The offering's first block: its first transaction (payment tokens, registry and distributor come before the
+    factory call), or the factory call's block in a record written before the first block was kept."""
+    return record.first_block or record.block
+
+
+def sync_offering(index: EventIndex, record: DeploymentRecord, progress: Progress | None = None) -> int:
+    """Bring the index up to date with every contract of the offering, from its first block; a contract added
+    since the last sync (a module deployed later) is back-filled from there too."""
+    return index.sync(offering_contracts(record), from_block=offering_start(record), progress=progress)
+
+
+class _RecordView(Mapping[str, WalletRecord]):
+    """A read-only view of a replay's wallet records, by wallet (the first registry wins, as in `wallets`)."""
+
+    def __init__(self, store: "_MemoryWallets"):
+        self.store = store
+
+    def __getitem__(self, wallet: str) -> WalletRecord:
+        found = [(registry, r) for (registry, w), r in self.store.rows.items() if w == wallet]
+        if not found:
+            raise KeyError(wallet)
+        registry, r = min(found, key=lambda item: item[0])
+        return WalletRecord(registry, wallet, r["investor_key"], r["country"], r["categories"], r["kyc_expiry"],
+                            bool(r["frozen"]))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(w for _, w in sorted(self.store.rows)))
+
+    def __len__(self) -> int:
+        return len(set(w for _, w in self.store.rows))
 
 
 class _SqlWallets:
@@ -677,6 +781,11 @@ def _apply_registry_event(store: _SqlWallets | _MemoryWallets, registry: str, na
 
 def _placeholders(items: Sequence[Any]) -> str:
     return ",".join("?" * len(items))
+
+
+def _last_log(before_log: int | None) -> int:
+    """The log index bound of a "before this log" filter; None means the whole block."""
+    return (1 << 62) if before_log is None else before_log
 
 
 def _int(value: int | str) -> int:
