@@ -97,11 +97,30 @@ def test_reimport_shows_and_applies_exactly_the_changed_rows(imported, tmp_path,
     assert code == 0 and plan["dry_run"] and (plan["updated"], plan["already_done"], plan["registered"]) == (2, 2, 0)
     assert show(capsys, monkeypatch, HK)["wallets"][0]["kyc_expiry"] == "2028-11-27"  # nothing sent
     code, out, _ = rwa(capsys, monkeypatch, "investors", "import", str(csv))
-    assert code == 0 and "update 2, 2 already done" in out
+    assert code == 0 and "updated 2, 2 already done" in out
     assert f"{HK} (line 4): kyc 2028-11-27 -> 2029-11-27" in out
     assert f"{SG} (line 5): category institutional -> professional" in out
     assert show(capsys, monkeypatch, HK)["wallets"][0]["kyc_expiry"] == "2029-11-27"
     assert show(capsys, monkeypatch, SG)["wallets"][0]["category"] == "professional"
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "investors", "import", str(csv))
+    assert (last_json(out)["updated"], last_json(out)["already_done"]) == (0, 4)
+
+
+def test_dry_run_import_sends_nothing_and_a_second_wallet_keeps_its_own_kyc_date(deployed, state, tmp_path, capsys,
+                                                                                  monkeypatch):
+    rows = dict(ROWS)
+    rows[AU2] = "INV-00004,AU,professional,2029-01-01"  # linked wallets copy the first one's record: then updated
+    csv = write_csv(tmp_path / "c.csv", rows)
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "investors", "import", "--dry-run", str(csv))
+    plan = last_json(out)
+    assert code == 0 and (plan["registered"], plan["linked_wallets"], plan["updated"]) == (3, 1, 1)
+    assert json.loads(rwa(capsys, monkeypatch, "--json", "investors", "list")[1])["investors"] == []
+    assert not (state / "investors").exists()
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "investors", "import", str(csv))
+    assert code == 0 and last_json(out)["updates"] == [
+        {"wallet": "0x00000000000000000000000000000000000A0002", "line": 3,
+         "changes": {"kyc": {"from": "2030-01-03", "to": "2029-01-01"}}}]
+    assert show(capsys, monkeypatch, AU2)["wallets"][0]["kyc_expiry"] == "2029-01-01"
     code, out, _ = rwa(capsys, monkeypatch, "--json", "investors", "import", str(csv))
     assert (last_json(out)["updated"], last_json(out)["already_done"]) == (0, 4)
 
@@ -225,3 +244,14 @@ def test_freeze_asks_first_then_freezes_every_wallet_on_every_token(imported, ca
     code, out, _ = rwa(capsys, monkeypatch, "--json", "investors", "freeze", AU, "--unfreeze")
     assert code == 0 and len(json.loads(out)["done"]) == 4
     assert show(capsys, monkeypatch, AU)["wallets"][0]["status"] == "verified"
+
+
+def test_freeze_through_the_registry_sanction_flag(imported, capsys, monkeypatch):
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "investors", "freeze", HK, "--registry", "--yes")
+    assert code == 0 and json.loads(out)["done"] == [{"wallet": HK, "on": "registry"}]
+    [wallet] = show(capsys, monkeypatch, HK)["wallets"]
+    assert wallet["status"] == "frozen" and wallet["registry_frozen"] and wallet["frozen_on"] == []
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "investors", "list", "--country", "HK")
+    assert json.loads(out)["investors"][0]["status"] == "frozen"
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "investors", "freeze", HK, "--registry", "--unfreeze")
+    assert code == 0 and not show(capsys, monkeypatch, HK)["wallets"][0]["registry_frozen"]

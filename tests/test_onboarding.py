@@ -77,3 +77,33 @@ def test_wallet_registered_to_another_investor_is_refused_not_overwritten(offeri
     again = import_investors(offering.tx, offering.registry, file, "other-salt", Journal(tmp_path / "b.jsonl"))
     assert again.registered == 0 and len(again.refused) == 3
     assert "another investor" in again.refused[0].reason
+
+
+def test_changed_rows_are_updated_in_batches_and_a_rerun_after_a_crash_finishes_them(offering, tmp_path,
+                                                                                     monkeypatch):
+    file, accounts = _csv(offering, 12)
+    journal = Journal(tmp_path / "j.jsonl")
+    import_investors(offering.tx, offering.registry, file, "salt", journal)
+    renewed = (dt.date.today() + dt.timedelta(days=800)).isoformat()
+    text = HEADER + "".join(f"{a.address},INV-{i:05d},HK,professional,{renewed},ref{i}\n"
+                            for i, a in enumerate(accounts))
+    changed = parse_investors_csv(text)
+    real = offering.registry.update_batch
+    calls = {"n": 0}
+
+    def flaky(rows, sender=None, **options):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise errors.ChainError("connection reset (simulated crash)")
+        return real(rows, sender, **options)
+
+    monkeypatch.setattr(offering.registry, "update_batch", flaky)
+    with pytest.raises(errors.ChainError):
+        import_investors(offering.tx, offering.registry, changed, "salt", journal, batch_size=5)
+    monkeypatch.setattr(offering.registry, "update_batch", real)
+    report = import_investors(offering.tx, offering.registry, changed, "salt", journal, batch_size=5)
+    assert report.already_done == 5 and len(report.updated) == 7 and report.registered == 0
+    assert report.updated[0].fields["kyc"][1] == renewed
+    assert all(offering.registry.investor(a.address).kyc_expiry == changed.rows[0].kyc_expiry for a in accounts)
+    again = import_investors(offering.tx, offering.registry, changed, "salt", journal, batch_size=5)
+    assert again.already_done == 12 and not again.updated

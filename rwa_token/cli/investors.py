@@ -35,7 +35,7 @@ def investors_import(
     with s.out.track("registering investors") as advance:
         report = import_investor_file(op, file, batch_size, progress=advance, dry_run=dry_run)
     out = write_refused(report, refused_out or refused_path(op, csv_file))
-    would = "would " if dry_run else ""
+    verbs = ("would register", "would link", "would update") if dry_run else ("registered", "linked", "updated")
     s.out.emit({"dry_run": dry_run, "registered": report.registered, "linked_wallets": report.linked,
                 "updated": len(report.updated), "already_done": report.already_done,
                 "refused": len(report.refused), "batches": report.batches, "gas_used": report.gas_used,
@@ -43,12 +43,12 @@ def investors_import(
                 "updates": [{"wallet": c.wallet, "line": c.line,
                              "changes": {k: {"from": a, "to": b} for k, (a, b) in c.fields.items()}}
                             for c in report.updated]},
-               f"[green]{would}register[/] {report.registered} investors, {would}link {report.linked} extra "
-               f"wallets, {would}update {len(report.updated)}, {report.already_done} already done, "
+               f"[green]{verbs[0]}[/] {report.registered} investors, {verbs[1]} {report.linked} extra wallets, "
+               f"{verbs[2]} {len(report.updated)}, {report.already_done} already done, "
                f"[yellow]{len(report.refused)} refused[/]" + (f" (reasons in {out})" if out else "")
                + (" (nothing sent)" if dry_run else f" in {report.seconds:.1f}s"))
     if report.updated:
-        s.out.say(f"{would}updated {len(report.updated)}:")
+        s.out.say(f"{verbs[2]} {len(report.updated)}:")
     for c in report.updated[:20]:
         s.out.say(f"  {c.wallet} (line {c.line}): {c.describe()}")
     _more(s.out, len(report.updated) - 20, "updated rows", "--json")
@@ -105,14 +105,13 @@ def investors_show(ctx: typer.Context, who: str = WhoArg) -> None:
         row = w.row(decimals)
         held = ", ".join(f"{row[f'balance_{sym}']} {sym}" for sym in w.balances) or "no tokens"
         lines.append(f"  {w.wallet}: {row['country']} {row['category']}, KYC until {row['kyc_expiry']}, "
-                     f"[bold]{w.status}[/]"
-                     + (" (registry sanction flag)" if w.registry_frozen else "")
-                     + (f" (frozen on {', '.join(w.frozen_on)})" if w.frozen_on else "") + f"; holds {held}")
+                     f"[bold]{w.status}[/]" + (f" on {', '.join(w.frozen_on)}" if w.frozen_on else "")
+                     + (" (the registry's sanction flag)" if w.registry_frozen else "") + f"; holds {held}")
     s.out.emit({"issuer_id": view.issuer_id, "investor_key": view.investor_key, "investor_id": view.investor_id,
                 "wallets": [w.data(decimals) for w in view.wallets]}, "\n".join(lines))
 
 
-def _show_update(out: Output, result, dry_run: bool, what: str) -> None:
+def _show_update(out: Output, result, dry_run: bool, what: str, done: str) -> None:
     data = {"dry_run": dry_run, "tx": result.receipt.tx_hash if result.receipt else None,
             "changes": [{"wallet": c.wallet, "changes": {k: {"from": a, "to": b} for k, (a, b) in c.fields.items()}}
                         for c in result.changes]}
@@ -120,7 +119,7 @@ def _show_update(out: Output, result, dry_run: bool, what: str) -> None:
         out.emit(data, f"nothing to {what}: the registry already holds these terms")
         return
     head = (f"[green]would {what}[/] (nothing sent)" if dry_run
-            else f"[green]{what}d[/] {tx_line(result.receipt)}")
+            else f"[green]{done}[/] {tx_line(result.receipt)}")
     out.emit(data, head + "".join(f"\n  {c.wallet}: {c.describe()}" for c in result.changes))
 
 
@@ -137,7 +136,7 @@ def investors_update(
 
     s = session(ctx)
     _show_update(s.out, update_investor(s.operator(), who, country, category, kyc_expiry, dry_run), dry_run,
-                 "update")
+                 "update", "updated")
 
 
 @investors_app.command("renew")
@@ -148,7 +147,7 @@ def investors_renew(ctx: typer.Context, who: str = WhoArg,
     from ..services.investors import renew_kyc
 
     s = session(ctx)
-    _show_update(s.out, renew_kyc(s.operator(), who, until, dry_run), dry_run, "renew")
+    _show_update(s.out, renew_kyc(s.operator(), who, until, dry_run), dry_run, "renew", "renewed")
 
 
 @investors_app.command("remove")
@@ -169,9 +168,11 @@ def investors_remove(ctx: typer.Context, wallet: str = typer.Argument(..., help=
 @investors_app.command("freeze")
 def investors_freeze(ctx: typer.Context, who: str = WhoArg,
                      unfreeze: bool = typer.Option(False, "--unfreeze", help="lift the freeze instead"),
+                     registry: bool = typer.Option(False, "--registry", help="set (or clear) the registry's "
+                                                   "sanction flag instead of each token's freeze"),
                      yes: bool = YesOpt, dry_run: bool = DryRunOpt) -> None:
-    """Agent power: freeze (or --unfreeze) every wallet of an investor on every token of the offering; asks
-    before freezing unless --yes."""
+    """Agent power: freeze (or --unfreeze) every wallet of an investor on every token of the offering, or with
+    --registry through the registry's sanction flag; asks before freezing unless --yes."""
     from ..services.investors import freeze_investor, investor_wallets
 
     s = session(ctx)
@@ -180,13 +181,13 @@ def investors_freeze(ctx: typer.Context, who: str = WhoArg,
     if not dry_run and not unfreeze:
         _, wallets = investor_wallets(op, who)  # an unknown investor is an error before anything is asked
         s.out.confirm(f"freeze {who} ({len(wallets)} wallet{'s' if len(wallets) > 1 else ''}) on "
-                      f"{', '.join(op.record.tokens)}", yes)
-    result = freeze_investor(op, who, not unfreeze, dry_run)
+                      + ("the registry" if registry else ", ".join(op.record.tokens)), yes)
+    result = freeze_investor(op, who, not unfreeze, dry_run, registry)
     pairs = [f"{w} on {sym}" for w, sym in result.done]
     head = (f"nothing to {verb}: already {done}" if not pairs else
             f"[green]would {verb}[/] {', '.join(pairs)} (nothing sent)" if dry_run else
             f"[green]{done}[/] {', '.join(pairs)}")
     s.out.emit({"dry_run": dry_run, "frozen": not unfreeze,
-                "done": [{"wallet": w, "token": sym} for w, sym in result.done],
-                "already": [{"wallet": w, "token": sym} for w, sym in result.already],
+                "done": [{"wallet": w, "on": on} for w, on in result.done],
+                "already": [{"wallet": w, "on": on} for w, on in result.already],
                 "tx": [r.tx_hash for r in result.receipts]}, head)

@@ -221,31 +221,38 @@ def remove_wallet(op: Operator, wallet: str, dry_run: bool = False) -> Receipt |
     holding = [f"{format_units(units, op.record.decimals.get(s, 18))} {s}" for s, units, _ in held if units]
     if holding:
         raise ConfigError(f"wallet {record.wallet} still holds {', '.join(holding)}: move the tokens first (`rwa "
-                          "recover WALLET NEW_WALLET` to another wallet of the investor, or `rwa force-transfer`), "
-                          "then remove it")
+                          f"recover {record.wallet} NEW_WALLET` to another wallet of the investor, or `rwa "
+                          f"force-transfer {record.wallet} RECEIVER AMOUNT`), then remove it")
     receipt = op.registry.remove_wallet(record.wallet, dry_run=dry_run)
     if not dry_run:
         InvestorDirectory.open(op.state, op.record).remove(record.wallet)
     return receipt
 
 
-def freeze_investor(op: Operator, who: str, frozen: bool = True, dry_run: bool = False) -> FreezeResult:
-    """Freeze (or unfreeze) every wallet of an investor on every token of the offering. Every transaction is
-    simulated before the first is sent; wallets and tokens already so are skipped, so a rerun after an
-    interruption finishes the job."""
+REGISTRY = "registry"  # what `freeze_investor(..., registry=True)` reports in place of a token symbol
+
+
+def freeze_investor(op: Operator, who: str, frozen: bool = True, dry_run: bool = False,
+                    registry: bool = False) -> FreezeResult:
+    """Freeze (or unfreeze) every wallet of an investor on every token of the offering (each token's agent
+    freeze), or with `registry` through the registry's sanction flag (one flag per wallet, which every token
+    using the registry obeys). Every transaction is simulated before the first is sent; wallets and tokens
+    already so are skipped, so a rerun after an interruption finishes the job."""
     _, records = investor_wallets(op, who)
     result = FreezeResult()
+    targets = ([(REGISTRY, op.registry, lambda r: r.frozen)] if registry else
+               [(symbol, token, lambda r, t=token: t.is_frozen(r.wallet))
+                for symbol, token in ((s, op.token(s)) for s in op.record.tokens)])
     todo = []
-    for symbol in op.record.tokens:
-        token = op.token(symbol)
+    for name, contract, is_frozen in targets:
         for r in records:
-            if token.is_frozen(r.wallet) == frozen:
-                result.already.append((r.wallet, symbol))
+            if is_frozen(r) == frozen:
+                result.already.append((r.wallet, name))
             else:
-                token.set_frozen(r.wallet, frozen, dry_run=True)  # a refusal (no agent role) raises here
-                todo.append((r.wallet, symbol, token))
-    for wallet, symbol, token in todo:
+                contract.set_frozen(r.wallet, frozen, dry_run=True)  # a refusal (a missing role) raises here
+                todo.append((r.wallet, name, contract))
+    for wallet, name, contract in todo:
         if not dry_run:
-            result.receipts.append(token.set_frozen(wallet, frozen))
-        result.done.append((wallet, symbol))
+            result.receipts.append(contract.set_frozen(wallet, frozen))
+        result.done.append((wallet, name))
     return result
