@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from .base import DryRunOpt, TokenOpt, YesOpt, session
 
@@ -44,7 +45,8 @@ def deploy(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offer
            replace_stale_record: bool = typer.Option(
                False, "--replace-stale-record", help="if the offering's record names contracts this chain lacks (it "
                "was reset), move that record to deployments/replaced/ and deploy afresh")) -> None:
-    """Deploy an offering from its spec: registry, tranche tokens with their rules, distributor."""
+    """Deploy an offering from its spec: registry, tranche tokens with their rules, distributor, then the spec's
+    modules (DvP, collateral managers, proceeds vault, redemption; the waterfall once the tranches are issued)."""
     from ..inputs.spec import load_spec
     from ..services.deployment import deploy_offering
 
@@ -55,7 +57,8 @@ def deploy(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offer
                              replace_stale_record=replace_stale_record)
     r = result.record
     s.out.emit({"name": r.name, "chain_id": r.chain_id, "registry": r.registry, "distributor": r.distributor,
-                "tokens": r.tokens, "payment_tokens": r.payment_tokens, "gas_used": result.gas_used,
+                "tokens": r.tokens, "payment_tokens": r.payment_tokens, "modules": r.modules,
+                "first_block": r.first_block, "gas_used": result.gas_used,
                 "resumed": result.resumed, "replaced": str(result.replaced) if result.replaced else None},
                f"[green]offering[/] {r.name}: registry {r.registry}, tokens "
                + ", ".join(f"{s} {a}" for s, a in r.tokens.items()))
@@ -87,42 +90,58 @@ def policy_list(ctx: typer.Context) -> None:
 
 
 def plan(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)")) -> None:
-    """Show how the deployed tokens' rules differ from the spec's (read-only); `rwa apply` sends the changes."""
+    """Show every difference between the spec and the chain (read-only): rules, supply caps, the filing document,
+    payment tokens, withholding, modules; who must sign each; what waits, and why. `rwa apply` sends them."""
+    from ..inputs.spec import load_spec
+    from ..services.plan import spec_plan
+
     s = session(ctx)
-    changes = _rule_changes(s, spec_file)
-    s.out.emit({"changes": [{"token": c.token, "change": c.what} for c in changes]},
-               "\n".join(f"- {c.token}: {c.what}" for c in changes) or "the tokens' rules match the spec")
+    spec = load_spec(spec_file)  # the spec's errors come before the chain's
+    found = spec_plan(s.operator(), spec)
+    lines = [f"- {c.subject}: {c.what}  (signs: {c.signer})" for c in found.changes]
+    lines += [f"- waiting: {c.subject}: {c.what}: {c.pending}" for c in found.pending]
+    lines += [f"- note: {note}" for note in found.notes]
+    s.out.emit({"changes": [c.as_dict() for c in found.changes], "pending": [c.as_dict() for c in found.pending],
+                "notes": found.notes},
+               escape("\n".join(lines)) if found.changes or found.pending
+               else "\n".join(["the offering matches the spec", *map(escape, lines)]))
 
 
 def apply(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)"),
+          document: Optional[str] = typer.Option(
+              None, "--document", help="tie the changes to this document recorded on the token (`rwa docs add`), "
+              "e.g. the regulator's approval; refused unless it is recorded"),
           yes: bool = YesOpt, dry_run: bool = DryRunOpt) -> None:
-    """Send the rule changes `rwa plan` shows (compliance officer), after confirmation unless --yes."""
-    s = session(ctx)
-    changes = _rule_changes(s, spec_file)
-    for c in changes:
-        s.out.say(f"- {c.token}: {c.what}")
-    if not changes:
-        s.out.emit({"sent": 0}, "the tokens' rules match the spec: nothing to apply")
-        return
-    if dry_run:
-        for c in changes:
-            c.send(True)  # simulated from the operator's account: a refusal (a missing role) raises here
-        s.out.emit({"sent": 0, "would_send": len(changes)}, f"dry run: {len(changes)} change(s) would be sent")
-        return
-    s.out.confirm(f"send {len(changes)} rule change(s)", yes)
-    receipts = [c.send(False) for c in changes]
-    s.out.emit({"sent": len(receipts), "tx": [r.tx_hash for r in receipts]},
-               f"[green]applied[/] {len(receipts)} rule change(s)")
-
-
-def _rule_changes(s, spec_file: Path) -> list:
-    """What `rwa plan` shows and `rwa apply` sends: the spec (read first, so its errors come before the chain's)
-    against the deployed tokens' rules."""
+    """Send the changes `rwa plan` shows, in order, after confirmation unless --yes; rerunning sends nothing."""
     from ..inputs.spec import load_spec
-    from ..services.rules import plan_rules
+    from ..services.plan import apply_spec, spec_plan
 
+    s = session(ctx)
     spec = load_spec(spec_file)
-    return plan_rules(s.operator().offering.tokens, spec.rule_config)
+    op = s.operator()
+    found = spec_plan(op, spec, document)
+    for c in found.changes:
+        s.out.say(escape(f"- {c.subject}: {c.what}  (signs: {c.signer})"))
+    for c in found.pending:
+        s.out.say(escape(f"- waiting: {c.subject}: {c.what}: {c.pending}"))
+    extra = ({"pending": [c.as_dict() for c in found.pending]} if found.pending else {}) | (
+        {"document": document} if document else {})
+    if not found.changes:
+        s.out.emit({"sent": 0} | extra, "the offering matches the spec: nothing to apply"
+                   + (f" ({len(found.pending)} change(s) waiting)" if found.pending else ""))
+        return
+    if not dry_run:
+        s.out.confirm(f"send {len(found.changes)} change(s) to offering {op.record.name!r}", yes)
+    done = apply_spec(op, found, dry_run=dry_run, document=document)
+    if dry_run:
+        s.out.emit({"sent": 0, "would_send": done.would_send} | extra,
+                   f"dry run: {done.would_send} change(s) would be sent; nothing sent")
+        return
+    tied = f" under document {document}" if document else ""
+    s.out.emit({"sent": done.sent, "tx": done.tx, "deployed": done.deployed} | extra,
+               f"[green]applied[/] {done.sent} change(s){tied}"
+               + "".join(f"\n  module {key} at {a}" for key, a in done.deployed.items()))
+
 
 @policy_app.command("explain")
 def policy_explain(
@@ -134,8 +153,6 @@ def policy_explain(
     """Print rules in plain words: of a spec or packs (offline), or of a deployed token (from the chain)."""
     from ..inputs.policy import explain
     from ..services.rules import rules_of
-
-    from rich.markup import escape
 
     s = session(ctx)
     lines = explain(rules_of(target, lambda: s.operator().token(token)))

@@ -143,6 +143,38 @@ class Withholding:
 
 
 @dataclass
+class ProceedsModule:
+    """The use-of-proceeds vault: `purposes` (name -> cap in whole units of `asset`) as the filing lists them."""
+
+    asset: str  # a payment token symbol of the spec
+    purposes: dict[str, Decimal]
+    treasurer: str | None = None  # TREASURER_ROLE (withdraws); default: the issuer treasury, else the deployer
+    auditor: str | None = None  # AUDITOR_ROLE (may hold the vault during a review)
+
+
+@dataclass
+class RedemptionModule:
+    face_value: Decimal  # principal per whole token, in payment-token units
+    payment: str  # the payment token symbol principal is paid in
+    start: dt.date | None = None  # redemptions open (UTC midnight); None: when it is deployed
+
+
+@dataclass
+class Modules:
+    """The offering's optional modules, deployed and wired by `rwa deploy` and `rwa apply`."""
+
+    dvp: bool = False  # a DvPSettlement for secondary trades
+    dvp_fee_recipient: str | None = None  # where trades' platform fees go (none: trades carry no fee)
+    collateral: dict[str, list[str]] = field(default_factory=dict)  # token symbol -> lenders (LENDER_ROLE)
+    proceeds: ProceedsModule | None = None
+    redemption: dict[str, RedemptionModule] = field(default_factory=dict)  # token symbol -> terms
+    waterfall: bool = False  # the `waterfall:` section's contract, once the tranches are issued
+
+    def __bool__(self) -> bool:
+        return bool(self.dvp or self.collateral or self.proceeds or self.redemption or self.waterfall)
+
+
+@dataclass
 class OfferingSpec:
     """A validated offering. `rule_config` is the compiled policy packs plus overrides."""
 
@@ -161,6 +193,7 @@ class OfferingSpec:
     withholding: Withholding | None = None
     warnings: list[str] = field(default_factory=list)
     evm: str | None = None  # the contract build for the target chain; None: detected from the node
+    modules: Modules = field(default_factory=Modules)
 
     def token(self, symbol: str) -> TokenSpec:
         for token in self.tokens:
@@ -170,7 +203,7 @@ class OfferingSpec:
 
 
 _TOP_KEYS = ("name", "issuer", "asset", "filing", "tokens", "rules", "payment_tokens", "coupon_schedule",
-             "maturity", "waterfall", "withholding", "evm")
+             "maturity", "waterfall", "withholding", "evm", "modules")
 
 
 def load_spec(path: str | Path) -> OfferingSpec:
@@ -212,6 +245,8 @@ def _build(doc: Any, source: str) -> OfferingSpec:
     spec = OfferingSpec(title or tokens[0].name, issuer, asset, filing, tokens, rules, payment_tokens, coupons,
                         maturity, waterfall, config, source, withholding=withholding, evm=_evm(doc.get("evm")))
     _cross_check(spec)
+    if doc.get("modules") is not None:
+        spec.modules = _modules(doc["modules"], spec)
     return spec
 
 
@@ -432,6 +467,140 @@ def _compile_rules(rules: Rules, payment_tokens: list[PaymentToken]) -> RuleConf
     except ConfigError as exc:
         text = str(exc)
         raise ConfigError(text if text.startswith("rules.") else f"rules.policies: {text}") from None
+
+
+_PURPOSE = re.compile(r"[ -~]{1,32}")  # printable ASCII: stored on chain as a bytes32 name
+
+
+def _modules(value: Any, spec: OfferingSpec) -> Modules:
+    expect_map(value, "modules", ("dvp", "collateral", "proceeds", "redemption", "waterfall"))
+    modules = Modules()
+    dvp = value.get("dvp")
+    if dvp is not None and dvp is not False:  # true, {} or {fee_recipient: ...}
+        modules.dvp = True
+        if dvp is not True:
+            expect_map(dvp, "modules.dvp", ("fee_recipient",))
+            if dvp.get("fee_recipient") is not None:
+                modules.dvp_fee_recipient = _address(dvp["fee_recipient"], "modules.dvp.fee_recipient")
+    if value.get("collateral") is not None:
+        modules.collateral = _collateral(value["collateral"], spec)
+    if value.get("proceeds") is not None:
+        modules.proceeds = _proceeds(value["proceeds"], spec)
+    if value.get("redemption") is not None:
+        modules.redemption = _redemption(value["redemption"], spec)
+    if value.get("waterfall") is not None:
+        modules.waterfall = expect_bool(value["waterfall"], "modules.waterfall")
+        if modules.waterfall:
+            _check_waterfall_module(spec)
+    return modules
+
+
+def _per_token(value: Any, path: str, spec: OfferingSpec) -> dict[str, Any]:
+    """A per-token module section: `true` (every token), a list of symbols, or a map symbol -> settings."""
+    symbols = [t.symbol for t in spec.tokens]
+    if value is True:
+        return {s: None for s in symbols}
+    if value is False:
+        return {}
+    if isinstance(value, dict):
+        items = list(value.items())
+    else:
+        items = [(item, None) for item in expect_list(value, path)]
+    result: dict[str, Any] = {}
+    for key, settings in items:
+        symbol = expect_str(key, path)
+        if symbol not in symbols:
+            raise ConfigError(f"{path}: {symbol} is not a token of this offering (it has {', '.join(symbols)})")
+        if symbol in result:
+            raise ConfigError(f"{path}: {symbol} is listed twice")
+        result[symbol] = settings
+    return result
+
+
+def _collateral(value: Any, spec: OfferingSpec) -> dict[str, list[str]]:
+    result = {}
+    for symbol, settings in _per_token(value, "modules.collateral", spec).items():
+        lenders: list[str] = []
+        if settings is not None:
+            path = f"modules.collateral.{symbol}"
+            expect_map(settings, path, ("lenders",))
+            for i, lender in enumerate(expect_list(settings.get("lenders") or [], f"{path}.lenders")):
+                lenders.append(_address(lender, f"{path}.lenders[{i}]"))
+        result[symbol] = lenders
+    return result
+
+
+def _payment_symbol(value: Any, path: str, spec: OfferingSpec) -> str:
+    symbol = expect_str(value, path)
+    known = [p.symbol for p in spec.payment_tokens]
+    if symbol not in known:
+        raise ConfigError(f"{path}: {symbol} is not a payment token of this offering "
+                          f"({', '.join(known) or 'payment_tokens is empty'})")
+    return symbol
+
+
+def _proceeds(value: Any, spec: OfferingSpec) -> ProceedsModule:
+    expect_map(value, "modules.proceeds", ("asset", "purposes", "treasurer", "auditor"), required=("asset", "purposes"))
+    asset = _payment_symbol(value["asset"], "modules.proceeds.asset", spec)
+    decimals = next(p.decimals for p in spec.payment_tokens if p.symbol == asset)
+    purposes = value["purposes"]
+    if not isinstance(purposes, dict) or not purposes:
+        raise ConfigError("modules.proceeds.purposes: must map each purpose of the filing to its cap, e.g. "
+                          "{toll-road-upgrade: \"40000000\"}")
+    if len(purposes) > 64:
+        raise ConfigError(f"modules.proceeds.purposes: at most 64 purposes (the vault's limit), got {len(purposes)}")
+    caps: dict[str, Decimal] = {}
+    for key, cap in purposes.items():
+        path = f"modules.proceeds.purposes.{key}"
+        name = expect_str(key, "modules.proceeds.purposes", pattern=_PURPOSE,
+                          hint="a purpose name is 1 to 32 printable ASCII characters")
+        caps[name] = expect_decimal(cap, path, positive=True, places=decimals)
+        if caps[name].scaleb(decimals) > 2**128 - 1:
+            raise ConfigError(f"{path}: {cap} {asset} exceeds what the vault can store (2^128 - 1 base units)")
+    return ProceedsModule(
+        asset, caps,
+        treasurer=(_address(value["treasurer"], "modules.proceeds.treasurer")
+                   if value.get("treasurer") is not None else None),
+        auditor=_address(value["auditor"], "modules.proceeds.auditor") if value.get("auditor") is not None else None)
+
+
+def _redemption(value: Any, spec: OfferingSpec) -> dict[str, RedemptionModule]:
+    result = {}
+    for symbol, settings in _per_token(value, "modules.redemption", spec).items():
+        path = f"modules.redemption.{symbol}"
+        settings = expect_map(settings if settings is not None else {}, path, ("face_value", "payment", "start"))
+        if not spec.payment_tokens:
+            raise ConfigError(f"{path}: principal is paid in a payment token, and payment_tokens is empty")
+        payment = (_payment_symbol(settings["payment"], f"{path}.payment", spec) if settings.get("payment") is not None
+                   else spec.payment_tokens[0].symbol)
+        decimals = next(p.decimals for p in spec.payment_tokens if p.symbol == payment)
+        index = next(i for i, t in enumerate(spec.tokens) if t.symbol == symbol)
+        if settings.get("face_value") is not None:
+            face = expect_decimal(settings["face_value"], f"{path}.face_value", positive=True, places=decimals)
+        elif spec.tokens[index].face_value is not None:
+            face = spec.tokens[index].face_value
+            if -face.normalize().as_tuple().exponent > decimals:
+                raise ConfigError(f"tokens[{index}].face_value: {face} has more decimal places than {payment} "
+                                  f"({decimals}) can pay")
+        else:
+            raise ConfigError(f"{path}.face_value: required (or set tokens[{index}].face_value)")
+        if settings.get("start") is not None:
+            start = _date(settings["start"], f"{path}.start")
+        else:
+            start = spec.maturity.date if spec.maturity else None
+        result[symbol] = RedemptionModule(face, payment, start)
+    return result
+
+
+def _check_waterfall_module(spec: OfferingSpec) -> None:
+    """What `rwa waterfall init` needs of the spec, refused when the spec is read."""
+    if spec.waterfall is None:
+        raise ConfigError("modules.waterfall: needs the waterfall section (fees, principal_mode)")
+    if spec.coupon_schedule is None:
+        raise ConfigError("modules.waterfall: needs coupon_schedule (it fixes the waterfall's period)")
+    for i, t in enumerate(spec.tokens[:-1]):
+        if t.face_value is None:
+            raise ConfigError(f"modules.waterfall: tokens[{i}].face_value is required for a debt tranche")
 
 
 # --- rules that span sections ---------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from ..primitives.units import ZERO_ADDRESS, to_units
 from ..store.state import (DeploymentRecord, StaleRecord, load_record, record_path, save_record, set_aside, slug,
                            write_json)
 from .offering import Offering, check_record_live, deploy_distributor, deploy_registry
-from .rules import plan_rules
+from .plan import Plan, offering_plan
 
 if TYPE_CHECKING:
     from .context import Operator
@@ -145,14 +145,20 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     (StaleRecord) unless `replace_stale_record`, which moves it to deployments/replaced/ and says so."""
     existing, replaced = _already_deployed(tx, spec, state, replace_stale_record, say)
     if existing is not None:
-        changes = plan_rules(Offering(existing, tx, sender).tokens, spec.rule_config)
-        if changes:
-            say(f"offering {spec.name!r} is already deployed (registry {existing.registry}), but the rules on chain "
-                f"differ from the spec's in {len(changes)} place(s): `rwa plan {spec.source}` shows them, "
+        offering = Offering(existing, tx, sender)
+        # The spec's modules are part of the deployment (also when a crash interrupted it after the core).
+        modules = offering_plan(offering, spec, state, modules_only=True)
+        if modules.changes:
+            deploy_modules(offering, modules, state, say)
+        plan = offering_plan(offering, spec, state)
+        count = len(plan.changes) + len(plan.pending)
+        if count:
+            say(f"offering {spec.name!r} is already deployed (registry {existing.registry}), but its settings on "
+                f"chain differ from the spec's in {count} place(s): `rwa plan {spec.source}` shows them, "
                 f"`rwa apply {spec.source}` sends them")
         else:
-            say(f"offering {spec.name!r} is already deployed (registry {existing.registry}) and its rules match the "
-                "spec; nothing to do")
+            say(f"offering {spec.name!r} is already deployed (registry {existing.registry}) and matches the spec; "
+                "nothing to do")
         return DeployResult(existing, 0, True)
     tx.chain.prefer_evm(spec.evm)
     evm = tx.chain.evm
@@ -193,7 +199,22 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     path = save_record(record, state)
     steps.done()
     say(f"deployment record saved to {path}")
+    offering = Offering(record, tx, sender)
+    deploy_modules(offering, offering_plan(offering, spec, state, modules_only=True), state, say)
     return DeployResult(record, deployed.receipt.gas_used, False, replaced)
+
+
+def deploy_modules(offering: Offering, plan: Plan, state: os.PathLike | None, say: Say) -> None:
+    """Deploy and wire the spec's modules (`plan` of the modules only). Each is recorded as soon as it is deployed,
+    so a rerun of `rwa deploy` after a crash wires it instead of deploying another; one waiting for a precondition
+    (the waterfall, for issued tranches) is left to `rwa apply`, and said so."""
+    for change in plan.changes:
+        change.send(False)
+        say(f"{change.what}: done")
+    for key, address in offering.record.modules.items():
+        say(f"module {key} at {address}")
+    for change in plan.pending:
+        say(f"module {change.subject} not deployed yet: {change.pending}")
 
 
 def _already_deployed(tx: Transactor, spec: OfferingSpec, state: os.PathLike | None, replace_stale: bool,
