@@ -199,3 +199,20 @@ def test_captable_at_a_distribution_is_the_record_date_even_after_later_transfer
     assert code == 2 and "not both" in err
     code, _, err = rwa(capsys, monkeypatch, "report", "captable", "--distribution", "1", "--token", "HSTOLLJ")
     assert code == 2 and "pays holders of HSTOLLA" in err
+
+
+def test_withholding_set_dry_run_sends_nothing_and_bad_input_exits_2(withholding_deal, capsys, monkeypatch):
+    op, _ = withholding_deal
+    block = op.chain.block_number()
+    code, out, err = rwa(capsys, monkeypatch, "--json", "withholding", "set", "HK", "1250", "--dry-run")
+    assert code == 0, err
+    assert json.loads(out) == {"dry_run": True, "country": 344, "rate_bps": 1250}
+    assert op.chain.block_number() == block and op.distributor().withholding_rate(344) == 1000
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "withholding", "set", "Atlantis", "100", "--dry-run")
+    assert code == 2 and "Atlantis" in json.loads(out)["error"]
+    assert rwa(capsys, monkeypatch, "withholding", "set", "HK", "10001")[0] == 2
+    code, out, err = rwa(capsys, monkeypatch, "--json", "withholding", "set", "HK", "1250")
+    assert code == 0, err
+    assert json.loads(out)["tx"] and op.distributor().withholding_rate(344) == 1250
+    shown = json.loads(rwa(capsys, monkeypatch, "--json", "withholding", "show")[1])
+    assert shown["rates_bps"]["344"] == 1250

@@ -265,3 +265,23 @@ def test_an_index_refuses_a_different_chain(offering, tx, tmp_path):
     db.close()
     with pytest.raises(IndexStateError, match="chain 1"):
         EventIndex(path, tx)
+
+
+def test_an_address_asked_for_from_an_earlier_block_is_back_filled_down_to_it(offering, tx, chain, tmp_path):
+    """An index built from a later block (an offering's factory call) reaches back to an earlier one (the
+    offering's first transaction) once a sync asks for it, without losing or repeating anything."""
+    buyer = offering.investor("HK", "institutional")
+    offering.token.transfer(buyer.address, "1", sender=offering.hk_pro)
+    late = chain.block_number() + 1
+    offering.token.transfer(buyer.address, "2", sender=offering.hk_pro)
+    index = EventIndex(tmp_path / "index.sqlite", tx)
+    index.sync(watched(offering), from_block=late)
+    assert min(e.block for e in index.events()) == late
+    assert index.balances(offering.token.address).get(buyer.address, 0) == 2_000_000
+    index.sync(watched(offering), from_block=0)
+    full = EventIndex(tmp_path / "full.sqlite", tx)
+    full.sync(watched(offering))
+    assert event_keys(index) == event_keys(full)
+    assert set(index.watched().values()) == {0}
+    assert index.balances(offering.token.address) == full.balances(offering.token.address)
+    assert index.wallets() == full.wallets()

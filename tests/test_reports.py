@@ -244,3 +244,58 @@ def test_distribution_report_matches_the_distributors_own_totals_on_chain(offeri
     assert int(rows["TOTAL"]["gross"].replace(".", "")) <= funded
     summary = reports.distribution_summary(index, distributor.address, distribution_id, 6)
     assert summary["amount"] == amount(funded, 6) and summary["payment_token"] == usd.address
+
+
+def test_audit_trail_counts_each_amount_in_its_own_asset_and_names_roles_purposes_and_currencies(tmp_path):
+    """Recorded events of every kind of contract: DvP legs in the traded tokens' units, proceeds and distributor
+    amounts in their payment token's, collateral in the security token's; roles, purposes, currencies and the
+    "unknown" tax country by name; the wallet and the other party with the issuer's ids."""
+    from eth_utils import keccak
+
+    index = EventIndex(tmp_path / "index.sqlite")
+    token, usdc, hkdr, dvp, vault, distributor, collateral = (
+        to_checksum_address("0x" + c * 20) for c in ("10", "20", "30", "40", "50", "60", "70"))
+    alice, bob = (to_checksum_address("0x" + c * 20) for c in ("a1", "b2"))
+    role = "0x" + keccak(text="DISTRIBUTION_AGENT_ROLE").hex()
+    index.apply_events([
+        _event(distributor, "RoleGranted", 5, 0, role=role, account=alice, sender=bob),
+        _event(distributor, "WithholdingRateSet", 5, 1, country=0, bps=3000),
+        _event(distributor, "PaymentTokenAllowed", 5, 2, paymentToken=hkdr, currency="0x" + b"HKD".ljust(8, b"\0").hex(),
+               rmbApproved=False),
+        _event(distributor, "DistributionCreated", 6, 0, distributionId=1, token=token, paymentToken=hkdr,
+               snapshotId=1, amount=5 * 10**2, eligibleSupply=10**6, claimExpiry=2_000_000_000),
+        _event(distributor, "Paid", 6, 1, distributionId=1, holder=alice, gross=300, tax=30, net=270),
+        _event(dvp, "TradeSettled", 7, 0, tradeHash="0x" + "ab" * 32, seller=alice, buyer=bob, securityToken=token,
+               securityAmount=2_500_000, paymentToken=usdc, paymentAmount=1_000_000_000, fee=1),
+        _event(vault, "ProceedsWithdrawn", 8, 0, purpose="0x" + b"toll-road-capex".ljust(32, b"\0").hex(), to=bob,
+               amount=10**6, memo="invoice 7", treasurer=alice),
+        _event(collateral, "CollateralLocked", 9, 0, holder=alice, lender=bob, amount=1_500_000, lockedTotal=1_500_000),
+        _event(token, "Transfer", 9, 1, **{"from": "0x" + "00" * 20, "to": bob, "value": 1}),
+    ], blocks=[(n, "0x" + f"{n:064x}", 1_700_000_000 + n) for n in range(5, 10)], cursor=9)
+    names = reports.AuditNames(
+        contracts={token: "token HSTOLLA", dvp: "dvp", vault: "proceeds", distributor: "distributor",
+                   collateral: "collateral HSTOLLA"},
+        kinds={token: "token", dvp: "dvp", vault: "proceeds", distributor: "distributor", collateral: "collateral"},
+        assets={token: reports.Asset("HSTOLLA", 6), usdc: reports.Asset("USDC", 6), hkdr: reports.Asset("HKDR", 2)},
+        security_of={collateral: token}, payment_of={vault: usdc}, ids={alice: "INV-001"})
+    rows = reports.audit_trail(index, names=names)
+    by_event = {r["event"]: r for r in rows}
+    assert by_event["RoleGranted"]["details"].startswith("role=DISTRIBUTION_AGENT_ROLE, account=")
+    assert by_event["RoleGranted"]["wallet"] == alice and by_event["RoleGranted"]["investor_id"] == "INV-001"
+    assert by_event["WithholdingRateSet"]["details"] == "country=unknown, bps=3000"
+    assert "currency=HKD" in by_event["PaymentTokenAllowed"]["details"]
+    paid = by_event["Paid"]
+    assert (paid["amount"], paid["amount_units"], paid["asset"]) == ("3", "300", "HKDR")
+    assert "gross=3, tax=0.3, net=2.7" in paid["details"]
+    assert "eligibleSupply=1, " in by_event["DistributionCreated"]["details"]  # the security token's units
+    trade = by_event["TradeSettled"]
+    assert (trade["amount"], trade["asset"], trade["wallet"], trade["counterparty"]) == ("2.5", "HSTOLLA", alice, bob)
+    assert "paymentAmount=1000, fee=0.000001" in trade["details"] and trade["contract"] == "dvp"
+    withdrawn = by_event["ProceedsWithdrawn"]
+    assert "purpose=toll-road-capex" in withdrawn["details"] and (withdrawn["amount"], withdrawn["asset"]) == ("1",
+                                                                                                             "USDC")
+    locked = by_event["CollateralLocked"]
+    assert (locked["amount"], locked["asset"], locked["counterparty"]) == ("1.5", "HSTOLLA", bob)
+    mint = by_event["Transfer"]
+    assert (mint["wallet"], mint["counterparty"], mint["amount"]) == (bob, "", "0.000001")
+    assert all(r["actor"] == "" for r in rows)  # an index opened without a chain cannot say who sent what

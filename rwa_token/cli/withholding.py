@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from .base import session, tx_line
+from .base import DryRunOpt, session, tx_line
 
 withholding_app = typer.Typer(no_args_is_help=True, help="Withholding tax on distributions, by investor country.")
 
@@ -11,7 +11,8 @@ withholding_app = typer.Typer(no_args_is_help=True, help="Withholding tax on dis
 @withholding_app.command("set")
 def withholding_set(ctx: typer.Context,
                     country: str = typer.Argument(..., help="ISO 3166 code (HK, HKG or 344) or 'unknown'"),
-                    rate_bps: int = typer.Argument(..., min=0, max=10_000, help="basis points: 1000 = 10%")) -> None:
+                    rate_bps: int = typer.Argument(..., min=0, max=10_000, help="basis points: 1000 = 10%"),
+                    dry_run: bool = DryRunOpt) -> None:
     """Set the rate for investors of one country. It applies to payments made from now on, in distributions
     created while some country had a rate (set rates before the first distribution)."""
     from ..primitives.countries import parse_tax_country
@@ -19,9 +20,14 @@ def withholding_set(ctx: typer.Context,
 
     s = session(ctx)
     numeric = parse_tax_country(country, "country")
-    receipt = set_withholding(s.operator(), numeric, rate_bps)
+    receipt = set_withholding(s.operator(), numeric, rate_bps, dry_run=dry_run)
+    what = f"{country_name(numeric)}: {rate_bps / 100:g}%"
+    if receipt is None:
+        s.out.emit({"dry_run": True, "country": numeric, "rate_bps": rate_bps},
+                   f"would set withholding {what} (nothing sent)")
+        return
     s.out.emit({"country": numeric, "rate_bps": rate_bps, "tx": receipt.tx_hash},
-               f"[green]withholding[/] {country_name(numeric)}: {rate_bps / 100:g}% {tx_line(receipt)}")
+               f"[green]withholding[/] {what} {tx_line(receipt)}")
 
 
 @withholding_app.command("show")

@@ -17,10 +17,11 @@ def country_name(numeric: int) -> str:
     return "unknown country" if numeric == 0 else country_label(numeric)
 
 
-def set_withholding(op: Operator, country: int, rate_bps: int):
+def set_withholding(op: Operator, country: int, rate_bps: int, dry_run: bool = False):
     """Set the rate (basis points) for investors of `country` (numeric ISO 3166, 0 = unknown; see
-    `primitives.countries.parse_tax_country`). It applies to payments made from now on."""
-    return op.distributor().set_withholding_rate(country, rate_bps)
+    `primitives.countries.parse_tax_country`). It applies to payments made from now on. With `dry_run`, simulate
+    it and return None."""
+    return op.distributor().set_withholding_rate(country, rate_bps, dry_run=dry_run)
 
 
 @dataclass(frozen=True)
