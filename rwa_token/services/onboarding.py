@@ -3,8 +3,9 @@ investor, rows that differ from the chain (a KYC renewal, a category or country 
 progress reported, and a journal so an interrupted import resumes without doing anything twice.
 
 The chain is the source of truth for what is done: before sending, every pending wallet is checked on the
-registry in batched RPC calls; the journal adds what the chain cannot tell yet, transactions sent but not
-mined when the previous run died, which are awaited before anything is resent.
+registry in batched RPC calls (a row the registry already holds with the same terms is "already done"); the
+journal adds what the chain cannot tell yet, transactions sent but not mined when the previous run died, which
+are awaited before anything is resent.
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from ..chain.tx import Transactor
+from ..chain.tx import Receipt, Transactor
 from ..contracts.registry import Investor, InvestorRegistry, Registration, Terms
 from ..inputs.investors_csv import InvestorFile, InvestorRow, RefusedRow, format_kyc_expiry
 from ..primitives.categories import describe_categories
@@ -121,8 +123,9 @@ class _Sending:
     total: int
     dry_run: bool
 
-    def send(self, kind: str, send, lines: list[int]) -> None:
-        """Send (or, in a dry run, simulate) one transaction, journaled."""
+    def send(self, kind: str, send: Callable[[bool], Receipt | None], lines: list[int]) -> None:
+        """`send(dry_run)` one transaction, journaled; in a dry run only simulated (a refusal raises as sending
+        would)."""
         if self.dry_run:
             send(True)
             return
