@@ -10,7 +10,7 @@ sys.path.insert(0, str(ROOT))
 
 import typer  # noqa: E402
 
-from rwa_token.cli import app  # noqa: E402
+from rwa_token.cli import app, trading  # noqa: E402
 
 
 def describe(command, path: list[str], out: list[str]) -> None:
@@ -45,6 +45,7 @@ def render() -> str:
     out += ["", "Exit codes: 0 success; 1 chain or contract error; 2 bad input (nothing was sent); "
             "3 `transfer --check` refused; 130 interrupted (rerun to resume).", ""]
     describe(root, [], out)
+    out += ["## File formats", "", trading.FILE_FORMATS.strip(), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -1,11 +1,9 @@
-"""`rwa trade`, `rwa collateral`, `rwa proceeds`: thin commands over `rwa_token.services.trading` and the
-wrappers.
+"""`rwa trade`, `rwa collateral`, `rwa proceeds`, `rwa approve`: thin commands over `rwa_token.services.trading`.
 
-Contract addresses come from options or the environment (RWA_DVP, RWA_COLLATERAL, RWA_PROCEEDS_VAULT).
-A trade file is JSON: {"trade": {seller, buyer, securityToken, securityAmount, paymentToken, paymentAmount,
-nonce, expiry, feeBps}, "seller_signature": "0x..", "buyer_signature": "0x.."} with amounts in base units.
-A pledge file (from `rwa collateral sign-pledge`, for `rwa collateral lock`) is JSON: {"pledge": {holder, lender,
-amount, nonce, deadline}, "manager": "0x..", "chain_id": N, "signature": "0x.."}, the amount in base units.
+The DvP settlement contract, the token's collateral manager and the proceeds vault are the offering's modules from
+its deployment record (`rwa deploy`/`rwa apply` with a `modules:` section); `--dvp`, `--manager` and `--vault` (or
+$RWA_DVP, $RWA_COLLATERAL, $RWA_PROCEEDS_VAULT) name another. The files the commands exchange are described in
+FILE_FORMATS, which docs/cli.md includes.
 """
 from __future__ import annotations
 
@@ -17,99 +15,204 @@ from typing import List, Optional
 import typer
 
 from ..primitives.errors import ConfigError
-from .base import AmountArg, DryRunOpt, Session, TokenOpt, YesOpt, session, tx_line
+from .base import AmountArg, DryRunOpt, Session, TokenOpt, YesOpt, plain_amount, session, tx_line
+
+FILE_FORMATS = """
+### Trade files
+
+A trade goes: `rwa trade new` writes the file; each party runs `rwa trade sign` on it with its own key, and `rwa
+approve` for its leg (the seller the security token, the buyer the payment token); then anyone runs `rwa trade
+check` (no transaction) and `rwa trade settle`. Either party may `rwa trade cancel` it before it settles.
+
+```json
+{"format": "rwa-trade/1", "chain_id": 31337, "dvp": "0x...",
+ "trade": {"seller": "0x...", "buyer": "0x...", "securityToken": "0x...", "securityAmount": "100000000",
+           "paymentToken": "0x...", "paymentAmount": "10150000000", "nonce": "9418305514571624131",
+           "expiry": 1790000000, "feeBps": 10},
+ "terms": {"security": "HSTOLLA", "security_amount": "100", "security_decimals": 6, "payment": "USDC",
+           "payment_amount": "10150", "payment_decimals": 6, "price": "101.5", "expiry": "2026-09-18T10:00:00Z",
+           "fee_bps": 10},
+ "seller_signature": "0x...", "buyer_signature": ""}
+```
+
+- `trade` is exactly what both parties sign (EIP-712, domain "RWA DvP Settlement" version 1 on `chain_id` and the
+  DvP contract `dvp`): the amounts and the nonce in base units as decimal strings (JSON numbers are accepted too),
+  `expiry` in unix seconds, `feeBps` the platform fee taken from the payment leg (at most 500).
+- `terms` repeats it for people: symbols, amounts in token units, the price per token, the expiry in UTC. It must
+  agree with `trade`; a file whose terms disagree is refused.
+- A signature is `""` until its party signs; a party that sends the settlement itself needs none.
+- The nonce is the seller's: settling or cancelling as the seller uses it up, for every trade signed with it.
+  `rwa trade new` picks a random one unused on the DvP, so two open trades never share one.
+- A file of the earlier format, `{"trade": {...}, "seller_signature": "0x...", "buyer_signature": "0x..."}`, still
+  loads; its DvP comes from `--dvp` or the deployment record.
+
+### Pledge files
+
+`rwa collateral sign-pledge` writes, and `rwa collateral lock` reads: `{"pledge": {"holder", "lender", "amount",
+"nonce", "deadline"}, "manager": "0x...", "chain_id": N, "signature": "0x..."}`, the amount in base units.
+"""
 
 trade_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Delivery-versus-payment settlement.")
 collateral_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Collateral pledges for margin.")
 proceeds_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Use-of-proceeds vault.")
 
-DvpOpt = typer.Option(..., "--dvp", envvar="RWA_DVP", help="DvPSettlement address")
-ManagerOpt = typer.Option(..., "--manager", envvar="RWA_COLLATERAL", help="CollateralManager address")
-VaultOpt = typer.Option(..., "--vault", envvar="RWA_PROCEEDS_VAULT", help="ProceedsVault address")
+DvpOpt = typer.Option(None, "--dvp", envvar="RWA_DVP", help="DvPSettlement address (default: the offering's)")
+ManagerOpt = typer.Option(None, "--manager", envvar="RWA_COLLATERAL",
+                          help="CollateralManager address (default: the token's, from the offering)")
+VaultOpt = typer.Option(None, "--vault", envvar="RWA_PROCEEDS_VAULT",
+                        help="ProceedsVault address (default: the offering's)")
+TradeFileArg = typer.Argument(..., help="trade file (`rwa trade new`)")
 
 
-def _hex_bytes(value: str | None) -> bytes:
-    if not value:
-        return b""
-    return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+def _trade(s: Session, file: Path, dvp: Optional[str]):
+    """The operator, the trade file and the DvP it is for."""
+    from ..services.trading import load_trade_file, trade_dvp
+
+    trade_file = load_trade_file(file)
+    op = s.operator(need_record=not (dvp or trade_file.dvp))  # the record only to find the DvP
+    return op, trade_file, trade_dvp(op, trade_file, dvp)
 
 
-def _load_signed(path: Path):
-    from ..services.trading import SignedTrade, Trade
-
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: not a readable JSON trade file ({exc})") from exc
-    return SignedTrade(Trade.from_dict(data["trade"]), _hex_bytes(data.get("seller_signature")),
-                       _hex_bytes(data.get("buyer_signature")))
-
-
-def _dvp(s: Session, address: str):
-    from ..contracts.settlement import DvPSettlement
-
-    op = s.operator(need_record=False)
-    return op, DvPSettlement(op.tx, address, op.account)
+def _problems(result) -> str:
+    return "".join(f"\n  - {p}" for p in result.problems)
 
 
 # ------------------------------------------------------------------------------------------------ trade
-@trade_app.command("settle")
-def trade_settle(ctx: typer.Context,
-                 files: List[Path] = typer.Argument(..., help="one or more trade files (several = one batch)"),
-                 dvp: str = DvpOpt) -> None:
-    """Settle one trade, or several in one batch (a bad trade is skipped and reported; the rest settle)."""
-    from ..services.trading import settle_batch
+@trade_app.command("new")
+def trade_new(ctx: typer.Context,
+              seller: str = typer.Option(..., "--seller", help="the seller's wallet"),
+              buyer: str = typer.Option(..., "--buyer", help="the buyer's wallet"),
+              amount: str = typer.Option(..., "--amount", callback=plain_amount, help="security tokens sold, in "
+                                         "token units (a plain decimal)"),
+              price: Optional[str] = typer.Option(None, "--price", callback=plain_amount, help="payment per security "
+                                                  "token, in payment-token units (or --payment-amount)"),
+              payment_amount: Optional[str] = typer.Option(None, "--payment-amount", callback=plain_amount,
+                                                           help="the whole payment, in payment-token units"),
+              payment: Optional[str] = typer.Option(None, "--payment", help="payment token symbol (default: the "
+                                                    "offering's first)"),
+              expiry: str = typer.Option("1d", "--expiry", help="how long the parties have: 1d, 12h, 30m, or an ISO "
+                                         "date/time (UTC)"),
+              fee_bps: int = typer.Option(0, "--fee-bps", min=0, max=500, help="platform fee in basis points of the "
+                                          "payment, paid by the buyer's leg to the DvP's fee recipient"),
+              nonce: Optional[int] = typer.Option(None, "--nonce", min=0, help="the seller's nonce (default: a fresh "
+                                                  "random one unused on the DvP)"),
+              out: Path = typer.Option(..., "--out", help="write the unsigned trade file here (refused if it exists)"),
+              token: Optional[str] = TokenOpt, dvp: Optional[str] = DvpOpt) -> None:
+    """Write an unsigned trade file: SELLER delivers AMOUNT of the security token to BUYER against payment. Amounts
+    are checked at each token's decimals; nothing is sent. Each party then runs `rwa trade sign` on the file."""
+    from ..services.trading import new_trade, save_trade_file, settlement, trade_digest
 
     s = session(ctx)
-    _, contract = _dvp(s, dvp)
-    signed = [_load_signed(f) for f in files]
-    if len(signed) == 1:
-        one = signed[0]
-        receipt = contract.settle(one.trade, one.seller_signature, one.buyer_signature)
-        s.out.emit({"tx": receipt.tx_hash, "settled": 1, "gas_used": receipt.gas_used},
-                 f"[green]settled[/] {tx_line(receipt)}")
-        return
-    outcome = settle_batch(contract, signed)
-    s.out.emit({"settled": outcome.settled, "failed": {h: str(e) for h, e in outcome.failed.items()}},
-             f"[green]settled[/] {len(outcome.settled)}, [red]failed[/] {len(outcome.failed)}"
-             + "".join(f"\n  {h}: {e}" for h, e in outcome.failed.items()))
-    if outcome.failed:
-        raise typer.Exit(3)
+    if out.exists():
+        raise ConfigError(f"{out} exists; choose another --out (a trade file may hold a party's signature)")
+    op = s.operator()
+    contract = settlement(op, dvp)
+    made = new_trade(op, contract, seller, buyer, amount, token=token, payment=payment, price=price,
+                     payment_amount=payment_amount, expiry=expiry, fee_bps=fee_bps, nonce=nonce)
+    save_trade_file(out, made)
+    digest = "0x" + trade_digest(made.trade, op.chain.chain_id, contract.address).hex()
+    t = made.terms
+    s.out.emit({"file": str(out), "trade_hash": digest, **made.to_dict()},
+               f"[green]wrote[/] {out}: {t['security_amount']} {t['security']} from {made.trade.seller} to "
+               f"{made.trade.buyer} for {t['payment_amount']} {t['payment']} (price {t['price']}, fee "
+               f"{t['fee_bps']} bps, nonce {made.trade.nonce}, expires {t['expiry']}); next: each party runs "
+               f"`rwa trade sign {out}`")
 
 
-@trade_app.command("cancel")
-def trade_cancel(ctx: typer.Context,
-                 file: Path = typer.Argument(..., help="trade file"), dvp: str = DvpOpt) -> None:
-    """Cancel a trade: as its seller (cancels the nonce) or its buyer (cancels this trade)."""
+@trade_app.command("sign")
+def trade_sign(ctx: typer.Context, file: Path = TradeFileArg, dvp: Optional[str] = DvpOpt) -> None:
+    """Sign the trade in FILE as whichever party the signing key is (seller or buyer) and write the signature into
+    the file. Sends nothing."""
+    from ..services.trading import save_trade_file, sign_trade_file
+
     s = session(ctx)
-    _, contract = _dvp(s, dvp)
-    receipt = contract.cancel(_load_signed(file).trade)
-    s.out.emit({"tx": receipt.tx_hash}, f"[green]cancelled[/] {tx_line(receipt)}")
+    op, trade_file, contract = _trade(s, file, dvp)
+    role = sign_trade_file(trade_file, op.account, contract)
+    save_trade_file(file, trade_file)
+    other = "buyer" if role == "seller" else "seller"
+    waiting = "" if getattr(trade_file.signed, f"{other}_signature") else f"; the {other} still has to sign"
+    s.out.emit({"file": str(file), "signed_as": role, "signer": op.account.address},
+               f"[green]signed[/] {file} as the {role} {op.account.address}{waiting}")
 
 
 @trade_app.command("check")
-def trade_check(ctx: typer.Context,
-                file: Path = typer.Argument(..., help="trade file"), dvp: str = DvpOpt) -> None:
-    """Say whether a trade would settle now, and every reason it would not (no transaction)."""
+def trade_check(ctx: typer.Context, file: Path = TradeFileArg, dvp: Optional[str] = DvpOpt) -> None:
+    """Say whether a trade would settle now, and every reason it would not: signatures missing or invalid,
+    balances or approvals short, the token's rule refusal (code and name), expiry, nonce used (no transaction).
+    Exit 3 when it would not settle."""
     from ..services.trading import check_trade
 
     s = session(ctx)
-    op, contract = _dvp(s, dvp)
-    result = check_trade(contract, _load_signed(file), caller=op.account.address if op.account else None)
-    s.out.emit({"trade_hash": result.trade_hash, "ok": result.ok, "problems": result.problems,
-              "compliance_code": result.compliance_code},
-             f"[green]would settle[/] {result.trade_hash}" if result.ok
-             else f"[red]would not settle[/] {result.trade_hash}" + "".join(f"\n  - {p}" for p in result.problems))
+    op, trade_file, contract = _trade(s, file, dvp)
+    result = check_trade(contract, trade_file.signed, caller=op.account.address)
+    s.out.emit(result.as_dict(), f"[green]would settle[/] {result.trade_hash}" if result.ok
+               else f"[red]would not settle[/] {result.trade_hash}{_problems(result)}")
     if not result.ok:
         raise typer.Exit(3)
 
 
+@trade_app.command("settle")
+def trade_settle(ctx: typer.Context,
+                 files: List[Path] = typer.Argument(..., help="one or more trade files (several = one batch)"),
+                 dvp: Optional[str] = DvpOpt, dry_run: bool = DryRunOpt) -> None:
+    """Settle one trade, or several in one batch. Each is checked first: one trade that would not settle is refused
+    with every reason, nothing sent; in a batch, such trades are reported and left out, and the rest settle."""
+    from ..services.trading import plan_batch, settle_batch, settle_trade
+
+    s = session(ctx)
+    loaded = [_trade(s, f, dvp) for f in files]
+    contract = loaded[0][2]
+    if any(c.address != contract.address for _, _, c in loaded):
+        raise ConfigError("the trade files are for different DvP contracts; settle them separately")
+    signed = [tf.signed for _, tf, _ in loaded]
+    if len(signed) == 1:
+        receipt = settle_trade(contract, signed[0], dry_run=dry_run)
+        s.out.emit({"dry_run": True, "settled": 0} if receipt is None else
+                   {"tx": receipt.tx_hash, "settled": 1, "gas_used": receipt.gas_used},
+                   "dry run: the trade would settle; nothing sent" if receipt is None
+                   else f"[green]settled[/] {tx_line(receipt)}")
+        return
+    plan = plan_batch(contract, signed)
+    refused = "".join(f"\n  {h}: {'; '.join(p)}" for h, p in plan.refused.items())
+    if dry_run or not plan.ready:
+        s.out.emit({"dry_run": dry_run, "would_settle": len(plan.ready), "refused": plan.refused},
+                   f"{'dry run: ' if dry_run else ''}would settle {len(plan.ready)}, refused {len(plan.refused)}; "
+                   f"nothing sent{refused}")
+    else:
+        outcome = settle_batch(contract, plan.ready)
+        failed = {h: str(e) for h, e in outcome.failed.items()}
+        s.out.emit({"settled": outcome.settled, "failed": failed, "refused": plan.refused},
+                   f"[green]settled[/] {len(outcome.settled)}, [red]failed[/] {len(failed)}, refused before sending "
+                   f"{len(plan.refused)}" + "".join(f"\n  {h}: {e}" for h, e in failed.items()) + refused)
+        if failed:
+            raise typer.Exit(3)
+    if plan.refused:
+        raise typer.Exit(3)
+
+
+@trade_app.command("cancel")
+def trade_cancel(ctx: typer.Context, file: Path = TradeFileArg, dvp: Optional[str] = DvpOpt,
+                 dry_run: bool = DryRunOpt) -> None:
+    """Cancel a trade as the signing key's party: the seller uses up the trade's nonce (every trade signed with it),
+    the buyer cancels this exact trade."""
+    from ..services.trading import cancel_trade
+
+    s = session(ctx)
+    _, trade_file, contract = _trade(s, file, dvp)
+    role, receipt = cancel_trade(contract, trade_file.signed, dry_run=dry_run)
+    what = (f"the seller's nonce {trade_file.trade.nonce}" if role == "seller" else "this trade")
+    if receipt is None:
+        s.out.emit({"dry_run": True, "as": role}, f"dry run: would cancel {what} as the {role}; nothing sent")
+        return
+    s.out.emit({"tx": receipt.tx_hash, "as": role}, f"[green]cancelled[/] {what} as the {role} {tx_line(receipt)}")
+
+
 # ------------------------------------------------------------------------------------------------ collateral
-def _manager(s: Session, address: str, token: Optional[str]):
-    from ..contracts.collateral import CollateralManager
+def _manager(s: Session, address: Optional[str], token: Optional[str]):
+    from ..services.trading import collateral_manager
 
     op = s.operator()
-    return op.token(token), CollateralManager(op.tx, address, op.account)
+    return op.token(token), collateral_manager(op, address, token)
 
 
 @collateral_app.command("sign-pledge")
@@ -118,7 +221,7 @@ def collateral_sign_pledge(
     lender: str, amount: str = AmountArg,
     out: Path = typer.Option(..., "--out", help="write the signed pledge here (JSON) for the lender"),
     valid_for: int = typer.Option(3_600, "--valid-for", min=60, help="seconds the lender has to submit it"),
-    manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
+    manager: Optional[str] = ManagerOpt, token: Optional[str] = TokenOpt,
 ) -> None:
     """As the holder (the signing key): sign your consent to pledge AMOUNT (tokens) to LENDER. Sends nothing;
     the lender submits the file with `rwa collateral lock`."""
@@ -140,7 +243,8 @@ def collateral_sign_pledge(
 
 @collateral_app.command("pledge")
 def collateral_pledge(ctx: typer.Context,
-                      lender: str, amount: str = AmountArg, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
+                      lender: str, amount: str = AmountArg, manager: Optional[str] = ManagerOpt,
+                      token: Optional[str] = TokenOpt,
                       dry_run: bool = DryRunOpt) -> None:
     """As the holder (the signing key): pledge AMOUNT (tokens) of your own balance to LENDER."""
     s = session(ctx)
@@ -159,7 +263,8 @@ def collateral_pledge(ctx: typer.Context,
 def collateral_lock(ctx: typer.Context,
                     pledge_file: Path = typer.Argument(..., help="the holder's signed pledge "
                                                        "(`rwa collateral sign-pledge`)"),
-                    manager: str = ManagerOpt, token: Optional[str] = TokenOpt, dry_run: bool = DryRunOpt) -> None:
+                    manager: Optional[str] = ManagerOpt, token: Optional[str] = TokenOpt,
+                    dry_run: bool = DryRunOpt) -> None:
     """As the lender (the signing key): lock collateral with the holder's signed consent. A lender cannot lock
     a holder's tokens without it."""
     from ..contracts.collateral import SignedPledge
@@ -183,7 +288,8 @@ def collateral_lock(ctx: typer.Context,
 
 @collateral_app.command("release")
 def collateral_release(ctx: typer.Context,
-                       holder: str, amount: str = AmountArg, manager: str = ManagerOpt, token: Optional[str] = TokenOpt,
+                       holder: str, amount: str = AmountArg, manager: Optional[str] = ManagerOpt,
+                       token: Optional[str] = TokenOpt,
                        dry_run: bool = DryRunOpt) -> None:
     """Release AMOUNT (tokens) of HOLDER's pledge (the lender that holds it)."""
     s = session(ctx)
@@ -198,7 +304,8 @@ def collateral_release(ctx: typer.Context,
 
 @collateral_app.command("seize")
 def collateral_seize(ctx: typer.Context,
-                     holder: str, amount: str = AmountArg, to: str = typer.Argument(...), manager: str = ManagerOpt,
+                     holder: str, amount: str = AmountArg, to: str = typer.Argument(...),
+                     manager: Optional[str] = ManagerOpt,
                      token: Optional[str] = TokenOpt, dry_run: bool = DryRunOpt,
                      yes: bool = YesOpt) -> None:
     """On default, move AMOUNT (tokens) of HOLDER's pledge to TO (must pass the token's rules)."""
@@ -221,7 +328,7 @@ def collateral_seize(ctx: typer.Context,
 
 @collateral_app.command("show")
 def collateral_show(ctx: typer.Context,
-                    holder: str, manager: str = ManagerOpt, token: Optional[str] = TokenOpt) -> None:
+                    holder: str, manager: Optional[str] = ManagerOpt, token: Optional[str] = TokenOpt) -> None:
     """Show HOLDER's pledge: lender, locked and free amounts."""
     s = session(ctx)
     t, m = _manager(s, manager, token)
@@ -233,49 +340,58 @@ def collateral_show(ctx: typer.Context,
 
 
 # ------------------------------------------------------------------------------------------------ proceeds
-def _vault(s: Session, address: str):
-    from ..contracts.proceeds import ProceedsVault
-    from ..contracts.stablecoin import ERC20
+def _vault(s: Session, address: Optional[str]):
+    from ..services.trading import proceeds_vault
 
-    op = s.operator(need_record=False)
-    vault = ProceedsVault(op.tx, address, op.account)
-    return vault, ERC20(op.tx, vault.asset(), op.account)
+    return proceeds_vault(s.operator(need_record=address is None), address)
 
 
 @proceeds_app.command("deposit")
 def proceeds_deposit(ctx: typer.Context,
                      amount: str = AmountArg,
                      memo: str = typer.Option("", help="subscription round / payment reference"),
-                     vault: str = VaultOpt) -> None:
+                     vault: Optional[str] = VaultOpt, dry_run: bool = DryRunOpt) -> None:
     """Deposit AMOUNT (stablecoin units, decimal) of proceeds; approves the vault first if needed."""
     from ..primitives.units import to_units
-    from ..services.trading import deposit_proceeds
+    from ..services.trading import decimal_text, deposit_proceeds
 
     s = session(ctx)
     v, asset = _vault(s, vault)
-    receipt = deposit_proceeds(v, asset, to_units(amount, asset.decimals()), memo)
-    s.out.emit({"tx": receipt.tx_hash}, f"[green]deposited[/] {amount} {tx_line(receipt)}")
+    units = to_units(amount, asset.decimals())
+    receipt = deposit_proceeds(v, asset, units, memo, dry_run=dry_run)
+    data = {"amount": decimal_text(units, asset.decimals()), "amount_units": units}
+    if receipt is None:
+        s.out.emit(data | {"dry_run": True}, f"dry run: would deposit {amount}; nothing sent")
+        return
+    s.out.emit(data | {"tx": receipt.tx_hash}, f"[green]deposited[/] {amount} {tx_line(receipt)}")
 
 
 @proceeds_app.command("withdraw")
 def proceeds_withdraw(ctx: typer.Context,
                       purpose: str, amount: str = AmountArg, to: str = typer.Argument(...),
                       memo: str = typer.Option(..., help="invoice / payment-order reference (required)"),
-                      vault: str = VaultOpt) -> None:
+                      vault: Optional[str] = VaultOpt, dry_run: bool = DryRunOpt) -> None:
     """Withdraw AMOUNT for a registered PURPOSE to TO (treasurer); refused beyond the filed cap."""
-    from ..primitives.units import to_units
+    from ..primitives.units import address, to_units
+    from ..services.trading import decimal_text, withdraw_proceeds
 
     s = session(ctx)
     v, asset = _vault(s, vault)
-    receipt = v.withdraw(purpose, to_units(amount, asset.decimals()), to, memo)
-    s.out.emit({"tx": receipt.tx_hash}, f"[green]withdrew[/] {amount} for {purpose} to {to} {tx_line(receipt)}")
+    units = to_units(amount, asset.decimals())
+    receipt = withdraw_proceeds(v, asset, purpose, units, address(to, "to"), memo, dry_run=dry_run)
+    data = {"purpose": purpose, "to": to, "amount": decimal_text(units, asset.decimals()), "amount_units": units}
+    if receipt is None:
+        s.out.emit(data | {"dry_run": True}, f"dry run: would withdraw {amount} for {purpose} to {to}; nothing sent")
+        return
+    s.out.emit(data | {"tx": receipt.tx_hash},
+               f"[green]withdrew[/] {amount} for {purpose} to {to} {tx_line(receipt)}")
 
 
 @proceeds_app.command("report")
 def proceeds_report_cmd(ctx: typer.Context,
                         filing: Optional[Path] = typer.Option(
         None, help="JSON {purpose: cap} from the filing, caps as decimal stablecoin amounts"),
-        vault: str = VaultOpt) -> None:
+        vault: Optional[str] = VaultOpt) -> None:
     """Proceeds by purpose against the filing: caps, withdrawn, remaining, discrepancies, references."""
     from ..primitives.units import format_units, to_units
     from ..services.trading import proceeds_report
@@ -302,6 +418,22 @@ def proceeds_report_cmd(ctx: typer.Context,
         raise typer.Exit(3)
 
 
-def approve(ctx: typer.Context) -> None:
-    """Approve a settlement contract to move tokens of the signing wallet (to be written)."""
-    raise ConfigError("rwa approve: not yet available")
+def approve(ctx: typer.Context,
+            token: str = typer.Argument(..., help="a security or payment token symbol of the offering"),
+            amount: str = AmountArg,
+            spender: str = typer.Option("dvp", "--spender", help="dvp, collateral (the token's manager), proceeds, or "
+                                        "an address"),
+            dvp: Optional[str] = DvpOpt, manager: Optional[str] = ManagerOpt, vault: Optional[str] = VaultOpt,
+            dry_run: bool = DryRunOpt) -> None:
+    """Approve a module of the offering (default the DvP) to move AMOUNT (token units) of TOKEN from the signing
+    wallet: the seller's security leg or the buyer's payment leg of a trade, a proceeds deposit."""
+    from ..services.trading import approve_spender
+
+    s = session(ctx)
+    overrides = {"dvp": dvp, "collateral": manager, "proceeds": vault}
+    done = approve_spender(s.operator(), token, amount, spender, overrides, dry_run=dry_run)
+    what = f"{done.spender} ({done.spender_address})" if done.spender != done.spender_address else done.spender
+    if done.receipt is None:
+        s.out.emit(done.as_dict(), f"dry run: would approve {what} for {amount} {done.token}; nothing sent")
+        return
+    s.out.emit(done.as_dict(), f"[green]approved[/] {what} for {amount} {done.token} {tx_line(done.receipt)}")

@@ -65,12 +65,14 @@ class ProceedsVault(AccessControlled):
                         dry_run: bool = False) -> Receipt | None:
         return self.send("setPurposeCap", _pid(purpose), self.units(cap, "cap"), sender=sender, dry_run=dry_run)
 
-    def deposit(self, amount: Amount, reference: str = "", sender: LocalAccount | None = None) -> Receipt:
-        return self.send("deposit", self.units(amount), reference, sender=sender)
+    def deposit(self, amount: Amount, reference: str = "", sender: LocalAccount | None = None,
+                dry_run: bool = False) -> Receipt | None:
+        return self.send("deposit", self.units(amount), reference, sender=sender, dry_run=dry_run)
 
     def withdraw(self, purpose: str | bytes, amount: Amount, to: str, reference: str,
-                 sender: LocalAccount | None = None) -> Receipt:
-        return self.send("withdraw", _pid(purpose), self.units(amount), address(to, "to"), reference, sender=sender)
+                 sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
+        return self.send("withdraw", _pid(purpose), self.units(amount), address(to, "to"), reference, sender=sender,
+                         dry_run=dry_run)
 
     def withdrawals(self, from_block: int = 0) -> list[dict]:
         """Every withdrawal since `from_block`, oldest first: the ProceedsWithdrawn arguments (purpose, to, amount,

@@ -33,8 +33,9 @@ class DvPSettlement(AccessControlled):
         return self.call("feeRecipient")
 
     def settle(self, trade, seller_signature: bytes = b"", buyer_signature: bytes = b"",
-               sender: LocalAccount | None = None, gas: int | None = None) -> Receipt:
-        return self.send("settle", trade.as_tuple(), seller_signature, buyer_signature, sender=sender, gas=gas)
+               sender: LocalAccount | None = None, gas: int | None = None, dry_run: bool = False) -> Receipt | None:
+        return self.send("settle", trade.as_tuple(), seller_signature, buyer_signature, sender=sender, gas=gas,
+                         dry_run=dry_run)
 
     def settle_batch(self, signed: Sequence, sender: LocalAccount | None = None, gas: int | None = None) -> Receipt:
         """`signed`: `rwa_token.services.trading.SignedTrade` items."""
@@ -50,8 +51,8 @@ class DvPSettlement(AccessControlled):
         failed = {bytes(e["args"]["tradeHash"]): bytes(e["args"]["reason"]) for e in receipt.events("TradeFailed")}
         return settled, failed
 
-    def cancel(self, trade, sender: LocalAccount | None = None) -> Receipt:
-        return self.send("cancel", trade.as_tuple(), sender=sender)
+    def cancel(self, trade, sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:
+        return self.send("cancel", trade.as_tuple(), sender=sender, dry_run=dry_run)
 
     def invalidate_nonce(self, nonce: int, sender: LocalAccount | None = None) -> Receipt:
         return self.send("invalidateNonce", nonce, sender=sender)

@@ -140,7 +140,8 @@ def allow_payment_token(target: Operator | Offering, symbol: str, address: str |
     if recorded is not None and recorded.lower() != address.lower():
         raise ConfigError(f"{symbol} is already payment token {recorded} of offering {offering.name!r}; choose "
                           f"another symbol for {address}")
-    clash = [s for s, a in record.payment_tokens.items() if a.lower() == address.lower() and s.upper() != symbol.upper()]
+    clash = [s for s, a in record.payment_tokens.items()
+             if a.lower() == address.lower() and s.upper() != symbol.upper()]
     if clash:
         raise ConfigError(f"{address} is already payment token {clash[0]} of offering {offering.name!r}")
     currency = parse_currency(currency.strip().upper(), "currency")
