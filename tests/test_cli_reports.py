@@ -108,6 +108,7 @@ def test_audit_names_every_contract_from_the_first_block_in_token_units(withhold
     grants = [r for r in rows if r["event"] == "RoleGranted"]
     assert grants and all("role=0x" not in r["details"] for r in grants)
     assert any("role=DISTRIBUTION_AGENT_ROLE" in r["details"] for r in grants)
+    assert any("reference=CSRC-ABST-2026-0042" in r["details"] for r in rows if r["event"] == "DocumentReferenceSet")
     allowed = [r for r in rows if r["event"] == "PaymentTokenAllowed"]
     assert allowed and "currency=USD" in allowed[0]["details"]
     paid = [r for r in rows if r["event"] in ("Paid", "Withheld")]
@@ -117,6 +118,11 @@ def test_audit_names_every_contract_from_the_first_block_in_token_units(withhold
     mints = [r for r in rows if r["event"] == "Transfer" and r["contract"] == "token HSTOLLA"]
     assert mints and mints[0]["amount"] == "100" and mints[0]["amount_units"] == "100000000"
     assert mints[0]["asset"] == "HSTOLLA" and mints[0]["wallet"] in minted and mints[0]["counterparty"] == ""
+    modules = {" ".join(k.split(":")) for k in op.record.modules}
+    assert modules and modules <= {r["contract"] for r in rows}  # DvP, collateral, proceeds: each named
+    for r in rows:
+        if r["contract"] == "proceeds" and r["event"] == "PurposeRegistered":
+            assert r["asset"] and "purpose=0x" not in r["details"] and "." not in r["amount_units"]
     registered = [r for r in rows if r["event"] == "InvestorRegistered"]
     assert registered and all(r["contract"] == "registry" for r in registered)
     assert any(r["investor_id"] for r in registered)  # the issuer's own ids, from the investor directory
@@ -216,3 +222,18 @@ def test_withholding_set_dry_run_sends_nothing_and_bad_input_exits_2(withholding
     assert json.loads(out)["tx"] and op.distributor().withholding_rate(344) == 1250
     shown = json.loads(rwa(capsys, monkeypatch, "--json", "withholding", "show")[1])
     assert shown["rates_bps"]["344"] == 1250
+
+
+def test_withholding_show_is_right_for_a_record_written_before_the_first_block_was_kept(withholding_deal, state,
+                                                                                         capsys, monkeypatch):
+    """Such a record's index starts at the factory call, after the spec's rates were set: the rates are still
+    found (from the distributor's whole history on the node)."""
+    [path] = [p for p in (state / "deployments").glob("*.json") if not p.name.endswith(".progress.json")]
+    record = json.loads(path.read_text())
+    record["first_block"] = 0
+    path.write_text(json.dumps(record))
+    for index in state.glob("index-*.sqlite*"):
+        index.unlink()
+    code, out, err = rwa(capsys, monkeypatch, "--json", "withholding", "show")
+    assert code == 0, err
+    assert json.loads(out)["rates_bps"] == {"0": 3000, "344": 1000, "702": 1500}

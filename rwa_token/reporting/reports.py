@@ -48,7 +48,7 @@ AMOUNT_ARGS = {
     D.DISTRIBUTION_RECLAIMED: ("unpaid", "withheldReturned"),
 }
 COUNTRY_ARGS = ("country",)
-TEXT_ARGS = ("currency",)  # bytes8 currency codes
+TEXT_ARGS = ("currency", "_reference")  # bytes8 currency codes, bytes32 document references
 CATEGORY_ARGS = ("categories", "requiredCategories")
 TIME_ARGS = ("kycExpiry", "until", "claimExpiry")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..contracts.events import DistributorEvents as D
 from ..contracts.stablecoin import ERC20
 from ..primitives.countries import country_label
+from ..primitives.errors import RwaError
 from ..store.index import EventIndex
 from .context import Operator
 from .holders import offering_index
@@ -47,7 +48,15 @@ def withholding_rates(op: Operator, index: EventIndex | None = None) -> Withhold
     withheld so far per investor country (the holder's country when paid, as the distributor taxed it)."""
     distributor = op.distributor()
     index = index or offering_index(op)
-    countries = sorted({int(e.args["country"]) for e in index.events(distributor.address, D.WITHHOLDING_RATE_SET)})
+    seen = {int(e.args["country"]) for e in index.events(distributor.address, D.WITHHOLDING_RATE_SET)}
+    if not op.record.first_block:
+        # A record written before the first block was kept: its index starts at the factory call, after the rates
+        # the spec set; ask the node for the distributor's whole history instead (a node may refuse so wide a range).
+        try:
+            seen |= set(distributor.withholding_countries(0))
+        except RwaError:
+            pass
+    countries = sorted(seen)
     rates = dict(zip(countries, distributor.withholding_rate_many(countries))) if countries else {}
     return WithholdingRates(distributor.tax_account(), rates, _withheld(op, index, distributor.address))
 

@@ -24,6 +24,7 @@ and balances are TEXT summed with Python integers, so uint256 values never pass 
 Derived tables, maintained as events are applied:
     balances(token, wallet, balance)                      current balance per token and wallet
     wallets(registry, wallet, investor_key, country, categories, kyc_expiry, frozen)
+    senders(tx_hash, sender)                             who sent each transaction (read once, on demand)
 Historical views (`balances_at`, `wallets_at`) are computed from the events table.
 """
 from __future__ import annotations
@@ -608,14 +609,15 @@ class EventIndex:
             known.update(self.db.execute(f"SELECT tx_hash, sender FROM senders WHERE tx_hash IN "
                                          f"({_placeholders(part)})", part).fetchall())
         missing = [h for h in wanted if h not in known]
-        if missing:
+        for start in range(0, len(missing), 500):  # one HTTP request per 500 transactions
+            part = missing[start:start + 500]
             chain = self._need_tx().chain
-            calls = [("eth_getTransactionByHash", [h]) for h in missing]
+            calls = [("eth_getTransactionByHash", [h]) for h in part]
             try:
                 answers = chain.rpc_batch(calls)
             except ChainError:
                 answers = [chain.rpc(method, params) for method, params in calls]
-            found = {h: to_checksum_address(a["result"]["from"]) for h, a in zip(missing, answers)
+            found = {h: to_checksum_address(a["result"]["from"]) for h, a in zip(part, answers)
                      if isinstance(a.get("result"), dict)}
             self._begin()
             self.db.executemany("INSERT OR REPLACE INTO senders (tx_hash, sender) VALUES (?, ?)", found.items())
