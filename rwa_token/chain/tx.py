@@ -22,6 +22,7 @@ from ..primitives.errors import (
     REASON_CODES,
     AmountFrozen,
     ChainError,
+    ConfigError,
     ContractCustomError,
     ContractRevert,
     Panic,
@@ -121,6 +122,43 @@ class Receipt:
         return [e for e in decoded if name is None or e["event"] == name]
 
 
+@dataclass(frozen=True)
+class SafeCall:
+    """One call a Safe is to make (to, calldata, wei): what a send becomes when a command proposes to a Safe."""
+
+    to: str
+    data: bytes
+    value: int = 0
+
+
+NOT_PROPOSABLE = ("this command {what}, which a Safe proposal cannot do (nothing happens until the owners execute "
+                  "it): run it without --safe, with a key that may send it")
+
+
+class Proposed(Receipt):
+    """What a send returns in Safe mode: the call was simulated from the Safe and collected for its proposal; nothing
+    was mined, so there is no hash, block, log or deployed address. A command that reads them (the id a transaction
+    created, a deployed contract, a step that needs an earlier one's result) fails with a ConfigError naming why,
+    before anything is proposed."""
+
+    def __init__(self, call: SafeCall):
+        self.call, self.tx_hash, self.block_number, self.gas_used, self.status = call, "(proposed)", 0, 0, 1
+
+    def __repr__(self) -> str:
+        return f"Proposed({self.call.to}, 0x{self.call.data[:4].hex()})"
+
+    @property
+    def logs(self) -> list[dict]:  # type: ignore[override]
+        raise ConfigError(NOT_PROPOSABLE.format(what="reads what its transaction emitted"))
+
+    @property
+    def contract_address(self) -> str | None:  # type: ignore[override]
+        raise ConfigError(NOT_PROPOSABLE.format(what="deploys a contract"))
+
+    def events(self, name: str | None = None) -> list[dict]:
+        raise ConfigError(NOT_PROPOSABLE.format(what="reads what its transaction emitted"))
+
+
 def decode_log(log: dict) -> dict | None:
     topics = [bytes.fromhex(t[2:]) if isinstance(t, str) else bytes(t) for t in log["topics"]]
     if not topics:
@@ -175,11 +213,25 @@ class Transactor:
         self.poll_interval = poll_interval
         self._nonces: dict[str, int] = {}
         self.on_broadcast: Callable[[str], None] | None = None  # e.g. a journal: called before waiting
+        self.safe: str | None = None  # Safe mode (`propose_to`): sends are collected for this Safe
+        self.proposer: str | None = None
+        self.proposed: list[SafeCall] = []
+
+    def propose_to(self, safe: str, proposer: str, collected: list[SafeCall] | None = None) -> None:
+        """Safe mode: from now on a send is simulated with eth_call from `safe` (a refusal raises as sending would)
+        and appended to `collected` instead of being signed and broadcast; reads made as `proposer` (the owner's key
+        that will propose) are made as the Safe, which is the account that will act. Deployments, journaled
+        (resumable) operations and reading a send's receipt raise a ConfigError: their later steps need a mined
+        transaction."""
+        self.safe, self.proposer = safe, proposer
+        self.proposed = collected if collected is not None else []
 
     @contextmanager
     def broadcasting_to(self, callback: Callable[[str], None]):
         """Within the block, every broadcast transaction hash is handed to `callback` before we wait for it,
         so a crash while waiting leaves a record of what may still be mined."""
+        if self.safe:
+            raise ConfigError(NOT_PROPOSABLE.format(what="records each transaction as it is mined, to resume"))
         previous, self.on_broadcast = self.on_broadcast, callback
         try:
             yield
@@ -217,7 +269,7 @@ class Transactor:
              block: int | str = "latest") -> Any:
         tx = {"to": to, "data": "0x" + self.encode_call(fn_abi, args).hex()}
         if sender:
-            tx["from"] = sender
+            tx["from"] = self.safe if self.safe and sender == self.proposer else sender
         block_id = hex(block) if isinstance(block, int) else block
         result = self._rpc("eth_call", [tx, block_id])
         return self.decode_result(fn_abi, bytes.fromhex(result[2:]))
@@ -251,7 +303,10 @@ class Transactor:
 
     def send(self, sender: LocalAccount, to: str | None, data: bytes, value: int = 0, gas: int | None = None,
              wait: bool = True) -> Receipt | str:
-        """Estimate (decoding any revert), sign, send and wait for the receipt. Raises on revert."""
+        """Estimate (decoding any revert), sign, send and wait for the receipt. Raises on revert. In Safe mode,
+        simulate from the Safe and collect the call instead (`propose_to`)."""
+        if self.safe:
+            return self._collect(to, data, value, wait)
         tx = {"from": sender.address, "data": "0x" + data.hex(), "value": hex(value)}
         if to:
             tx["to"] = to
@@ -282,6 +337,28 @@ class Transactor:
             f"could not find a free nonce for {sender.address} after 3 tries: another process is sending "
             "from this key; stop it or wait, then rerun"
         )
+
+    def _collect(self, to: str | None, data: bytes, value: int, wait: bool) -> Proposed:
+        if to is None:
+            raise ConfigError(NOT_PROPOSABLE.format(what="deploys a contract"))
+        if not wait:
+            raise ConfigError(NOT_PROPOSABLE.format(what="sends transactions without waiting for each"))
+        self.simulate(self.safe, to, data, value)
+        call = SafeCall(to, data, value)
+        self.proposed.append(call)
+        return Proposed(call)
+
+    def simulate(self, sender: str, to: str, data: bytes, value: int = 0) -> bytes:
+        """eth_call of raw calldata from `sender` (a call collected for a Safe, or one replayed to say why a Safe
+        execution failed); a revert raises its named exception."""
+        result = self._rpc("eth_call", [{"from": sender, "to": to, "data": "0x" + data.hex(), "value": hex(value)},
+                                        "latest"])
+        return bytes.fromhex(result[2:])
+
+    def code(self, address: str) -> bytes:
+        """The runtime code at `address` (empty when nothing is deployed there)."""
+        result = self._rpc("eth_getCode", [address, "latest"]) or "0x"
+        return bytes.fromhex(result[2:])
 
     def _fill(self, tx: dict, nonce: int, gas: int) -> dict:
         base_fee = self._base_fee()

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..primitives.errors import REASON_CODES, ConfigError, RwaError, TransferRestricted
 
 if TYPE_CHECKING:
+    from ..chain.tx import SafeCall
     from ..services.context import Advance, Operator
 
 TokenOpt = typer.Option(None, "--token", "-t", help="token symbol (default: the first tranche)")
@@ -59,8 +61,18 @@ class Output:
     json: bool = False
     console: Console = field(default_factory=console, compare=False)
     err_console: Console = field(default_factory=err_console, compare=False)
+    # Under --safe a command's result is held back: if it proposed calls, the proposal replaces it (what the command
+    # says it did has not happened yet); if it only read, it is shown as usual.
+    held: Optional[list] = field(default=None, compare=False)
 
     def emit(self, data: dict[str, Any], human: str | None = None) -> None:
+        if self.held is not None:
+            self.held.append((data, human))
+            return
+        self.show(data, human)
+
+    def show(self, data: dict[str, Any], human: str | None = None) -> None:
+        """Print a result now (`emit` without holding it back)."""
         if self.json:
             print(json.dumps(data, default=str))
         elif human is not None:
@@ -114,12 +126,84 @@ class Session:
     state: Optional[str] = None
     debug: bool = False
     evm: Optional[str] = None
+    safe: Optional[str] = None  # --safe: propose what the command sends to this Safe instead of sending it
+    draft: "SafeDraft" = field(default_factory=lambda: SafeDraft(), compare=False)
 
     def operator(self, need_record: bool = True) -> "Operator":
-        """The chain, key and offering the root options name (--rpc-url, --keystore, --offering, --state)."""
+        """The chain, key and offering the root options name (--rpc-url, --keystore, --offering, --state); with
+        --safe, its sends are collected for the Safe (the key must be one of the Safe's owners)."""
         from ..services.context import Operator
 
-        return Operator.open(self.rpc_url, self.offering, self.keystore, self.state, need_record, self.evm)
+        op = Operator.open(self.rpc_url, self.offering, self.keystore, self.state, need_record, self.evm)
+        if self.safe:
+            from ..services.safe import attach
+
+            attach(op, self.safe, self.draft.calls)
+            self.draft.operator = op
+        return op
+
+    def no_safe(self, what: str) -> None:
+        """Refuse --safe on a command that must act itself (the `rwa safe` commands)."""
+        if self.safe:
+            raise ConfigError(f"{what} acts on proposals itself: run it without --safe")
+
+
+@dataclass
+class SafeDraft:
+    """What a command run with --safe collected: its calls (simulated from the Safe) and the operator they came
+    through."""
+
+    calls: list["SafeCall"] = field(default_factory=list)
+    operator: Optional["Operator"] = None
+
+
+@contextmanager
+def proposing(s: Session, command: str) -> Iterator[None]:
+    """Around a command run with --safe: when it ends without error, the calls it collected become one Safe
+    proposal, signed by the operator's key and saved in the state folder, and that is what is printed. A command that
+    fails proposes nothing (what it printed before failing is still shown)."""
+    try:
+        yield
+    except BaseException as exc:
+        if getattr(exc, "exit_code", None) != 0:  # an error, or an exit other than success
+            _release(s.out)
+            raise
+    if not s.draft.calls or s.draft.operator is None:
+        _release(s.out)  # it read and sent nothing: its output is the answer
+        return
+    from ..services.safe import describe, propose, safe_state
+
+    op = s.draft.operator
+    proposal = propose(op, s.safe or "", s.draft.calls, command)
+    if s.out.held is not None:
+        s.out.held.clear()
+    show_proposal(s.out, proposal, safe_state(op, proposal), describe(op, proposal), "proposed")
+
+
+def _release(out: Output) -> None:
+    held = list(out.held or [])
+    if out.held is not None:
+        out.held.clear()
+    for data, human in held:
+        out.show(data, human)
+
+
+def show_proposal(out: Output, proposal, state, calls: list[dict], action: str) -> None:
+    """A proposal as owners read it: the Safe, each call decoded, the signatures against the threshold, next step."""
+    t = proposal.transaction
+    signed = len(state.valid)
+    lines = [f"[green]{action}[/] Safe transaction {proposal.hash} (Safe {t.safe}, nonce {t.nonce}): "
+             f"{len(calls)} call{'s' if len(calls) != 1 else ''}"]
+    lines += [escape(f"  {c['contract']}: {c['function']}({', '.join(f'{k}={v}' for k, v in c['args'].items())})"
+                     + (f" with {c['value']} wei" if c["value"] != "0" else "")) for c in calls]
+    lines.append(f"  {signed} of {state.threshold} signatures ({', '.join(state.valid) or 'none'}); "
+                 f"{state.status(proposal)}")
+    if proposal.path is not None:
+        lines.append(f"  saved {proposal.path}")
+    out.show({"safe_tx_hash": proposal.hash, "safe": t.safe, "nonce": t.nonce, "calls": calls,
+              "signatures": signed, "signers": state.valid, "threshold": state.threshold, "owners": state.owners,
+              "status": state.status(proposal), "executed": proposal.executed,
+              "file": str(proposal.path) if proposal.path else None, "action": action}, "\n".join(lines))
 
 
 def session(ctx: typer.Context) -> Session:

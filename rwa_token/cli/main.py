@@ -15,7 +15,7 @@ import typer
 
 from ..primitives.errors import RwaError
 from . import agent, cashflow, chain, trading
-from .base import Output, Session, err_console as stderr_console, report_error
+from .base import Output, Session, err_console as stderr_console, proposing, report_error
 from .cashflow import redeem_app, waterfall_app
 from .chain import policy_app
 from .dev import dev_app
@@ -43,8 +43,14 @@ def main(
     json_output: bool = typer.Option(False, "--json", help="machine-readable output"),
     evm: Optional[str] = typer.Option(None, "--evm", envvar="RWA_EVM", help="contract build: prague, shanghai or "
                                       "auto (default: detected from the node)"),
+    safe: Optional[str] = typer.Option(None, "--safe", help="propose what the command sends to "
+                                       "this Safe multisig (the key signs as one owner) instead of sending it; see "
+                                       "`rwa safe --help`"),
 ) -> None:
-    ctx.obj = Session(Output(json=json_output), rpc_url, offering, keystore, state, debug, evm)
+    ctx.obj = Session(Output(json=json_output, held=[] if safe else None), rpc_url, offering, keystore, state, debug,
+                      evm, safe)
+    if safe:  # when the command ends, what it collected becomes one proposal
+        ctx.with_resource(proposing(ctx.obj, " ".join(sys.argv[1:])))
 
 
 # Top-level commands, in the order `rwa --help` and docs/cli.md list them; then the command groups.

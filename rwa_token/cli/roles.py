@@ -10,7 +10,22 @@ from .base import DryRunOpt, YesOpt, session, tx_line
 roles_app = typer.Typer(no_args_is_help=True, help="Roles by name across every contract of the offering: the "
                         "registry, each token (by symbol), the distributor and the modules (dvp, proceeds, waterfall, "
                         "collateral:SYMBOL, redemption:SYMBOL).")
-safe_app = typer.Typer(no_args_is_help=True, help="Safe multisig: proposals, confirmations, execution.")
+SAFE_HELP = "\n\n".join((
+    'Safe multisig: institutional issuers keep admin and agent roles in a Safe, not on one laptop.',
+    '`rwa --safe SAFE <command>` runs any command that sends as a proposal instead: each call is simulated from '
+    'the Safe (a refusal shows before anything is proposed), the calls become one Safe transaction (a '
+    'MultiSendCallOnly batch when there are several), signed by the key ($RWA_PRIVATE_KEY or --keystore, one of '
+    "the Safe's owners) and saved as <state>/safe/<safe-tx-hash>.json. Other owners `rwa safe sign` it; once the "
+    "Safe's threshold is met, anyone `rwa safe execute`s it. Proposals of one Safe take consecutive nonces and "
+    'execute in that order.',
+    "Commands whose later steps need an earlier transaction's result refuse --safe with one line (exit 2) rather "
+    'than propose something wrong: deployments (`deploy`, `redeem init`, modules), operations that journal each '
+    'transaction to resume (`investors import`, `distribute`), and commands that read what their own transaction '
+    'emitted (a redemption batch, a waterfall run, a trade settlement). Grant the Safe the roles it exercises '
+    'first (`rwa roles grant AGENT_ROLE SAFE -c HSTOLLA`).',
+))
+
+safe_app = typer.Typer(no_args_is_help=True, help=SAFE_HELP)
 
 ContractOpt = typer.Option(None, "--contract", "-c", help="registry, a token symbol, distributor, or a module (dvp, "
                            "proceeds, waterfall, collateral:SYMBOL, redemption:SYMBOL); default: the only contract "
@@ -80,3 +95,57 @@ def _change(ctx: typer.Context, action: str, role: str, wallet: str, contract: O
     receipt = apply_change(op, change)
     s.out.emit({**data, "tx": receipt.tx_hash},
                f"[green]{'granted' if action == 'grant' else 'revoked'}[/] {what} {tx_line(receipt)}")
+ProposalArg = typer.Argument(..., help="the proposal's file, or its Safe transaction hash (a unique prefix will do)")
+
+
+def _show(ctx: typer.Context, proposal_ref: str, action: str, work) -> None:
+    from ..services.safe import describe, safe_state
+    from .base import show_proposal
+
+    s = session(ctx)
+    s.no_safe(f"`rwa safe {action}`")
+    op = s.operator(need_record=False)
+    proposal, receipt = work(op, proposal_ref)
+    label = {"show": "proposal", "sign": "signed", "execute": "executed" if receipt else "dry run: would execute"}
+    show_proposal(s.out, proposal, safe_state(op, proposal), describe(op, proposal), label[action])
+    if receipt is not None:
+        s.out.say(f"  {tx_line(receipt)}")
+
+
+@safe_app.command("show")
+def safe_show(ctx: typer.Context, proposal: str = ProposalArg) -> None:
+    """What a proposal does (each call decoded to its contract, function and arguments), its signatures against the
+    Safe's threshold, and whether it can execute."""
+    from ..services.safe import load
+
+    _show(ctx, proposal, "show", lambda op, ref: (load(op.state, ref), None))
+
+
+@safe_app.command("sign")
+def safe_sign(ctx: typer.Context, proposal: str = ProposalArg) -> None:
+    """Add this key's signature (an owner of the Safe) to a proposal; signing twice changes nothing."""
+    from ..services.safe import sign_proposal
+
+    _show(ctx, proposal, "sign", lambda op, ref: (sign_proposal(op, ref)[0], None))
+
+
+@safe_app.command("execute")
+def safe_execute(ctx: typer.Context, proposal: str = ProposalArg, dry_run: bool = DryRunOpt) -> None:
+    """Send the Safe transaction once enough owners signed (any key may send it); a short count of signatures is
+    refused before sending, and a failing call is named."""
+    from ..services.safe import execute_proposal
+
+    _show(ctx, proposal, "execute", lambda op, ref: execute_proposal(op, ref, dry_run))
+
+
+@safe_app.command("list")
+def safe_list(ctx: typer.Context) -> None:
+    """Every proposal saved in the state folder, by Safe and nonce, with its signatures and status."""
+    from ..services.safe import proposal_rows
+
+    s = session(ctx)
+    s.no_safe("`rwa safe list`")
+    rows = proposal_rows(s.operator(need_record=False))
+    s.out.emit({"proposals": rows}, "\n".join(
+        f"{r['safe_tx_hash'][:18]}…  Safe {r['safe']} nonce {r['nonce']}  {r['signatures']} of {r['threshold']}  "
+        f"{r['status']}  {r['command']}" for r in rows) or "no proposals")

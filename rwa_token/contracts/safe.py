@@ -1,0 +1,131 @@
+"""Wrappers of a Safe multisig (v1.3.0 and later; v1.4.1 deployed in the tests) and MultiSendCallOnly, with the ABIs
+safe-eth-py ships, and `describe_call`: any call of the offering's contracts, decoded to its function and arguments
+(roles by name) for owners to read before they sign."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Sequence
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+
+from ..chain.safe import SafeTransaction, multisend_payload
+from ..chain.tx import Receipt, SafeCall, Transactor
+from ..primitives import artifacts
+from ..primitives.errors import RevertWithReason
+from .base import ContractWrapper
+
+# Safe's revert strings (docs/error_codes.md of safe-contracts) that an execution can meet.
+SAFE_ERRORS = {
+    "GS010": "not enough gas to execute the Safe transaction",
+    "GS013": "the Safe transaction's call failed",
+    "GS020": "too few signatures",
+    "GS025": "a signature is not an owner's approval of this hash",
+    "GS026": "a signature is not from an owner, or signatures are out of order",
+}
+
+
+@lru_cache(maxsize=None)
+def _safe_abi(name: str) -> list[dict]:
+    text = (resources.files("safe_eth.eth.contracts") / "abis" / f"{name}.json").read_text()
+    return json.loads(text)["abi"]
+
+
+class _SafeContract(ContractWrapper):
+    """A wrapper whose ABI comes from safe-eth-py rather than the package's artifacts."""
+
+    ABI_NAME = ""
+
+    def __init__(self, tx: Transactor, address: str, sender: LocalAccount | None = None):
+        self.tx, self.address, self.sender = tx, address, sender
+        self._abi = _safe_abi(self.ABI_NAME)
+        self._functions: dict[str, list[dict]] = {}
+        for entry in self._abi:
+            if entry["type"] == "function":
+                self._functions.setdefault(entry["name"], []).append(entry)
+
+
+class Safe(_SafeContract):
+    """A Safe: its owners, threshold and nonce, and execTransaction of a signed `SafeTransaction`."""
+
+    CONTRACT = "Safe"
+    ABI_NAME = "Safe_V1_4_1"
+
+    def version(self) -> str:
+        return self.call("VERSION")
+
+    def owners(self) -> list[str]:
+        return list(self.call("getOwners"))
+
+    def threshold(self) -> int:
+        return self.call("getThreshold")
+
+    def nonce(self) -> int:
+        return self.call("nonce")
+
+    def transaction_hash(self, t: SafeTransaction) -> str:
+        """The hash the Safe itself computes for `t` (a check of the offline hash)."""
+        zero = "0x" + "00" * 20
+        return "0x" + bytes(self.call("getTransactionHash", t.to, t.value, t.data, t.operation, 0, 0, 0, zero, zero,
+                                      t.nonce)).hex()
+
+    def execute(self, t: SafeTransaction, sender: LocalAccount | None = None,
+                dry_run: bool = False) -> Receipt | None:
+        """execTransaction with the signatures collected; with `dry_run` simulated from the sender."""
+        return self.send("execTransaction", *t.exec_args(), sender=sender, dry_run=dry_run)
+
+
+class MultiSendCallOnly(_SafeContract):
+    """Batches several calls into one Safe transaction (the Safe delegatecalls it; calls only, no delegatecall)."""
+
+    CONTRACT = "MultiSendCallOnly"
+    ABI_NAME = "MultiSendCallOnly_V1_4_1"
+
+    def calldata(self, calls: Sequence[SafeCall]) -> bytes:
+        return self.encode("multiSend", multisend_payload(calls))
+
+    @staticmethod
+    def payload(data: bytes) -> bytes | None:
+        """The packed calls of multiSend calldata, or None if `data` is not a multiSend call."""
+        fn = next(e for e in _safe_abi(MultiSendCallOnly.ABI_NAME) if e.get("name") == "multiSend")
+        if data[:4] != keccak(text=artifacts.signature(fn))[:4]:
+            return None
+        return Transactor.decode_result({"outputs": fn["inputs"]}, data[4:])
+
+
+def safe_error(exc: Exception) -> str | None:
+    """What a Safe revert string (GS013, ...) means, or None for another revert."""
+    if isinstance(exc, RevertWithReason):
+        return SAFE_ERRORS.get(exc.reason)
+    return None
+
+
+@lru_cache(maxsize=None)
+def _functions_by_selector() -> dict[bytes, dict]:
+    index: dict[bytes, dict] = {}
+    for path in sorted(artifacts.ARTIFACTS_DIR.glob("*.json")):
+        for entry in json.loads(path.read_text())["abi"]:
+            if entry["type"] == "function":
+                index.setdefault(keccak(text=artifacts.signature(entry))[:4], entry)
+    return index
+
+
+def describe_call(data: bytes) -> tuple[str, dict[str, Any]]:
+    """(function name, arguments by name) of calldata for any contract of the package; role ids by name, fixed
+    bytes as text when they are text. An unknown selector gives its hex and the raw data's length."""
+    entry = _functions_by_selector().get(data[:4])
+    if entry is None:
+        return f"0x{data[:4].hex()}", {"data_bytes": len(data)}
+    values = Transactor.decode_result({"outputs": entry["inputs"]}, data[4:]) if entry["inputs"] else ()
+    values = values if len(entry["inputs"]) != 1 else (values,)
+    roles = artifacts.role_names()
+    args = {}
+    for param, value in zip(entry["inputs"], values):
+        if isinstance(value, (bytes, bytearray)) and bytes(value) in roles and param["type"] == "bytes32":
+            value = roles[bytes(value)]
+        elif isinstance(value, (bytes, bytearray)):
+            value = "0x" + bytes(value).hex()
+        args[param["name"] or f"arg{len(args)}"] = value
+    return entry["name"], args
