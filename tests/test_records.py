@@ -95,7 +95,7 @@ def test_the_check_is_one_batched_call_and_survives_a_node_without_batches(chain
     op = Operator.open(None, None)
     assert op.record == record and batches == [["eth_getCode"] * len(record.contracts())]
     named = {what.split()[0] for what, _ in record.contracts()}
-    assert named == {"registry", "token", "distributor", "factory", "payment"}
+    assert named == {"registry", "token", "distributor", "module", "factory", "payment"}
 
     def refused(url, calls, timeout=60.0):
         raise ChainError(f"{url} refused a batch request: batches are not enabled")

@@ -377,3 +377,81 @@ def test_a_coupon_rate_the_waterfall_cannot_pay_per_period_is_refused_when_the_s
             "waterfall needs a multiple of 4 (e.g. 448 or 452)") in refused(doc)
     doc["tokens"][0]["interest_rate_bps"] = 452
     assert spec_from_dict(doc).tokens[0].interest_rate_bps == 452
+
+
+# --- modules -------------------------------------------------------------------------------------------
+def test_the_examples_modules_are_dvp_senior_collateral_and_the_filings_proceeds():
+    modules = load_spec(EXAMPLE).modules
+    assert modules.dvp and modules.dvp_fee_recipient is None
+    assert modules.collateral == {"HSTOLLA": []}
+    assert modules.proceeds.asset == "USDC" and sum(modules.proceeds.purposes.values()) == Decimal("92000000")
+    assert not modules.redemption and not modules.waterfall
+
+
+def test_a_spec_without_modules_has_none():
+    doc = example()
+    del doc["modules"]
+    assert not spec_from_dict(doc).modules
+
+
+def test_module_shorthands_and_defaults():
+    doc = example()
+    doc["modules"] = {"dvp": True, "collateral": True, "redemption": ["HSTOLLJ"], "waterfall": True,
+                      "proceeds": {"asset": "HKDR", "purposes": {"capex": "1.5"},
+                                   "treasurer": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"}}
+    modules = spec_from_dict(doc).modules
+    assert set(modules.collateral) == {"HSTOLLA", "HSTOLLJ"}
+    # the token's face value, the first payment token and the maturity date
+    r = modules.redemption["HSTOLLJ"]
+    assert (r.face_value, r.payment, str(r.start)) == (Decimal("100"), "USDC", "2031-03-31")
+    assert modules.proceeds.treasurer == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    doc["modules"] = {"dvp": {}, "collateral": {"HSTOLLA": {"lenders": ["0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"]}},
+                      "redemption": {"HSTOLLA": {"face_value": "101.5", "payment": "HKDR", "start": "2030-01-01"}}}
+    modules = spec_from_dict(doc).modules
+    assert modules.dvp and modules.collateral["HSTOLLA"] == ["0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"]
+    assert modules.redemption["HSTOLLA"].payment == "HKDR" and modules.redemption["HSTOLLA"].face_value == Decimal("101.5")
+
+
+@pytest.mark.parametrize("modules, message", [
+    ({"collateral": ["HSTOLLX"]}, "modules.collateral: HSTOLLX is not a token of this offering (it has HSTOLLA, HSTOLLJ)"),
+    ({"collateral": ["HSTOLLA", "HSTOLLA"]}, "modules.collateral: HSTOLLA is listed twice"),
+    ({"redemption": {"NOPE": {}}}, "modules.redemption: NOPE is not a token"),
+    ({"proceeds": {"asset": "EURC", "purposes": {"a": "1"}}},
+     "modules.proceeds.asset: EURC is not a payment token of this offering (USDC, HKDR)"),
+    ({"proceeds": {"asset": "USDC"}}, "modules.proceeds.purposes: required"),
+    ({"proceeds": {"asset": "USDC", "purposes": {"capex": "0"}}}, "modules.proceeds.purposes.capex: must be greater"),
+    ({"proceeds": {"asset": "USDC", "purposes": {"capex": "1e6"}}}, "modules.proceeds.purposes.capex: must be a"),
+    ({"proceeds": {"asset": "USDC", "purposes": {"capex": "0.0000001"}}}, "modules.proceeds.purposes.capex"),
+    ({"proceeds": {"asset": "USDC", "purposes": {"x" * 33: "1"}}}, "1 to 32 printable ASCII characters"),
+    ({"proceeds": {"asset": "USDC", "purposes": {}}}, "modules.proceeds.purposes: must map each purpose"),
+    ({"dvp": {"fee_recipient": "0x123"}}, "modules.dvp.fee_recipient: must be an address"),
+    ({"dvp": {"fee": 10}}, "modules.dvp.fee: unknown key"),
+    ({"collateral": {"HSTOLLA": {"lenders": ["0x3c44cdddb6a900fa2b585dd299e03d12fa4293bC"]}}},
+     "modules.collateral.HSTOLLA.lenders[0]: 0x3c44cdddb6a900fa2b585dd299e03d12fa4293bC has a bad checksum"),
+    ({"redemption": {"HSTOLLA": {"payment": "EURC"}}}, "modules.redemption.HSTOLLA.payment: EURC is not a payment"),
+    ({"waterfall": "yes"}, "modules.waterfall: must be true or false"),
+    ({"bridge": True}, "modules.bridge: unknown key"),
+])
+def test_module_mistakes_name_the_field(modules, message):
+    doc = example()
+    doc["modules"] = modules
+    assert message in refused(doc)
+
+
+def test_a_redemption_needs_a_face_value_and_a_waterfall_its_section():
+    doc = example()
+    del doc["tokens"][0]["face_value"]
+    doc["modules"] = {"redemption": ["HSTOLLA"]}
+    assert "modules.redemption.HSTOLLA.face_value: required (or set tokens[0].face_value)" in refused(doc)
+    doc = example()
+    del doc["waterfall"]
+    doc["modules"] = {"waterfall": True}
+    assert "modules.waterfall: needs the waterfall section" in refused(doc)
+
+
+def test_an_approval_document_belongs_to_an_approved_payment_token():
+    doc = example()
+    doc["payment_tokens"][1]["approval_document"] = "hkma-approval"
+    assert "payment_tokens[1].approval_document: names the approval of a token that is not approved" in refused(doc)
+    doc["payment_tokens"][1]["approved"] = True
+    assert spec_from_dict(doc).payment_tokens[1].approval_document == "hkma-approval"

@@ -109,6 +109,9 @@ class PaymentToken:
     decimals: int
     address: str | None = None  # None: a mock is deployed on local chains
     approved: bool = False  # the offering records the authority's approval of this payment token
+    # The ERC-1643 document (its name on the token) an RMB-pegged token's approval rests on: `rwa apply` allows the
+    # token only once that document is recorded, and links the two.
+    approval_document: str | None = None
 
 
 @dataclass
@@ -379,7 +382,7 @@ def _payment_tokens(value: Any) -> list[PaymentToken]:
     seen: dict[str, int] = {}
     for i, item in enumerate(expect_list(value, "payment_tokens")):
         path = f"payment_tokens[{i}]"
-        expect_map(item, path, ("symbol", "currency", "decimals", "address", "approved"),
+        expect_map(item, path, ("symbol", "currency", "decimals", "address", "approved", "approval_document"),
                    required=("symbol", "currency", "decimals"))
         symbol = expect_str(item["symbol"], f"{path}.symbol", pattern=_SYMBOL,
                             hint="must be 1 to 11 capital letters or digits")
@@ -392,7 +395,12 @@ def _payment_tokens(value: Any) -> list[PaymentToken]:
             decimals=expect_int(item["decimals"], f"{path}.decimals", 0, 18),
             address=_address(item["address"], f"{path}.address") if item.get("address") is not None else None,
             approved=expect_bool(item["approved"], f"{path}.approved") if item.get("approved") is not None else False,
+            approval_document=(expect_str(item["approval_document"], f"{path}.approval_document")
+                               if item.get("approval_document") is not None else None),
         ))
+        if result[-1].approval_document and not result[-1].approved:
+            raise ConfigError(f"{path}.approval_document: names the approval of a token that is not approved "
+                              f"(set {path}.approved: true, or remove the document)")
     return result
 
 

@@ -32,6 +32,7 @@ from ..primitives.errors import ConfigError, RwaError
 from ..primitives.units import ZERO_ADDRESS, format_units, to_units
 from ..store.journal import Journal
 from ..store.state import save_record
+from .payments import allow_payment_token
 from .offering import COLLATERAL_PREFIX, DVP, PROCEEDS, REDEMPTION_PREFIX, WATERFALL, Offering
 from .rules import plan_rules
 from .servicing import set_up_waterfall
@@ -73,9 +74,10 @@ class Plan:
 
 # ------------------------------------------------------------------------------------------------ the plan
 def offering_plan(offering: Offering, spec: OfferingSpec, state: os.PathLike | None = None,
-                  modules_only: bool = False) -> Plan:
+                  modules_only: bool = False, document: str | None = None) -> Plan:
     """Every difference between `spec` and the deployed `offering` (read-only). `modules_only`: only the spec's
-    modules (what `rwa deploy` deploys after the core)."""
+    modules (what `rwa deploy` deploys after the core). `document`: the approval the changes are made under (an
+    RMB-pegged payment token is allowed only under one)."""
     plan = Plan()
     tokens = _tokens(offering, spec, plan)
     if not modules_only:
@@ -83,7 +85,7 @@ def offering_plan(offering: Offering, spec: OfferingSpec, state: os.PathLike | N
         _supply_caps(spec, tokens, plan)
         for c in plan_rules(tokens, spec.rule_config):
             plan.add(Change("rules", c.token, c.what, COMPLIANCE, c.send))
-        _payment_tokens(offering, spec, state, plan)
+        _payment_tokens(offering, spec, state, plan, document)
         _withholding(offering, spec, plan)
     _modules(offering, spec, state, plan)
     return plan
@@ -137,9 +139,11 @@ def _supply_caps(spec: OfferingSpec, tokens: dict[str, SecurityToken], plan: Pla
                         lambda dry, tk=token, cap=want: tk.set_supply_cap(cap, dry_run=dry), pending))
 
 
-def _payment_tokens(offering: Offering, spec: OfferingSpec, state: os.PathLike | None, plan: Plan) -> None:
-    """Each of the spec's payment tokens recorded and allowed on the distributor's payment-token policy with its
-    currency; one the record lacks is added (a mock is deployed for one without an address, on local chains)."""
+def _payment_tokens(offering: Offering, spec: OfferingSpec, state: os.PathLike | None, plan: Plan,
+                    document: str | None) -> None:
+    """Each of the spec's payment tokens recorded and allowed on the distributor's payment-token policy in its
+    currency; one the record lacks is added (a mock is deployed for one without an address, on local chains). An
+    RMB-pegged one waits for its approval document (`approval_document`, or the apply's `document`)."""
     record, distributor = offering.record, offering.distributor
     if distributor is None:
         return
@@ -152,37 +156,40 @@ def _payment_tokens(offering: Offering, spec: OfferingSpec, state: os.PathLike |
             plan.notes.append(f"payment token {p.symbol}: the spec's address {p.address} is not the recorded "
                               f"{recorded}; a payment token's address is not changed (use another symbol)")
             continue
-        if recorded:
-            allowed = distributor.is_payment_token_allowed(recorded)
-            currency = distributor.payment_token_currency(recorded)
-            if allowed and currency == p.currency:
-                continue
-            was = f"allowed in {currency}" if allowed else "not allowed"
-            plan.add(Change("payment token", p.symbol, f"payment token {p.symbol}: {was} -> allowed in {p.currency}",
-                            ADMIN, lambda dry, a=recorded, pt=p: distributor.allow_payment_token(
-                                a, pt.currency, pt.approved, dry_run=dry)))
-            continue
-        local = offering.tx.chain.chain_id in LOCAL_CHAIN_IDS
-        if not p.address and not local:
+        address = recorded or p.address
+        if not address and offering.tx.chain.chain_id not in LOCAL_CHAIN_IDS:
             plan.notes.append(f"payment token {p.symbol}: payment_tokens[{i}].address is required on chain "
                               f"{offering.tx.chain.chain_id} (mocks are deployed on local chains only)")
             continue
-        where = f"at {p.address}" if p.address else "(a local mock is deployed)"
-        plan.add(Change("payment token", p.symbol, f"payment token {p.symbol} {where}: record it and allow it in "
-                        f"{p.currency}", ADMIN, lambda dry, pt=p: _add_payment_token(offering, pt, state, dry)))
+        rmb = distributor.is_rmb_pegged(p.currency)
+        approval = (p.approval_document or document) if rmb else None
+        if address:
+            now = distributor.payment_token_config(address)
+            if recorded and now.allowed and now.currency == p.currency and now.rmb_approved == rmb:
+                continue
+            was = f"allowed in {now.currency}" if now.allowed else "not allowed"
+        else:
+            was = "a local mock is deployed"
+        under = f" under approval document {approval}" if approval else ""
+        pending = (f"{p.currency} is RMB-pegged: allowed only under the authority's approval recorded on the token "
+                   f"(set payment_tokens[{i}].approval_document, or pass --document NAME)" if rmb and not approval
+                   else "")
+        plan.add(Change("payment token", p.symbol, f"payment token {p.symbol}: {was} -> recorded and allowed in "
+                        f"{p.currency}{under}", ADMIN,
+                        lambda dry, pt=p, doc=approval: _allow_payment_token(offering, pt, doc, state, dry), pending))
 
 
-def _add_payment_token(offering: Offering, p: PaymentToken, state: os.PathLike | None, dry: bool) -> Receipt | None:
-    distributor, record = offering.distributor, offering.record
-    if dry:
-        _need_role(distributor, "DEFAULT_ADMIN_ROLE", offering, "allow a payment token on the distributor")
-        return None
-    address = p.address or MockStablecoin.deploy(offering.tx, offering.sender, f"{p.symbol} (local mock)", p.symbol,
-                                                 p.decimals).address
-    record.payment_tokens[p.symbol] = address
-    record.decimals[p.symbol] = p.decimals
-    save_record(record, state)  # recorded first: a rerun finds it and only allows it
-    return distributor.allow_payment_token(address, p.currency, p.approved)
+def _allow_payment_token(offering: Offering, p: PaymentToken, document: str | None, state: os.PathLike | None,
+                         dry: bool) -> Receipt | None:
+    address = offering.record.payment_tokens.get(p.symbol) or p.address
+    if address is None:  # a local mock, deployed (and recorded by the allowance) when it is sent
+        if dry:
+            _need_role(offering.distributor, "DEFAULT_ADMIN_ROLE", offering, "allow a payment token")
+            return None
+        address = MockStablecoin.deploy(offering.tx, offering.sender, f"{p.symbol} (local mock)", p.symbol,
+                                        p.decimals).address
+    return allow_payment_token(offering, p.symbol, address, p.currency, document=document, dry_run=dry,
+                               state=state).receipt
 
 
 def _withholding(offering: Offering, spec: OfferingSpec, plan: Plan) -> None:
@@ -489,7 +496,7 @@ def spec_plan(op: "Operator", spec: OfferingSpec, document: str | None = None) -
     unless a token of the offering records that document."""
     if document is not None:
         require_document(op.offering, document)
-    return offering_plan(op.offering, spec, op.state)
+    return offering_plan(op.offering, spec, op.state, document=document)
 
 
 def apply_spec(op: "Operator", plan: Plan, dry_run: bool = False, document: str | None = None) -> Applied:
