@@ -30,7 +30,7 @@ from ..primitives.categories import describe_categories
 from ..primitives.countries import country_alpha2, country_name
 from ..primitives.errors import REASON_CODES, ConfigError
 from ..primitives.units import ZERO_ADDRESS, timestamp
-from ..store.index import REGISTRY_EVENTS, EventIndex, IndexedEvent, IndexStateError, WalletRecord
+from ..store.index import EventIndex, IndexedEvent, IndexStateError, WalletRecord
 
 Row = dict[str, str]
 At = int | str | dt.date | dt.datetime | None
