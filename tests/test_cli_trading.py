@@ -270,6 +270,14 @@ def test_trade_new_refuses_bad_input_and_writes_nothing(market, tmp_path, capsys
     assert not out.exists()
 
 
+def test_trade_new_refuses_a_payment_token_the_policy_no_longer_allows(market, tmp_path, capsys, monkeypatch):
+    op, dvp, seller, buyer, _ = market
+    assert rwa(capsys, monkeypatch, "payment", "remove", "HKDR")[0] == 0
+    code, _, err = rwa(capsys, monkeypatch, "trade", "new", "--seller", seller.address, "--buyer", buyer.address,
+                       "--amount", "1", "--price", "1", "--payment", "HKDR", "--out", str(tmp_path / "t.json"))
+    assert code == 2 and "HKDR is not allowed on the offering's payment-token policy" in err
+
+
 def test_without_a_dvp_in_the_record_one_line_says_how_to_get_one(market, state, tmp_path, capsys, monkeypatch):
     op, dvp, seller, buyer, _ = market
     _record_module(state, "dvp", None)
@@ -346,7 +354,10 @@ def test_proceeds_withdrawn_by_purpose_and_reported_against_the_filing(deployed,
     filing = tmp_path / "filing.json"
     filing.write_text(json.dumps({"toll-road-capex": "1000000"}))
     code, out, _ = rwa(capsys, monkeypatch, "--json", "proceeds", "report", "--filing", str(filing))
-    assert code == 0 and json.loads(out)["withdrawn"] in (250_000 * 10**6, "250000000000", "250000")
+    report = json.loads(out)
+    assert code == 0 and (report["withdrawn"], report["withdrawn_units"]) == ("250000", 250_000 * 10**6)
+    line = report["purposes"][0]
+    assert (line["purpose"], line["remaining"], line["status"]) == ("toll-road-capex", "750000", "ok")
 
 
 def test_collateral_lock_needs_the_holders_signed_pledge(deployed, state, chain, tmp_path, capsys, monkeypatch):
@@ -377,7 +388,9 @@ def test_collateral_lock_needs_the_holders_signed_pledge(deployed, state, chain,
     assert code == 0 and manager.locked_of(holder.address) == 0, err
     code, out, err = rwa(capsys, monkeypatch, "--json", "collateral", "lock", str(pledge))
     assert code == 0, err
-    assert json.loads(out)["locked"] == 40 * 10**6 == manager.locked_of(holder.address)
+    locked = json.loads(out)
+    assert (locked["locked"], locked["locked_units"]) == ("40", 40 * 10**6)
+    assert manager.locked_of(holder.address) == 40 * 10**6
     code, _, err = rwa(capsys, monkeypatch, "collateral", "lock", str(pledge))
     assert code == 2 and "nonce" in err  # single use
 

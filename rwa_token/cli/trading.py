@@ -208,6 +208,14 @@ def trade_cancel(ctx: typer.Context, file: Path = TradeFileArg, dvp: Optional[st
 
 
 # ------------------------------------------------------------------------------------------------ collateral
+def _amounts(token, **named: int) -> dict:
+    """JSON amounts: each a decimal string in token units beside its `<name>_units` integer."""
+    from ..services.trading import decimal_text
+
+    return {k: v for name, units in named.items()
+            for k, v in ((name, decimal_text(units, token.decimals)), (f"{name}_units", units))}
+
+
 def _manager(s: Session, address: Optional[str], token: Optional[str]):
     from ..services.trading import collateral_manager
 
@@ -255,7 +263,7 @@ def collateral_pledge(ctx: typer.Context,
         s.out.emit({"dry_run": True, "holder": holder, "lender": lender},
                  f"[green]would pledge[/] {amount} of {holder} to {lender} (nothing sent)")
         return
-    s.out.emit({"tx": receipt.tx_hash, "locked": m.locked_of(holder)},
+    s.out.emit({"tx": receipt.tx_hash, **_amounts(t, locked=m.locked_of(holder))},
              f"[green]pledged[/] {amount} of {holder} to {lender} {tx_line(receipt)}")
 
 
@@ -279,10 +287,10 @@ def collateral_lock(ctx: typer.Context,
     c = signed.consent
     receipt = m.pledge_with_signature(signed, dry_run=dry_run)
     if receipt is None:
-        s.out.emit({"dry_run": True, "holder": c.holder, "amount": c.amount},
+        s.out.emit({"dry_run": True, "holder": c.holder, **_amounts(t, amount=c.amount)},
                  f"[green]would lock[/] {t.fmt(c.amount)} of {c.holder} (nothing sent)")
         return
-    s.out.emit({"tx": receipt.tx_hash, "holder": c.holder, "locked": m.locked_of(c.holder)},
+    s.out.emit({"tx": receipt.tx_hash, "holder": c.holder, **_amounts(t, locked=m.locked_of(c.holder))},
              f"[green]locked[/] {t.fmt(c.amount)} of {c.holder} with its signed pledge {tx_line(receipt)}")
 
 
@@ -298,7 +306,7 @@ def collateral_release(ctx: typer.Context,
     if receipt is None:
         s.out.emit({"dry_run": True}, f"[green]would release[/] {amount} of {holder} (nothing sent)")
         return
-    s.out.emit({"tx": receipt.tx_hash, "locked": m.locked_of(holder)},
+    s.out.emit({"tx": receipt.tx_hash, **_amounts(t, locked=m.locked_of(holder))},
                f"[green]released[/] {amount} of {holder} {tx_line(receipt)}")
 
 
@@ -334,8 +342,7 @@ def collateral_show(ctx: typer.Context,
     t, m = _manager(s, manager, token)
     pledge = m.pledge_of(holder)
     free = m.free_balance_of(holder)
-    s.out.emit({"holder": holder, "lender": pledge.lender, "locked": t.fmt(pledge.amount),
-                "locked_units": pledge.amount, "free": t.fmt(free), "free_units": free},
+    s.out.emit({"holder": holder, "lender": pledge.lender, **_amounts(t, locked=pledge.amount, free=free)},
                f"{holder}: locked {t.fmt(pledge.amount)} (lender {pledge.lender}), free {t.fmt(free)}")
 
 
@@ -413,7 +420,7 @@ def proceeds_report_cmd(ctx: typer.Context,
         filed = "-" if line.filed_cap is None else format_units(line.filed_cap, d)
         lines.append(f"  {line.purpose:<24} filed {filed:>14}  cap {format_units(line.onchain_cap, d):>14}  "
                      f"withdrawn {format_units(line.withdrawn, d):>14}  {line.status}")
-    s.out.emit(report.as_dict(), "\n".join(lines))
+    s.out.emit(report.as_dict(d), "\n".join(lines))
     if not report.ok:
         raise typer.Exit(3)
 

@@ -289,13 +289,24 @@ class ProceedsReport:
     def ok(self) -> bool:
         return all(line.status == "ok" for line in self.lines)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, decimals: int | None = None) -> dict[str, Any]:
+        """Amounts in base units; with the asset's `decimals`, each as a decimal string in token units beside its
+        `<name>_units` integer (the CLI's JSON convention)."""
+        def amounts(**named: int | None) -> dict[str, Any]:
+            if decimals is None:
+                return dict(named)
+            out: dict[str, Any] = {}
+            for name, units in named.items():
+                out[name] = None if units is None else decimal_text(units, decimals)
+                out[f"{name}_units"] = units
+            return out
+
         return {
-            "deposited": self.deposited, "withdrawn": self.withdrawn, "balance": self.balance, "ok": self.ok,
-            "purposes": [{"purpose": l.purpose, "filed_cap": l.filed_cap, "onchain_cap": l.onchain_cap,
-                          "withdrawn": l.withdrawn, "remaining": l.remaining, "status": l.status}
-                         for l in self.lines],
-            "withdrawals": self.withdrawals,
+            **amounts(deposited=self.deposited, withdrawn=self.withdrawn, balance=self.balance), "ok": self.ok,
+            "purposes": [{"purpose": l.purpose, **amounts(filed_cap=l.filed_cap, onchain_cap=l.onchain_cap,
+                                                          withdrawn=l.withdrawn, remaining=l.remaining),
+                          "status": l.status} for l in self.lines],
+            "withdrawals": [w | amounts(amount=w["amount"]) for w in self.withdrawals],
         }
 
 
@@ -543,6 +554,10 @@ def new_trade(op: Operator, dvp: DvPSettlement, seller: str, buyer: str, amount:
     security_symbol, security_address = op.offering.record.token(token)
     payment_token = op.payment_token(payment)
     payment_symbol = next(s for s, a in op.record.payment_tokens.items() if a == payment_token.address)
+    distributor = op.offering.distributor
+    if distributor is not None and not distributor.is_payment_token_allowed(payment_token.address):
+        raise ConfigError(f"{payment_symbol} is not allowed on the offering's payment-token policy (removed, or never "
+                          f"approved): see `rwa payment list`")
     if (price is None) == (payment_amount is None):
         raise ConfigError("give the price per token (--price) or the total payment (--payment-amount), not both")
     sec_decimals = op.token(security_symbol).decimals
