@@ -316,14 +316,15 @@ class AuditNames:
 
     `kinds` says what each contract is (token, registry, distributor, dvp, proceeds, collateral, redemption,
     waterfall): it decides which asset an amount argument is counted in. `security_of`/`payment_of` give a
-    module's security and payment tokens; `lookup` finds an asset the record does not name (a DvP trade's
-    payment token), or None."""
+    module's security and payment tokens, `paid_in` each distribution's payment token (filled from the index by
+    `audit_trail`); `lookup` finds an asset the record does not name (a DvP trade's payment token), or None."""
 
     contracts: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     assets: dict[str, Asset] = field(default_factory=dict)
     security_of: dict[str, str] = field(default_factory=dict)
     payment_of: dict[str, str] = field(default_factory=dict)
+    paid_in: dict[tuple[str, str], str] = field(default_factory=dict)  # (distributor, distribution id) -> token
     ids: Mapping[str, str] = field(default_factory=dict)
     lookup: Callable[[str], Asset | None] | None = None
 
@@ -362,7 +363,7 @@ def amount_asset(names: AuditNames, e: IndexedEvent, arg: str) -> Asset | None:
     if arg in SECURITY_AMOUNTS.get(kind, ()):
         return names.asset(e.args.get("token") or names.security_of.get(e.address))
     if kind == "distributor":
-        return names.asset(names.payment_of.get(f"{e.address}#{e.args.get('distributionId')}"))
+        return names.asset(names.paid_in.get((e.address, str(e.args.get("distributionId")))))
     if kind == "collateral":
         return names.asset(names.security_of.get(e.address))
     return names.asset(names.payment_of.get(e.address))
@@ -376,8 +377,9 @@ def audit_trail(index: EventIndex, address: str | None = None, from_block: int |
     event is about and the other party (each with the issuer's investor id), the main amount in token units
     (`amount`, `amount_units`, `asset`) and every argument made readable in `details`.
 
-    `names` (`offering_audit_names`) names contracts and assets; without it, `decimals` (one int, or per
-    contract address) formats amount arguments, else they stay in base units. Countries print as ISO codes,
+    `names` (`records.offering_audit_names`) names contracts and assets; without it, `decimals` (one int, or per
+    contract address: every amount of that contract in those decimals) formats amount arguments, else they stay
+    in base units. Countries print as ISO codes,
     roles by name, category bitmasks as names, purposes, currencies and document names as text, times as ISO
     dates. `notes` (by transaction hash, e.g. `override_notes`) fill the `note` column of that transaction's rows.
     """
@@ -390,7 +392,7 @@ def audit_trail(index: EventIndex, address: str | None = None, from_block: int |
     default = decimals if isinstance(decimals, int) else None
     events = list(index.events(address, from_block=from_block, to_block=to_block))
     for e in index.events(None, D.DISTRIBUTION_CREATED):  # each distribution's payment token
-        names.payment_of[f"{e.address}#{e.args['distributionId']}"] = e.args["paymentToken"]
+        names.paid_in[(e.address, e.args["distributionId"])] = e.args["paymentToken"]
     senders = index.tx_senders(e.tx_hash for e in events) if index.tx is not None else {}
     rows: list[Row] = []
     for e in events:

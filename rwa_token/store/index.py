@@ -16,6 +16,10 @@ exactly for any N. The index is built incrementally:
   the cursor block with the chain's; on a mismatch it finds the fork point by binary search over the
   stored blocks (a block whose hash still matches fixes all its ancestors), deletes everything from
   there and indexes again. If nothing stored matches, the index starts over.
+* **Every contract, from its start.** An address first asked for after the cursor passed it (a module deployed
+  later), or asked for from an earlier block than it is watched from (an offering's first transaction, before
+  its factory call), is back-filled from that block before the index moves on. `sync_offering` watches every
+  contract of an offering from its first block.
 
 Numbers are exact: every integer inside an event's arguments is stored as a decimal string in the JSON,
 and balances are TEXT summed with Python integers, so uint256 values never pass through a float or a
