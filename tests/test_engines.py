@@ -238,7 +238,8 @@ def test_readme_cli_quick_start_runs_in_order(chain, tmp_path, capsys, monkeypat
     assert outputs[4].startswith("refused [11] receiver's country is blocked")
     assert "Mainland China (CN) residents cannot hold this token" in outputs[5]  # read back from the chain
     status = json.loads(outputs[6])
-    assert status["chain_id"] == 31337 and status["total_supply"] == "1,000" and status["investors"] == 1
+    assert status["chain_id"] == 31337 and status["total_supply"] == "1000" and status["investors"] == 1
+    assert status["total_supply_units"] == 1000 * 10**6
 
 
 def test_the_spec_can_name_the_build_and_deploy_says_which(chain, accounts, tmp_path):

@@ -265,3 +265,20 @@ def test_a_supply_cap_below_the_issued_supply_waits(deployed, tmp_path, capsys, 
     spec = changed_spec(tmp_path, cap=('cap: "800000"', 'cap: "500"'))
     plan = json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(spec))[1])
     assert plan["changes"] == [] and "1,000 HSTOLLA are already issued" in plan["pending"][0]["pending"]
+
+
+def test_status_shows_the_modules_and_a_plain_supply(deployed, capsys, monkeypatch):
+    rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))
+    assert rwa(capsys, monkeypatch, "mint", AU, "1250.5")[0] == 0
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "status")
+    status = json.loads(out)
+    assert code == 0 and (status["total_supply"], status["total_supply_units"]) == ("1250.5", 1_250_500_000)
+    assert status["modules"] == deployed["modules"] and status["first_block"] > 0
+    code, out, _ = rwa(capsys, monkeypatch, "status")
+    assert code == 0 and "module: collateral:HSTOLLA 0x" in out
+
+
+def test_a_spec_of_another_offering_is_refused(deployed, tmp_path, capsys, monkeypatch):
+    other = changed_spec(tmp_path, name=("name: Hengshan Expressway Toll Revenue ABS 2026-1", "name: Another Deal"))
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "plan", str(other))
+    assert code == 2 and "the spec describes offering 'Another Deal'" in json.loads(out)["error"]

@@ -70,7 +70,9 @@ def status(ctx: typer.Context, token: Optional[str] = TokenOpt) -> None:
 
     s = session(ctx)
     data = offering_status(s.operator(), token)
-    s.out.emit(data, "\n".join(f"{k:>13}: {v}" for k, v in data.items()))
+    lines = [f"{k:>13}: {v}" for k, v in data.items() if k != "modules" and not k.endswith("_units")]
+    lines += [f"{'module':>13}: {key} {a}" for key, a in data["modules"].items()]
+    s.out.emit(data, "\n".join(lines))
 
 
 def demo(ctx: typer.Context) -> None:

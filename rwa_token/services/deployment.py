@@ -26,7 +26,7 @@ from ..inputs.spec import OfferingSpec
 from ..primitives.constants import LOCAL_CHAIN_IDS
 from ..primitives.countries import country_alpha2
 from ..primitives.errors import ConfigError
-from ..primitives.units import ZERO_ADDRESS, to_units
+from ..primitives.units import ZERO_ADDRESS, format_units, to_units
 from ..store.state import (DeploymentRecord, StaleRecord, load_record, record_path, save_record, set_aside, slug,
                            write_json)
 from .offering import Offering, check_record_live, deploy_distributor, deploy_registry
@@ -282,6 +282,10 @@ def _deployment_record(tx: Transactor, spec: OfferingSpec, factory: str, deploye
 def offering_status(op: "Operator", token: str | None = None) -> dict:
     """The offering's addresses, the token's supply, investor count and pause flag."""
     t = op.token(token)
+    supply = t.total_supply()
+    # A plain decimal in token units (as commands take amounts) and the base units beside it.
     return {"offering": op.record.name, "chain_id": op.chain.chain_id, "token": t.address, "symbol": t.symbol(),
-            "total_supply": t.fmt(t.total_supply()), "investors": t.investor_count(), "paused": t.paused(),
-            "registry": op.record.registry, "distributor": op.record.distributor}
+            "total_supply": format_units(supply, t.decimals).replace(",", ""), "total_supply_units": supply,
+            "investors": t.investor_count(), "paused": t.paused(),
+            "registry": op.record.registry, "distributor": op.record.distributor, "modules": dict(op.record.modules),
+            "first_block": op.record.first_block or op.record.block}

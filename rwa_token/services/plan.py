@@ -494,6 +494,9 @@ def apply_plan(offering: Offering, plan: Plan, state: os.PathLike | None = None,
 def spec_plan(op: "Operator", spec: OfferingSpec, document: str | None = None) -> Plan:
     """What `rwa plan` shows and `rwa apply` sends for the operator's offering; with `document`, refused first
     unless a token of the offering records that document."""
+    if spec.name != op.offering.name:
+        raise ConfigError(f"the spec describes offering {spec.name!r}, not the deployed {op.offering.name!r}: pass "
+                          f"--offering with the spec's offering, or the other offering's spec")
     if document is not None:
         require_document(op.offering, document)
     return offering_plan(op.offering, spec, op.state, document=document)
