@@ -188,6 +188,9 @@ def test_check_names_every_problem_and_settle_refuses_by_rule(market, chain, tmp
     as_key(monkeypatch, seller)
     code, _, err = rwa(capsys, monkeypatch, "trade", "sign", str(refused))
     assert code == 2 and "expired" in err
+    as_key(monkeypatch, buyer)  # not a party of this trade
+    code, _, err = rwa(capsys, monkeypatch, "trade", "sign", str(refused))
+    assert code == 2 and "neither the seller" in err
 
     edited = tmp_path / "edited.json"
     _new(capsys, monkeypatch, edited, seller, buyer)
@@ -291,6 +294,24 @@ def test_without_a_dvp_in_the_record_one_line_says_how_to_get_one(market, state,
     assert code == 2 and "no DvP settlement contract" in err
     monkeypatch.setenv("RWA_DVP", dvp.address)  # the override still works
     assert rwa(capsys, monkeypatch, "approve", "HSTOLLA", "1", "--dry-run")[0] == 0
+
+
+def test_approve_names_the_module_it_approves(market, state, capsys, monkeypatch):
+    op, dvp, seller, buyer, _ = market
+    usd = op.record.payment_tokens["USDC"]
+    vault = ProceedsVault.deploy(op.tx, op.account, usd, op.account.address)
+    _record_module(state, "proceeds", vault.address)
+    code, out, err = rwa(capsys, monkeypatch, "--json", "approve", "USDC", "1500.25", "--spender", "proceeds")
+    assert code == 0, err
+    assert (last(out)["spender_address"], last(out)["amount"], last(out)["amount_units"]) == (
+        vault.address, "1500.25", 1_500_250_000)
+    assert MockStablecoin(op.tx, usd).allowance(op.account.address, vault.address) == 1_500_250_000
+    code, _, err = rwa(capsys, monkeypatch, "approve", "HSTOLLA", "1", "--spender", "proceeds")
+    assert code == 2 and "takes its own asset" in err
+    as_key(monkeypatch, seller)
+    code, out, err = rwa(capsys, monkeypatch, "--json", "approve", "HSTOLLA", "5", "--spender", buyer.address)
+    assert code == 0 and last(out)["spender"] == buyer.address, err
+    assert op.token().allowance(seller.address, buyer.address) == 5 * 10**6
 
 
 def test_approve_refuses_unknown_tokens_and_spenders(market, capsys, monkeypatch):

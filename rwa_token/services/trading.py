@@ -1,6 +1,8 @@
-"""Secondary trading and use of proceeds, the domain side: EIP-712 trade orders (build, hash, sign, verify),
-a pre-settlement check that explains every reason a trade would not settle, batch settlement with per-trade
-outcomes, and the use-of-proceeds report against the offering's filing caps.
+"""Secondary trading and use of proceeds, the domain side: EIP-712 trade orders (build, hash, sign, verify), trade
+files that carry an order from `rwa trade new` through each party's signature to settlement, a pre-settlement
+check that names every reason a trade would not settle, settlement and cancellation (single or batched, with dry
+runs), approvals of the offering's modules, the offering's modules from its deployment record, and proceeds
+deposits, withdrawals by purpose and the report against the offering's filing caps.
 
 Contract access goes through the wrappers in `rwa_token.contracts.settlement`, `.collateral` and `.proceeds`.
 """
@@ -20,13 +22,12 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from ..chain.tx import decode_revert
-from ..contracts.proceeds import purpose_name
+from ..contracts.collateral import CollateralManager
+from ..contracts.proceeds import ProceedsVault, purpose_name
+from ..contracts.settlement import DvPSettlement
 from ..contracts.stablecoin import ERC20
 from ..contracts.token import SecurityToken
 from ..primitives import eip712
-from ..contracts.collateral import CollateralManager
-from ..contracts.proceeds import ProceedsVault
-from ..contracts.settlement import DvPSettlement
 from ..primitives.errors import REASON_CODES, ConfigError, restriction
 from ..primitives.units import address as checked_address, format_units, timestamp, to_units
 from ..store.state import write_json
