@@ -227,3 +227,52 @@ def test_only_the_admin_sets_the_fee_recipient(venue):
     v = venue
     with pytest.raises(Unauthorized):
         v.dvp.set_fee_recipient(v.seller.address, sender=v.seller)
+
+
+# ------------------------------------------------------------------ trade files (offline)
+
+def _file_trade() -> Trade:
+    return Trade("0x" + "11" * 20, "0x" + "22" * 20, "0x" + "33" * 20, 100 * UNIT, "0x" + "44" * 20,
+                 10_150 * UNIT, 2**63 + 5, 1_790_000_000, 10)
+
+
+def test_a_trade_file_round_trips_with_uint256_fields_as_strings():
+    from rwa_token.services.trading import TradeFile
+
+    terms = {"security": "HSTOLLA", "security_amount": "100", "security_decimals": 6, "payment": "USDC",
+             "payment_amount": "10150", "payment_decimals": 6}
+    made = TradeFile(SignedTrade(_file_trade(), b"\x01" * 65), "0x" + "55" * 20, 31337, terms)
+    data = made.to_dict()
+    assert data["trade"]["nonce"] == str(2**63 + 5) and data["trade"]["securityAmount"] == "100000000"
+    assert data["seller_signature"] == "0x" + "01" * 65 and data["buyer_signature"] == ""
+    again = TradeFile.from_dict(data)
+    assert again.trade == made.trade and again.signed.seller_signature == b"\x01" * 65
+    assert again.signed.buyer_signature == b"" and again.chain_id == 31337
+
+
+@pytest.mark.parametrize("data, message", [
+    ([], "not a trade file"),
+    ({"trade": "x"}, "not a trade file"),
+    ({"format": "rwa-trade/9", "trade": {}}, "rwa-trade/9"),
+    ({"trade": {"seller": "0x" + "11" * 20}}, "missing buyer, nonce, expiry, securityToken"),
+    ("seller", "not an Ethereum address"),
+    ({"trade": {"colour": "red"}}, "unknown field"),
+    ("signature", "not hex"),
+    ("terms", "disagrees with the signed trade"),
+])
+def test_a_bad_trade_file_is_one_config_error(data, message):
+    from rwa_token.primitives.errors import ConfigError
+    from rwa_token.services.trading import TradeFile
+
+    good = TradeFile(SignedTrade(_file_trade()), None, None, {
+        "security_amount": "100", "security_decimals": 6, "payment_amount": "10150", "payment_decimals": 6})
+    if data == "seller":
+        data = good.to_dict()
+        data["trade"]["seller"] = "0x1"
+    elif data == "signature":
+        data = good.to_dict() | {"seller_signature": "0xzz"}
+    elif data == "terms":
+        data = good.to_dict()
+        data["terms"]["payment_amount"] = "1015"
+    with pytest.raises(ConfigError, match=message):
+        TradeFile.from_dict(data, "t.json")

@@ -84,6 +84,10 @@ class Trade:
             if name is None:
                 raise ConfigError(f"trade: unknown field {key!r}")
             out[name] = value
+        missing = [key for key, name in snake.items() if name not in out and name != "fee_bps"]
+        missing = [key for key in ("seller", "buyer", "nonce", "expiry") if key not in out] + missing
+        if missing:
+            raise ConfigError(f"trade: missing {', '.join(missing)}")
         for name in ("security_amount", "payment_amount", "nonce", "expiry", "fee_bps"):
             if name in out:
                 out[name] = int(out[name])
