@@ -66,7 +66,9 @@ def safe(chain, tx, deployed) -> str:
     multisend = _artifact("libraries/MultiSendCallOnly.sol/MultiSendCallOnly.json")
     deploy = {name: tx.send(deployer, None, bytes.fromhex(a["bytecode"][2:])).contract_address
               for name, a in (("singleton", singleton), ("factory", factory), ("handler", handler))}
-    chain.rpc("anvil_setCode", [MULTISEND_CALL_ONLY, multisend["deployedBytecode"]])  # the canonical deployment
+    set_code = {"anvil": "anvil_setCode", "ganache": "evm_setAccountCode", "hardhat": "hardhat_setCode"}[chain.engine]
+    # MultiSendCallOnly at its canonical address, where the SDK looks for it
+    assert "error" not in chain.rpc(set_code, [MULTISEND_CALL_ONLY, multisend["deployedBytecode"]])
     setup = tx.encode_call(_fn(singleton, "setup"), [owners, 2, ZERO, b"", deploy["handler"], ZERO, 0, ZERO])
     create = _fn(factory, "createProxyWithNonce")
     args = [deploy["singleton"], setup, 7]
@@ -136,7 +138,8 @@ def test_roles_granted_through_the_safe(deployed, safe, chain, state, capsys, mo
     code, _, err = rwa(capsys, monkeypatch, "safe", "execute", ref)
     assert code == 0, err
     code, out, _ = rwa(capsys, monkeypatch, "--json", "roles", "list", "--wallet", WALLET)
-    assert [(r["contract"], r["role"]) for r in json.loads(out)["roles"]] == [("distributor", "DISTRIBUTION_AGENT_ROLE")]
+    rows = json.loads(out)["roles"]
+    assert [(r["contract"], r["role"]) for r in rows] == [("distributor", "DISTRIBUTION_AGENT_ROLE")]
 
 
 def test_several_calls_become_one_multisend_proposal(deployed, safe, chain, tx, state, capsys, monkeypatch):

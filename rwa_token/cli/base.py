@@ -161,11 +161,14 @@ class SafeDraft:
 def proposing(s: Session, command: str) -> Iterator[None]:
     """Around a command run with --safe: when it ends without error, the calls it collected become one Safe
     proposal, signed by the operator's key and saved in the state folder, and that is what is printed. A command that
-    fails proposes nothing (what it printed before failing is still shown)."""
+    fails proposes nothing (what it printed before failing is shown only if it had collected no call: otherwise it
+    would describe sends that were never made)."""
     try:
         yield
     except BaseException as exc:
         if getattr(exc, "exit_code", None) != 0:  # an error, or an exit other than success
+            if s.out.held is not None and s.draft.calls:
+                s.out.held.clear()
             _release(s.out)
             raise
     if not s.draft.calls or s.draft.operator is None:
