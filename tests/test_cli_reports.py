@@ -116,7 +116,7 @@ def test_audit_names_every_contract_from_the_first_block_in_token_units(withhold
     assert all(int(r["amount_units"]) == int(r["amount"].replace(".", "").lstrip("0") or 0)
                * 10 ** (6 - len(r["amount"].partition(".")[2])) for r in paid)
     mints = [r for r in rows if r["event"] == "Transfer" and r["contract"] == "token HSTOLLA"]
-    assert mints and mints[0]["amount"] == "100" and mints[0]["amount_units"] == "100000000"
+    assert mints and mints[0]["amount"] == "100" and mints[0]["amount_units"] == 100000000
     assert mints[0]["asset"] == "HSTOLLA" and mints[0]["wallet"] in minted and mints[0]["counterparty"] == ""
     modules = {" ".join(k.split(":")) for k in op.record.modules}
     assert modules and modules <= {r["contract"] for r in rows}  # DvP, collateral, proceeds: each named

@@ -111,7 +111,8 @@ def test_renderers_keep_amounts_exact_in_csv_json_and_markdown(offering, tx, cha
     for parsed in (parsed_csv, parsed_json):
         assert by_wallet(parsed)[dust.address]["balance"] == "123456789.123457"
         assert by_wallet(parsed)[offering.hk_pro.address]["balance"] == "999.999999"
-        assert by_wallet(parsed)[dust.address]["balance_units"] == "123456789123457"
+    assert by_wallet(parsed_csv)[dust.address]["balance_units"] == "123456789123457"
+    assert by_wallet(parsed_json)[dust.address]["balance_units"] == 123456789123457  # JSON: `_units` are integers
     assert f"| {dust.address} |" in markdown and "| 123456789.123457 |" in markdown
     assert markdown.splitlines()[1].count("---:") >= 3  # numbers right-aligned
     with pytest.raises(ConfigError, match="unknown report format"):

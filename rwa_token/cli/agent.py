@@ -138,11 +138,13 @@ def recover(ctx: typer.Context, lost_wallet: str, new_wallet: str,
         s.operator(), lost_wallet, new_wallet, token, dry_run,
         confirm=lambda plan: s.out.confirm(f"recover {lost_wallet} to {new_wallet} ({len(plan.done)} steps)", yes))
     verb = "would move" if dry_run else "moved"
-    lines = [f"[green]{verb}[/] {step.kind} {step.ref}: {step.amount}"
+    lines = [f"[green]{verb}[/] {step.kind} {step.ref}: {step.shown}"
+             + (" (the lost wallet frozen)" if step.kind == "tokens" and not step.amount else "")
              + (f" [dim](tx {step.tx[:12]}…)[/]" if step.tx else "") for step in report.done]
-    lines += [f"[yellow]left[/] {left.kind} {left.ref}: {left.amount}: {left.reason}" for left in report.left]
-    s.out.emit({"dry_run": dry_run, "done": [vars(x) for x in report.done], "left": [vars(x) for x in report.left],
-                "already_done": report.already_done},
+    lines += [f"[yellow]left[/] {left.kind} {left.ref}: {left.shown}: {left.reason}" for left in report.left]
+    shown = [[{**vars(x), "amount": x.shown, "amount_units": x.amount} for x in steps]
+             for steps in (report.done, report.left)]
+    s.out.emit({"dry_run": dry_run, "done": shown[0], "left": shown[1], "already_done": report.already_done},
                "\n".join(lines) or f"nothing to do: {lost_wallet} is already recovered to {new_wallet}")
 
 

@@ -21,7 +21,7 @@ DISTRIBUTION_TERMS = ("paid", "tax", "escrowed", "released", "returned", "unclai
 
 def _write(out: Output, rows: list, fmt: str, file: Optional[Path], report: str = "") -> None:
     """The rows as the chosen format, to the terminal or a file; under --json always one JSON object."""
-    from ..reporting.reports import render
+    from ..reporting.reports import json_rows, render
 
     if fmt not in ("csv", "json", "markdown", "md"):
         raise ConfigError(f"--format must be csv, json or markdown, not {fmt!r}")
@@ -31,7 +31,7 @@ def _write(out: Output, rows: list, fmt: str, file: Optional[Path], report: str 
         out.emit({"report": report, "rows": len(rows), "file": str(file)},
                  f"[green]wrote[/] {len(rows)} rows to {file}")
     elif out.json:
-        out.emit({"report": report, "rows": rows})
+        out.emit({"report": report, "rows": json_rows(rows)})
     else:
         print(text, end="")
 
@@ -87,14 +87,14 @@ def report_distribution(ctx: typer.Context, distribution_id: int = typer.Argumen
     (funded = paid + tax + escrowed + released + returned + unclaimed + remainder, checked against the
     distributor's totals) and each record-date holder's line, in the payment token's units."""
     from ..reporting.records import distribution_statement
-    from ..reporting.reports import render
+    from ..reporting.reports import json_rows
     from ..services.holders import offering_index
 
     s = session(ctx)
     op = s.operator()
     summary, rows = distribution_statement(op, offering_index(op, s.out.track), distribution_id)
     if s.out.json or (fmt == "json" and not out):
-        data = {"distribution": summary, "holders": rows}
+        data = {"distribution": summary, "holders": json_rows(rows)}
         return s.out.emit(data) if s.out.json else print(json.dumps(data, indent=2))
     if fmt in ("markdown", "md") or out:  # (a CSV on the terminal stays a CSV: its terms are in --json)
         terms = " + ".join(f"{k} {summary[k]}" for k in DISTRIBUTION_TERMS)

@@ -522,7 +522,7 @@ def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
         raise ConfigError(f"unknown report format {fmt!r} (known: {', '.join(FORMATS)})")
     columns = _columns(rows)
     if kind == "json":
-        return json.dumps([{c: row.get(c, "") for c in columns} for row in rows], indent=2) + "\n"
+        return json.dumps(json_rows(rows, columns), indent=2) + "\n"
     if kind == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
@@ -530,6 +530,17 @@ def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
         writer.writerows(rows)
         return buffer.getvalue()
     return _markdown(rows, columns)
+
+
+def json_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Rows for JSON: amounts stay decimal strings; their `_units` twins become integers (null when empty), the
+    one convention of every `--json` output."""
+    def value(column: str, v: Any) -> Any:
+        if column.endswith("_units") and isinstance(v, str):
+            return int(v) if v.lstrip("-").isdigit() else None
+        return v
+
+    return [{c: value(c, row.get(c, "")) for c in (columns or _columns([row]))} for row in rows]
 
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")

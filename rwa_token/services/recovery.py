@@ -14,21 +14,28 @@ from typing import Callable, Mapping
 from ..contracts.distributor import Distributor
 from ..contracts.redemption import Redemption
 from ..contracts.registry import InvestorRegistry
+from ..contracts.stablecoin import ERC20
 from ..contracts.token import SecurityToken
 from ..primitives.errors import REASON_CODES, ConfigError
-from ..primitives.units import address
+from ..primitives.units import address, format_units
 from .context import Operator
 
 
 @dataclass(frozen=True)
 class Step:
     """One thing to do (or done): `kind` is "tokens", "distribution", "escrow" or "principal"; `ref` the token
-    symbol or distribution id; `amount` in base units of the token or payment token."""
+    symbol or distribution id; `amount` in base units of the token or payment token, which has `decimals`."""
 
     kind: str
     ref: str
     amount: int
     tx: str | None = None
+    decimals: int = 0
+
+    @property
+    def shown(self) -> str:
+        """The amount in whole units of its token (a decimal string)."""
+        return format_units(self.amount, self.decimals)
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,11 @@ class Left:
     ref: str
     amount: int
     reason: str
+    decimals: int = 0
+
+    @property
+    def shown(self) -> str:
+        return format_units(self.amount, self.decimals)
 
 
 @dataclass
@@ -66,7 +78,7 @@ def recover_wallet(registry: InvestorRegistry, tokens: Mapping[str, SecurityToke
             continue
         # A dry run simulates the recovery, so a refusal (a pledged wallet: code 26) shows before anything is sent.
         receipt = token.recover(lost, new, dry_run=dry_run)
-        report.done.append(Step("tokens", symbol, balance, receipt.tx_hash if receipt else None))
+        report.done.append(Step("tokens", symbol, balance, receipt.tx_hash if receipt else None, token.decimals))
     by_address = {token.address.lower(): token for token in tokens.values()}
     refusals: dict[str, str | None] = {}
 
@@ -83,11 +95,12 @@ def recover_wallet(registry: InvestorRegistry, tokens: Mapping[str, SecurityToke
         if owed == 0:
             continue
         why = refusal(tokens[symbol])
+        decimals = ERC20(redemption.tx, redemption.payment_token()).decimals()
         if why:
-            report.left.append(Left("principal", symbol, owed, why))
+            report.left.append(Left("principal", symbol, owed, why, decimals))
             continue
         receipt = None if dry_run else redemption.pay_owed_to(lost, new)
-        report.done.append(Step("principal", symbol, owed, receipt.tx_hash if receipt else None))
+        report.done.append(Step("principal", symbol, owed, receipt.tx_hash if receipt else None, decimals))
     return report
 
 
@@ -130,15 +143,16 @@ def _move_distributions(distributor: Distributor, tokens: Mapping[str, SecurityT
         if escrow == 0 and open_share == 0:
             continue
         why = refusal(token)
+        decimals = ERC20(distributor.tx, info.payment_token).decimals()
         moves = (("escrow", escrow, distributor.release_withheld_to), ("distribution", open_share, distributor.claim_to))
         for kind, amount, send in moves:
             if amount == 0:
                 continue
             if why:
-                report.left.append(Left(kind, ref, amount, why))
+                report.left.append(Left(kind, ref, amount, why, decimals))
                 continue
             receipt = None if dry_run else send(distribution_id, lost, new)
-            report.done.append(Step(kind, ref, amount, receipt.tx_hash if receipt else None))
+            report.done.append(Step(kind, ref, amount, receipt.tx_hash if receipt else None, decimals))
 
 
 def recover_offering_wallet(op: Operator, lost: str, new: str, token: str | None = None, dry_run: bool = False,
