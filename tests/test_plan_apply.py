@@ -156,7 +156,7 @@ def test_plan_shows_every_difference_and_apply_sends_only_those(deployed, chain,
     code, out, err = rwa(capsys, monkeypatch, "--json", "plan", str(spec))
     assert code == 0, err
     plan = json.loads(out)
-    changes = {(c["area"], c["token"]): c for c in plan["changes"]}
+    changes = {(c["area"], c["subject"]): c for c in plan["changes"]}
     assert {"rules", "supply cap", "document", "payment token", "withholding", "module"} == {a for a, _ in changes}
     assert changes[("supply cap", "HSTOLLA")]["change"] == "supply cap: 800,000 -> 900,000"
     assert changes[("supply cap", "HSTOLLA")]["signer"].startswith("admin")
@@ -168,7 +168,7 @@ def test_plan_shows_every_difference_and_apply_sends_only_those(deployed, chain,
                      "deploy the redemption module of HSTOLLA: 100 USDC a token, from 2031-03-31",
                      "payment token SGDX", "csrc-filing-v2.pdf"):
         assert expected in described, expected
-    assert [c["token"] for c in plan["pending"]] == ["waterfall"]
+    assert [c["subject"] for c in plan["pending"]] == ["waterfall"]
     assert "waits for every tranche to be issued (HSTOLLA, HSTOLLJ have no supply yet)" in plan["pending"][0]["pending"]
 
     before = chain.block_number()
@@ -181,7 +181,7 @@ def test_plan_shows_every_difference_and_apply_sends_only_those(deployed, chain,
     code, out, err = rwa(capsys, monkeypatch, "--json", "apply", str(spec), "--yes")
     result = last_json(out)
     assert code == 0 and result["sent"] == len(plan["changes"]), err
-    assert set(result["deployed"]) == {"redemption:HSTOLLA"} and result["pending"][0]["token"] == "waterfall"
+    assert set(result["deployed"]) == {"redemption:HSTOLLA"} and result["pending"][0]["subject"] == "waterfall"
     after = json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(spec))[1])
     assert after["changes"] == [] and len(after["pending"]) == 1
     code, out, _ = rwa(capsys, monkeypatch, "--json", "apply", str(spec), "--yes")  # rerun: nothing to send
@@ -209,7 +209,7 @@ def test_the_waterfall_waits_for_issued_tranches_then_apply_deploys_it(deployed,
     assert rwa(capsys, monkeypatch, "mint", AU, "1000")[0] == 0
     assert rwa(capsys, monkeypatch, "mint", "--token", "HSTOLLJ", AU, "100")[0] == 0
     plan = json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(spec))[1])
-    assert plan["pending"] == [] and [c["token"] for c in plan["changes"]] == ["waterfall"]
+    assert plan["pending"] == [] and [c["subject"] for c in plan["changes"]] == ["waterfall"]
     code, out, err = rwa(capsys, monkeypatch, "--json", "apply", str(spec), "--yes")
     assert code == 0 and "waterfall" in last_json(out)["deployed"], err
     tranches = offering(chain, state).waterfall.tranches()
@@ -240,6 +240,8 @@ def test_an_rmb_pegged_payment_token_waits_for_its_approval_document(deployed, c
     plan = json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(spec))[1])
     assert plan["changes"] == [] and "CNH is RMB-pegged" in plan["pending"][0]["pending"]
     rwa(capsys, monkeypatch, "docs", "add", "pboc-approval", "https://example.com/pboc.pdf", "--hash", "0x" + "cd" * 32)
+    plan = json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(spec), "--document", "pboc-approval")[1])
+    assert plan["pending"] == [] and "under approval document pboc-approval" in plan["changes"][0]["change"]
     code, out, err = rwa(capsys, monkeypatch, "--json", "apply", str(spec), "--yes", "--document", "pboc-approval")
     assert code == 0 and last_json(out)["sent"] == 1, err
     record = offering(chain, state).record

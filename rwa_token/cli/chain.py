@@ -91,7 +91,10 @@ def policy_list(ctx: typer.Context) -> None:
     session(ctx).out.emit({"packs": [p.name for p in packs]}, "\n".join(f"{p.name}: {p.title}" for p in packs))
 
 
-def plan(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)")) -> None:
+def plan(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)"),
+         document: Optional[str] = typer.Option(
+             None, "--document", help="plan as `rwa apply --document NAME` would apply (refused unless recorded)")
+         ) -> None:
     """Show every difference between the spec and the chain (read-only): rules, supply caps, the filing document,
     payment tokens, withholding, modules; who must sign each; what waits, and why. `rwa apply` sends them."""
     from ..inputs.spec import load_spec
@@ -99,7 +102,7 @@ def plan(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offerin
 
     s = session(ctx)
     spec = load_spec(spec_file)  # the spec's errors come before the chain's
-    found = spec_plan(s.operator(), spec)
+    found = spec_plan(s.operator(), spec, document)
     lines = [f"- {c.subject}: {c.what}  (signs: {c.signer})" for c in found.changes]
     lines += [f"- waiting: {c.subject}: {c.what}: {c.pending}" for c in found.pending]
     lines += [f"- note: {note}" for note in found.notes]

@@ -58,7 +58,7 @@ class Change:
     pending: str = ""  # why it cannot be sent yet (a precondition on chain); "" = ready
 
     def as_dict(self) -> dict:
-        found = {"area": self.area, "token": self.subject, "change": self.what, "signer": self.signer}
+        found = {"area": self.area, "subject": self.subject, "change": self.what, "signer": self.signer}
         return found | ({"pending": self.pending} if self.pending else {})
 
 
