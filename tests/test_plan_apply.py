@@ -284,3 +284,24 @@ def test_a_spec_of_another_offering_is_refused(deployed, tmp_path, capsys, monke
     other = changed_spec(tmp_path, name=("name: Hengshan Expressway Toll Revenue ABS 2026-1", "name: Another Deal"))
     code, out, _ = rwa(capsys, monkeypatch, "--json", "plan", str(other))
     assert code == 2 and "the spec describes offering 'Another Deal'" in json.loads(out)["error"]
+
+
+def test_an_rmb_token_approved_at_deploy_is_linked_to_its_document_by_apply(chain, state, tmp_path, capsys,
+                                                                          monkeypatch):
+    monkeypatch.setenv("RWA_RPC_URL", chain.url)
+    cnh = "  - symbol: CNHC\n    currency: CNH\n    decimals: 6\n    approved: true\n"
+    spec = changed_spec(tmp_path, payment=("  - symbol: HKDR", cnh + "  - symbol: HKDR"))
+    assert rwa(capsys, monkeypatch, "deploy", str(spec))[0] == 0
+    plan = json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(spec))[1])
+    assert plan["changes"] == [] and any("CNHC is allowed as an approved CNH token with no approval document"
+                                         in note for note in plan["notes"])
+    rwa(capsys, monkeypatch, "docs", "add", "pboc-approval", "https://example.com/pboc.pdf", "--hash", "0x" + "cd" * 32)
+    linked = changed_spec(tmp_path, payment=("  - symbol: HKDR", cnh + "    approval_document: pboc-approval\n"
+                                             "  - symbol: HKDR"))
+    plan = json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(linked))[1])
+    assert [c["change"] for c in plan["changes"]] == ["payment token CNHC: link its CNH approval to document "
+                                                      "pboc-approval"]
+    code, out, err = rwa(capsys, monkeypatch, "--json", "apply", str(linked), "--yes")
+    assert code == 0 and last_json(out)["sent"] == 1, err
+    assert offering(chain, state).record.payment_documents == {"CNHC": "pboc-approval"}
+    assert json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(linked))[1])["changes"] == []

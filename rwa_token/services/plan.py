@@ -165,7 +165,16 @@ def _payment_tokens(offering: Offering, spec: OfferingSpec, state: os.PathLike |
         approval = (p.approval_document or document) if rmb else None
         if address:
             now = distributor.payment_token_config(address)
-            if recorded and now.allowed and now.currency == p.currency and now.rmb_approved == rmb:
+            if recorded and now.allowed and now.currency == p.currency and (now.rmb_approved or not rmb):
+                linked = record.payment_documents.get(p.symbol)
+                if rmb and not linked and approval:  # allowed as approved (at deploy): link it to its document
+                    plan.add(Change("payment token", p.symbol, f"payment token {p.symbol}: link its {p.currency} "
+                                    f"approval to document {approval}", ADMIN,
+                                    lambda dry, pt=p, doc=approval: _allow_payment_token(offering, pt, doc, state,
+                                                                                         dry)))
+                elif rmb and not linked:
+                    plan.notes.append(f"payment token {p.symbol} is allowed as an approved {p.currency} token with no "
+                                      f"approval document linked: set payment_tokens[{i}].approval_document")
                 continue
             was = f"allowed in {now.currency}" if now.allowed else "not allowed"
         else:
