@@ -189,7 +189,7 @@ def test_proposals_take_consecutive_nonces_and_a_failing_call_is_named(deployed,
 @pytest.mark.parametrize("args, message", [
     (["deploy", "SECOND"], "deploys a contract, which a Safe proposal cannot do"),
     (["investors", "import", str(EXAMPLES / "investors.csv")], "which a Safe proposal cannot do"),
-    (["safe", "list"], "acts on proposals itself: run it without --safe"),
+    (["safe", "list"], "`rwa safe list` cannot be proposed to a Safe: run it without --safe"),
 ])
 def test_commands_that_need_a_mined_transaction_refuse_safe(deployed, safe, chain, state, tmp_path, capsys, monkeypatch,
                                                             args, message):
@@ -215,3 +215,43 @@ def test_safe_mode_checks_the_key_and_the_address(deployed, safe, chain, state, 
     code, _, err = rwa(capsys, monkeypatch, "safe", "show", "0xabcdef12")
     assert code == 2 and "no proposal '0xabcdef12'" in err
     assert proposals(state) == []
+
+
+def test_a_safe_created_and_used_through_the_cli_alone(deployed, chain, state, capsys, monkeypatch):
+    """On a fresh local chain `rwa safe create` deploys Safe's contracts (from safe-eth-py's build), then the Safe;
+    rerunning it finds the same Safe."""
+    owners = [a.address for a in chain.dev_accounts(3)]
+    block = chain.block_number()
+    code, out, err = rwa(capsys, monkeypatch, "--json", "safe", "create", *owners, "--threshold", "2", "--dry-run")
+    assert code == 0 and json.loads(out)["created"] is False and chain.block_number() == block, err
+    code, out, err = rwa(capsys, monkeypatch, "--json", "safe", "create", *owners, "--threshold", "2")
+    created = json.loads(out)
+    assert code == 0 and created["created"] is True and created["threshold"] == 2, err
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "safe", "create", *owners, "--threshold", "2")
+    assert code == 0 and json.loads(out) == {**created, "created": False}
+    safe = created["safe"]
+    assert rwa(capsys, monkeypatch, "roles", "grant", "agent", safe, "-c", "HSTOLLA")[0] == 0
+    assert rwa(capsys, monkeypatch, "--safe", safe, "freeze", WALLET)[0] == 0
+    assert rwa(capsys, monkeypatch, "--safe", safe, "pause", "--yes")[0] == 0
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "safe", "list")
+    rows = json.loads(out)["proposals"]
+    assert [(r["nonce"], r["signatures"], r["status"]) for r in rows] == [
+        (0, 1, "waiting for signatures"), (1, 1, "waiting for signatures")]
+    as_owner(monkeypatch, chain, 2)
+    for row in rows:
+        assert rwa(capsys, monkeypatch, "safe", "sign", row["safe_tx_hash"])[0] == 0
+        code, _, err = rwa(capsys, monkeypatch, "safe", "execute", row["safe_tx_hash"])
+        assert code == 0, err
+    code, out, _ = rwa(capsys, monkeypatch, "--json", "status")
+    assert code == 0 and json.loads(out)["paused"] is True
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--threshold", "4"], "--threshold 4: between 1 and the number of owners (3)"),
+    (["--threshold", "0"], "--threshold 0: between 1"),
+    (["--threshold", "1", "--salt", "-1"], "--salt -1"),
+])
+def test_safe_create_refuses_bad_input(chain, state, capsys, monkeypatch, args, message):
+    owners = [a.address for a in chain.dev_accounts(3)]
+    code, _, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "safe", "create", *owners, *args)
+    assert code == 2 and message in err, err

@@ -18,8 +18,12 @@ if TYPE_CHECKING:
     from safe_eth.safe.safe_tx import SafeTx
 
 CALL, DELEGATECALL = 0, 1
-# MultiSendCallOnly v1.4.1 at its address on every chain the Safe deployments cover (deterministic deployment).
+# Safe v1.4.1 at its addresses on every chain the Safe deployments cover (deterministic deployment).
 MULTISEND_CALL_ONLY = "0x9641d764fc13c8B624c04430C7356C1C7C8102e2"
+CANONICAL = {"singleton": "0x41675C099F32341bf84BFc5382aF534df5C7461a",
+             "factory": "0x4e1DCf7AD4e460CfD30791CCC4F9c8a4f820ec67",
+             "handler": "0xfd0732Dc9E303f09fCEf3a7388Ad10A83459Ec99",
+             "multisend": MULTISEND_CALL_ONLY}
 
 
 def multisend_payload(calls: Sequence[SafeCall]) -> bytes:

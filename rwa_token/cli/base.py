@@ -145,7 +145,7 @@ class Session:
     def no_safe(self, what: str) -> None:
         """Refuse --safe on a command that must act itself (the `rwa safe` commands)."""
         if self.safe:
-            raise ConfigError(f"{what} acts on proposals itself: run it without --safe")
+            raise ConfigError(f"{what} cannot be proposed to a Safe: run it without --safe")
 
 
 @dataclass

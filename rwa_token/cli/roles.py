@@ -149,3 +149,23 @@ def safe_list(ctx: typer.Context) -> None:
     s.out.emit({"proposals": rows}, "\n".join(
         f"{r['safe_tx_hash'][:18]}…  Safe {r['safe']} nonce {r['nonce']}  {r['signatures']} of {r['threshold']}  "
         f"{r['status']}  {r['command']}" for r in rows) or "no proposals")
+
+
+@safe_app.command("create")
+def safe_create(ctx: typer.Context,
+                owners: list[str] = typer.Argument(..., help="the owners' addresses"),
+                threshold: int = typer.Option(..., "--threshold", help="signatures needed to execute"),
+                salt: int = typer.Option(0, "--salt", help="another Safe with the same owners and threshold"),
+                dry_run: bool = DryRunOpt) -> None:
+    """Create a Safe of OWNERS through Safe's proxy factory (v1.4.1; on a local chain without Safe's contracts,
+    they are deployed first). The same owners, threshold and salt give the same address: rerunning finds it."""
+    from ..services.safe import create_safe
+
+    s = session(ctx)
+    s.no_safe("`rwa safe create`")
+    made = create_safe(s.operator(need_record=False), owners, threshold, salt, dry_run)
+    state = "created" if made.created else "dry run: would create" if dry_run else "exists"
+    s.out.emit({"safe": made.address, "owners": made.owners, "threshold": made.threshold, "created": made.created,
+                "dry_run": dry_run},
+               f"[green]{state}[/] Safe {made.address or '(address once its contracts are deployed)'}: "
+               f"{made.threshold} of {len(made.owners)} owners ({', '.join(made.owners)})")

@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any, Sequence
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from ..chain.safe import SafeTransaction, multisend_payload
 from ..chain.tx import Receipt, SafeCall, Transactor
@@ -28,9 +28,12 @@ SAFE_ERRORS = {
 
 
 @lru_cache(maxsize=None)
+def _safe_artifact(name: str) -> dict:
+    return json.loads((resources.files("safe_eth.eth.contracts") / "abis" / f"{name}.json").read_text())
+
+
 def _safe_abi(name: str) -> list[dict]:
-    text = (resources.files("safe_eth.eth.contracts") / "abis" / f"{name}.json").read_text()
-    return json.loads(text)["abi"]
+    return _safe_artifact(name)["abi"]
 
 
 class _SafeContract(ContractWrapper):
@@ -45,6 +48,13 @@ class _SafeContract(ContractWrapper):
         for entry in self._abi:
             if entry["type"] == "function":
                 self._functions.setdefault(entry["name"], []).append(entry)
+
+    @classmethod
+    def deploy_code(cls, tx: Transactor, sender: LocalAccount):  # type: ignore[no-untyped-def]
+        """Deploy this contract from the bytecode safe-eth-py ships (a local chain without Safe's deployments)."""
+        code = _safe_artifact(cls.ABI_NAME)["bytecode"]
+        receipt = tx.send(sender, None, bytes.fromhex(code[2:]))
+        return cls(tx, receipt.contract_address, sender)
 
 
 class Safe(_SafeContract):
@@ -65,6 +75,11 @@ class Safe(_SafeContract):
     def nonce(self) -> int:
         return self.call("nonce")
 
+    def setup_data(self, owners: Sequence[str], threshold: int, fallback_handler: str) -> bytes:
+        """The initializer of a new Safe proxy: its owners, threshold and fallback handler; no module, no payment."""
+        zero = "0x" + "00" * 20
+        return self.encode("setup", list(owners), threshold, zero, b"", fallback_handler, zero, 0, zero)
+
     def transaction_hash(self, t: SafeTransaction) -> str:
         """The hash the Safe itself computes for `t` (a check of the offline hash)."""
         zero = "0x" + "00" * 20
@@ -75,6 +90,35 @@ class Safe(_SafeContract):
                 dry_run: bool = False) -> Receipt | None:
         """execTransaction with the signatures collected; with `dry_run` simulated from the sender."""
         return self.send("execTransaction", *t.exec_args(), sender=sender, dry_run=dry_run)
+
+
+class SafeProxyFactory(_SafeContract):
+    """Creates Safes: proxies of the Safe singleton, set up in the same transaction."""
+
+    CONTRACT = "SafeProxyFactory"
+    ABI_NAME = "ProxyFactory_V1_4_1"
+
+    def predict(self, singleton: str, initializer: bytes, salt: int) -> str:
+        """The address createProxyWithNonce gives these arguments (CREATE2: the same owners, threshold and salt
+        always give the same Safe, so creating it twice finds the first)."""
+        code = bytes(self.call("proxyCreationCode")) + int(singleton, 16).to_bytes(32, "big")
+        salted = keccak(keccak(initializer) + salt.to_bytes(32, "big"))
+        digest = keccak(b"\xff" + bytes.fromhex(self.address[2:]) + salted + keccak(code))
+        return to_checksum_address(digest[12:])
+
+    def create(self, singleton: str, initializer: bytes, salt: int, dry_run: bool = False) -> str:
+        """Create the Safe (simulated first: a bad set-up raises before sending); its address."""
+        created = self.call("createProxyWithNonce", singleton, initializer, salt)
+        if not dry_run:
+            self.send("createProxyWithNonce", singleton, initializer, salt)
+        return created
+
+
+class CompatibilityFallbackHandler(_SafeContract):
+    """The Safe's default fallback handler (ERC-1271 signatures, token callbacks)."""
+
+    CONTRACT = "CompatibilityFallbackHandler"
+    ABI_NAME = "CompatibilityFallbackHandler_V1_4_1"
 
 
 class MultiSendCallOnly(_SafeContract):

@@ -7,13 +7,16 @@ Proposals of one Safe take consecutive nonces in the order they are made; the Sa
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
-from ..chain.safe import CALL, DELEGATECALL, MULTISEND_CALL_ONLY, SafeTransaction, multisend_calls
+from ..chain.safe import CALL, CANONICAL, DELEGATECALL, MULTISEND_CALL_ONLY, SafeTransaction, multisend_calls
 from ..chain.tx import Receipt, SafeCall, Transactor
-from ..contracts.safe import MultiSendCallOnly, Safe, describe_call, safe_error
+from ..contracts.safe import (CompatibilityFallbackHandler, MultiSendCallOnly, Safe, SafeProxyFactory, describe_call,
+                              safe_error)
+from ..primitives.constants import LOCAL_CHAIN_IDS
 from ..primitives.errors import ChainError, ConfigError, ContractRevert, RevertWithReason
 from ..primitives.units import address
 from ..store.state import write_json
@@ -42,9 +45,8 @@ class Proposal:
         """The calls the Safe transaction makes, read from the transaction the owners sign (never from a list
         beside it that could say something else)."""
         t = self.transaction
-        if t.operation == DELEGATECALL and t.to == MULTISEND_CALL_ONLY:
-            return multisend_calls(MultiSendCallOnly.payload(t.data) or b"")
-        return [SafeCall(t.to, t.data, t.value)]
+        payload = MultiSendCallOnly.payload(t.data) if t.operation == DELEGATECALL else None
+        return multisend_calls(payload) if payload is not None else [SafeCall(t.to, t.data, t.value)]
 
     def to_json(self) -> dict[str, Any]:
         return {"safe_tx_hash": self.hash, "transaction": self.transaction.to_json(),
@@ -90,8 +92,6 @@ def attach(op: Operator, safe: str, collected: list[SafeCall]) -> Safe:
 
 def proposals(state: Path) -> list[Proposal]:
     """Every proposal saved in the state folder, oldest nonce first."""
-    import json
-
     found = [Proposal.from_json(json.loads(p.read_text()), p) for p in sorted(folder(state).glob("0x*.json"))]
     return sorted(found, key=lambda p: (p.transaction.safe, p.transaction.nonce, p.created))
 
@@ -103,11 +103,76 @@ def _next_nonce(state: Path, safe: Safe, chain_id: int) -> int:
     return max(pending) + 1 if pending else nonce
 
 
-def multisend(tx: Transactor) -> MultiSendCallOnly:
-    if not tx.code(MULTISEND_CALL_ONLY):
+def _contracts_path(state: Path, chain_id: int) -> Path:
+    return folder(state) / f"contracts-{chain_id}.json"
+
+
+def safe_contracts(op: Operator, deploy: bool = False) -> Optional[dict[str, str]]:
+    """Safe v1.4.1's singleton, proxy factory, fallback handler and MultiSendCallOnly on this chain: the canonical
+    deployment, else those deployed on this local chain before (recorded in the state folder), else, with `deploy` on
+    a local chain, deployed now from safe-eth-py's bytecode. None when there are none (and `deploy` is off)."""
+    if all(op.tx.code(a) for a in CANONICAL.values()):
+        return dict(CANONICAL)
+    path = _contracts_path(op.state, op.chain.chain_id)
+    if path.exists():
+        recorded = json.loads(path.read_text())
+        if all(op.tx.code(a) for a in recorded.values()):
+            return recorded
+    if not deploy:
+        return None
+    if op.chain.chain_id not in LOCAL_CHAIN_IDS:
+        raise ConfigError(f"Safe v1.4.1 is not deployed on chain {op.chain.chain_id} (no code at its canonical "
+                          f"addresses, e.g. the proxy factory {CANONICAL['factory']})")
+    deployed = {name: cls.deploy_code(op.tx, op.account).address for name, cls in (
+        ("singleton", Safe), ("factory", SafeProxyFactory), ("handler", CompatibilityFallbackHandler),
+        ("multisend", MultiSendCallOnly))}
+    write_json(path, deployed)
+    return deployed
+
+
+def _multisend_address(op: Operator) -> Optional[str]:
+    if op.tx.code(MULTISEND_CALL_ONLY):
+        return MULTISEND_CALL_ONLY
+    return (safe_contracts(op) or {}).get("multisend")
+
+
+def multisend(op: Operator) -> MultiSendCallOnly:
+    found = _multisend_address(op)
+    if found is None:
         raise ConfigError(f"this command makes several calls, batched through MultiSendCallOnly v1.4.1, which is not "
-                          f"deployed on chain {tx.chain.chain_id} (at {MULTISEND_CALL_ONLY})")
-    return MultiSendCallOnly(tx, MULTISEND_CALL_ONLY)
+                          f"deployed on chain {op.chain.chain_id} (at {MULTISEND_CALL_ONLY}; `rwa safe create` "
+                          "deploys it on a local chain)")
+    return MultiSendCallOnly(op.tx, found)
+
+
+@dataclass(frozen=True)
+class NewSafe:
+    address: Optional[str]  # None in a dry run on a local chain whose Safe contracts are not deployed yet
+    owners: list[str]
+    threshold: int
+    created: bool  # False when it existed already (the same owners, threshold and salt) or in a dry run
+
+
+def create_safe(op: Operator, owners: list[str], threshold: int, salt: int = 0, dry_run: bool = False) -> NewSafe:
+    """A Safe of `owners` needing `threshold` signatures, created through Safe's proxy factory (on a local chain
+    without Safe's contracts, they are deployed first). Creating the same Safe again finds it."""
+    checked = [address(o, "owner") for o in owners]
+    if not checked or len(set(checked)) != len(checked):
+        raise ConfigError("owners: give one or more distinct addresses")
+    if not 1 <= threshold <= len(checked):
+        raise ConfigError(f"--threshold {threshold}: between 1 and the number of owners ({len(checked)})")
+    if salt < 0:
+        raise ConfigError(f"--salt {salt}: a whole number, 0 or more")
+    contracts = safe_contracts(op, deploy=not dry_run)
+    if contracts is None:  # a dry run on a local chain without them: they and the Safe would be deployed
+        return NewSafe(None, checked, threshold, False)
+    factory = SafeProxyFactory(op.tx, contracts["factory"], op.account)
+    setup = Safe(op.tx, contracts["singleton"]).setup_data(checked, threshold, contracts["handler"])
+    where = factory.predict(contracts["singleton"], setup, salt)
+    if op.tx.code(where):
+        return NewSafe(where, checked, threshold, False)
+    factory.create(contracts["singleton"], setup, salt, dry_run=dry_run)
+    return NewSafe(where, checked, threshold, not dry_run)
 
 
 def propose(op: Operator, safe: str, calls: list[SafeCall], command: str = "") -> Proposal:
@@ -118,7 +183,7 @@ def propose(op: Operator, safe: str, calls: list[SafeCall], command: str = "") -
     if len(calls) == 1:
         to, data, value, operation = calls[0].to, calls[0].data, calls[0].value, CALL
     else:
-        batch = multisend(op.tx)
+        batch = multisend(op)
         to, data, value, operation = batch.address, batch.calldata(calls), 0, DELEGATECALL
     unsigned = SafeTransaction(wrapper.address, op.chain.chain_id, wrapper.version(),
                                _next_nonce(op.state, wrapper, op.chain.chain_id), to, data, value, operation)
@@ -136,8 +201,6 @@ def save(state: Path, proposal: Proposal) -> Proposal:
 
 def load(state: Path, ref: str) -> Proposal:
     """A proposal by its file or its Safe transaction hash (a unique prefix of at least 6 hex digits will do)."""
-    import json
-
     path = Path(ref)
     if path.suffix == ".json" and path.exists():
         return Proposal.from_json(json.loads(path.read_text()), path)
@@ -186,7 +249,8 @@ def describe(op: Operator, proposal: Proposal) -> list[dict[str, Any]]:
     """Each call of the proposal: the contract (by the offering's name for it when it has one), the function and
     its arguments."""
     rows = []
-    delegated = proposal.transaction.operation == DELEGATECALL and proposal.transaction.to != MULTISEND_CALL_ONLY
+    delegated = (proposal.transaction.operation == DELEGATECALL
+                 and proposal.transaction.to != _multisend_address(op))
     for call in proposal.calls:
         function, args = describe_call(call.data)
         function = f"delegatecall {function}" if delegated else function
