@@ -8,7 +8,6 @@ FILE_FORMATS, which docs/cli.md includes.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import List, Optional
 
@@ -397,22 +396,19 @@ def proceeds_withdraw(ctx: typer.Context,
 @proceeds_app.command("report")
 def proceeds_report_cmd(ctx: typer.Context,
                         filing: Optional[Path] = typer.Option(
-        None, help="JSON {purpose: cap} from the filing, caps as decimal stablecoin amounts"),
+        None, help="JSON {purpose: cap} from the filing, caps as decimal stablecoin amounts (default: the "
+        "offering spec's modules.proceeds.purposes)"),
         vault: Optional[str] = VaultOpt) -> None:
-    """Proceeds by purpose against the filing: caps, withdrawn, remaining, discrepancies, references."""
-    from ..primitives.units import format_units, to_units
-    from ..services.trading import proceeds_report
+    """Proceeds by purpose against the filing (--filing, else the offering spec's purposes and caps): caps,
+    withdrawn, remaining, discrepancies, references. Exit 3 when they disagree."""
+    from ..primitives.units import format_units
+    from ..services.trading import filing_caps, proceeds_report, proceeds_vault
 
     s = session(ctx)
-    v, asset = _vault(s, vault)
+    op = s.operator(need_record=vault is None)
+    v, asset = proceeds_vault(op, vault)
     d = asset.decimals()
-    caps = None
-    if filing is not None:
-        try:
-            filed = json.loads(filing.read_text())
-            caps = {k: to_units(str(Decimal(str(val))), d, f"{filing.name}: {k}") for k, val in filed.items()}
-        except (OSError, ValueError, AttributeError, ArithmeticError) as exc:
-            raise ConfigError(f"{filing}: expected a JSON object of purpose -> cap ({exc})") from None
+    caps = filing_caps(op, filing, d)
     report = proceeds_report(v, caps)
     lines = [f"deposited {format_units(report.deposited, d)}, withdrawn {format_units(report.withdrawn, d)}, "
              f"balance {format_units(report.balance, d)}"]

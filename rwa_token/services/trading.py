@@ -421,6 +421,25 @@ def proceeds_vault(op: Operator, override: str | None = None) -> tuple[ProceedsV
     return vault, ERC20(op.tx, vault.asset(), op.account)
 
 
+def filing_caps(op: Operator, filing: Path | None, decimals: int) -> dict[str, int] | None:
+    """The filing's cap per purpose in base units: from `filing` (JSON {purpose: cap}, caps as decimal amounts of
+    the vault's asset) when given, else from the offering spec's `modules.proceeds.purposes` (the filing as the
+    offering was deployed from it), else None (nothing to compare against)."""
+    if filing is not None:
+        try:
+            filed = json.loads(filing.read_text())
+            return {k: to_units(str(Decimal(str(v))), decimals, f"{filing.name}: {k}") for k, v in filed.items()}
+        except (OSError, ValueError, AttributeError, ArithmeticError) as exc:
+            raise ConfigError(f"{filing}: expected a JSON object of purpose -> cap ({exc})") from None
+    if op.record is None or not op.record.spec_path or not Path(op.record.spec_path).exists():
+        return None
+    proceeds = op.spec().modules.proceeds
+    if proceeds is None:
+        return None
+    return {name: to_units(str(cap), decimals, f"modules.proceeds.purposes.{name}")
+            for name, cap in proceeds.purposes.items()}
+
+
 # ------------------------------------------------------------------ trade files
 
 TRADE_FILE_FORMAT = "rwa-trade/1"
