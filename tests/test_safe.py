@@ -255,3 +255,22 @@ def test_safe_create_refuses_bad_input(chain, state, capsys, monkeypatch, args, 
     owners = [a.address for a in chain.dev_accounts(3)]
     code, _, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "safe", "create", *owners, *args)
     assert code == 2 and message in err, err
+
+
+def test_a_batch_that_fails_only_together_is_not_proposed(deployed, safe, state, capsys, monkeypatch):
+    """Revoking the Safe's own agent role, then pausing: each call passes alone, the pair fails in order."""
+    from rwa_token.contracts.roles import revoke
+    from rwa_token.primitives.errors import ContractRevert
+    from rwa_token.services.context import Operator
+    from rwa_token.services.safe import attach, propose
+
+    assert rwa(capsys, monkeypatch, "roles", "grant", "agent", safe, "-c", "HSTOLLA")[0] == 0
+    assert rwa(capsys, monkeypatch, "roles", "grant", "admin", safe, "-c", "HSTOLLA", "--yes")[0] == 0
+    op = Operator.open(None, None, state=str(state))
+    collected: list = []
+    attach(op, safe, collected)
+    revoke(op.token(), "AGENT_ROLE", safe)
+    op.token().pause()
+    with pytest.raises(ContractRevert, match="pass one by one but fail together"):
+        propose(op, safe, collected)
+    assert proposals(state) == []

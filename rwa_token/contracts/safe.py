@@ -14,7 +14,7 @@ from eth_utils import keccak, to_checksum_address
 from ..chain.safe import SafeTransaction, multisend_payload
 from ..chain.tx import Receipt, SafeCall, Transactor
 from ..primitives import artifacts
-from ..primitives.errors import RevertWithReason
+from ..primitives.errors import ContractRevert, RevertWithReason
 from .base import ContractWrapper
 
 # Safe's revert strings (docs/error_codes.md of safe-contracts) that an execution can meet.
@@ -85,6 +85,16 @@ class Safe(_SafeContract):
         zero = "0x" + "00" * 20
         return "0x" + bytes(self.call("getTransactionHash", t.to, t.value, t.data, t.operation, 0, 0, 0, zero, zero,
                                       t.nonce)).hex()
+
+    def simulate_delegatecall(self, target: str, data: bytes) -> bool:
+        """Whether the Safe delegatecalling `target` with `data` succeeds now, in its own context (a MultiSend
+        batch: each call sees the earlier ones' effects). Safe's simulateAndRevert always reverts, with the result
+        (success flag, return data) as the revert data."""
+        try:
+            self.call("simulateAndRevert", target, data)
+        except ContractRevert as exc:
+            return len(exc.data) >= 32 and int.from_bytes(exc.data[:32], "big") == 1
+        return False
 
     def execute(self, t: SafeTransaction, sender: LocalAccount | None = None,
                 dry_run: bool = False) -> Receipt | None:

@@ -185,6 +185,9 @@ def propose(op: Operator, safe: str, calls: list[SafeCall], command: str = "") -
     else:
         batch = multisend(op)
         to, data, value, operation = batch.address, batch.calldata(calls), 0, DELEGATECALL
+        if not wrapper.simulate_delegatecall(to, data):  # each call passed alone; together, in order, they must too
+            raise ContractRevert(f"the {len(calls)} calls pass one by one but fail together, in order, from Safe "
+                                 f"{wrapper.address}: not proposed")
     unsigned = SafeTransaction(wrapper.address, op.chain.chain_id, wrapper.version(),
                                _next_nonce(op.state, wrapper, op.chain.chain_id), to, data, value, operation)
     if wrapper.transaction_hash(unsigned) != unsigned.hash:  # the offline EIP-712 hash must be the Safe's own
