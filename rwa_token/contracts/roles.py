@@ -7,6 +7,7 @@ no RoleGranted event: `holders` adds it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from eth_account.signers.local import LocalAccount
 
@@ -15,7 +16,7 @@ from ..primitives.units import ZERO_ADDRESS
 from .base import AccessControlled, Owned, role_id
 
 ADMIN = "DEFAULT_ADMIN_ROLE"
-GRANTED, REVOKED = "RoleGranted", "RoleRevoked"
+GRANTED, REVOKED = "RoleGranted", "RoleRevoked"  # the events the index keeps of every role change
 
 
 @dataclass(frozen=True)
@@ -34,28 +35,31 @@ def declared_roles(wrapper: AccessControlled) -> list[str]:
     return sorted(names, key=lambda n: (n != ADMIN, n))
 
 
-def holders(wrapper: AccessControlled, from_block: int = 0) -> list[Holder]:
-    """Every current holder of every declared role, from the contract's role events since `from_block` (in the
-    order they were granted), plus the ERC-173 owner as an admin of an owned contract."""
+def holders(wrapper: AccessControlled, events: Iterable[tuple[str, bytes | str, str]] | None = None,
+            from_block: int = 0) -> list[Holder]:
+    """Every current holder of every declared role, replayed in chain order from the contract's role `events`
+    ((GRANTED or REVOKED, role id as bytes or 0x hex, account), e.g. from the event index; read from the chain since
+    `from_block` when not given), plus the ERC-173 owner as an admin of an owned contract."""
+    if events is None:
+        found = sorted(wrapper.events(GRANTED, from_block) + wrapper.events(REVOKED, from_block),
+                       key=lambda e: (e["block_number"], e["log_index"]))
+        events = [(e["event"], e["args"]["role"], e["args"]["account"]) for e in found]
     by_hash = {role_id(name): name for name in declared_roles(wrapper)}
-    events = sorted(wrapper.events(GRANTED, from_block) + wrapper.events(REVOKED, from_block),
-                    key=lambda e: (e["block_number"], e["log_index"]))
     held: dict[tuple[str, str], None] = {}  # insertion-ordered set of (role, account)
-    for event in events:
-        name = by_hash.get(bytes(event["args"]["role"]))
+    for event, role, account in events:
+        name = by_hash.get(bytes.fromhex(role[2:]) if isinstance(role, str) else bytes(role))
         if name is None:
             continue
-        key = (name, event["args"]["account"])
-        if event["event"] == GRANTED:
-            held[key] = None
+        if event == GRANTED:
+            held[(name, account)] = None
         else:
-            held.pop(key, None)
-    found = [Holder(role, account) for role, account in held]
+            held.pop((name, account), None)
+    result = [Holder(role, account) for role, account in held]
     if isinstance(wrapper, Owned):
         owner = wrapper.owner()
         if owner != ZERO_ADDRESS and (ADMIN, owner) not in held:
-            found.insert(0, Holder(ADMIN, owner, "owner"))
-    return found
+            result.insert(0, Holder(ADMIN, owner, "owner"))
+    return result
 
 
 def role_admin(wrapper: AccessControlled, role: str) -> str:

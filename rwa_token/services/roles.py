@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..contracts.base import AccessControlled, Owned
-from ..contracts.roles import ADMIN, Holder, declared_roles, grant, holders, revoke
+from ..contracts.roles import ADMIN, GRANTED, REVOKED, Holder, declared_roles, grant, holders, revoke
 from ..primitives.errors import ConfigError
 from ..primitives.units import address
 from .context import Operator
+from .holders import offering_index
 from .offering import COLLATERAL_PREFIX, DVP, PROCEEDS, REDEMPTION_PREFIX, WATERFALL
 
 _MODULE_WRAPPERS = {DVP: "dvp", PROCEEDS: "proceeds", WATERFALL: "waterfall"}
@@ -66,13 +67,17 @@ class RoleRow:
 
 def list_roles(op: Operator, contract: Optional[str] = None, wallet: Optional[str] = None) -> list[RoleRow]:
     """Who holds which role where: one row per (contract, declared role), holders replayed from the contract's
-    role events since the deployment's first block. `wallet` keeps only that wallet's roles."""
+    role events in the offering's event index (synced first: incremental, chunked, reorg-safe). `wallet` keeps only
+    that wallet's roles."""
     who = address(wallet, "wallet") if wallet else None
     contracts = dict([find_contract(op, contract)]) if contract else offering_contracts(op)
-    start = op.record.first_block or op.record.block
+    with offering_index(op) as index:
+        changes = {label: [(e.event, e.args["role"], e.args["account"])
+                           for e in index.events(wrapper.address, (GRANTED, REVOKED))]
+                   for label, wrapper in contracts.items()}
     rows = []
     for label, wrapper in contracts.items():
-        held = holders(wrapper, start)
+        held = holders(wrapper, changes[label])
         for role in declared_roles(wrapper):
             mine = [h for h in held if h.role == role and (who is None or h.account == who)]
             if who is None or mine:
