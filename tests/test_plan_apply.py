@@ -305,3 +305,24 @@ def test_an_rmb_token_approved_at_deploy_is_linked_to_its_document_by_apply(chai
     assert code == 0 and last_json(out)["sent"] == 1, err
     assert offering(chain, state).record.payment_documents == {"CNHC": "pboc-approval"}
     assert json.loads(rwa(capsys, monkeypatch, "--json", "plan", str(linked))[1])["changes"] == []
+
+
+def test_deploy_dry_run_says_what_it_would_deploy_and_sends_nothing(chain, state, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RWA_RPC_URL", chain.url)
+    before = chain.block_number()
+    code, out, err = rwa(capsys, monkeypatch, "--json", "deploy", "--dry-run", str(EXAMPLE))
+    would = json.loads(out)["would"]
+    assert code == 0 and chain.block_number() == before and not list(state.glob("deployments/*.json")), err
+    assert "would deploy HSTOLLA, HSTOLLJ with their rules in one factory transaction" in would
+    assert would[-3:] == ["would deploy module dvp", "would deploy module collateral:HSTOLLA",
+                          "would deploy module proceeds"]
+    assert rwa(capsys, monkeypatch, "deploy", str(EXAMPLE))[0] == 0
+    spec = changed_spec(tmp_path, dvp=("  dvp: {}", f'  dvp: {{fee_recipient: "{FEES}"}}'),
+                        collateral=("  collateral: [HSTOLLA]", "  collateral: [HSTOLLA, HSTOLLJ]"))
+    before = chain.block_number()
+    code, out, _ = rwa(capsys, monkeypatch, "deploy", "--dry-run", str(spec))
+    assert code == 0 and chain.block_number() == before
+    assert "would deploy a collateral manager for HSTOLLJ" in out and "1 other place(s) differ" in out
+    # The real rerun deploys the missing module; the changed fee recipient is left to apply.
+    code, out, _ = rwa(capsys, monkeypatch, "deploy", str(spec))
+    assert code == 0 and "deploy a collateral manager for HSTOLLJ" in out and "differ from the spec's in 1" in out

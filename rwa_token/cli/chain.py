@@ -44,15 +44,20 @@ def chain(
 def deploy(ctx: typer.Context, spec_file: Path = typer.Argument(..., help="offering spec (YAML)"),
            replace_stale_record: bool = typer.Option(
                False, "--replace-stale-record", help="if the offering's record names contracts this chain lacks (it "
-               "was reset), move that record to deployments/replaced/ and deploy afresh")) -> None:
+               "was reset), move that record to deployments/replaced/ and deploy afresh"),
+           dry_run: bool = DryRunOpt) -> None:
     """Deploy an offering from its spec: registry, tranche tokens with their rules, distributor, then the spec's
     modules (DvP, collateral managers, proceeds vault, redemption; the waterfall once the tranches are issued)."""
     from ..inputs.spec import load_spec
-    from ..services.deployment import deploy_offering
+    from ..services.deployment import deploy_offering, deploy_preview
 
     s = session(ctx)
     spec = load_spec(spec_file)  # every spec error is raised before the chain is touched
     op = s.operator(need_record=False)
+    if dry_run:
+        lines = deploy_preview(op.tx, spec, op.account, op.state)
+        s.out.emit({"dry_run": True, "would": lines}, "\n".join(lines) + "\ndry run: nothing sent")
+        return
     result = deploy_offering(op.tx, spec, op.account, op.state, say=s.out.say,
                              replace_stale_record=replace_stale_record)
     r = result.record

@@ -29,7 +29,8 @@ from ..primitives.errors import ConfigError
 from ..primitives.units import ZERO_ADDRESS, format_units, to_units
 from ..store.state import (DeploymentRecord, StaleRecord, load_record, record_path, save_record, set_aside, slug,
                            write_json)
-from .offering import Offering, check_record_live, deploy_distributor, deploy_registry
+from .offering import (COLLATERAL_PREFIX, DVP, PROCEEDS, REDEMPTION_PREFIX, Offering, check_record_live,
+                       deploy_distributor, deploy_registry)
 from .plan import Plan, offering_plan
 
 if TYPE_CHECKING:
@@ -146,8 +147,9 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     existing, replaced = _already_deployed(tx, spec, state, replace_stale_record, say)
     if existing is not None:
         offering = Offering(existing, tx, sender)
-        # The spec's modules are part of the deployment (also when a crash interrupted it after the core).
-        modules = offering_plan(offering, spec, state, modules_only=True)
+        # The spec's missing modules are part of the deployment (also when a crash interrupted it after the core);
+        # a change to what is already deployed is `rwa apply`'s, after confirmation.
+        modules = _missing_modules(offering, spec, state)
         if modules.changes:
             deploy_modules(offering, modules, state, say)
         plan = offering_plan(offering, spec, state)
@@ -215,6 +217,52 @@ def deploy_modules(offering: Offering, plan: Plan, state: os.PathLike | None, sa
         say(f"module {key} at {address}")
     for change in plan.pending:
         say(f"module {change.subject} not deployed yet: {change.pending}")
+
+
+def deploy_preview(tx: Transactor, spec: OfferingSpec, sender: LocalAccount,
+                   state: os.PathLike | None = None) -> list[str]:
+    """What `rwa deploy` would do, each step as a line "would ...", sending nothing: for an offering already
+    deployed, the modules it would deploy or wire and how many other places differ (for `rwa apply`)."""
+    existing, _ = _already_deployed(tx, spec, state, False, lambda _: None)
+    if existing is not None:
+        offering = Offering(existing, tx, sender)
+        modules = _missing_modules(offering, spec, state)
+        plan = offering_plan(offering, spec, state)
+        lines = [f"would {c.what}" for c in modules.changes]
+        lines += [f"would leave waiting: {c.subject}: {c.pending}" for c in modules.pending]
+        others = len(plan.changes) + len(plan.pending) - len(modules.changes) - len(modules.pending)
+        return lines + [f"offering {spec.name!r} is already deployed (registry {existing.registry}); "
+                        + (f"{others} other place(s) differ from the spec: `rwa plan {spec.source}`, then "
+                           f"`rwa apply {spec.source}`" if others else "nothing else differs from the spec")]
+    local = tx.chain.chain_id in LOCAL_CHAIN_IDS
+    lines = []
+    for i, p in enumerate(spec.payment_tokens):
+        if not p.address and not local:
+            raise ConfigError(f"payment_tokens[{i}].address is required on chain {tx.chain.chain_id} "
+                              "(mock stablecoins are only deployed on local chains)")
+        if not p.address:
+            lines.append(f"would deploy mock payment token {p.symbol} ({p.currency})")
+    rates = len(spec.withholding.rates_bps) if spec.withholding else 0
+    lines += [f"would deploy the investor registry and the distributor ({len(spec.payment_tokens)} payment token(s)"
+              f", withholding for {rates} countr{'y' if rates == 1 else 'ies'})",
+              f"would deploy {', '.join(t.symbol for t in spec.tokens)} with their rules in one factory transaction",
+              *(f"would deploy module {key}" for key in _module_keys(spec))]
+    if spec.modules.waterfall:
+        lines.append("would leave the waterfall to `rwa apply` once every tranche is issued")
+    return lines
+
+
+def _missing_modules(offering: Offering, spec: OfferingSpec, state: os.PathLike | None) -> Plan:
+    """The spec's modules the record lacks (deploying one wires it too)."""
+    plan = offering_plan(offering, spec, state, modules_only=True)
+    missing = [c for c in plan.changes if c.subject not in offering.record.modules]
+    return Plan(missing, [c for c in plan.pending if c.subject not in offering.record.modules])
+
+
+def _module_keys(spec: OfferingSpec) -> list[str]:
+    m = spec.modules
+    return ([DVP] if m.dvp else []) + [COLLATERAL_PREFIX + s for s in m.collateral] + (
+        [PROCEEDS] if m.proceeds else []) + [REDEMPTION_PREFIX + s for s in m.redemption]
 
 
 def _already_deployed(tx: Transactor, spec: OfferingSpec, state: os.PathLike | None, replace_stale: bool,
