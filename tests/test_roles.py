@@ -120,3 +120,13 @@ def test_an_unauthorised_callers_refusal_names_the_role(deployed, chain, capsys,
     assert "0x0000" not in error["error"]  # the role by name, not its (zero) hash
     code, out, _ = rwa(capsys, monkeypatch, "--json", "pause", "--yes")
     assert code == 1 and f"{stranger.address} lacks AGENT_ROLE" in json.loads(out)["error"]
+
+
+def test_revoking_the_owners_admin_role_says_it_renounces_ownership(deployed, chain, capsys, monkeypatch):
+    issuer = chain.dev_accounts(1)[0].address
+    assert rwa(capsys, monkeypatch, "roles", "grant", "admin", WALLET, "-c", "registry", "--yes")[0] == 0
+    code, _, err = rwa(capsys, monkeypatch, "roles", "revoke", "admin", issuer, "-c", "registry")
+    assert code == 2 and "the owner: this renounces ownership of registry" in err
+    code, _, err = rwa(capsys, monkeypatch, "roles", "revoke", "admin", issuer, "-c", "registry", "--yes")
+    assert code == 0, err
+    assert held(roles(capsys, monkeypatch, "-c", "registry"), "registry", "DEFAULT_ADMIN_ROLE") == [WALLET]

@@ -62,12 +62,6 @@ def holders(wrapper: AccessControlled, events: Iterable[tuple[str, bytes | str, 
     return result
 
 
-def role_admin(wrapper: AccessControlled, role: str) -> str:
-    """The name of the role that may grant and revoke `role` (DEFAULT_ADMIN_ROLE for every role today)."""
-    admin = bytes(wrapper.call("getRoleAdmin", role_id(role)))
-    return {role_id(name): name for name in declared_roles(wrapper)}.get(admin, "0x" + admin.hex())
-
-
 def grant(wrapper: AccessControlled, role: str, account: str, sender: LocalAccount | None = None,
           dry_run: bool = False) -> Receipt | None:
     """grantRole(role, account); with `dry_run` simulated from the sender (a refusal raises, naming the role)."""
