@@ -159,6 +159,7 @@ def test_several_calls_become_one_multisend_proposal(deployed, safe, chain, tx, 
     assert proposal.transaction.to == MULTISEND_CALL_ONLY and proposal.transaction.operation == 1
     code, out, _ = rwa(capsys, monkeypatch, "--json", "safe", "show", proposal.hash)
     assert [c["function"] for c in json.loads(out)["calls"]] == ["pause", "setAddressFrozen"]
+    assert json.loads(out)["calls"][1]["args"] == {"account": WALLET, "freeze": True}
     as_owner(monkeypatch, chain, 1)
     assert rwa(capsys, monkeypatch, "safe", "sign", proposal.hash)[0] == 0
     code, _, err = rwa(capsys, monkeypatch, "safe", "execute", proposal.hash)
@@ -274,3 +275,15 @@ def test_a_batch_that_fails_only_together_is_not_proposed(deployed, safe, state,
     with pytest.raises(ContractRevert, match="pass one by one but fail together"):
         propose(op, safe, collected)
     assert proposals(state) == []
+
+
+def test_a_proposals_amounts_are_shown_in_token_units(deployed, safe, state, capsys, monkeypatch):
+    holder = "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25"
+    assert rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))[0] == 0
+    assert rwa(capsys, monkeypatch, "mint", holder, "100")[0] == 0
+    assert rwa(capsys, monkeypatch, "roles", "grant", "agent", safe, "-c", "HSTOLLA")[0] == 0
+    code, out, err = rwa(capsys, monkeypatch, "--json", "--safe", safe, "burn", holder, "1.5", "--yes")
+    assert code == 0, err
+    assert json.loads(out)["calls"][0]["args"] == {"account": holder, "amount": "1.5", "amount_units": 1_500_000}
+    code, out, _ = rwa(capsys, monkeypatch, "safe", "show", proposals(state)[0].stem)
+    assert code == 0 and f"token HSTOLLA: burn(account={holder}, amount=1.5)" in out

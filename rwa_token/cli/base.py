@@ -197,8 +197,10 @@ def show_proposal(out: Output, proposal, state, calls: list[dict], action: str) 
     signed = len(state.valid)
     lines = [f"[green]{action}[/] Safe transaction {proposal.hash} (Safe {t.safe}, nonce {t.nonce}): "
              f"{len(calls)} call{'s' if len(calls) != 1 else ''}"]
-    lines += [escape(f"  {c['contract']}: {c['function']}({', '.join(f'{k}={v}' for k, v in c['args'].items())})"
-                     + (f" with {c['value']} wei" if c["value"] != "0" else "")) for c in calls]
+    for c in calls:
+        args = ", ".join(f"{k}={v}" for k, v in c["args"].items() if not k.endswith("_units"))
+        lines.append(escape(f"  {c['contract']}: {c['function']}({args})"
+                            + (f" with {c['value']} wei" if c["value"] != "0" else "")))
     lines.append(f"  {signed} of {state.threshold} signatures ({', '.join(state.valid) or 'none'}); "
                  f"{state.status(proposal)}")
     if proposal.path is not None:

@@ -18,7 +18,7 @@ from ..contracts.safe import (CompatibilityFallbackHandler, MultiSendCallOnly, S
                               safe_error)
 from ..primitives.constants import LOCAL_CHAIN_IDS
 from ..primitives.errors import ChainError, ConfigError, ContractRevert, RevertWithReason
-from ..primitives.units import address
+from ..primitives.units import address, format_units
 from ..store.state import write_json
 from .context import Operator
 
@@ -248,12 +248,16 @@ def safe_state(op: Operator, proposal: Proposal) -> SafeState:
     return SafeState(owners, wrapper.threshold(), wrapper.nonce(), [s for s in t.signers if s in owners])
 
 
+AMOUNT_ARGS = ("amount", "amounts")  # the token functions' amounts (mint, burn, forcedTransfer, batchMint, ...)
+
+
 def describe(op: Operator, proposal: Proposal) -> list[dict[str, Any]]:
     """Each call of the proposal: the contract (by the offering's name for it when it has one), the function and
-    its arguments."""
+    its arguments, a token's amounts in token units (with `<name>_units` in base units)."""
     rows = []
     delegated = (proposal.transaction.operation == DELEGATECALL
                  and proposal.transaction.to != _multisend_address(op))
+    decimals = op.decimals_by_address() if op.record is not None else {}
     for call in proposal.calls:
         function, args = describe_call(call.data)
         function = f"delegatecall {function}" if delegated else function
@@ -263,9 +267,24 @@ def describe(op: Operator, proposal: Proposal) -> list[dict[str, Any]]:
                 contract = op.record.contract_named(call.to)
             except ConfigError:
                 pass
+        if call.to in decimals:
+            args = _in_token_units(args, decimals[call.to])
         rows.append({"to": call.to, "contract": contract, "function": function, "args": args,
                      "value": str(call.value)})
     return rows
+
+
+def _in_token_units(args: dict[str, Any], decimals: int) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for name, value in args.items():
+        if name in AMOUNT_ARGS and isinstance(value, (int, list)):
+            values = value if isinstance(value, list) else [value]
+            plain = [format_units(v, decimals).replace(",", "") for v in values]  # plain decimals, as commands take
+            shown[name] = plain if isinstance(value, list) else plain[0]
+            shown[f"{name}_units"] = value
+        else:
+            shown[name] = value
+    return shown
 
 
 def sign_proposal(op: Operator, ref: str) -> tuple[Proposal, SafeState]:
