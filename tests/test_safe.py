@@ -287,3 +287,23 @@ def test_a_proposals_amounts_are_shown_in_token_units(deployed, safe, state, cap
     assert json.loads(out)["calls"][0]["args"] == {"account": holder, "amount": "1.5", "amount_units": 1_500_000}
     code, out, _ = rwa(capsys, monkeypatch, "safe", "show", proposals(state)[0].stem)
     assert code == 0 and f"token HSTOLLA: burn(account={holder}, amount=1.5)" in out
+
+
+def test_a_call_that_needs_the_one_before_it_is_proposed_in_one_batch(deployed, safe, chain, tx, state, capsys,
+                                                                       monkeypatch):
+    """The Safe grants itself the agent role, then pauses: the pause fails alone, but the batch passes in order."""
+    from rwa_token.contracts.roles import grant
+    from rwa_token.services.context import Operator
+    from rwa_token.services.safe import attach, propose
+
+    assert rwa(capsys, monkeypatch, "roles", "grant", "admin", safe, "-c", "HSTOLLA", "--yes")[0] == 0
+    op = Operator.open(None, None, state=str(state))
+    collected: list = []
+    attach(op, safe, collected)
+    grant(op.token(), "AGENT_ROLE", safe)
+    op.token().pause()
+    proposal = propose(op, safe, collected)
+    as_owner(monkeypatch, chain, 1)
+    assert rwa(capsys, monkeypatch, "safe", "sign", proposal.hash)[0] == 0
+    code, _, err = rwa(capsys, monkeypatch, "safe", "execute", proposal.hash)
+    assert code == 0 and token(chain, tx, deployed).paused(), err

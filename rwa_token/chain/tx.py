@@ -216,6 +216,7 @@ class Transactor:
         self.safe: str | None = None  # Safe mode (`propose_to`): sends are collected for this Safe
         self.proposer: str | None = None
         self.proposed: list[SafeCall] = []
+        self.deferred: list[ContractRevert] = []  # refusals of calls that may pass after the earlier ones
 
     def propose_to(self, safe: str, proposer: str, collected: list[SafeCall] | None = None) -> None:
         """Safe mode: from now on a send is simulated with eth_call from `safe` (a refusal raises as sending would)
@@ -225,6 +226,7 @@ class Transactor:
         transaction."""
         self.safe, self.proposer = safe, proposer
         self.proposed = collected if collected is not None else []
+        self.deferred = []
 
     @contextmanager
     def broadcasting_to(self, callback: Callable[[str], None]):
@@ -343,7 +345,14 @@ class Transactor:
             raise ConfigError(NOT_PROPOSABLE.format(what="deploys a contract"))
         if not wait:
             raise ConfigError(NOT_PROPOSABLE.format(what="sends transactions without waiting for each"))
-        self.simulate(self.safe, to, data, value)
+        try:
+            self.simulate(self.safe, to, data, value)
+        except ContractRevert as exc:
+            if not self.proposed:
+                raise
+            # Simulated alone, it cannot see the effects of the calls before it (a role granted, a rule set): kept,
+            # and the proposal simulates the whole batch in order, raising this refusal if that fails too.
+            self.deferred.append(exc)
         call = SafeCall(to, data, value)
         self.proposed.append(call)
         return Proposed(call)

@@ -176,7 +176,9 @@ def create_safe(op: Operator, owners: list[str], threshold: int, salt: int = 0, 
 
 
 def propose(op: Operator, safe: str, calls: list[SafeCall], command: str = "") -> Proposal:
-    """One Safe transaction for `calls`, signed by the operator (an owner) and saved in the state folder."""
+    """One Safe transaction for `calls`, signed by the operator (an owner) and saved in the state folder. Several
+    calls are simulated together, in order, from the Safe first; a failure raises the first refusal a call met when
+    simulated alone (`Transactor.deferred`), or says the batch fails."""
     if not calls:
         raise ConfigError("nothing to propose: the command made no call")
     wrapper = open_safe(op.tx, safe)
@@ -185,7 +187,9 @@ def propose(op: Operator, safe: str, calls: list[SafeCall], command: str = "") -
     else:
         batch = multisend(op)
         to, data, value, operation = batch.address, batch.calldata(calls), 0, DELEGATECALL
-        if not wrapper.simulate_delegatecall(to, data):  # each call passed alone; together, in order, they must too
+        if not wrapper.simulate_delegatecall(to, data):
+            if op.tx.deferred:
+                raise op.tx.deferred[0]
             raise ContractRevert(f"the {len(calls)} calls pass one by one but fail together, in order, from Safe "
                                  f"{wrapper.address}: not proposed")
     unsigned = SafeTransaction(wrapper.address, op.chain.chain_id, wrapper.version(),
