@@ -101,6 +101,9 @@ def test_pause_proposed_signed_and_executed(deployed, safe, chain, tx, state, ca
 
     code, _, err = rwa(capsys, monkeypatch, "safe", "execute", proposal["safe_tx_hash"])
     assert code == 2 and "has 1 of 2 signatures" in err
+    as_owner(monkeypatch, chain, 5)
+    code, _, err = rwa(capsys, monkeypatch, "safe", "sign", proposal["safe_tx_hash"])
+    assert code == 2 and "is not an owner of Safe" in err
 
     as_owner(monkeypatch, chain, 1)
     code, out, err = rwa(capsys, monkeypatch, "--json", "safe", "sign", proposal["safe_tx_hash"][:10])
