@@ -146,6 +146,9 @@ def test_a_year_of_the_offering_through_the_cli_alone(fresh_chain, tmp_path, mon
                             ("waterfall", "WaterfallRun"), ("redemption HSTOLLA", "Redeemed"),
                             ("token HSTOLLA", "DocumentUpdated")):
         assert (contract, event) in events, (contract, event)
+    retail = [row for row in audit if row["event"] == "CountryRuleSet" and "country=HK" in row["details"]
+              and "retail" in row["details"]]
+    assert len(retail) == 2 and all("under document sfc-retail-approval" in row["note"] for row in retail)
     withdrawn = next(row for row in audit if row["event"] == "ProceedsWithdrawn")
     assert withdrawn["amount"] == "1500000" and withdrawn["asset"] == "USDC"
     assert any("role=LENDER_ROLE" in row["details"] for row in audit if row["contract"] == "collateral HSTOLLA")

@@ -110,14 +110,15 @@ def report_audit(ctx: typer.Context, address: Optional[str] = typer.Option(None,
                  fmt: str = FormatOpt, out: Optional[Path] = OutOpt) -> None:
     """Every event of every contract of the offering in chain order: block, time, transaction, contract name,
     event, actor, wallet and counterparty (with the issuer's investor ids), amount in token units and readable
-    details (role, country, purpose and document names); agents' rule overrides in `note`."""
+    details (role, country, purpose and document names); in `note`, agents' rule overrides and the spec changes
+    `rwa apply` sent, with the document each was made under."""
     from ..reporting.records import offering_audit
-    from ..reporting.reports import override_notes
+    from ..reporting.reports import apply_notes, override_notes
     from ..services.holders import offering_index
 
     s = session(ctx)
     op = s.operator()
     if address:
         op.record.contract_named(address)  # an address that is not the offering's is an error, not an empty report
-    notes = override_notes(op.override_journal().entries())
+    notes = {**apply_notes(op.journal("apply").entries()), **override_notes(op.override_journal().entries())}
     _write(s.out, offering_audit(op, offering_index(op, s.out.track), address, notes), fmt, out, "audit")

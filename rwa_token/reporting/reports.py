@@ -458,6 +458,18 @@ def override_notes(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return out
 
 
+def apply_notes(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Audit notes by transaction hash from an offering's apply journal (`rwa apply`): which difference from the
+    spec each transaction removed, and the recorded document it was made under (a regulator's approval)."""
+    out: dict[str, str] = {}
+    for entry in entries:
+        if entry.get("kind") == "apply" and entry.get("tx"):
+            document = entry.get("document")
+            out[str(entry["tx"]).lower()] = (f"rwa apply: {entry.get('subject')}: {entry.get('change')}"
+                                             + (f"; under document {document}" if document else ""))
+    return out
+
+
 def describe_args(event: str, args: Mapping[str, Any], decimals: int | None = None) -> str:
     """`name=value` pairs with values made readable where their meaning is known."""
     parts = []
