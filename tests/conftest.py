@@ -167,3 +167,27 @@ def _offering_base(chain, tx, accounts):
 def offering(chain, tx, accounts, _offering_base):
     registry, token = _offering_base
     return OfferingFixture(chain, tx, accounts[0], registry, token)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The `rwa` command's tests: a state folder of their own, and the example deal deployed through the command
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    """A fresh state folder for the command (RWA_STATE_DIR), and no key in the environment (dev account 0 signs)."""
+    monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def deployed(chain, state, capsys, monkeypatch):
+    """`rwa deploy examples/highway-toll-abs.yaml` on the session chain; its --json result."""
+    from pathlib import Path
+
+    from cli_run import last, rwa
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "highway-toll-abs.yaml"
+    code, out, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "--json", "deploy", str(example))
+    assert code == 0, err
+    return last(out)

@@ -2,42 +2,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_run import rwa
 
-from rwa_token import cli
 from rwa_token.contracts.distributor import Distributor
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["rwa", *args])
-    code = 0
-    try:
-        cli.run()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
-    return tmp_path / "state"
-
-
-@pytest.fixture
-def deployed(chain, state, capsys, monkeypatch):
-    code, out, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "--json", "deploy",
-                         str(EXAMPLES / "highway-toll-abs.yaml"))
-    assert code == 0, err
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def test_deploy_import_mint_and_check_a_transfer(deployed, capsys, monkeypatch):

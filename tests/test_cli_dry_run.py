@@ -2,31 +2,14 @@
 nothing sent (the chain's block number does not move). The waterfall preview is the period the run then pays."""
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from rwa_token import cli
+from cli_run import last, rwa
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ISSUER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-
-
-def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["rwa", *args])
-    code = 0
-    try:
-        cli.run()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def last(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
 
 
 @pytest.fixture

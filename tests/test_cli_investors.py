@@ -3,14 +3,13 @@ show, update, renew, remove and freeze, with --json, --dry-run and bad input (ex
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from rwa_token import cli
 from rwa_token.store.directory import InvestorDirectory
+from cli_run import last as last_json, rwa
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HEADER = "wallet,investor_id,country,category,kyc_expiry\n"
@@ -21,36 +20,6 @@ SG = "0x798EfaC44202AB6475181d930714EfCee742fB48"  # INV-00005
 ROWS = {AU: "INV-00004,AU,professional,2030-01-03", AU2: "INV-00004,AU,professional,2030-01-03",
         HK: "INV-00006,HK,professional,2028-11-27", SG: "INV-00005,SG,institutional,2030-08-14"}
 UNKNOWN = "0x00000000000000000000000000000000000b0001"
-
-
-def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["rwa", *args])
-    code = 0
-    try:
-        cli.run()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def last_json(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
-    return tmp_path / "state"
-
-
-@pytest.fixture
-def deployed(chain, state, capsys, monkeypatch):
-    code, out, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "--json", "deploy",
-                         str(EXAMPLES / "highway-toll-abs.yaml"))
-    assert code == 0, err
-    return last_json(out)
 
 
 def write_csv(path: Path, rows: dict[str, str]) -> Path:

@@ -2,32 +2,15 @@
 RMB-pegged one refused unless its approval document is recorded on the token, then allowed and linked to it."""
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from rwa_token import cli
 from rwa_token.contracts.stablecoin import MockStablecoin
 from rwa_token.services.context import Operator
+from cli_run import last, rwa
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["rwa", *args])
-    code = 0
-    try:
-        cli.run()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def last(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
 
 
 @pytest.fixture

@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from rwa_token import cli
 from rwa_token.reporting.reports import iso_time
 from rwa_token.services.context import Operator
+from cli_run import last as last_json, rwa
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TAX_ACCOUNT = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
-
-
-def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["rwa", *args])
-    code = 0
-    try:
-        cli.run()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def last_json(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
-    return tmp_path / "state"
 
 
 @pytest.fixture

@@ -5,37 +5,21 @@ purpose and reported against the filing."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 
-from rwa_token import cli
 from rwa_token.contracts.proceeds import ProceedsVault
 from rwa_token.contracts.settlement import DvPSettlement
 from rwa_token.contracts.stablecoin import MockStablecoin
 from rwa_token.primitives.units import investor_id
 from rwa_token.services.context import Operator
 from rwa_token.services.trading import Trade, sign_trade
+from cli_run import last, rwa
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ISSUER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # dev account 0: the operator, and the DvP's fee recipient
-
-
-def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["rwa", *args])
-    code = 0
-    try:
-        cli.run()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def last(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def as_key(monkeypatch, account) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_cli import EXAMPLES, _issue, deployed, rwa, state  # noqa: F401  (fixtures)
+from cli_run import rwa
+from test_cli import EXAMPLES, _issue
 
 from rwa_token.contracts.registry import Registration
 from rwa_token.primitives import errors

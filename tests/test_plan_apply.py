@@ -3,34 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from rwa_token import cli
 from rwa_token.store.state import load_record
+from cli_run import last as last_json, rwa
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE = EXAMPLES / "highway-toll-abs.yaml"
-
-
-def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["rwa", *args])
-    code = 0
-    try:
-        cli.run()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
-    return tmp_path / "state"
 
 
 @pytest.fixture
@@ -76,10 +57,6 @@ AU = "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25"  # a professional investor in 
 LENDER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
 FEES = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 DEV1_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"  # holds no role on the offering
-
-
-def last_json(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def changed_spec(tmp_path: Path, **edits: str) -> Path:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_cli import rwa
+from cli_run import rwa
 
 from rwa_token.chain import node
 from rwa_token.chain.tx import Transactor

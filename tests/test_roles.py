@@ -3,41 +3,14 @@ role rather than its hash."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from rwa_token import cli
+from cli_run import rwa
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WALLET = "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25"
-
-
-def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["rwa", *args])
-    code = 0
-    try:
-        cli.run()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
-    return tmp_path / "state"
-
-
-@pytest.fixture
-def deployed(chain, state, capsys, monkeypatch):
-    code, out, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "--json", "deploy",
-                         str(EXAMPLES / "highway-toll-abs.yaml"))
-    assert code == 0, err
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def roles(capsys, monkeypatch, *args: str) -> list[dict]:

@@ -5,46 +5,19 @@ MultiSendCallOnly at its canonical address, and holds the roles it exercises."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from rwa_token import cli
 from rwa_token.chain.safe import MULTISEND_CALL_ONLY
 from rwa_token.contracts.token import SecurityToken
+from cli_run import rwa
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SAFE_BUILD = ROOT / "node_modules" / "@safe-global" / "safe-contracts" / "build" / "artifacts" / "contracts"
 WALLET = "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25"
 ZERO = "0x" + "00" * 20
-
-
-def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["rwa", *args])
-    code = 0
-    try:
-        cli.run()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
-    return tmp_path / "state"
-
-
-@pytest.fixture
-def deployed(chain, state, capsys, monkeypatch):
-    code, out, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "--json", "deploy",
-                         str(EXAMPLES / "highway-toll-abs.yaml"))
-    assert code == 0, err
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def _artifact(path: str) -> dict:

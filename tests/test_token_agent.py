@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from test_cli import deployed, state  # noqa: F401  (fixtures for the CLI tests below)
 
 from rwa_token.primitives import errors
 
@@ -242,7 +241,7 @@ def test_cli_force_transfer_refuses_a_blocked_receiver_unless_overridden_and_aud
         deployed, chain, capsys, monkeypatch):
     import json
 
-    from test_cli import rwa
+    from cli_run import rwa
     from test_cli_trading import _parties
 
     from rwa_token.services.context import Operator
