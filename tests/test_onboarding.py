@@ -1,6 +1,8 @@
 """Bulk onboarding from a CSV: batches, second wallets, refused rows, and resuming without repeating work."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import datetime as dt
 
 import pytest
@@ -48,10 +50,11 @@ def test_expired_kyc_rows_are_refused_with_a_reason(offering, tmp_path):
     assert not offering.registry.contains(accounts[1].address)
 
 
-def test_rerun_after_an_interruption_does_nothing_twice(offering, tmp_path, monkeypatch):
-    file, _ = _csv(offering, 30)
-    journal = Journal(tmp_path / "j.jsonl")
-    real = offering.registry.register_batch
+@contextmanager
+def crash_on_second_call(monkeypatch, registry, method: str):
+    """The registry's `method` fails on its second call as a dropped connection would (the first batch went
+    through); the block must raise it, and the real method is back afterwards."""
+    real = getattr(registry, method)
     calls = {"n": 0}
 
     def flaky(rows, sender=None, **options):
@@ -60,10 +63,17 @@ def test_rerun_after_an_interruption_does_nothing_twice(offering, tmp_path, monk
             raise errors.ChainError("connection reset (simulated crash)")
         return real(rows, sender, **options)
 
-    monkeypatch.setattr(offering.registry, "register_batch", flaky)
+    monkeypatch.setattr(registry, method, flaky)
     with pytest.raises(errors.ChainError):
+        yield
+    monkeypatch.setattr(registry, method, real)
+
+
+def test_rerun_after_an_interruption_does_nothing_twice(offering, tmp_path, monkeypatch):
+    file, _ = _csv(offering, 30)
+    journal = Journal(tmp_path / "j.jsonl")
+    with crash_on_second_call(monkeypatch, offering.registry, "register_batch"):
         import_investors(offering.tx, offering.registry, file, "salt", journal, batch_size=10)
-    monkeypatch.setattr(offering.registry, "register_batch", real)
     report = import_investors(offering.tx, offering.registry, file, "salt", journal, batch_size=10)
     assert report.already_done == 10 and report.registered == 20
     confirmed = [e for e in journal.entries() if e["status"] == "confirmed"]
@@ -88,19 +98,8 @@ def test_changed_rows_are_updated_in_batches_and_a_rerun_after_a_crash_finishes_
     text = HEADER + "".join(f"{a.address},INV-{i:05d},HK,professional,{renewed},ref{i}\n"
                             for i, a in enumerate(accounts))
     changed = parse_investors_csv(text)
-    real = offering.registry.update_batch
-    calls = {"n": 0}
-
-    def flaky(rows, sender=None, **options):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise errors.ChainError("connection reset (simulated crash)")
-        return real(rows, sender, **options)
-
-    monkeypatch.setattr(offering.registry, "update_batch", flaky)
-    with pytest.raises(errors.ChainError):
+    with crash_on_second_call(monkeypatch, offering.registry, "update_batch"):
         import_investors(offering.tx, offering.registry, changed, "salt", journal, batch_size=5)
-    monkeypatch.setattr(offering.registry, "update_batch", real)
     report = import_investors(offering.tx, offering.registry, changed, "salt", journal, batch_size=5)
     assert report.already_done == 5 and len(report.updated) == 7 and report.registered == 0
     assert report.updated[0].fields["kyc"][1] == renewed
