@@ -51,28 +51,29 @@ def test_expired_kyc_rows_are_refused_with_a_reason(offering, tmp_path):
 
 
 @contextmanager
-def crash_on_second_call(monkeypatch, registry, method: str):
-    """The registry's `method` fails on its second call as a dropped connection would (the first batch went
-    through); the block must raise it, and the real method is back afterwards."""
-    real = getattr(registry, method)
+def crash_on_second_call(monkeypatch, target, method: str):
+    """`target`'s `method` (a registry's batch, or the transactor's broadcast) fails on its second call as a dropped
+    connection would (the first batch went through); the block must raise it, and the real method is back
+    afterwards."""
+    real = getattr(target, method)
     calls = {"n": 0}
 
-    def flaky(rows, sender=None, **options):
+    def flaky(*args, **options):
         calls["n"] += 1
         if calls["n"] == 2:
             raise errors.ChainError("connection reset (simulated crash)")
-        return real(rows, sender, **options)
+        return real(*args, **options)
 
-    monkeypatch.setattr(registry, method, flaky)
+    monkeypatch.setattr(target, method, flaky)
     with pytest.raises(errors.ChainError):
         yield
-    monkeypatch.setattr(registry, method, real)
+    monkeypatch.setattr(target, method, real)
 
 
 def test_rerun_after_an_interruption_does_nothing_twice(offering, tmp_path, monkeypatch):
     file, _ = _csv(offering, 30)
     journal = Journal(tmp_path / "j.jsonl")
-    with crash_on_second_call(monkeypatch, offering.registry, "register_batch"):
+    with crash_on_second_call(monkeypatch, offering.tx, "_broadcast"):  # registration batches go out back to back
         import_investors(offering.tx, offering.registry, file, "salt", journal, batch_size=10)
     report = import_investors(offering.tx, offering.registry, file, "salt", journal, batch_size=10)
     assert report.already_done == 10 and report.registered == 20

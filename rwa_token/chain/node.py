@@ -9,16 +9,18 @@ each engine's JSON-RPC method names; the engine of an outside node is recognised
 from __future__ import annotations
 
 import atexit
+import base64
 import ctypes
+import http.client
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,26 +115,91 @@ def port_free(port: int) -> bool:
     return True
 
 
+class _Connections(threading.local):
+    """One kept-alive HTTP connection per node URL and thread: a request on a fresh connection costs a TCP
+    handshake (about 0.6 ms per call on a local node against 0.2 ms on a kept-alive one)."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, http.client.HTTPConnection] = {}
+
+
+_connections = _Connections()
+
+
+def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
+    """The thread's connection to `url` (and whether it was reused), with `timeout` for this request."""
+    connection = _connections.open.get(url)
+    reused = connection is not None
+    if connection is None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ChainError(f"cannot reach the chain at {url}: not an http(s) URL")
+        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        connection = kind(parts.hostname, parts.port, timeout=timeout)
+        _connections.open[url] = connection
+    connection.timeout = timeout
+    if connection.sock is not None:
+        connection.sock.settimeout(timeout)
+    return connection, reused
+
+
+def close_connections(url: str) -> None:
+    """Drop this thread's kept-alive connection to `url` (a node that stopped)."""
+    connection = _connections.open.pop(url, None)
+    if connection is not None:
+        connection.close()
+
+
+def _post(url: str, body: bytes, timeout: float) -> object:
+    """POST a JSON-RPC body on the kept-alive connection and parse the answer. A reused connection the node has
+    closed meanwhile (idle timeout, restart) fails before any answer is read: that one request is sent again on a
+    new connection; a node that cannot be reached at all raises a ChainError."""
+    parts = urllib.parse.urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
+    if parts.username:
+        token = base64.b64encode(f"{urllib.parse.unquote(parts.username)}:"
+                                 f"{urllib.parse.unquote(parts.password or '')}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    for attempt in range(2):
+        connection, reused = _connection(url, timeout)
+        try:
+            connection.request("POST", path, body, headers)
+            response = connection.getresponse()
+            payload = response.read()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError,
+                http.client.CannotSendRequest, http.client.BadStatusLine) as exc:
+            close_connections(url)
+            if reused and attempt == 0:
+                continue  # the node closed an idle connection: not an unreachable node
+            raise ChainError(f"cannot reach the chain at {url}: {exc or type(exc).__name__}") from exc
+        except (http.client.HTTPException, OSError) as exc:  # refused, unresolvable, timed out
+            close_connections(url)
+            raise ChainError(f"cannot reach the chain at {url}: {exc}") from exc
+        if response.will_close:
+            close_connections(url)
+        if response.status >= 400 and not payload.strip().startswith((b"{", b"[")):
+            raise ChainError(f"cannot reach the chain at {url}: HTTP {response.status} {response.reason}")
+        try:
+            return json.loads(payload)
+        except ValueError as exc:
+            raise ChainError(f"{url} answered something other than JSON-RPC: {payload[:200]!r}") from exc
+    raise AssertionError("unreachable")
+
+
 def rpc_request(url: str, method: str, params: list, timeout: float = 30.0) -> dict:
     """One raw JSON-RPC request; returns the whole response (result or error)."""
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read())
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
-        raise ChainError(f"cannot reach the chain at {url}: {getattr(exc, 'reason', exc)}") from exc
+    answer = _post(url, body, timeout)
+    if not isinstance(answer, dict):
+        raise ChainError(f"{url} answered a single request with {type(answer).__name__}")
+    return answer
 
 
 def rpc_batch_request(url: str, calls: list[tuple[str, list]], timeout: float = 60.0) -> list[dict]:
     """Several JSON-RPC requests in one HTTP round trip; responses in the order of `calls`."""
     body = json.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)])
-    request = urllib.request.Request(url, body.encode(), {"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            answers = json.loads(response.read())
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
-        raise ChainError(f"cannot reach the chain at {url}: {getattr(exc, 'reason', exc)}") from exc
+    answers = _post(url, body.encode(), timeout)
     if isinstance(answers, dict):  # a node that does not batch answers with one error
         raise ChainError(f"{url} refused a batch request: {answers.get('error')}")
     by_id = {a.get("id"): a for a in answers}
@@ -407,12 +474,19 @@ class Chain:
         self.controls.set_balance(address, wei)
 
     def block_timestamp(self) -> int:
-        return self.w3.eth.get_block("latest")["timestamp"]
+        return int(self._result("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
 
     def block_number(self) -> int:
-        return self.w3.eth.block_number
+        return int(self._result("eth_blockNumber", []), 16)
+
+    def _result(self, method: str, params: list):
+        answer = self.rpc(method, params)
+        if "error" in answer:
+            raise ChainError(f"{method} failed on {self.url}: {answer['error'].get('message', answer['error'])}")
+        return answer["result"]
 
     def close(self) -> None:
+        close_connections(self.url)
         if self.anvil:
             self.anvil.stop()
 

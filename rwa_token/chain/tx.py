@@ -36,6 +36,11 @@ from .node import Chain
 ERROR_STRING = keccak(text="Error(string)")[:4]
 PANIC = keccak(text="Panic(uint256)")[:4]
 GAS_HEADROOM = 1.2  # estimates can be a little low when state changes between estimate and inclusion
+FIRST_POLL = 0.002  # seconds before the second receipt poll (the first is immediate); doubled up to poll_interval
+# A cached base fee is used for fewer than FEE_BLOCKS newer blocks and FEE_SECONDS: a base fee grows at most 12.5%
+# a block (1.125 ** 5 = 1.80), and transactions are signed for up to twice the base fee.
+FEE_BLOCKS = 5
+FEE_SECONDS = 2.0
 
 
 def decode_revert(data: bytes | str | None, fallback: str = "execution reverted") -> ContractRevert:
@@ -120,6 +125,17 @@ class Receipt:
         """Decoded events of this transaction (every known contract's ABI), optionally by name."""
         decoded = [e for e in (decode_log(log) for log in self.logs) if e is not None]
         return [e for e in decoded if name is None or e["event"] == name]
+
+
+@dataclass(frozen=True)
+class TxCall:
+    """One transaction for `Transactor.send_many`: its target (None deploys), calldata, wei and gas limit (None:
+    estimated)."""
+
+    to: str | None
+    data: bytes
+    value: int = 0
+    gas: int | None = None
 
 
 @dataclass(frozen=True)
@@ -210,8 +226,10 @@ class Transactor:
         self.chain = chain
         self.w3 = chain.w3
         self.receipt_timeout = receipt_timeout
-        self.poll_interval = poll_interval
-        self._nonces: dict[str, int] = {}
+        self.poll_interval = poll_interval  # the longest pause between receipt polls (they start at FIRST_POLL)
+        self._nonces: dict[str, int] = {}  # sender -> next nonce, asked of the node once, then counted here
+        self._fee: tuple[int, int, float] | None = None  # (base fee, its block, when read)
+        self._newest_block = 0  # the newest block a receipt or fee read has shown
         self.on_broadcast: Callable[[str], None] | None = None  # e.g. a journal: called before waiting
         self.safe: str | None = None  # Safe mode (`propose_to`): sends are collected for this Safe
         self.proposer: str | None = None
@@ -299,37 +317,84 @@ class Transactor:
 
     # --- writes --------------------------------------------------------------------------------
     def nonce(self, address: str) -> int:
-        chain_nonce = int(self._rpc("eth_getTransactionCount", [address, "pending"]), 16)
-        local = self._nonces.get(address, 0)
-        return max(chain_nonce, local)
+        """The next nonce of `address`: asked of the node ("pending") the first time, then counted locally; a
+        refusal for a wrong nonce (another process sent from the key) drops the count and asks again."""
+        if address not in self._nonces:
+            self._nonces[address] = int(self._rpc("eth_getTransactionCount", [address, "pending"]), 16)
+        return self._nonces[address]
 
     def send(self, sender: LocalAccount, to: str | None, data: bytes, value: int = 0, gas: int | None = None,
              wait: bool = True) -> Receipt | str:
-        """Estimate (decoding any revert), sign, send and wait for the receipt. Raises on revert. In Safe mode,
-        simulate from the Safe and collect the call instead (`propose_to`)."""
+        """Estimate (decoding any revert; skipped when `gas` is given), sign, send and wait for the receipt.
+        Raises on revert. In Safe mode, simulate from the Safe and collect the call instead (`propose_to`)."""
         if self.safe:
             return self._collect(to, data, value, wait)
+        tx = self._tx(sender, to, data, value)
+        tx_hash = self._broadcast(sender, tx, self.estimate(tx) if gas is None else gas)
+        if self.on_broadcast:
+            self.on_broadcast(tx_hash)
+        return self.wait(tx_hash, tx) if wait else tx_hash
+
+    def send_many(self, sender: LocalAccount, calls: Sequence[TxCall],
+                  on_sent: Callable[[int, str], None] | None = None) -> list[Receipt | ContractRevert]:
+        """Send `calls` back to back from `sender` (consecutive local nonces, no wait in between), then await every
+        receipt together (batched polls). Returns, in order, each call's receipt or, for a call that was mined but
+        failed, its decoded refusal. `on_sent(index, tx_hash)` (and `on_broadcast`) hears of each hash as the node
+        accepts it, before anything is awaited, so a crash leaves a record of all that may land.
+
+        The calls must not depend on each other: one without `gas` is estimated on the state before the earlier
+        ones are mined. A refusal at estimate or broadcast (or an unreachable node) raises at once: the calls
+        already sent may still land, which is why their hashes were handed out first. In Safe mode each call is
+        collected, as `send` does."""
+        if self.safe:
+            return [self.send(sender, c.to, c.data, c.value, c.gas) for c in calls]  # type: ignore[misc]
+        sent: list[tuple[str, dict]] = []
+        for index, call in enumerate(calls):
+            tx = self._tx(sender, call.to, call.data, call.value)
+            tx_hash = self._broadcast(sender, tx, self.estimate(tx) if call.gas is None else call.gas)
+            sent.append((tx_hash, tx))
+            if on_sent:
+                on_sent(index, tx_hash)
+            if self.on_broadcast:
+                self.on_broadcast(tx_hash)
+        return self.wait_many(sent)
+
+    def estimate(self, tx: dict) -> int:
+        """eth_estimateGas with headroom; a refusal raises its named exception."""
+        return int(int(self._rpc("eth_estimateGas", [tx]), 16) * GAS_HEADROOM) + 10_000
+
+    def estimate_call(self, sender: LocalAccount, call: TxCall) -> int:
+        """`estimate` of a `send_many` call from `sender`."""
+        return self.estimate(self._tx(sender, call.to, call.data, call.value))
+
+    @staticmethod
+    def _tx(sender: LocalAccount, to: str | None, data: bytes, value: int) -> dict:
         tx = {"from": sender.address, "data": "0x" + data.hex(), "value": hex(value)}
         if to:
             tx["to"] = to
-        if gas is None:
-            gas = int(int(self._rpc("eth_estimateGas", [tx]), 16) * GAS_HEADROOM) + 10_000
+        return tx
+
+    def _broadcast(self, sender: LocalAccount, tx: dict, gas: int) -> str:
+        """Sign `tx` with the next local nonce and hand it to the node; returns its hash. A nonce the node refuses
+        resyncs the count from the node and signs again; a base fee that rose past the cached one is read again."""
         for attempt in range(3):
             nonce = self.nonce(sender.address)
             signed = sender.sign_transaction(self._fill(tx, nonce, gas))
             raw = getattr(signed, "raw_transaction", None) or signed.rawTransaction
             response = self.chain.rpc("eth_sendRawTransaction", ["0x" + bytes(raw).hex()])
             error = response.get("error")
-            if error is None:
+            message = str(error.get("message", "")).lower() if error else ""
+            if error is None or "already known" in message or "already imported" in message:
+                # Already known: these very bytes reached the node before (a request sent again after a dropped
+                # connection), so it is this transaction, under this nonce.
                 self._nonces[sender.address] = nonce + 1
-                tx_hash = response["result"]
-                if self.on_broadcast:
-                    self.on_broadcast(tx_hash)
-                return self.wait(tx_hash, tx) if wait else tx_hash
-            message = str(error.get("message", "")).lower()
-            if "nonce" in message and ("low" in message or "too high" in message) or "already known" in message:
-                # Another sender used this key, or our cache is stale: resync from the chain and retry.
+                return response["result"] if error is None else "0x" + bytes(signed.hash).hex()
+            if "nonce" in message and ("low" in message or "high" in message or "correct nonce" in message):
+                # Another sender used this key, or our count is stale: resync from the chain and retry.
                 self._nonces.pop(sender.address, None)
+                continue
+            if "base fee" in message or "basefee" in message or "fee cap" in message or "underpriced" in message:
+                self._fee = None  # the base fee rose past what the cached one allows: read it again
                 continue
             if _is_revert(error):
                 raise decode_revert(_revert_data(error), str(error.get("message")))
@@ -386,37 +451,91 @@ class Transactor:
         return filled
 
     def _base_fee(self) -> int:
-        block = self._rpc("eth_getBlockByNumber", ["latest", False])
-        return int(block.get("baseFeePerGas", "0x0"), 16)
+        """The latest base fee, read at most once per FEE_BLOCKS blocks and FEE_SECONDS. A base fee rises at most
+        12.5% a block, so a cached one stays within the doubled cap `_fill` signs for over that span: the cache
+        never leaves a transaction underpriced (and a node that says otherwise gets the fee read again)."""
+        if self._fee is not None:
+            fee, block, read_at = self._fee
+            if self._newest_block - block < FEE_BLOCKS and time.monotonic() - read_at < FEE_SECONDS:
+                return fee
+        latest = self._rpc("eth_getBlockByNumber", ["latest", False])
+        block = int(latest["number"], 16)
+        fee = int(latest.get("baseFeePerGas") or "0x0", 16)
+        self._newest_block = block  # the node's word (after a reverted snapshot the chain is shorter)
+        self._fee = (fee, block, time.monotonic())
+        return fee
 
     def wait(self, tx_hash: str, tx: dict | None = None) -> Receipt:
+        """The receipt of `tx_hash` (polled at once, then after 2 ms, 4 ms, ... up to `poll_interval`); a failed
+        transaction raises its refusal, replayed from `tx`."""
+        result = self.wait_many([(tx_hash, tx)])[0]
+        if isinstance(result, ContractRevert):
+            raise result
+        return result
+
+    def wait_many(self, sent: Sequence[tuple[str, dict | None]]) -> list[Receipt | ContractRevert]:
+        """The receipts of several transactions, polled together (one batched request per poll): each a `Receipt`,
+        or the decoded refusal of one that was mined but failed."""
+        raws: dict[str, dict] = {}
         deadline = time.monotonic() + self.receipt_timeout
+        pause = FIRST_POLL
         while True:
+            waiting = [h for h, _ in sent if h not in raws]
+            if not waiting:
+                break
             try:
-                raw = self._rpc("eth_getTransactionReceipt", [tx_hash])
+                for tx_hash, raw in zip(waiting, self._receipts(waiting)):
+                    if raw:
+                        raws[tx_hash] = raw
             except ChainError:
-                raw = None
                 if time.monotonic() > deadline:
                     raise
-            if raw:
+            if len(raws) == len({h for h, _ in sent}):
                 break
             if time.monotonic() > deadline:
+                missing = next(h for h, _ in sent if h not in raws)
                 raise TransactionError(
-                    f"transaction {tx_hash} was not mined within {self.receipt_timeout:.0f}s: it may still be "
+                    f"transaction {missing} was not mined within {self.receipt_timeout:.0f}s: it may still be "
                     "pending or have been dropped; check it on the node, then rerun (resumable commands skip done work)"
                 )
-            time.sleep(self.poll_interval)
-        receipt = Receipt(
-            tx_hash=tx_hash,
-            block_number=int(raw["blockNumber"], 16),
-            gas_used=int(raw["gasUsed"], 16),
-            status=int(raw["status"], 16),
-            logs=raw["logs"],
-            contract_address=to_checksum_address(raw["contractAddress"]) if raw.get("contractAddress") else None,
-        )
-        if receipt.status != 1:
-            raise self._replay_failure(tx, receipt)
-        return receipt
+            time.sleep(pause)
+            pause = min(pause * 2, self.poll_interval)
+        results: list[Receipt | ContractRevert] = []
+        for tx_hash, tx in sent:
+            raw = raws[tx_hash]
+            receipt = Receipt(
+                tx_hash=tx_hash,
+                block_number=int(raw["blockNumber"], 16),
+                gas_used=int(raw["gasUsed"], 16),
+                status=int(raw["status"], 16),
+                logs=raw["logs"],
+                contract_address=to_checksum_address(raw["contractAddress"]) if raw.get("contractAddress") else None,
+            )
+            if self._fee is not None and receipt.block_number < self._fee[1]:
+                self._fee = None  # the chain went back (a reverted snapshot): its base fee is another one
+            self._newest_block = max(self._newest_block, receipt.block_number)
+            if receipt.status == 1:
+                results.append(receipt)
+            else:
+                failure = self._replay_failure(tx, receipt)
+                failure.receipt = receipt  # type: ignore[attr-defined]  # its gas used tells an out-of-gas failure
+                results.append(failure)
+        return results
+
+    def _receipts(self, hashes: list[str]) -> list[dict | None]:
+        """eth_getTransactionReceipt of each hash: one request for one, else one batched request."""
+        if len(hashes) == 1:
+            return [self._rpc("eth_getTransactionReceipt", hashes)]
+        try:
+            answers = self.chain.rpc_batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+        except ChainError as exc:
+            if "refused a batch" not in str(exc):
+                raise
+            return [self._rpc("eth_getTransactionReceipt", [h]) for h in hashes]  # a node without batches
+        errors = [a["error"] for a in answers if "error" in a]
+        if errors:
+            raise ChainError(f"eth_getTransactionReceipt failed: {errors[0].get('message', errors[0])}")
+        return [a.get("result") for a in answers]
 
     def _replay_failure(self, tx: dict | None, receipt: Receipt) -> ContractRevert:
         """A mined transaction failed: replay it on the parent block to recover the revert reason."""

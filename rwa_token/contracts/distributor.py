@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Sequence
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from ..chain.tx import Receipt, decode_log
+from ..chain.tx import Receipt, TxCall, decode_log
 from ..primitives import artifacts
 from ..primitives.constants import MAX_BPS
 from ..primitives.errors import ConfigError, RwaError
@@ -16,6 +17,13 @@ from .base import AccessControlled, Amount, Country
 
 # The events that book a distribution's money, each indexed by distribution id first.
 LEDGER_EVENTS = ("Paid", "Withheld", "WithheldReleased", "DistributionReclaimed")
+
+
+@cache
+def _payment_topics() -> frozenset[str]:
+    """topic0 of the Paid and Withheld events (a holder paid or escrowed), as the node writes it."""
+    return frozenset("0x" + keccak(text=artifacts.signature(e)).hex() for e in artifacts.abi("Distributor")
+                     if e["type"] == "event" and e["name"] in ("Paid", "Withheld"))
 
 
 @dataclass(frozen=True)
@@ -135,9 +143,13 @@ class Distributor(AccessControlled):
 
     @staticmethod
     def payments_in(receipt: Receipt, distribution_id: int) -> int:
-        """Holders of distribution `distribution_id` a push (or claim) receipt paid or escrowed."""
-        return sum(1 for e in receipt.events() if e["event"] in ("Paid", "Withheld")
-                   and e["args"]["distributionId"] == distribution_id)
+        """Holders of distribution `distribution_id` a push (or claim) receipt paid or escrowed: its Paid and
+        Withheld logs, told by their first two topics (signature, distribution id) without decoding the rest."""
+        signatures = _payment_topics()
+        wanted = "0x" + distribution_id.to_bytes(32, "big").hex()
+        return sum(1 for log in receipt.logs
+                   if len(log["topics"]) > 1 and log["topics"][0].lower() in signatures
+                   and log["topics"][1].lower() == wanted)
 
     def ledger_events(self, distribution_id: int, from_block: int = 0, to_block: int | None = None) -> list[dict]:
         """The payment events of one distribution (Paid, Withheld, WithheldReleased, DistributionReclaimed), oldest
@@ -160,6 +172,11 @@ class Distributor(AccessControlled):
 
     def push_batch(self, distribution_id: int, holders: Sequence[str], sender: LocalAccount | None = None) -> Receipt:
         return self.send("pushBatch", distribution_id, [address(h, "holder") for h in holders], sender=sender)
+
+    def push_batch_call(self, distribution_id: int, holders: Sequence[str]) -> TxCall:
+        """`push_batch` as a call for `Transactor.send_many` (batches sent back to back). `holders` are taken as
+        checksummed already (the distribution service checks every holder once, when it reads them)."""
+        return TxCall(self.address, self.encode("pushBatch", distribution_id, list(holders)))
 
     def release_withheld(self, distribution_id: int, holder: str, sender: LocalAccount | None = None) -> Receipt:
         return self.send("releaseWithheld", distribution_id, address(holder, "holder"), sender=sender)

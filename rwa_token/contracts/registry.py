@@ -8,7 +8,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
-from ..chain.tx import Receipt
+from ..chain.tx import Receipt, TxCall
 from ..primitives.categories import describe_categories, parse_categories
 from ..primitives.countries import parse_country
 from ..primitives.eip712 import ATTESTATION_DOMAIN, ATTESTATION_FIELDS
@@ -135,6 +135,14 @@ class InvestorRegistry(Owned):
 
     def register_batch(self, rows: Sequence[Registration], sender: LocalAccount | None = None,
                        dry_run: bool = False) -> Receipt | None:
+        return self.send("batchRegisterInvestors", *self._batch_args(rows), sender=sender, dry_run=dry_run)
+
+    def register_batch_call(self, rows: Sequence[Registration]) -> TxCall:
+        """`register_batch` as a call for `Transactor.send_many` (batches sent back to back)."""
+        return TxCall(self.address, self.encode("batchRegisterInvestors", *self._batch_args(rows)))
+
+    @staticmethod
+    def _batch_args(rows: Sequence[Registration]) -> tuple[list, ...]:
         if not rows:
             raise ConfigError("register_batch: no rows")
         seen: dict[bytes, str] = {}
@@ -143,11 +151,8 @@ class InvestorRegistry(Owned):
                 raise ConfigError(f"investor id 0x{r.investor_id.hex()} is given for {seen[r.investor_id]} and "
                                   f"{r.wallet}: register one wallet per investor and link the others (add_wallet)")
             seen[r.investor_id] = r.wallet
-        return self.send(
-            "batchRegisterInvestors",
-            [r.wallet for r in rows], [r.investor_id for r in rows], [r.country for r in rows],
-            [r.categories for r in rows], [r.kyc_expiry for r in rows], sender=sender, dry_run=dry_run,
-        )
+        return ([r.wallet for r in rows], [r.investor_id for r in rows], [r.country for r in rows],
+                [r.categories for r in rows], [r.kyc_expiry for r in rows])
 
     def update(self, wallet: str, country: str | int, categories: str | int, kyc_expiry: str | int,
                sender: LocalAccount | None = None, dry_run: bool = False) -> Receipt | None:

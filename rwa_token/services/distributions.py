@@ -23,7 +23,8 @@ from ..contracts.token import HolderAt, SecurityToken
 from ..primitives.constants import MAX_BPS, PAYMENT_TRANSFER_FAILED  # noqa: F401 (re-exported)
 from ..primitives.errors import ConfigError
 from ..primitives.units import address
-from ..store.journal import Journal, Progress, journaled, settle_in_flight
+from ..store.journal import Journal, Progress, settle_in_flight
+from .pipeline import send_batches
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -234,22 +235,30 @@ def push_all(distributor: Distributor, distribution_id: int, holders: Sequence[s
 def _send_batches(distributor: Distributor, distribution_id: int, pending: list[str], batch_size: int,
                   report: PushReport, progress: Progress | None, journal: Journal | None,
                   sender: LocalAccount | None) -> None:
-    """Push `pending` in batches of `batch_size`, journaled, adding each receipt to `report`."""
+    """Push `pending` (checksummed, in holder-number order) in batches of `batch_size`, sent back to back and
+    journaled (`pipeline.send_batches`), adding each receipt to `report` as it is mined."""
+    account = sender or distributor.sender
+    if account is None:
+        raise ConfigError("pushing a distribution sends transactions: give a sender account (the paying agent)")
     done = report.already_paid + report.nothing_due
     if progress:
         progress(done, report.holders)
-    for start in range(0, len(pending), batch_size):
-        batch = pending[start:start + batch_size]
-        receipt = journaled(distributor.tx, journal, "push",
-                            lambda: distributor.push_batch(distribution_id, batch, sender=sender),
-                            context={"distribution": distribution_id}, sent={"holders": batch})
+    batches = [pending[start:start + batch_size] for start in range(0, len(pending), batch_size)]
+
+    def mined(index: int, receipt: Receipt) -> None:
+        nonlocal done
         report.receipts.append(receipt)
         report.batches += 1
         report.gas_used += receipt.gas_used
         report.pushed += distributor.payments_in(receipt, distribution_id)
-        done += len(batch)
+        done += len(batches[index])
         if progress:
             progress(done, report.holders)
+
+    send_batches(distributor.tx, account, journal, "push",
+                 [(len(batch), distributor.push_batch_call(distribution_id, batch), {"holders": batch})
+                  for batch in batches],
+                 context={"distribution": distribution_id}, on_mined=mined)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -20,10 +20,12 @@ from ..contracts.registry import Investor, InvestorRegistry, Registration, Terms
 from ..inputs.investors_csv import InvestorFile, InvestorRow, RefusedRow, format_kyc_expiry
 from ..primitives.categories import describe_categories
 from ..primitives.countries import country_alpha2
+from ..primitives.errors import ConfigError
 from ..primitives.units import investor_id
 from ..store.directory import InvestorDirectory
 from ..store.journal import Journal, Progress, journaled, settle_in_flight
 from .context import Operator
+from .pipeline import send_batches
 
 
 @dataclass(frozen=True)
@@ -196,17 +198,35 @@ def _registered(row: InvestorRow, state: Investor, report: ImportReport,
 
 def _register(s: _Sending, registry: InvestorRegistry, pending: list[InvestorRow], salt: str, batch_size: int,
               done: int) -> int:
-    """Register the pending first wallets in journaled batches; returns the progress count after them."""
-    for start in range(0, len(pending), batch_size):
-        batch = pending[start:start + batch_size]
-        rows = [Registration(r.wallet, investor_id(r.investor_ref, salt), r.country, r.categories, r.kyc_expiry)
-                for r in batch]
-        s.send("register", lambda dry: registry.register_batch(rows, dry_run=dry), [r.line for r in batch])
-        s.report.registered += len(batch)
-        s.report.batches += 1
-        done += len(batch)
-        s.advance(done)
+    """Register the pending first wallets in journaled batches, sent back to back (the first batch of each size is
+    estimated, the others reuse its gas: `pipeline.send_batches`); returns the progress count after them."""
+    batches = [pending[start:start + batch_size] for start in range(0, len(pending), batch_size)]
+    rows = [[Registration(r.wallet, investor_id(r.investor_ref, salt), r.country, r.categories, r.kyc_expiry)
+             for r in batch] for batch in batches]
+    if s.dry_run:
+        for batch, registrations in zip(batches, rows):
+            registry.register_batch(registrations, dry_run=True)
+            done = _registered_batch(s, batch, done)
+        return done
+    if registry.sender is None:
+        raise ConfigError("registering investors sends transactions: give the registry a sender (a registrar)")
+
+    def mined(index: int, receipt: Receipt) -> None:
+        nonlocal done
+        s.report.gas_used += receipt.gas_used
+        done = _registered_batch(s, batches[index], done)
+
+    send_batches(s.tx, registry.sender, s.journal, "register",
+                 [(len(batch), registry.register_batch_call(registrations), {"lines": [r.line for r in batch]})
+                  for batch, registrations in zip(batches, rows)], on_mined=mined)
     return done
+
+
+def _registered_batch(s: _Sending, batch: list[InvestorRow], done: int) -> int:
+    s.report.registered += len(batch)
+    s.report.batches += 1
+    s.advance(done + len(batch))
+    return done + len(batch)
 
 
 def _update(s: _Sending, registry: InvestorRegistry, updates: list[_Update], batch_size: int) -> None:
