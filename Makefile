@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.rwa-installed
 VENV_STAMP := $(VENV)/.rwa-installed
 FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 
-.PHONY: setup demo test test-python test-ganache test-solidity conformance compile codes lint brownie-test bench coverage clean
+.PHONY: setup postgres-server demo test test-python test-ganache test-solidity conformance compile codes lint brownie-test bench coverage clean
 
 setup: $(NPM_STAMP) $(VENV_STAMP)
 
@@ -22,6 +22,15 @@ $(VENV_STAMP): requirements-dev.txt pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
+
+## PostgreSQL's server binaries for the tests of the PostgreSQL event index (tests/conftest.py `postgres_url` starts
+## a throwaway server from them): installed from the distribution when missing and we are root, as on a fresh CI
+## machine; otherwise those tests fail saying what to install.
+postgres-server:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+		else echo "PostgreSQL's server is missing: apt-get install postgresql (as root)" >&2; fi; }
 
 ## Regenerate the reason-code Solidity library and docs from rwa_token/data/reason_codes.json.
 codes: $(VENV_STAMP)
@@ -37,7 +46,7 @@ demo: setup
 
 test: setup test-python test-ganache test-solidity conformance
 
-test-python: setup
+test-python: setup postgres-server
 	$(PY) -m pytest -q
 
 ## The Ganache lane: the README quick starts, onboarding, refused transfers, a distribution, a waterfall period and

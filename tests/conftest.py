@@ -191,3 +191,27 @@ def deployed(chain, state, capsys, monkeypatch):
     code, out, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "--json", "deploy", str(example))
     assert code == 0, err
     return last(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A real PostgreSQL server for the index's PostgreSQL store: started once per session in a temporary folder
+# (`make test` installs the distribution's server when missing), stopped at the end. Never skipped.
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres_url():
+    from rwa_token.primitives.errors import ConfigError
+    from rwa_token.store.pg_local import LocalPostgres
+
+    try:
+        server = LocalPostgres()
+    except ConfigError as exc:
+        pytest.fail(f"the PostgreSQL tests need a server: {exc}", pytrace=False)
+    try:
+        server.start()
+    except ConfigError as exc:
+        server.stop()
+        pytest.fail(f"the PostgreSQL tests could not start a server: {exc}", pytrace=False)
+    try:
+        yield server.url
+    finally:
+        server.stop()

@@ -127,6 +127,7 @@ class Session:
     debug: bool = False
     evm: Optional[str] = None
     safe: Optional[str] = None  # --safe: propose what the command sends to this Safe instead of sending it
+    index: Optional[str] = None  # --index: the event index's PostgreSQL URL (default: a SQLite file per chain)
     draft: "SafeDraft" = field(default_factory=lambda: SafeDraft(), compare=False)
 
     def operator(self, need_record: bool = True) -> "Operator":
@@ -134,7 +135,8 @@ class Session:
         --safe, its sends are collected for the Safe (the key must be one of the Safe's owners)."""
         from ..services.context import Operator
 
-        op = Operator.open(self.rpc_url, self.offering, self.keystore, self.state, need_record, self.evm)
+        op = Operator.open(self.rpc_url, self.offering, self.keystore, self.state, need_record, self.evm,
+                           self.index)
         if self.safe:
             from ..services.safe import attach
 

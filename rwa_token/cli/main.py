@@ -46,9 +46,12 @@ def main(
     safe: Optional[str] = typer.Option(None, "--safe", help="propose what the command sends to "
                                        "this Safe multisig (the key signs as one owner) instead of sending it; see "
                                        "`rwa safe --help`"),
+    index: Optional[str] = typer.Option(None, "--index", envvar="RWA_INDEX_URL", help="event index in PostgreSQL "
+                                        "(postgresql://user@host/db; a schema per chain) instead of the SQLite file "
+                                        "in the state folder"),
 ) -> None:
     ctx.obj = Session(Output(json=json_output, held=[] if safe else None), rpc_url, offering, keystore, state, debug,
-                      evm, safe)
+                      evm, safe, index=index)
     if safe:  # when the command ends, what it collected becomes one proposal
         ctx.with_resource(proposing(ctx.obj, " ".join(sys.argv[1:])))
 

@@ -2,6 +2,7 @@
 record and typed wrappers, resolved once from the command's options."""
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -66,10 +67,14 @@ class Operator:
     account: LocalAccount
     record: DeploymentRecord | None
     state: Path
+    # Where the event index lives: a postgresql:// URL (--index, $RWA_INDEX_URL), or None for the SQLite file
+    # per chain in the state folder.
+    index_url: str | None = None
 
     @classmethod
     def open(cls, rpc_url: str | None, offering: str | None, keystore: str | None = None,
-             state: str | None = None, need_record: bool = True, evm: str | None = None) -> "Operator":
+             state: str | None = None, need_record: bool = True, evm: str | None = None,
+             index: str | None = None) -> "Operator":
         folder = state_dir(state)
         record = None
         if need_record:
@@ -82,7 +87,7 @@ class Operator:
         chain = connect(rpc_url, record, evm)
         if need_record:  # (a record only read for its chain's URL is not the command's subject)
             check_record_live(chain, record, folder)
-        return cls(chain, signer(chain, keystore), record, folder)
+        return cls(chain, signer(chain, keystore), record, folder, index or os.environ.get("RWA_INDEX_URL") or None)
 
     @cached_property
     def tx(self) -> Transactor:

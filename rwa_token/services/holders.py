@@ -8,8 +8,8 @@ from .context import Operator, Track, quiet
 
 def offering_index(op: Operator, track: Track = quiet) -> EventIndex:
     """The offering's event index (every contract of the offering, from its first block), brought up to date:
-    incremental, reorg-safe."""
-    index = EventIndex.for_chain(op.state, op.tx)
+    incremental, reorg-safe. In the state folder's SQLite file, or the PostgreSQL database the operator names."""
+    index = EventIndex.for_chain(op.state, op.tx, url=op.index_url)
     with track("indexing events") as advance:
         sync_offering(index, op.record, progress=advance)
     return index

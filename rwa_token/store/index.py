@@ -1,4 +1,6 @@
-"""A local SQLite index of the events of an offering's contracts, the source every report reads.
+"""The event index of an offering's contracts, the source every report reads: a SQLite file per chain (the
+default) or a PostgreSQL database shared by a team (`rwa --index postgresql://...` or `$RWA_INDEX_URL`; the same
+tables in a schema per chain; `rwa_token.store.backends`).
 
 Reading history through `eth_call` at past blocks needs an archive node and one call per holder; an index
 built from `eth_getLogs` needs neither, works offline once built, and answers "who held what at block N"
@@ -6,11 +8,14 @@ exactly for any N. The index is built incrementally:
 
 * **Chunked log queries.** `eth_getLogs` is asked for a range of blocks at a time. Providers cap the
   number of results or the range; when a query fails the range is halved and retried, and after each
-  success it grows back (doubling up to `max_chunk`), so one busy stretch does not slow the whole sync.
-* **One SQLite transaction per chunk.** A chunk's events, its block hashes and the cursor (the last fully
+  success it grows back (doubling up to `max_chunk`), so one busy stretch does not slow the whole sync. The
+  range also shrinks when an answer holds more than `max_logs` logs, so one chunk's logs, decoded and applied
+  as one batch, take bounded memory however many events the chain holds.
+* **One transaction per chunk.** A chunk's events, its block hashes and the cursor (the last fully
   indexed block) commit together, so a crash or a Ctrl-C loses at most the chunk in flight and the next
   `sync` resumes from the cursor. Events are keyed by (block, log index): applying a chunk twice is a
-  no-op, and derived tables are only touched when an event is new.
+  no-op, and derived tables are only touched when an event is new. Readers (reports, in other processes too)
+  see whole chunks only; two indexers of one chain take turns chunk by chunk.
 * **Reorg safety.** The hashes of the last `keep_blocks` indexed blocks (plus every block that holds an
   event, which also gives each event its timestamp) are kept. Each sync first compares the stored hash of
   the cursor block with the chain's; on a mismatch it finds the fork point by binary search over the
@@ -20,43 +25,51 @@ exactly for any N. The index is built incrementally:
   later), or asked for from an earlier block than it is watched from (an offering's first transaction, before
   its factory call), is back-filled from that block before the index moves on. `sync_offering` watches every
   contract of an offering from its first block.
+* **Fast decoding.** Logs are decoded by slicing their topics and data (`rwa_token.store.decode`), each address
+  checksummed once.
 
 Numbers are exact: every integer inside an event's arguments is stored as a decimal string in the JSON,
 and balances are TEXT summed with Python integers, so uint256 values never pass through a float or a
-64-bit SQLite integer.
+64-bit integer column.
 
 Derived tables, maintained as events are applied:
     balances(token, wallet, balance)                      current balance per token and wallet
     wallets(registry, wallet, investor_key, country, categories, kyc_expiry, frozen)
     senders(tx_hash, sender)                             who sent each transaction (read once, on demand)
-Historical views (`balances_at`, `wallets_at`) are computed from the events table.
+Historical views (`balances_at`, `wallets_at`) are computed from the events table. `schema_version` records the
+tables' version; an index made by an earlier version is migrated in place when opened.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from eth_utils import to_checksum_address
 
-from ..chain.tx import Transactor, decode_log
+from ..chain.tx import Transactor
 from ..contracts.events import RegistryEvents as R
 from ..contracts.events import TokenEvents as T
 from ..primitives.errors import ChainError, ConfigError, RwaError, TransactionError
 from ..primitives.units import ZERO_ADDRESS
+from .backends import Store, is_postgres_url, open_store
+from .decode import fast_decode
 from .journal import Progress
 from .state import DeploymentRecord
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = 2
 KEY_MASK = (1 << 128) - 1
+PAGE = 5_000  # rows read per query by the streaming reads (memory flat in the number of events)
+KEYS_PER_QUERY = 400  # (block, log_index) or (token, wallet) pairs per lookup
 
 """progress(indexed_up_to_block, target_block), called after every committed chunk."""
 
 REGISTRY_EVENTS = R.RECORD_CHANGES
 
-_SCHEMA = """
+# Version 1: the tables of the first index (a SQLite file with its version in meta).
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS watched (address TEXT PRIMARY KEY, start_block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
@@ -86,6 +99,13 @@ CREATE TABLE IF NOT EXISTS wallets (
     PRIMARY KEY (registry, wallet)
 );
 """
+
+# Each later version: the statements that migrate the one before it, run in one transaction.
+_MIGRATIONS: dict[int, str] = {
+    # The version gets a table of its own, with when each version was applied (meta keeps a copy, which is what
+    # an index of version 1 reads to refuse a newer file).
+    2: "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);",
+}
 
 
 class IndexStateError(RwaError):
@@ -150,34 +170,45 @@ def investor_key(investor_id: str | bytes) -> str:
 
 
 class EventIndex:
-    """The event index of one chain, in one SQLite file.
+    """The event index of one chain: a SQLite file, or (`location` a `postgresql://` URL) a schema of a
+    PostgreSQL database.
 
     `tx` is needed to sync and to look blocks up by date; a built index can be read without it.
     """
 
-    def __init__(self, path: str | Path, tx: Transactor | None = None, *, chunk_size: int = 2_000,
-                 max_chunk: int = 10_000, keep_blocks: int = 64):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, location: str | Path, tx: Transactor | None = None, *, chunk_size: int = 2_000,
+                 max_chunk: int = 10_000, keep_blocks: int = 64, max_logs: int = 10_000,
+                 schema: str = "rwa_index"):
+        self.store: Store = open_store(location, schema)
+        self.db = self.store.db  # the driver's connection (sqlite3 or psycopg), for inspection
+        self.path = self.store.where
         self.tx = tx
         self.chunk_size = max(1, chunk_size)
         self.max_chunk = max(self.chunk_size, max_chunk)
         self.keep_blocks = max(1, keep_blocks)
-        # Autocommit mode: every write below opens its own explicit transaction, so what commits together
-        # is visible in the code rather than left to the driver.
-        self.db = sqlite3.connect(str(self.path), isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
-        self._check_chain()
+        self.max_logs = max(1, max_logs)
+        try:
+            self._install()
+            self._check_chain()
+        except BaseException:
+            self.store.close()
+            raise
 
     @classmethod
-    def for_chain(cls, state_dir: str | Path, tx: Transactor, **options: Any) -> "EventIndex":
-        """The conventional location: `<state_dir>/index-<chainid>.sqlite`."""
-        return cls(Path(state_dir) / f"index-{tx.chain.chain_id}.sqlite", tx, **options)
+    def for_chain(cls, state_dir: str | Path, tx: Transactor, url: str | None = None,
+                  **options: Any) -> "EventIndex":
+        """The conventional location: `<state_dir>/index-<chainid>.sqlite`, or with a PostgreSQL `url` the schema
+        `rwa_index_<chainid>` of that database."""
+        chain_id = tx.chain.chain_id
+        if url:
+            if not is_postgres_url(url):
+                raise ConfigError(f"--index {url!r}: give a postgresql:// URL (the default is a SQLite file in "
+                                  "the state folder)")
+            return cls(url, tx, schema=f"rwa_index_{chain_id}", **options)
+        return cls(Path(state_dir) / f"index-{chain_id}.sqlite", tx, **options)
 
     def close(self) -> None:
-        self.db.close()
+        self.store.close()
 
     def __enter__(self) -> "EventIndex":
         return self
@@ -185,27 +216,66 @@ class EventIndex:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # --- schema ---------------------------------------------------------------------------------
+    def _version(self) -> int | None:
+        """The tables' version: None for an empty store; 1 for an index made before versions had a table."""
+        if self.store.has_table("schema_version"):
+            row = self.store.one("SELECT MAX(version) FROM schema_version")
+            return int(row[0]) if row and row[0] is not None else 1
+        if self.store.has_table("meta"):
+            stored = self._meta("schema")
+            return int(stored) if stored is not None and stored.isdigit() else 1
+        return None
+
+    def _install(self) -> None:
+        """Create the tables, or migrate an earlier version's in place (one transaction: a crash leaves the old
+        version, and the next open migrates again)."""
+        version = self._version()
+        if version == SCHEMA_VERSION:
+            return
+        if version is not None and version > SCHEMA_VERSION:
+            raise IndexStateError(f"{self.path} was built by a newer version of the index (schema {version}); "
+                                  "upgrade rwa-token to read it")
+        self.store.begin()
+        try:
+            version = self._version()  # another process may have migrated it while this one waited
+            if version is None or version < SCHEMA_VERSION:
+                steps = [_SCHEMA_V1, *(_MIGRATIONS[v] for v in range((version or 1) + 1, SCHEMA_VERSION + 1))]
+                for script in steps:
+                    for statement in self.store.ddl(script).split(";"):
+                        if statement.strip():
+                            self.store.execute(statement)
+                now = int(time.time())
+                self.store.executemany("INSERT INTO schema_version (version, applied_at) VALUES (?, ?) "
+                                       "ON CONFLICT (version) DO NOTHING",
+                                       [(v, now) for v in range(version or SCHEMA_VERSION, SCHEMA_VERSION + 1)])
+                self._set_meta("schema", str(SCHEMA_VERSION))
+            self.store.commit()
+        except BaseException:
+            self.store.rollback()
+            raise
+
+    def schema_versions(self) -> list[int]:
+        """The versions this index's tables went through (the first one it was made with, then each migration)."""
+        return [int(v) for (v,) in self.store.query("SELECT version FROM schema_version ORDER BY version")]
+
     # --- metadata -------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self.store.one("SELECT value FROM meta WHERE key = ?", (key,))
         return row[0] if row else None
 
     def _set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        self.store.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                           "value = excluded.value", (key, value))
 
     def _check_chain(self) -> None:
-        """An index belongs to one chain: refuse to mix two chains' events in one file."""
-        version = self._meta("schema")
-        if version is not None and version != SCHEMA_VERSION:
-            raise IndexStateError(f"{self.path} was built by another version of the index (schema {version}); "
-                              "delete it and sync again")
+        """An index belongs to one chain: refuse to mix two chains' events in one file or schema."""
         stored = self._meta("chain_id")
         if self.tx is None:
             return
         chain_id = str(self.tx.chain.chain_id)
         if stored is None:
             self._set_meta("chain_id", chain_id)
-            self._set_meta("schema", SCHEMA_VERSION)
         elif stored != chain_id:
             raise IndexStateError(f"{self.path} indexes chain {stored}, but the connection is to chain {chain_id}: "
                               "use a separate index file per chain")
@@ -218,7 +288,7 @@ class EventIndex:
 
     def watched(self) -> dict[str, int]:
         """Watched contract addresses and the block each one is indexed from."""
-        return dict(self.db.execute("SELECT address, start_block FROM watched ORDER BY address").fetchall())
+        return dict(self.store.query("SELECT address, start_block FROM watched ORDER BY address"))
 
     def _need_tx(self) -> Transactor:
         if self.tx is None:
@@ -228,13 +298,29 @@ class EventIndex:
     # --- chain access ---------------------------------------------------------------------------
     def _header(self, number: int) -> tuple[str, int] | None:
         """(hash, timestamp) of block `number` on the chain now, or None if the chain is shorter."""
-        response = self._need_tx().chain.rpc("eth_getBlockByNumber", [hex(number), False])
-        if "error" in response:
-            raise TransactionError(f"eth_getBlockByNumber({number}) failed: {response['error']}")
-        block = response.get("result")
-        if not block:
-            return None
-        return block["hash"], int(block["timestamp"], 16)
+        return self._headers([number])[number]
+
+    def _headers(self, numbers: Sequence[int]) -> dict[int, tuple[str, int] | None]:
+        """(hash, timestamp) of several blocks, 500 per HTTP request (one request each on a node that does not
+        batch)."""
+        chain = self._need_tx().chain
+        found: dict[int, tuple[str, int] | None] = {}
+        for start in range(0, len(numbers), 500):
+            part = list(numbers[start:start + 500])
+            calls = [("eth_getBlockByNumber", [hex(n), False]) for n in part]
+            if len(calls) == 1:
+                answers = [chain.rpc(*calls[0])]
+            else:
+                try:
+                    answers = chain.rpc_batch(calls)
+                except ChainError:
+                    answers = [chain.rpc(method, params) for method, params in calls]
+            for number, response in zip(part, answers):
+                if "error" in response:
+                    raise TransactionError(f"eth_getBlockByNumber({number}) failed: {response['error']}")
+                block = response.get("result")
+                found[number] = (block["hash"], int(block["timestamp"], 16)) if block else None
+        return found
 
     # --- sync -----------------------------------------------------------------------------------
     def sync(self, addresses: Iterable[str], from_block: int = 0, to_block: int | None = None,
@@ -261,7 +347,7 @@ class EventIndex:
                 if cursor is None:
                     self._begin()
                     self._set_meta("cursor", str(from_block - 1))
-                    self.db.execute("COMMIT")
+                    self.store.commit()
                 # The cursor is shared, so every watched address moves with it, named in this call or not.
                 self._index_range(sorted(self.watched()), start, head, progress)
                 return self.cursor if self.cursor is not None else from_block - 1
@@ -270,7 +356,7 @@ class EventIndex:
         raise IndexStateError("the chain kept reorganising during the sync; try again, or sync with confirmations=N")
 
     def _begin(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        self.store.begin()
 
     def _watch(self, wanted: Sequence[str], from_block: int, progress: Progress | None) -> None:
         """Record new addresses, and addresses now asked for from an earlier block than they are watched from;
@@ -296,13 +382,14 @@ class EventIndex:
                                   move_cursor=False)
         self._begin()
         try:
-            self.db.executemany("INSERT OR REPLACE INTO watched (address, start_block) VALUES (?, ?)",
-                                [(a, from_block) for a in gaps])
+            self.store.executemany("INSERT INTO watched (address, start_block) VALUES (?, ?) ON CONFLICT (address) "
+                                   "DO UPDATE SET start_block = excluded.start_block",
+                                   [(a, from_block) for a in gaps])
             if backfill:
                 self._rebuild_derived()
-            self.db.execute("COMMIT")
+            self.store.commit()
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.store.rollback()
             raise
 
     def _index_range(self, addresses: Sequence[str], start: int, end: int, progress: Progress | None,
@@ -315,47 +402,61 @@ class EventIndex:
             try:
                 logs = tx.get_logs(list(addresses), block, last)
             except (TransactionError, ChainError):
-                # Too many results, range too wide, or a timeout on a heavy range: ask for less.
+                # Too many results, range too wide, too large an answer or a timeout on a heavy range: ask for less.
                 if size == 1:
                     raise
                 self.chunk_size = max(1, size // 2)
                 continue
+            count = len(logs)
             self._commit_chunk(logs, block, last, end, move_cursor)
+            del logs
             if progress is not None:
                 progress(last, end)
-            self.chunk_size = min(self.max_chunk, size * 2)
+            # Split by count as well as by range: a chunk that brought more than `max_logs` logs halves the next
+            # range; one well under it lets the range grow back.
+            if count > self.max_logs:
+                self.chunk_size = max(1, size // 2)
+            elif count <= self.max_logs // 2:
+                self.chunk_size = min(self.max_chunk, size * 2)
             block = last + 1
 
     def _commit_chunk(self, logs: list[dict], first: int, last: int, target: int, move_cursor: bool) -> None:
         """Apply one chunk's logs and record its block hashes and the cursor, atomically."""
-        decoded = [e for e in (decode_log(log) for log in logs if not log.get("removed")) if e is not None]
-        log_hashes = {_int(log["blockNumber"]): log["blockHash"] for log in logs if not log.get("removed")}
+        live = [log for log in logs if not log.get("removed")]
+        decoded = [e for e in map(fast_decode, live) if e is not None]
+        log_hashes = {_int(log["blockNumber"]): log["blockHash"] for log in live}
+        del live
         # Hashes are recorded for blocks holding events (their timestamps date the events), for the last
         # `keep_blocks` before the sync target (the reorg window) and for the chunk's last block (the
         # cursor, checked first on the next sync).
-        numbers = set(log_hashes) | {last} | set(range(max(first, target - self.keep_blocks + 1), last + 1))
+        numbers = sorted(set(log_hashes) | {last} | set(range(max(first, target - self.keep_blocks + 1), last + 1)))
+        found = self._headers(numbers)
         headers: list[tuple[int, str, int]] = []
-        for number in sorted(numbers):
-            header = self._header(number)
+        for number in numbers:
+            header = found[number]
             if header is None or (number in log_hashes and log_hashes[number] != header[0]):
                 raise ReorgDuringSync(f"block {number} changed while it was being indexed")
             headers.append((number, header[0], header[1]))
         self._begin()
         try:
-            self.db.executemany("INSERT OR REPLACE INTO blocks (number, hash, timestamp) VALUES (?, ?, ?)", headers)
+            self._put_blocks(headers)
             self._apply_all(decoded)
             if move_cursor:
                 self._set_meta("cursor", str(last))
                 self._prune_blocks(last)
-            self.db.execute("COMMIT")
+            self.store.commit()
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.store.rollback()
             raise
 
+    def _put_blocks(self, headers: Iterable[tuple[int, str, int]]) -> None:
+        self.store.executemany("INSERT INTO blocks (number, hash, timestamp) VALUES (?, ?, ?) ON CONFLICT (number) "
+                               "DO UPDATE SET hash = excluded.hash, timestamp = excluded.timestamp", list(headers))
+
     def _prune_blocks(self, cursor: int) -> None:
-        self.db.execute(
-            "DELETE FROM blocks WHERE number <= ? AND number NOT IN (SELECT DISTINCT block FROM events)",
-            (cursor - self.keep_blocks,),
+        self.store.execute(
+            "DELETE FROM blocks WHERE number <= ? AND NOT EXISTS (SELECT 1 FROM events WHERE events.block = "
+            "blocks.number)", (cursor - self.keep_blocks,),
         )
 
     # --- reorgs ---------------------------------------------------------------------------------
@@ -367,8 +468,7 @@ class EventIndex:
         cursor = self.cursor
         if cursor is None:
             return None
-        stored = self.db.execute("SELECT number, hash FROM blocks WHERE number <= ? ORDER BY number",
-                                 (cursor,)).fetchall()
+        stored = self.store.query("SELECT number, hash FROM blocks WHERE number <= ? ORDER BY number", (cursor,))
         if stored and self._matches(stored[-1]):
             return None
         # Hashes chain each block to its parent, so "still matches" is true up to the fork and false after:
@@ -396,26 +496,26 @@ class EventIndex:
         """Forget every event and block from `fork` on and set the cursor just below it."""
         self._begin()
         try:
-            removed = self.db.execute(
-                "SELECT address, args FROM events WHERE block >= ? AND event = 'Transfer'", (fork,)
-            ).fetchall()
-            for token, args in removed:  # undo their balance changes (order does not matter for sums)
-                a = json.loads(args)
-                self._move(token, a["to"], a["from"], int(a["value"]))
-            touched_registry = self.db.execute(
+            deltas: dict[tuple[str, str], int] = {}
+            for token, args in self._paged("address, args", "block >= ? AND event = 'Transfer'", (fork,)):
+                a = json.loads(args)  # undo their balance changes (order does not matter for sums)
+                if "value" in a:
+                    _add_move(deltas, token, a["to"], a["from"], int(a["value"]))
+            self._flush_balances(deltas)
+            touched_registry = self.store.one(
                 f"SELECT 1 FROM events WHERE block >= ? AND event IN ({_placeholders(REGISTRY_EVENTS)}) LIMIT 1",
                 (fork, *REGISTRY_EVENTS),
-            ).fetchone()
-            self.db.execute("DELETE FROM events WHERE block >= ?", (fork,))
-            self.db.execute("DELETE FROM blocks WHERE number >= ?", (fork,))
+            )
+            self.store.execute("DELETE FROM events WHERE block >= ?", (fork,))
+            self.store.execute("DELETE FROM blocks WHERE number >= ?", (fork,))
             if touched_registry:
                 self._rebuild_wallets()
             cursor = self.cursor
             if cursor is not None and cursor >= fork:
                 self._set_meta("cursor", str(fork - 1))
-            self.db.execute("COMMIT")
+            self.store.commit()
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.store.rollback()
             raise
 
     # --- the apply path -------------------------------------------------------------------------
@@ -429,81 +529,110 @@ class EventIndex:
         """
         self._begin()
         try:
-            self.db.executemany("INSERT OR REPLACE INTO blocks (number, hash, timestamp) VALUES (?, ?, ?)",
-                                list(blocks))
+            self._put_blocks(blocks)
             count = self._apply_all(events)
             if cursor is not None:
                 self._set_meta("cursor", str(cursor))
-            self.db.execute("COMMIT")
+            self.store.commit()
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.store.rollback()
             raise
         return count
 
     def _apply_all(self, events: Iterable[Mapping[str, Any]]) -> int:
+        """Insert the events not stored yet (keyed by block and log index) and derive from those only, inside the
+        caller's transaction: rows go in by batch, balance changes are summed per wallet and written once."""
         ordered = sorted(events, key=lambda e: (e["block_number"], e["log_index"]))
-        count = 0
-        insert = "INSERT OR IGNORE INTO events (block, log_index, tx_hash, address, event, args) VALUES (?,?,?,?,?,?)"
+        stored = self._stored_keys([(e["block_number"], e["log_index"]) for e in ordered])
+        rows: list[tuple] = []
+        fresh: list[tuple[str, str, dict[str, Any]]] = []
         for event in ordered:
+            key = (event["block_number"], event["log_index"])
+            if key in stored:
+                continue
+            stored.add(key)  # the same event twice in one batch counts once
             args = _jsonable(dict(event["args"]))
-            cur = self.db.execute(insert, (event["block_number"], event["log_index"], event["tx_hash"],
-                                           event["address"], event["event"], json.dumps(args)))
-            if cur.rowcount == 1:  # new: derived tables change once per event, however often it is replayed
-                self._derive(event["address"], event["event"], args)
-                count += 1
-        return count
+            rows.append((key[0], key[1], event["tx_hash"], event["address"], event["event"], json.dumps(args)))
+            fresh.append((event["address"], event["event"], args))
+        self.store.executemany("INSERT INTO events (block, log_index, tx_hash, address, event, args) "
+                               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (block, log_index) DO NOTHING", rows)
+        self._deltas: dict[tuple[str, str], int] = {}
+        try:
+            for address, name, args in fresh:  # new: derived tables change once per event, however often replayed
+                self._derive(address, name, args)
+            self._flush_balances(self._deltas)
+        finally:
+            self._deltas = {}
+        return len(rows)
+
+    def _stored_keys(self, keys: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Which of these (block, log_index) keys the events table holds already."""
+        found: set[tuple[int, int]] = set()
+        for start in range(0, len(keys), KEYS_PER_QUERY):
+            part = keys[start:start + KEYS_PER_QUERY]
+            found.update((int(b), int(i)) for b, i in self.store.query(
+                f"SELECT block, log_index FROM events WHERE (block, log_index) IN (VALUES {_pairs(len(part))})",
+                [v for key in part for v in key]))
+        return found
 
     def _derive(self, address: str, name: str, args: dict[str, Any]) -> None:
         if name == T.TRANSFER and "value" in args:
-            self._move(address, args["from"], args["to"], int(args["value"]))
+            _add_move(self._deltas, address, args["from"], args["to"], int(args["value"]))
         elif name in REGISTRY_EVENTS:
             self._derive_wallet(address, name, args)
 
-    def _move(self, token: str, sender: str, receiver: str, value: int) -> None:
-        if value == 0:
-            return
-        if sender != ZERO_ADDRESS:
-            self._add_balance(token, sender, -value)
-        if receiver != ZERO_ADDRESS:
-            self._add_balance(token, receiver, value)
-
-    def _add_balance(self, token: str, wallet: str, delta: int) -> None:
-        row = self.db.execute("SELECT balance FROM balances WHERE token = ? AND wallet = ?",
-                              (token, wallet)).fetchone()
-        balance = (int(row[0]) if row else 0) + delta
-        if balance == 0:
-            self.db.execute("DELETE FROM balances WHERE token = ? AND wallet = ?", (token, wallet))
-        else:
-            self.db.execute("INSERT OR REPLACE INTO balances (token, wallet, balance) VALUES (?, ?, ?)",
-                            (token, wallet, str(balance)))
+    def _flush_balances(self, deltas: Mapping[tuple[str, str], int]) -> None:
+        """Add summed balance changes to the balances table (a zero balance is no row)."""
+        keys = [k for k, v in deltas.items() if v]
+        current: dict[tuple[str, str], int] = {}
+        for start in range(0, len(keys), KEYS_PER_QUERY):
+            part = keys[start:start + KEYS_PER_QUERY]
+            current.update(((t, w), int(b)) for t, w, b in self.store.query(
+                f"SELECT token, wallet, balance FROM balances WHERE (token, wallet) IN (VALUES {_pairs(len(part))})",
+                [v for key in part for v in key]))
+        updated = {k: current.get(k, 0) + deltas[k] for k in keys}
+        self.store.executemany("DELETE FROM balances WHERE token = ? AND wallet = ?",
+                               [k for k, b in updated.items() if b == 0 and k in current])
+        self.store.executemany("INSERT INTO balances (token, wallet, balance) VALUES (?, ?, ?) ON CONFLICT "
+                               "(token, wallet) DO UPDATE SET balance = excluded.balance",
+                               [(t, w, str(b)) for (t, w), b in updated.items() if b != 0])
 
     def _derive_wallet(self, registry: str, name: str, args: dict[str, Any]) -> None:
-        _apply_registry_event(_SqlWallets(self.db), registry, name, args)
+        _apply_registry_event(_SqlWallets(self.store), registry, name, args)
 
     def _rebuild_wallets(self) -> None:
-        self.db.execute("DELETE FROM wallets")
-        rows = self.db.execute(
-            f"SELECT address, event, args FROM events WHERE event IN ({_placeholders(REGISTRY_EVENTS)}) "
-            "ORDER BY block, log_index", REGISTRY_EVENTS).fetchall()
+        self.store.execute("DELETE FROM wallets")
+        rows = self._paged("address, event, args", f"event IN ({_placeholders(REGISTRY_EVENTS)})", REGISTRY_EVENTS)
         for address, name, args in rows:
             self._derive_wallet(address, name, json.loads(args))
 
     def _rebuild_derived(self) -> None:
         """Recompute balances and wallets from the events table (inside the caller's transaction)."""
-        self.db.execute("DELETE FROM balances")
+        self.store.execute("DELETE FROM balances")
         totals: dict[tuple[str, str], int] = {}
-        for token, args in self.db.execute("SELECT address, args FROM events WHERE event = 'Transfer'"):
+        for token, args in self._paged("address, args", "event = 'Transfer'"):
             a = json.loads(args)
-            if "value" not in a:
-                continue
-            value = int(a["value"])
-            if a["from"] != ZERO_ADDRESS:
-                totals[(token, a["from"])] = totals.get((token, a["from"]), 0) - value
-            if a["to"] != ZERO_ADDRESS:
-                totals[(token, a["to"])] = totals.get((token, a["to"]), 0) + value
-        self.db.executemany("INSERT INTO balances (token, wallet, balance) VALUES (?, ?, ?)",
-                            [(t, w, str(b)) for (t, w), b in totals.items() if b != 0])
+            if "value" in a:
+                _add_move(totals, token, a["from"], a["to"], int(a["value"]))
+        self.store.executemany("INSERT INTO balances (token, wallet, balance) VALUES (?, ?, ?)",
+                               [(t, w, str(b)) for (t, w), b in totals.items() if b != 0])
         self._rebuild_wallets()
+
+    def _paged(self, columns: str, where: str = "", params: Sequence[Any] = ()) -> Iterator[tuple]:
+        """Rows of the events table in chain order, `PAGE` at a time (keyset pagination on the primary key): memory
+        stays flat however many events match, on either store, without holding a cursor open between pages."""
+        condition = f"({where}) AND " if where else ""
+        after = (-1, -1)
+        while True:
+            rows = self.store.query(
+                f"SELECT block, log_index, {columns} FROM events WHERE {condition}(block > ? OR (block = ? AND "
+                f"log_index > ?)) "
+                f"ORDER BY block, log_index LIMIT {PAGE}", [*params, after[0], after[0], after[1]])
+            for row in rows:
+                yield row[2:]
+            if len(rows) < PAGE:
+                return
+            after = (rows[-1][0], rows[-1][1])
 
     # --- reads ----------------------------------------------------------------------------------
     def events(self, address: str | None = None, event: str | Sequence[str] | None = None,
@@ -523,11 +652,8 @@ class EventIndex:
         if to_block is not None:
             where.append("block <= ?")
             params.append(to_block)
-        sql = "SELECT block, log_index, tx_hash, address, event, args FROM events"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        for row in self.db.execute(sql + " ORDER BY block, log_index", params):
-            yield IndexedEvent(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
+        for row in self._paged("tx_hash, address, event, args, block, log_index", " AND ".join(where), params):
+            yield IndexedEvent(row[4], row[5], row[0], row[1], row[2], json.loads(row[3]))
 
     def recipients(self, token: str) -> set[str]:
         """Every wallet that ever received `token` (minted or transferred to it), from its indexed Transfer events:
@@ -535,11 +661,11 @@ class EventIndex:
         return {e.args["to"] for e in self.events(token, T.TRANSFER)} - {ZERO_ADDRESS}
 
     def event_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        return int(self.store.one("SELECT COUNT(*) FROM events")[0])
 
     def balances(self, token: str) -> dict[str, int]:
         """Current non-zero balances of `token` (as of the cursor), from the derived table."""
-        rows = self.db.execute("SELECT wallet, balance FROM balances WHERE token = ?", (_checksum(token),))
+        rows = self.store.query("SELECT wallet, balance FROM balances WHERE token = ? ORDER BY wallet", (_checksum(token),))
         return {wallet: int(balance) for wallet, balance in rows}
 
     def balances_at(self, token: str, block: int, before_log: int | None = None) -> dict[str, int]:
@@ -547,10 +673,8 @@ class EventIndex:
         just before that log of `block` (a snapshot taken inside a block, e.g. by a distribution's creation)."""
         self._require_indexed(block)
         totals: dict[str, int] = {}
-        rows = self.db.execute(
-            "SELECT args FROM events WHERE address = ? AND event = 'Transfer' AND (block < ? OR (block = ? AND "
-            "log_index < ?))", (_checksum(token), block, block, _last_log(before_log)),
-        )
+        rows = self._paged("args", "address = ? AND event = 'Transfer' AND (block < ? OR (block = ? AND log_index < ?))",
+                           (_checksum(token), block, block, _last_log(before_log)))
         loads = json.loads
         for (raw,) in rows:
             a = loads(raw)
@@ -570,7 +694,7 @@ class EventIndex:
             sql += " WHERE registry = ?"
             params = (_checksum(registry),)
         records: dict[str, WalletRecord] = {}
-        for row in self.db.execute(sql + " ORDER BY registry", params):
+        for row in self.store.query(sql + " ORDER BY registry, wallet", params):
             records.setdefault(row[1], WalletRecord(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6])))
         return records
 
@@ -610,8 +734,8 @@ class EventIndex:
         known: dict[str, str] = {}
         for start in range(0, len(wanted), 500):
             part = wanted[start:start + 500]
-            known.update(self.db.execute(f"SELECT tx_hash, sender FROM senders WHERE tx_hash IN "
-                                         f"({_placeholders(part)})", part).fetchall())
+            known.update(self.store.query(f"SELECT tx_hash, sender FROM senders WHERE tx_hash IN "
+                                          f"({_placeholders(part)})", part))
         missing = [h for h in wanted if h not in known]
         for start in range(0, len(missing), 500):  # one HTTP request per 500 transactions
             part = missing[start:start + 500]
@@ -624,8 +748,13 @@ class EventIndex:
             found = {h: to_checksum_address(a["result"]["from"]) for h, a in zip(part, answers)
                      if isinstance(a.get("result"), dict)}
             self._begin()
-            self.db.executemany("INSERT OR REPLACE INTO senders (tx_hash, sender) VALUES (?, ?)", found.items())
-            self.db.execute("COMMIT")
+            try:
+                self.store.executemany("INSERT INTO senders (tx_hash, sender) VALUES (?, ?) ON CONFLICT (tx_hash) "
+                                       "DO NOTHING", list(found.items()))
+                self.store.commit()
+            except BaseException:
+                self.store.rollback()
+                raise
             known.update(found)
         return known
 
@@ -647,7 +776,7 @@ class EventIndex:
     # --- blocks and dates -----------------------------------------------------------------------
     def block_timestamp(self, number: int) -> int:
         """A block's timestamp: from the stored blocks, else from the chain."""
-        row = self.db.execute("SELECT timestamp FROM blocks WHERE number = ?", (number,)).fetchone()
+        row = self.store.one("SELECT timestamp FROM blocks WHERE number = ?", (number,))
         if row:
             return row[0]
         header = self._header(number)
@@ -720,11 +849,11 @@ class _RecordView(Mapping[str, WalletRecord]):
 class _SqlWallets:
     """The wallets table, behind the small interface the registry-event rules need."""
 
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
+    def __init__(self, store: Store):
+        self.store = store
 
     def get(self, registry: str, wallet: str) -> dict[str, Any] | None:
-        row = self.db.execute(
+        row = self.store.execute(
             "SELECT investor_key, country, categories, kyc_expiry, frozen FROM wallets WHERE registry = ? AND wallet = ?",
             (registry, wallet)).fetchone()
         if row is None:
@@ -732,14 +861,16 @@ class _SqlWallets:
         return dict(zip(("investor_key", "country", "categories", "kyc_expiry", "frozen"), row))
 
     def put(self, registry: str, wallet: str, record: dict[str, Any]) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO wallets (registry, wallet, investor_key, country, categories, kyc_expiry, frozen)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self.store.execute(
+            "INSERT INTO wallets (registry, wallet, investor_key, country, categories, kyc_expiry, frozen)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (registry, wallet) DO UPDATE SET investor_key = "
+            "excluded.investor_key, country = excluded.country, categories = excluded.categories, "
+            "kyc_expiry = excluded.kyc_expiry, frozen = excluded.frozen",
             (registry, wallet, record["investor_key"], record["country"], record["categories"],
              record["kyc_expiry"], int(record["frozen"])))
 
     def delete(self, registry: str, wallet: str) -> None:
-        self.db.execute("DELETE FROM wallets WHERE registry = ? AND wallet = ?", (registry, wallet))
+        self.store.execute("DELETE FROM wallets WHERE registry = ? AND wallet = ?", (registry, wallet))
 
 
 class _MemoryWallets:
@@ -783,6 +914,20 @@ def _apply_registry_event(store: _SqlWallets | _MemoryWallets, registry: str, na
         if record is not None:
             record["frozen"] = bool(args["frozen"])
             store.put(registry, args["wallet"], record)
+
+
+def _add_move(deltas: dict[tuple[str, str], int], token: str, sender: str, receiver: str, value: int) -> None:
+    """A transfer's effect on summed balance changes (mints come from and burns go to the zero address)."""
+    if value == 0:
+        return
+    if sender != ZERO_ADDRESS:
+        deltas[(token, sender)] = deltas.get((token, sender), 0) - value
+    if receiver != ZERO_ADDRESS:
+        deltas[(token, receiver)] = deltas.get((token, receiver), 0) + value
+
+
+def _pairs(count: int) -> str:
+    return ",".join(["(?, ?)"] * count)
 
 
 def _placeholders(items: Sequence[Any]) -> str:
