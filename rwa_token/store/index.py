@@ -173,10 +173,12 @@ class EventIndex:
     """The event index of one chain: a SQLite file, or (`location` a `postgresql://` URL) a schema of a
     PostgreSQL database.
 
-    `tx` is needed to sync and to look blocks up by date; a built index can be read without it.
+    `tx` is needed to sync and to look blocks up by date; a built index can be read without it. `chunk_size` is
+    the first block range asked for: small, so the first answer is small however dense the chain is; it doubles
+    while answers hold under half of `max_logs` logs, up to `max_chunk` blocks.
     """
 
-    def __init__(self, location: str | Path, tx: Transactor | None = None, *, chunk_size: int = 2_000,
+    def __init__(self, location: str | Path, tx: Transactor | None = None, *, chunk_size: int = 16,
                  max_chunk: int = 10_000, keep_blocks: int = 64, max_logs: int = 10_000,
                  schema: str = "rwa_index"):
         self.store: Store = open_store(location, schema)
@@ -414,8 +416,8 @@ class EventIndex:
                 progress(last, end)
             # Split by count as well as by range: a chunk that brought more than `max_logs` logs halves the next
             # range; one well under it lets the range grow back.
-            if count > self.max_logs:
-                self.chunk_size = max(1, size // 2)
+            if count > self.max_logs:  # aim the next range at half the limit, the events being as dense
+                self.chunk_size = max(1, min(size // 2, size * self.max_logs // (2 * count)))
             elif count <= self.max_logs // 2:
                 self.chunk_size = min(self.max_chunk, size * 2)
             block = last + 1
