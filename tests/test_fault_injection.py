@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from rwa_token.chain.node import Chain, LocalAnvil
+from rwa_token.chain.node import Chain, LocalAnvil, rpc_request
 from rwa_token.chain.tx import Transactor
 from rwa_token.inputs.investors_csv import parse_investors_csv
 from rwa_token.primitives import errors
@@ -29,8 +29,9 @@ def _file(n: int):
 
 class KillingJournal(Journal):
     """A journal whose node dies (SIGTERM: anvil writes its state file, as a node that is restarted would keep its
-    chain) right after the third transaction is recorded as sent: batches go out back to back, so the run dies
-    with transactions mined but not yet confirmed in the journal."""
+    chain) once the third transaction recorded as sent is mined: batches go out back to back, so the run dies with
+    transactions mined but not yet confirmed in the journal. (Stopped while still mining, anvil may write the
+    block's state without its logs.)"""
 
     def __init__(self, path, node):
         super().__init__(path)
@@ -41,6 +42,10 @@ class KillingJournal(Journal):
         if entry.get("status") == "sent":
             self.sent += 1
             if self.sent == 3:
+                deadline = time.monotonic() + 10
+                while not rpc_request(self.node.url, "eth_getTransactionReceipt", [entry["tx"]]).get("result"):
+                    assert time.monotonic() < deadline, "the third batch was never mined"
+                    time.sleep(0.005)
                 self.node.stop()
 
 
@@ -144,8 +149,6 @@ def test_a_dropped_transaction_from_a_crashed_run_is_recorded_and_its_work_redon
 def test_an_rpc_that_never_answers_times_out_with_one_clear_error():
     """A node that accepts the connection and then hangs must not hang the SDK."""
     import socket
-
-    from rwa_token.chain.node import rpc_request
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

@@ -219,6 +219,19 @@ def _typed(value: Any, param: dict) -> Any:
     return value
 
 
+_SELECTORS: dict[str, tuple[bytes, list[str]]] = {}
+
+
+def _selector_and_types(fn_abi: dict) -> tuple[bytes, list[str]]:
+    """A function's selector and input types, hashed once per signature (bulk reads encode thousands of calls)."""
+    signature = artifacts.signature(fn_abi)
+    known = _SELECTORS.get(signature)
+    if known is None:
+        types = [artifacts.abi_type(i) for i in fn_abi.get("inputs", [])]
+        known = _SELECTORS[signature] = (keccak(text=signature)[:4], types)
+    return known
+
+
 class Transactor:
     """Signs, sends and waits; decodes reverts. One per chain connection; shared by all wrappers."""
 
@@ -272,10 +285,10 @@ class Transactor:
     # --- encoding ------------------------------------------------------------------------------
     @staticmethod
     def encode_call(fn_abi: dict, args: Sequence[Any]) -> bytes:
-        types = [artifacts.abi_type(i) for i in fn_abi.get("inputs", [])]
+        selector, types = _selector_and_types(fn_abi)
         if len(types) != len(args):
             raise TypeError(f"{fn_abi['name']} takes {len(types)} arguments, got {len(args)}")
-        return keccak(text=artifacts.signature(fn_abi))[:4] + abi_encode(types, list(args))
+        return selector + abi_encode(types, list(args))
 
     @staticmethod
     def decode_result(fn_abi: dict, data: bytes) -> Any:

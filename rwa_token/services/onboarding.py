@@ -91,14 +91,15 @@ def import_investors(tx: Transactor, registry: InvestorRegistry, file: InvestorF
     # What the registry already knows (an earlier, interrupted run; or another offering sharing the registry).
     everyone = [r.wallet for r in firsts] + [other.wallet for _, other in links]
     known = dict(zip(everyone, registry.investor_many(everyone)))
-    key_of = {r.investor_ref: int.from_bytes(investor_id(r.investor_ref, salt)[16:], "big") for r in firsts}
+    ids = {r.investor_ref: investor_id(r.investor_ref, salt) for r in firsts}  # hashed once per investor
+    key_of = {ref: int.from_bytes(value[16:], "big") for ref, value in ids.items()}
     updates: list[_Update] = []
-    pending_first = _pending_firsts(registry, firsts, known, key_of, salt, report, updates)
+    pending_first = _pending_firsts(registry, firsts, known, key_of, ids, report, updates)
     done = report.already_done + len(updates)
     if progress:
         progress(done, total)
     sending = _Sending(tx, journal, report, progress, total, dry_run)
-    done = _register(sending, registry, pending_first, salt, batch_size, done)
+    done = _register(sending, registry, pending_first, ids, batch_size, done)
     _link(sending, registry, links, known, key_of, done, updates)
     _update(sending, registry, updates, batch_size)
     report.refused.sort(key=lambda r: r.line)
@@ -158,15 +159,14 @@ def _plan(file: InvestorFile, now: int, report: ImportReport) -> tuple[list[Inve
 
 
 def _pending_firsts(registry: InvestorRegistry, firsts: list[InvestorRow], known: dict[str, Investor],
-                    key_of: dict[str, int], salt: str, report: ImportReport,
+                    key_of: dict[str, int], ids: dict[str, bytes], report: ImportReport,
                     updates: list[_Update]) -> list[InvestorRow]:
     """The first wallets still to register; those already done are counted (or, where their terms differ from
     the row, added to `updates`), conflicting ones refused."""
     # An investor id the registry already holds under another wallet (an earlier import): a plain registration
     # would be refused on chain (one wallet per id unless linked), so it is refused here, before sending.
     fresh = [r for r in firsts if not known[r.wallet].registered]
-    counts = dict(zip((r.wallet for r in fresh), registry.wallet_count_many([investor_id(r.investor_ref, salt)
-                                                                             for r in fresh])))
+    counts = dict(zip((r.wallet for r in fresh), registry.wallet_count_many([ids[r.investor_ref] for r in fresh])))
     pending_first = []
     for r in firsts:
         state = known[r.wallet]
@@ -196,12 +196,12 @@ def _registered(row: InvestorRow, state: Investor, report: ImportReport,
         updates.append(_Update(row, change))
 
 
-def _register(s: _Sending, registry: InvestorRegistry, pending: list[InvestorRow], salt: str, batch_size: int,
-              done: int) -> int:
+def _register(s: _Sending, registry: InvestorRegistry, pending: list[InvestorRow], ids: dict[str, bytes],
+              batch_size: int, done: int) -> int:
     """Register the pending first wallets in journaled batches, sent back to back (the first batch of each size is
     estimated, the others reuse its gas: `pipeline.send_batches`); returns the progress count after them."""
     batches = [pending[start:start + batch_size] for start in range(0, len(pending), batch_size)]
-    rows = [[Registration(r.wallet, investor_id(r.investor_ref, salt), r.country, r.categories, r.kyc_expiry)
+    rows = [[Registration(r.wallet, ids[r.investor_ref], r.country, r.categories, r.kyc_expiry)
              for r in batch] for batch in batches]
     if s.dry_run:
         for batch, registrations in zip(batches, rows):
