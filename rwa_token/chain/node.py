@@ -121,6 +121,7 @@ class _Connections(threading.local):
 
     def __init__(self) -> None:
         self.open: dict[str, http.client.HTTPConnection] = {}
+        self.pid = os.getpid()
 
 
 _connections = _Connections()
@@ -128,6 +129,8 @@ _connections = _Connections()
 
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
     """The thread's connection to `url` (and whether it was reused), with `timeout` for this request."""
+    if _connections.pid != os.getpid():  # a forked child must not talk on its parent's sockets
+        _connections.open, _connections.pid = {}, os.getpid()
     connection = _connections.open.get(url)
     reused = connection is not None
     if connection is None:
