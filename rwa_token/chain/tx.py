@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Sequence
 
 from eth_abi import decode as abi_decode
@@ -175,6 +176,11 @@ class Proposed(Receipt):
         raise ConfigError(NOT_PROPOSABLE.format(what="reads what its transaction emitted"))
 
 
+_checksum = lru_cache(maxsize=1 << 16)(to_checksum_address)
+"""Checksummed addresses, each hashed once: a ledger or a holder list names the same few thousand wallets again
+and again."""
+
+
 def decode_log(log: dict) -> dict | None:
     topics = [bytes.fromhex(t[2:]) if isinstance(t, str) else bytes(t) for t in log["topics"]]
     if not topics:
@@ -198,7 +204,7 @@ def decode_log(log: dict) -> dict | None:
     address = log["address"]
     return {
         "event": entry["name"],
-        "address": to_checksum_address(address),
+        "address": _checksum(address),
         "args": args,
         "block_number": int(log["blockNumber"], 16) if isinstance(log["blockNumber"], str) else log["blockNumber"],
         "log_index": int(log["logIndex"], 16) if isinstance(log["logIndex"], str) else log["logIndex"],
@@ -215,7 +221,7 @@ def _typed(value: Any, param: dict) -> Any:
     if kind == "tuple":
         return tuple(_typed(v, c) for v, c in zip(value, param["components"]))
     if kind == "address":
-        return to_checksum_address(value)
+        return _checksum(value)
     return value
 
 

@@ -474,7 +474,7 @@ def _holder_lines(distributor: Distributor, distribution_id: int, info: Distribu
         answers = known.record_date.answers
         balances = {h: answers[h].balance for h in holders}
         paid = {h: known.paid[h] for h in holders}
-        extra = [w for w in _unique(named) if w not in balances]
+        extra = [w for w in dict.fromkeys(named) if w not in balances]  # checksummed by the event decoder
         if extra:
             token = SecurityToken(distributor.tx, info.token)
             balances.update(balances_at(token, info.snapshot_id, extra))
