@@ -136,3 +136,21 @@ def test_an_out_of_gas_batch_is_estimated_and_sent_again_and_journaled(offering,
     assert all(token.balance_of(w) == 10**6 for w in wallets)  # each minted once
     statuses = Counter(e["status"] for e in journal.entries())
     assert statuses == {"sent": 4, "failed": 2, "confirmed": 2} and journal.in_flight() == []
+
+
+def test_in_safe_mode_send_many_collects_and_a_journaled_pipeline_is_refused(offering, tmp_path):
+    """Under --safe nothing is broadcast: each call is simulated from the Safe and collected for its proposal; a
+    journaled run of batches needs mined transactions, so it is refused before anything is collected."""
+    from rwa_token.chain.tx import Proposed
+    from rwa_token.services import pipeline
+
+    token, admin = offering.token, offering.admin
+    tx = Transactor(offering.chain)
+    call = TxCall(token.address, token.encode("mint", offering.hk_pro.address, 1))
+    tx.propose_to(admin.address, admin.address)  # the admin stands in for a Safe: simulated as the Safe would act
+    results = tx.send_many(admin, [call, call])
+    assert all(isinstance(r, Proposed) for r in results) and [c.data for c in tx.proposed] == [call.data] * 2
+    with pytest.raises(errors.ConfigError, match="records each transaction as it is mined"):
+        pipeline.send_batches(tx, admin, Journal(tmp_path / "j.jsonl"), "mint", [(1, call, {})])
+    assert len(tx.proposed) == 2 and not (tmp_path / "j.jsonl").exists()
+    assert len(pipeline.send_batches(tx, admin, None, "mint", [(1, call, {})])) == 1 and len(tx.proposed) == 3

@@ -15,8 +15,8 @@ from typing import Any, Callable, Sequence
 
 from eth_account.signers.local import LocalAccount
 
-from ..chain.tx import Receipt, Transactor, TxCall
-from ..primitives.errors import ContractRevert
+from ..chain.tx import NOT_PROPOSABLE, Receipt, Transactor, TxCall
+from ..primitives.errors import ConfigError, ContractRevert
 from ..store.journal import Journal
 
 PIPELINE_DEPTH = 16  # transactions in flight at once: within a node's usual per-sender pool limit (geth: 16)
@@ -55,6 +55,14 @@ def send_batches(tx: Transactor, sender: LocalAccount, journal: Journal | None, 
     A batch mined but refused raises its refusal once its window is settled (journaled as 'failed'); one that ran
     out of its reused gas limit is estimated and sent again."""
     context = context or {}
+    if tx.safe:  # collected for a Safe proposal, not sent: nothing to estimate, journal or await
+        if journal is not None:
+            raise ConfigError(NOT_PROPOSABLE.format(what="records each transaction as it is mined, to resume"))
+        proposed = tx.send_many(sender, [call for _, call, _ in batches])
+        for index, result in enumerate(proposed):
+            if on_mined:
+                on_mined(index, result)  # type: ignore[arg-type]
+        return proposed  # type: ignore[return-value]
     gas = GasBySize(tx, sender)
     receipts: list[Receipt] = []
     for start in range(0, len(batches), PIPELINE_DEPTH):
