@@ -154,3 +154,20 @@ def test_in_safe_mode_send_many_collects_and_a_journaled_pipeline_is_refused(off
         pipeline.send_batches(tx, admin, Journal(tmp_path / "j.jsonl"), "mint", [(1, call, {})])
     assert len(tx.proposed) == 2 and not (tmp_path / "j.jsonl").exists()
     assert len(pipeline.send_batches(tx, admin, None, "mint", [(1, call, {})])) == 1 and len(tx.proposed) == 3
+
+
+def test_reused_gas_stays_within_the_block_gas_limit():
+    """A later batch reuses its size's estimate with headroom, but never asks for more than a block holds (the
+    node would refuse it) nor less than the estimate."""
+    from types import SimpleNamespace
+
+    from rwa_token.services.pipeline import REUSE_HEADROOM, GasBySize
+
+    estimates = iter([90_000, 50_000])
+    tx = SimpleNamespace(estimate_call=lambda sender, call: next(estimates), block_gas_limit=lambda: 100_000)
+    gas = GasBySize(tx, sender=None)
+    call = TxCall("0x" + "11" * 20, b"")
+    assert gas.gas(2, call) == 100_000 and gas.gas(2, call) == 100_000  # estimated once for the size
+    assert gas.gas(1, call) == int(50_000 * REUSE_HEADROOM)
+    gas.raise_to(1, 120_000)  # an estimate above the block limit is kept: the node names the problem
+    assert gas.limits[1] == 120_000

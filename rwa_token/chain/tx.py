@@ -249,6 +249,7 @@ class Transactor:
         self._nonces: dict[str, int] = {}  # sender -> next nonce, asked of the node once, then counted here
         self._fee: tuple[int, int, float] | None = None  # (base fee, its block, when read)
         self._newest_block = 0  # the newest block a receipt or fee read has shown
+        self._gas_limit: int | None = None  # the latest block's gas limit, read with the base fee
         self.on_broadcast: Callable[[str], None] | None = None  # e.g. a journal: called before waiting
         self.safe: str | None = None  # Safe mode (`propose_to`): sends are collected for this Safe
         self.proposer: str | None = None
@@ -480,9 +481,16 @@ class Transactor:
         latest = self._rpc("eth_getBlockByNumber", ["latest", False])
         block = int(latest["number"], 16)
         fee = int(latest.get("baseFeePerGas") or "0x0", 16)
+        self._gas_limit = int(latest.get("gasLimit") or "0x0", 16)
         self._newest_block = block  # the node's word (after a reverted snapshot the chain is shorter)
         self._fee = (fee, block, time.monotonic())
         return fee
+
+    def block_gas_limit(self) -> int:
+        """The latest block's gas limit (read with the base fee): no transaction may ask for more."""
+        if self._gas_limit is None:
+            self._base_fee()
+        return self._gas_limit or 0
 
     def wait(self, tx_hash: str, tx: dict | None = None) -> Receipt:
         """The receipt of `tx_hash` (polled at once, then after 2 ms, 4 ms, ... up to `poll_interval`); a failed

@@ -33,12 +33,13 @@ class GasBySize:
 
     def gas(self, size: int, call: TxCall) -> int:
         if size not in self.limits:
-            estimate = self.tx.estimate_call(self.sender, call)
-            self.limits[size] = int(estimate * REUSE_HEADROOM)
+            self.raise_to(size, self.tx.estimate_call(self.sender, call))
         return self.limits[size]
 
-    def raise_to(self, size: int, gas: int) -> None:
-        self.limits[size] = max(self.limits.get(size, 0), int(gas * REUSE_HEADROOM))
+    def raise_to(self, size: int, estimate: int) -> None:
+        """Reuse `estimate` with headroom, within the block gas limit (never below the estimate itself)."""
+        reused = min(int(estimate * REUSE_HEADROOM), self.tx.block_gas_limit() or 1 << 62)
+        self.limits[size] = max(self.limits.get(size, 0), estimate, reused)
 
 
 def _out_of_gas(failure: ContractRevert, gas: int | None) -> bool:
