@@ -667,7 +667,8 @@ class EventIndex:
 
     def balances(self, token: str) -> dict[str, int]:
         """Current non-zero balances of `token` (as of the cursor), from the derived table."""
-        rows = self.store.query("SELECT wallet, balance FROM balances WHERE token = ? ORDER BY wallet", (_checksum(token),))
+        rows = self.store.query("SELECT wallet, balance FROM balances WHERE token = ? ORDER BY wallet",
+                                (_checksum(token),))
         return {wallet: int(balance) for wallet, balance in rows}
 
     def balances_at(self, token: str, block: int, before_log: int | None = None) -> dict[str, int]:
@@ -675,8 +676,8 @@ class EventIndex:
         just before that log of `block` (a snapshot taken inside a block, e.g. by a distribution's creation)."""
         self._require_indexed(block)
         totals: dict[str, int] = {}
-        rows = self._paged("args", "address = ? AND event = 'Transfer' AND (block < ? OR (block = ? AND log_index < ?))",
-                           (_checksum(token), block, block, _last_log(before_log)))
+        rows = self._paged("args", "address = ? AND event = 'Transfer' AND (block < ? OR (block = ? AND "
+                           "log_index < ?))", (_checksum(token), block, block, _last_log(before_log)))
         loads = json.loads
         for (raw,) in rows:
             a = loads(raw)
