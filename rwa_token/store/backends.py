@@ -49,6 +49,10 @@ class Store:
     def begin(self) -> None:
         raise NotImplementedError
 
+    def insert_many(self, table: str, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
+        """Insert rows known to be new (the caller checked, inside its transaction)."""
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+
     def commit(self) -> None:
         self.execute("COMMIT")
 
@@ -138,6 +142,13 @@ class PostgresStore(Store):
         if rows:
             with self.db.cursor() as cur:
                 cur.executemany(self._sql(sql), rows)
+
+    def insert_many(self, table: str, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
+        """COPY: several times faster than INSERTs, even pipelined."""
+        if rows:
+            with self.db.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
 
     def begin(self) -> None:
         self.db.execute("BEGIN")

@@ -62,7 +62,7 @@ from .state import DeploymentRecord
 SCHEMA_VERSION = 2
 KEY_MASK = (1 << 128) - 1
 PAGE = 5_000  # rows read per query by the streaming reads (memory flat in the number of events)
-KEYS_PER_QUERY = 400  # (block, log_index) or (token, wallet) pairs per lookup
+KEYS_PER_QUERY = 500  # wallets per balance lookup
 
 """progress(indexed_up_to_block, target_block), called after every committed chunk."""
 
@@ -545,7 +545,7 @@ class EventIndex:
         """Insert the events not stored yet (keyed by block and log index) and derive from those only, inside the
         caller's transaction: rows go in by batch, balance changes are summed per wallet and written once."""
         ordered = sorted(events, key=lambda e: (e["block_number"], e["log_index"]))
-        stored = self._stored_keys([(e["block_number"], e["log_index"]) for e in ordered])
+        stored = self._stored_keys(ordered)
         rows: list[tuple] = []
         fresh: list[tuple[str, str, dict[str, Any]]] = []
         for event in ordered:
@@ -556,8 +556,7 @@ class EventIndex:
             args = _jsonable(dict(event["args"]))
             rows.append((key[0], key[1], event["tx_hash"], event["address"], event["event"], json.dumps(args)))
             fresh.append((event["address"], event["event"], args))
-        self.store.executemany("INSERT INTO events (block, log_index, tx_hash, address, event, args) "
-                               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (block, log_index) DO NOTHING", rows)
+        self.store.insert_many("events", ("block", "log_index", "tx_hash", "address", "event", "args"), rows)
         self._deltas: dict[tuple[str, str], int] = {}
         try:
             for address, name, args in fresh:  # new: derived tables change once per event, however often replayed
@@ -567,15 +566,15 @@ class EventIndex:
             self._deltas = {}
         return len(rows)
 
-    def _stored_keys(self, keys: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
-        """Which of these (block, log_index) keys the events table holds already."""
-        found: set[tuple[int, int]] = set()
-        for start in range(0, len(keys), KEYS_PER_QUERY):
-            part = keys[start:start + KEYS_PER_QUERY]
-            found.update((int(b), int(i)) for b, i in self.store.query(
-                f"SELECT block, log_index FROM events WHERE (block, log_index) IN (VALUES {_pairs(len(part))})",
-                [v for key in part for v in key]))
-        return found
+    def _stored_keys(self, ordered: Sequence[Mapping[str, Any]]) -> set[tuple[int, int]]:
+        """The (block, log_index) keys the events table already holds in the blocks and contracts of these events
+        (a log is one contract's, so no other key can collide): as many rows as the batch has at most."""
+        if not ordered:
+            return set()
+        addresses = sorted({e["address"] for e in ordered})
+        return {(int(b), int(i)) for b, i in self.store.query(
+            f"SELECT block, log_index FROM events WHERE block BETWEEN ? AND ? AND address IN "
+            f"({_placeholders(addresses)})", (ordered[0]["block_number"], ordered[-1]["block_number"], *addresses))}
 
     def _derive(self, address: str, name: str, args: dict[str, Any]) -> None:
         if name == T.TRANSFER and "value" in args:
@@ -585,13 +584,15 @@ class EventIndex:
 
     def _flush_balances(self, deltas: Mapping[tuple[str, str], int]) -> None:
         """Add summed balance changes to the balances table (a zero balance is no row)."""
-        keys = [k for k, v in deltas.items() if v]
+        keys = sorted(k for k, v in deltas.items() if v)
         current: dict[tuple[str, str], int] = {}
-        for start in range(0, len(keys), KEYS_PER_QUERY):
+        for start in range(0, len(keys), KEYS_PER_QUERY):  # sorted: a slice names few tokens
             part = keys[start:start + KEYS_PER_QUERY]
-            current.update(((t, w), int(b)) for t, w, b in self.store.query(
-                f"SELECT token, wallet, balance FROM balances WHERE (token, wallet) IN (VALUES {_pairs(len(part))})",
-                [v for key in part for v in key]))
+            for token in sorted({t for t, _ in part}):
+                wallets = [w for t, w in part if t == token]
+                current.update(((token, w), int(b)) for w, b in self.store.query(
+                    f"SELECT wallet, balance FROM balances WHERE token = ? AND wallet IN ({_placeholders(wallets)})",
+                    (token, *wallets)))
         updated = {k: current.get(k, 0) + deltas[k] for k in keys}
         self.store.executemany("DELETE FROM balances WHERE token = ? AND wallet = ?",
                                [k for k, b in updated.items() if b == 0 and k in current])
@@ -927,10 +928,6 @@ def _add_move(deltas: dict[tuple[str, str], int], token: str, sender: str, recei
         deltas[(token, sender)] = deltas.get((token, sender), 0) - value
     if receiver != ZERO_ADDRESS:
         deltas[(token, receiver)] = deltas.get((token, receiver), 0) + value
-
-
-def _pairs(count: int) -> str:
-    return ",".join(["(?, ?)"] * count)
 
 
 def _placeholders(items: Sequence[Any]) -> str:
