@@ -171,3 +171,40 @@ def test_reused_gas_stays_within_the_block_gas_limit():
     assert gas.gas(1, call) == int(50_000 * REUSE_HEADROOM)
     gas.raise_to(1, 120_000)  # an estimate above the block limit is kept: the node names the problem
     assert gas.limits[1] == 120_000
+
+
+def test_static_results_are_read_word_by_word_as_the_abi_decoder_reads_them():
+    """Bulk reads decode one-word outputs (and structs of them) by slicing words; the values equal the ABI
+    decoder's, and a word it would refuse (dirty padding, out of range) goes to it and is refused as before."""
+    import random
+
+    from eth_abi import decode, encode
+
+    from rwa_token.chain.tx import _decode_static, _typed
+
+    types = ["uint256", "int16", "bool", "address", "bytes4", "(uint8,int256,address)"]
+    outputs = [{"type": "uint256"}, {"type": "int16"}, {"type": "bool"}, {"type": "address"}, {"type": "bytes4"},
+               {"type": "tuple", "components": [{"type": "uint8"}, {"type": "int256"}, {"type": "address"}]}]
+    fn = {"name": "f", "inputs": [], "outputs": outputs}
+    rng = random.Random(16)
+    for _ in range(200):
+        values = [rng.getrandbits(256), rng.randint(-2**15, 2**15 - 1), rng.random() < 0.5,
+                  "0x" + rng.getrandbits(160).to_bytes(20, "big").hex(), rng.getrandbits(32).to_bytes(4, "big"),
+                  (rng.getrandbits(8), rng.randint(-2**255, 2**255 - 1), "0x" + rng.getrandbits(160).to_bytes(
+                      20, "big").hex())]
+        data = encode(types, values)
+        generic = tuple(_typed(v, o) for v, o in zip(decode(types, data), outputs))
+        assert _decode_static(fn, data) == generic == Transactor.decode_result(fn, data)
+
+    def one(kind: str) -> dict:
+        return {"name": "g", "inputs": [], "outputs": [{"type": kind}]}
+
+    dirty = bytearray(encode(["bool"], [True]))
+    dirty[0] = 1
+    assert _decode_static(one("bool"), bytes(dirty)) is None
+    with pytest.raises(Exception):
+        Transactor.decode_result(one("bool"), bytes(dirty))  # refused by the ABI decoder, as before
+    assert _decode_static(one("uint8"), (1 << 8).to_bytes(32, "big")) is None
+    assert _decode_static(one("int8"), (-129).to_bytes(32, "big", signed=True)) is None
+    assert _decode_static(one("int8"), (-128).to_bytes(32, "big", signed=True)) == (-128,)
+    assert _decode_static(one("string"), encode(["string"], ["x"])) is None

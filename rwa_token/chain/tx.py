@@ -6,6 +6,7 @@ every revert (custom errors with their arguments, `require` strings, panics) int
 """
 from __future__ import annotations
 
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -226,6 +227,84 @@ def _typed(value: Any, param: dict) -> Any:
 
 
 _SELECTORS: dict[str, tuple[bytes, list[str]]] = {}
+_ONE_WORD = re.compile(r"u?int(8|16|24|32|40|48|56|64|72|80|88|96|104|112|120|128|136|144|152|160|168|176|184|192|200|208"
+                       r"|216|224|232|240|248|256)?|bool|address|bytes([1-9]|[12][0-9]|3[0-2])")
+_PLANS: dict[int, tuple[dict, list | None, int]] = {}
+
+
+class _Unclean(Exception):
+    """A word the fast decoder will not vouch for (dirty padding, out of range): the ABI decoder judges it."""
+
+
+def _plan(params: list[dict]) -> list | None:
+    """Each output as (type, components) when all are one-word elementary types or structs of them, else None."""
+    plan = []
+    for param in params:
+        kind = param["type"]
+        if kind == "tuple":
+            inner = _plan(param["components"])
+            if inner is None:
+                return None
+            plan.append((kind, inner))
+        elif _ONE_WORD.fullmatch(kind):
+            plan.append((kind, None))
+        else:
+            return None
+    return plan
+
+
+def _words(plan: list) -> int:
+    return sum(_words(inner) if inner is not None else 1 for _, inner in plan)
+
+
+def _decode_words(plan: list, data: bytes, at: int) -> tuple[tuple, int]:
+    values = []
+    for kind, inner in plan:
+        if inner is not None:
+            value, at = _decode_words(inner, data, at)
+            values.append(value)
+            continue
+        word = data[at:at + 32]
+        at += 32
+        if kind == "bool":
+            if word[:31].strip(b"\0") or word[31] > 1:
+                raise _Unclean
+            values.append(word[31] == 1)
+        elif kind == "address":
+            if word[:12].strip(b"\0"):
+                raise _Unclean
+            values.append(_checksum("0x" + word[12:].hex()))
+        elif kind.startswith("bytes"):
+            size = int(kind[5:])
+            if word[size:].strip(b"\0"):
+                raise _Unclean
+            values.append(word[:size])
+        else:
+            signed = kind.startswith("int")
+            bits = int(kind[3 if signed else 4:] or 256)
+            value = int.from_bytes(word, "big", signed=signed)
+            low, high = (-(1 << (bits - 1)), 1 << (bits - 1)) if signed else (0, 1 << bits)
+            if not low <= value < high:
+                raise _Unclean
+            values.append(value)
+    return tuple(values), at
+
+
+def _decode_static(fn_abi: dict, data: bytes) -> tuple | None:
+    """The outputs of `fn_abi` read word by word when they are static one-word values (or structs of them), as the
+    ABI decoder would return them after `_typed`; None when the ABI decoder must do it. Bulk reads (record-date
+    balances, paid bits, registry records of thousands of wallets) spend most of their time decoding otherwise."""
+    known = _PLANS.get(id(fn_abi))
+    if known is None or known[0] is not fn_abi:
+        plan = _plan(fn_abi.get("outputs", []))
+        known = _PLANS[id(fn_abi)] = (fn_abi, plan, _words(plan) if plan is not None else 0)
+    _, plan, words = known
+    if plan is None or not plan or len(data) != 32 * words:
+        return None
+    try:
+        return _decode_words(plan, data, 0)[0]
+    except _Unclean:
+        return None
 
 
 def _selector_and_types(fn_abi: dict) -> tuple[bytes, list[str]]:
@@ -300,8 +379,10 @@ class Transactor:
     @staticmethod
     def decode_result(fn_abi: dict, data: bytes) -> Any:
         outputs = fn_abi.get("outputs", [])
-        decoded = abi_decode([artifacts.abi_type(o) for o in outputs], data)
-        values = tuple(_typed(v, o) for v, o in zip(decoded, outputs))
+        values = _decode_static(fn_abi, data)
+        if values is None:
+            decoded = abi_decode([artifacts.abi_type(o) for o in outputs], data)
+            values = tuple(_typed(v, o) for v, o in zip(decoded, outputs))
         return values[0] if len(values) == 1 else values
 
     # --- reads ---------------------------------------------------------------------------------
