@@ -227,8 +227,7 @@ def _typed(value: Any, param: dict) -> Any:
 
 
 _SELECTORS: dict[str, tuple[bytes, list[str]]] = {}
-_ONE_WORD = re.compile(r"u?int(8|16|24|32|40|48|56|64|72|80|88|96|104|112|120|128|136|144|152|160|168|176|184|192|200|208"
-                       r"|216|224|232|240|248|256)?|bool|address|bytes([1-9]|[12][0-9]|3[0-2])")
+_ONE_WORD = re.compile(rf"u?int({'|'.join(str(8 * n) for n in range(1, 33))})?|bool|address|bytes([1-9]|[12][0-9]|3[0-2])")
 _PLANS: dict[int, tuple[dict, list | None, int]] = {}
 
 
