@@ -227,7 +227,8 @@ def _typed(value: Any, param: dict) -> Any:
 
 
 _SELECTORS: dict[str, tuple[bytes, list[str]]] = {}
-_ONE_WORD = re.compile(rf"u?int({'|'.join(str(8 * n) for n in range(1, 33))})?|bool|address|bytes([1-9]|[12][0-9]|3[0-2])")
+_INT_SIZES = "|".join(str(8 * n) for n in range(1, 33))
+_ONE_WORD = re.compile(rf"u?int({_INT_SIZES})?|bool|address|bytes([1-9]|[12][0-9]|3[0-2])")
 _PLANS: dict[int, tuple[dict, list | None, int]] = {}
 
 
