@@ -232,6 +232,34 @@ def test_reports_read_while_the_indexer_writes_see_whole_chunks(offering, tx, ch
                                                                                   offering.token.address, 6)
 
 
+def test_two_indexers_of_one_chain_take_turns_and_store_each_event_once(offering, tx, chain, open_index):
+    for _ in range(3):
+        buyer = offering.investor("SG", "institutional")
+        offering.token.transfer(buyer.address, "5", sender=offering.hk_pro)
+    reference = open_index("reference", tx)
+    reference.sync(watched(offering))
+    indexers = [open_index("index", tx, chunk_size=1, max_chunk=2) for _ in range(2)]
+    failures: list[BaseException] = []
+
+    def index_it(index: EventIndex) -> None:
+        try:
+            index.sync(watched(offering))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=index_it, args=(index,)) for index in indexers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    keys = event_keys(indexers[0])
+    assert len(keys) == len(set(keys)) and keys == event_keys(reference)
+    assert indexers[0].balances(offering.token.address) == reference.balances(offering.token.address)
+    assert indexers[1].wallets() == reference.wallets()
+    assert indexers[0].cursor == reference.cursor
+
+
 _KILLED_INDEXER = textwrap.dedent("""
     import sys, time
     from rwa_token.chain.node import Chain
@@ -343,8 +371,15 @@ def test_the_command_reads_its_reports_from_the_index_its_index_option_names(dep
     code, out, err = rwa(capsys, monkeypatch, "--index", postgres_url, "--json", "report", "audit")
     assert code == 0, err
     assert last(out) == on_sqlite
-    with psycopg.connect(postgres_url) as db:  # a schema per chain in the named database
-        stored = db.execute(f'SELECT COUNT(*) FROM "rwa_index_{chain.chain_id}".events').fetchone()[0]
-    assert stored > 0
+    schema = f"rwa_index_{chain.chain_id}"  # a schema per chain in the named database
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        assert db.execute(f'SELECT COUNT(*) FROM "{schema}".events').fetchone()[0] > 0
+        db.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    monkeypatch.setenv("RWA_INDEX_URL", postgres_url)  # the same through the environment
+    code, out, err = rwa(capsys, monkeypatch, "--json", "report", "audit")
+    assert code == 0 and last(out) == on_sqlite, err
+    monkeypatch.delenv("RWA_INDEX_URL")
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute(f'SELECT COUNT(*) FROM "{schema}".events').fetchone()[0] > 0
     code, _, err = rwa(capsys, monkeypatch, "--index", "mysql://somewhere/db", "report", "audit")
     assert code == 2 and "postgresql://" in err
