@@ -590,9 +590,12 @@ class EventIndex:
             part = keys[start:start + KEYS_PER_QUERY]
             for token in sorted({t for t, _ in part}):
                 wallets = [w for t, w in part if t == token]
+                # A join with the list, not `wallet IN (...)`: PostgreSQL's plan for a list of parameters compares
+                # every row with every item (seconds per chunk at a few thousand holders); a join hashes or seeks.
                 current.update(((token, w), int(b)) for w, b in self.store.query(
-                    f"SELECT wallet, balance FROM balances WHERE token = ? AND wallet IN ({_placeholders(wallets)})",
-                    (token, *wallets)))
+                    "SELECT b.wallet, b.balance FROM balances AS b JOIN (VALUES "
+                    f"{','.join(['(?)'] * len(wallets))}) AS v ON b.wallet = v.column1 WHERE b.token = ?",
+                    (*wallets, token)))
         updated = {k: current.get(k, 0) + deltas[k] for k in keys}
         self.store.executemany("DELETE FROM balances WHERE token = ? AND wallet = ?",
                                [k for k, b in updated.items() if b == 0 and k in current])
