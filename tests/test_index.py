@@ -146,27 +146,6 @@ def test_interrupted_sync_resumes_without_duplicating_events(offering, tx, chain
     assert resumed.wallets() == reference.wallets()
 
 
-def test_crash_inside_a_chunk_rolls_the_whole_chunk_back(offering, tx, chain, tmp_path, monkeypatch):
-    index = EventIndex(tmp_path / "index.sqlite", tx, chunk_size=10_000)
-    calls = {"n": 0}
-    real = index._derive
-
-    def failing(*args: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise RuntimeError("simulated crash mid-chunk")
-        real(*args)
-
-    monkeypatch.setattr(index, "_derive", failing)
-    with pytest.raises(RuntimeError, match="mid-chunk"):
-        index.sync(watched(offering))
-    assert index.event_count() == 0
-    assert index.balances(offering.token.address) == {}
-    monkeypatch.setattr(index, "_derive", real)
-    index.sync(watched(offering))
-    assert index.balances(offering.token.address) == {offering.hk_pro.address: 1_000 * 10**6}
-
-
 def test_chunk_size_halves_on_too_many_results_and_grows_back(offering, tx, chain, tmp_path):
     for _ in range(8):
         offering.investor("HK", "professional")
