@@ -14,7 +14,8 @@ from .cashflow_calc import PeriodResult, run_period, state_of
 from .context import Operator
 from .distributions import check_funding
 from .holders import token_holders
-from .servicing import tranche_terms
+from .redemption import check_principal_funding
+from .servicing import check_no_waterfall, tranche_terms, waterfall_address
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,7 @@ def preview_distribution(op: Operator, amount: str, *, token: str | None = None,
 
 def preview_waterfall_init(op: Operator) -> list[TrancheTerms]:
     """The tranche terms `waterfall init` would deploy with (outstanding = supply x face value now)."""
-    if "waterfall" in op.record.modules:
-        raise ConfigError(f"the offering already has a waterfall at {op.record.modules['waterfall']}")
+    check_no_waterfall(op)
     spec = op.spec()
     if spec.waterfall is None:
         raise ConfigError("the offering spec has no waterfall section")
@@ -54,9 +54,7 @@ def preview_waterfall_init(op: Operator) -> list[TrancheTerms]:
 def preview_waterfall_period(op: Operator, collections: str) -> tuple[PeriodResult, int]:
     """The next period's split of `collections` as the contract would make it, and the payment token's decimals;
     refused as the run would be when there is no waterfall or the payer holds too little."""
-    address = op.record.modules.get("waterfall")
-    if not address:
-        raise ConfigError("no waterfall yet: run `rwa waterfall init` after issuing the tranches")
+    waterfall_address(op)
     usd = op.payment_token()
     decimals = usd.decimals()
     units = to_units(collections, decimals, "collections")
@@ -86,12 +84,7 @@ def preview_redemption_init(op: Operator, face_value: str, token: str | None = N
 
 def preview_redemption_fund(op: Operator, amount: str, token: str | None = None) -> int:
     """Payment-token units `redeem fund` would add, after the checks it makes."""
-    op.redemption(token)  # refused when there is none
-    usd = op.payment_token()
-    units = to_units(amount, usd.decimals(), "amount")
-    if usd.balance_of(op.account.address) < units:
-        raise ConfigError(f"{op.account.address} holds less than {amount} {usd.symbol()}")
-    return units
+    return check_principal_funding(op, amount, token)[2]
 
 
 def preview_redeem_all(op: Operator, token: str | None = None) -> RedemptionPreview:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..contracts.redemption import Redemption
+from ..contracts.stablecoin import ERC20
 from ..contracts.token import SecurityToken
 from ..primitives.errors import ConfigError
 from ..primitives.units import to_units
@@ -31,13 +32,20 @@ def set_up_redemption(op: Operator, face_value: str, token: str | None = None) -
     return symbol, redemption
 
 
-def fund_principal(op: Operator, amount: str, token: str | None = None):
-    """Add `amount` (payment-token units, decimal) of the issuer's payment tokens to the redemption pool."""
+def check_principal_funding(op: Operator, amount: str, token: str | None = None) -> tuple[Redemption, ERC20, int]:
+    """What `fund_principal` checks before sending (the module exists, the issuer holds `amount`): the module, the
+    payment token and the amount in its base units."""
     _, redemption = op.redemption(token)
     usd = op.payment_token()
     units = to_units(amount, usd.decimals(), "amount")
     if usd.balance_of(op.account.address) < units:
         raise ConfigError(f"{op.account.address} holds less than {amount} {usd.symbol()}")
+    return redemption, usd, units
+
+
+def fund_principal(op: Operator, amount: str, token: str | None = None):
+    """Add `amount` (payment-token units, decimal) of the issuer's payment tokens to the redemption pool."""
+    redemption, usd, units = check_principal_funding(op, amount, token)
     usd.approve(redemption.address, units)
     return redemption.fund_principal(units)
 

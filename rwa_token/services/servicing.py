@@ -172,10 +172,23 @@ def distribute(op: Operator, amount: str, *, token: str | None = None, payment: 
     return result
 
 
-def init_waterfall(op: Operator) -> Waterfall:
-    """Deploy the offering's waterfall from its spec once the tranches are issued, and record it."""
+def check_no_waterfall(op: Operator) -> None:
+    """`rwa waterfall init` deploys one waterfall per offering."""
     if "waterfall" in op.record.modules:
         raise ConfigError(f"the offering already has a waterfall at {op.record.modules['waterfall']}")
+
+
+def waterfall_address(op: Operator) -> str:
+    """The offering's waterfall, which `rwa waterfall init` deploys."""
+    address = op.record.modules.get("waterfall")
+    if not address:
+        raise ConfigError("no waterfall yet: run `rwa waterfall init` after issuing the tranches")
+    return address
+
+
+def init_waterfall(op: Operator) -> Waterfall:
+    """Deploy the offering's waterfall from its spec once the tranches are issued, and record it."""
+    check_no_waterfall(op)
     tokens = [op.token(s) for s in op.record.tokens]
     waterfall = set_up_waterfall(op.spec(), tokens, op.distributor(), op.payment_token(), op.account,
                                  fee_account=op.account.address)
@@ -187,9 +200,7 @@ def init_waterfall(op: Operator) -> Waterfall:
 def run_waterfall(op: Operator, collections: str | int, track: Track = quiet) -> PeriodReport:
     """Run one period of the offering's waterfall on `collections` (payment-token units, decimal, or base units
     as an int) and pay each tranche's share to its holders (from the event index)."""
-    address = op.record.modules.get("waterfall")
-    if not address:
-        raise ConfigError("no waterfall yet: run `rwa waterfall init` after issuing the tranches")
+    address = waterfall_address(op)
     usd = op.payment_token()
     tokens = {s: op.token(s) for s in op.record.tokens}
     index = offering_index(op, track)
