@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+
+import yaml
 
 from rwa_token import cli
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
@@ -22,3 +27,32 @@ def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
 def last(out: str) -> dict:
     """The last line of a command's --json output (progress lines may come before it)."""
     return json.loads(out.strip().splitlines()[-1])
+
+
+def issue(capsys, monkeypatch, chain):
+    """Import the example investors and mint both tranches to a few eligible ones (100 each: six of the senior,
+    six more of the junior), and give the operator mock USDC; returns (operator, minted wallets)."""
+    from rwa_token.services.context import Operator
+
+    rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))
+    op = Operator.open(chain.url, None)
+    wallets = [e["args"]["wallet"] for e in op.registry.events("InvestorRegistered", op.record.block)]
+    minted: list[str] = []
+    for n, symbol in enumerate(op.record.tokens):
+        token = op.token(symbol)
+        for wallet in wallets:
+            if len(minted) < 6 * (n + 1) and token.can_mint(wallet, "100").ok:
+                token.mint(wallet, "100")
+                minted.append(wallet)
+    op.payment_token().send("mint", op.account.address, 10**13)  # the local mock stablecoin
+    return op, minted
+
+
+def withholding_spec(folder: Path, name: str, tax_account: str) -> Path:
+    """The example deal under another name, with withholding rates (HK 10%, SG 15%, unknown 30%) in its spec."""
+    doc = yaml.safe_load((EXAMPLES / "highway-toll-abs.yaml").read_text())
+    doc["name"] = name
+    doc["withholding"] = {"rates_bps": {"HK": 1000, "SG": 1500, "unknown": 3000}, "tax_account": tax_account}
+    spec = folder / "withholding.yaml"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return spec

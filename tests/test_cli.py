@@ -5,8 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
-from cli_run import rwa
+from cli_run import issue, rwa, withholding_spec
 
 from rwa_token.contracts.distributor import Distributor
 
@@ -162,26 +161,8 @@ def test_a_malformed_private_key_in_the_environment_is_one_clear_line(deployed, 
     assert code == 2 and "RWA_PRIVATE_KEY is not a valid private key" in err
 
 
-def _issue(capsys, monkeypatch, chain):
-    """Import the example investors and mint both tranches to a few eligible ones; returns their wallets."""
-    rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))
-    from rwa_token.services.context import Operator
-
-    op = Operator.open(chain.url, None)
-    wallets = [e["args"]["wallet"] for e in op.registry.events("InvestorRegistered", op.record.block)]
-    minted = []
-    for symbol in op.record.tokens:
-        token = op.token(symbol)
-        for wallet in wallets:
-            if len(minted) < 6 * (1 + list(op.record.tokens).index(symbol)) and token.can_mint(wallet, "100").ok:
-                token.mint(wallet, "100")
-                minted.append(wallet)
-    op.payment_token().send("mint", op.account.address, 10**13)  # the local mock stablecoin
-    return op, minted
-
-
 def test_distribute_pays_every_holder_and_reconciles(deployed, chain, capsys, monkeypatch):
-    _issue(capsys, monkeypatch, chain)
+    issue(capsys, monkeypatch, chain)
     code, out, err = rwa(capsys, monkeypatch, "--json", "distribute", "1234.567891", "--payment", "USDC")
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
@@ -191,15 +172,11 @@ def test_distribute_pays_every_holder_and_reconciles(deployed, chain, capsys, mo
 def test_withholding_rates_from_the_spec_tax_each_coupon_at_source(chain, state, tmp_path, capsys, monkeypatch):
     """A spec with withholding rates: deploy sets them on the distributor before any distribution, so the coupon
     is taxed by investor country, the tax reaches the spec's tax account and the reconciliation stays exact."""
-    doc = yaml.safe_load((EXAMPLES / "highway-toll-abs.yaml").read_text())
     tax_account = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
-    doc["name"] = "Hengshan Toll ABS with withholding"
-    doc["withholding"] = {"rates_bps": {"HK": 1000, "SG": 1500, "unknown": 3000}, "tax_account": tax_account}
-    spec = tmp_path / "withholding.yaml"
-    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    spec = withholding_spec(tmp_path, "Hengshan Toll ABS with withholding", tax_account)
     code, _, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "deploy", str(spec))
     assert code == 0, err
-    op, _ = _issue(capsys, monkeypatch, chain)
+    op, _ = issue(capsys, monkeypatch, chain)
     distributor = Distributor(op.tx, op.record.distributor, op.account)
     assert distributor.withholding_rate(344) == 1000 and distributor.withholding_rate(0) == 3000
     code, out, err = rwa(capsys, monkeypatch, "--json", "distribute", "1000", "--payment", "USDC")
@@ -224,7 +201,7 @@ def test_withholding_set_and_show(deployed, capsys, monkeypatch):
 
 
 def test_waterfall_quarter_and_redemption_at_maturity(deployed, chain, capsys, monkeypatch):
-    op, _ = _issue(capsys, monkeypatch, chain)
+    op, _ = issue(capsys, monkeypatch, chain)
     assert rwa(capsys, monkeypatch, "waterfall", "init")[0] == 0
     code, out, err = rwa(capsys, monkeypatch, "--json", "waterfall", "run", "50000")
     assert code == 0, err
@@ -243,7 +220,7 @@ def test_distribute_reads_each_holder_once(deployed, chain, capsys, monkeypatch)
     (batched), however many steps (record-date filter, push, reconciliation) use them."""
     from rwa_token.chain import node
 
-    _, minted = _issue(capsys, monkeypatch, chain)
+    _, minted = issue(capsys, monkeypatch, chain)
     batched: list[str] = []
     real = node.rpc_batch_request
 

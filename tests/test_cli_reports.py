@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import yaml
+from cli_run import issue, last as last_json, rwa, withholding_spec
 
 from rwa_token.reporting.reports import iso_time
-from rwa_token.services.context import Operator
-from cli_run import last as last_json, rwa
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TAX_ACCOUNT = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 
 
@@ -20,25 +16,10 @@ TAX_ACCOUNT = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 def withholding_deal(chain, state, tmp_path, capsys, monkeypatch):
     """The example deal with withholding rates in its spec (set on the distributor before the factory call), its
     investors imported and both tranches minted to a few of them; returns (operator, minted wallets)."""
-    doc = yaml.safe_load((EXAMPLES / "highway-toll-abs.yaml").read_text())
-    doc["name"] = "Hengshan Toll ABS records"
-    doc["withholding"] = {"rates_bps": {"HK": 1000, "SG": 1500, "unknown": 3000}, "tax_account": TAX_ACCOUNT}
-    spec = tmp_path / "withholding.yaml"
-    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    spec = withholding_spec(tmp_path, "Hengshan Toll ABS records", TAX_ACCOUNT)
     code, _, err = rwa(capsys, monkeypatch, "--rpc-url", chain.url, "deploy", str(spec))
     assert code == 0, err
-    assert rwa(capsys, monkeypatch, "investors", "import", str(EXAMPLES / "investors.csv"))[0] == 0
-    op = Operator.open(chain.url, None)
-    wallets = [e["args"]["wallet"] for e in op.registry.events("InvestorRegistered", op.record.block)]
-    minted: list[str] = []
-    for n, symbol in enumerate(op.record.tokens):
-        token = op.token(symbol)
-        for wallet in wallets:
-            if len(minted) < 6 * (n + 1) and token.can_mint(wallet, "100").ok:
-                token.mint(wallet, "100")
-                minted.append(wallet)
-    op.payment_token().send("mint", op.account.address, 10**13)  # the local mock stablecoin
-    return op, minted
+    return issue(capsys, monkeypatch, chain)
 
 
 def distribute(capsys, monkeypatch, amount: str = "1000") -> dict:

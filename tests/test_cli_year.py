@@ -12,12 +12,11 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import rwa
 
-from rwa_token import cli
 from rwa_token.chain.node import Chain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,14 +70,7 @@ class Shell:
         with self.monkeypatch.context() as m:
             for name, value in (env or {}).items():
                 m.setenv(name, value)
-            m.setattr(sys, "argv", argv)
-            try:
-                cli.run()
-                code = 0
-            except SystemExit as exc:
-                code = exc.code or 0
-        out = self.capsys.readouterr()
-        return code, out.out, out.err
+            return rwa(self.capsys, m, *argv[1:])
 
     def json(self, *args: str) -> dict:
         code, out, err = self.rwa(["rwa", "--json", *(self.expand(a) for a in args)])

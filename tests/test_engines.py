@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_run import rwa
 from eth_account import Account
 
-from rwa_token import cli
 from rwa_token.chain import node
 from rwa_token.chain.node import DEV_MNEMONIC, Chain, EngineControls, engine_of
 from rwa_token.chain.tx import Transactor, _revert_data
@@ -223,15 +223,9 @@ def test_readme_cli_quick_start_runs_in_order(chain, tmp_path, capsys, monkeypat
     assert [c[1] for c in commands] == ["policy", "deploy", "investors", "mint", "transfer", "policy", "--json"]
     outputs = []
     for command in commands:
-        monkeypatch.setattr(sys, "argv", command)
-        try:
-            cli.run()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out = capsys.readouterr()
-        assert code == (3 if "--check" in command else 0), f"{' '.join(command)}: {out.out} {out.err}"
-        outputs.append(out.out)
+        code, out, err = rwa(capsys, monkeypatch, *command[1:])
+        assert code == (3 if "--check" in command else 0), f"{' '.join(command)}: {out} {err}"
+        outputs.append(out)
     assert "Mainland China (CN) residents cannot hold this token" in outputs[0]  # offline, from the spec
     assert f"contracts built for {chain.evm} (detected from the node)" in outputs[1]  # shanghai on Ganache
     assert re.search(r"registered 18\d investors, .* 16 refused", outputs[2]) and "KYC expired" in outputs[2]

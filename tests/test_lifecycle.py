@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_run import rwa
-from test_cli import EXAMPLES, _issue
+from cli_run import EXAMPLES, issue, rwa
 
 from rwa_token.contracts.registry import Registration
 from rwa_token.primitives import errors
@@ -34,7 +33,7 @@ def _distributor_of(op):
 
 def test_recover_moves_tokens_shares_and_escrow_to_the_new_wallet_and_retires_the_lost_one(
         deployed, chain, accounts, capsys, monkeypatch):
-    op, minted = _issue(capsys, monkeypatch, chain)
+    op, minted = issue(capsys, monkeypatch, chain)
     lost, new = minted[0], accounts[7].address
     token, distributor = op.token(), _distributor_of(op)
     balance = token.balance_of(lost)
@@ -70,7 +69,7 @@ def test_recover_moves_tokens_shares_and_escrow_to_the_new_wallet_and_retires_th
 
 def test_recover_leaves_entitlements_a_frozen_new_wallet_cannot_take_and_finishes_on_a_rerun(
         deployed, chain, accounts, capsys, monkeypatch):
-    op, minted = _issue(capsys, monkeypatch, chain)
+    op, minted = issue(capsys, monkeypatch, chain)
     lost, new = minted[1], accounts[8].address
     op.registry.add_wallet(lost, new)
     distribution_id = _distribution(op, 600 * 10**6)
@@ -88,7 +87,7 @@ def test_recover_leaves_entitlements_a_frozen_new_wallet_cannot_take_and_finishe
 
 def test_recover_to_a_wallet_of_another_investor_is_one_line_and_sends_nothing(
         deployed, chain, capsys, monkeypatch):
-    op, minted = _issue(capsys, monkeypatch, chain)
+    op, minted = issue(capsys, monkeypatch, chain)
     code, _, err = rwa(capsys, monkeypatch, "recover", minted[0], minted[1], "--yes")
     assert code == 2 and "not a registered wallet of the same investor" in err and "Traceback" not in err
     assert not op.token().is_frozen(minted[0])
