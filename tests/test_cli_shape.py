@@ -40,6 +40,9 @@ class _Token:
     def balance_of(self, holder):
         return self.balances.get(holder, 0)
 
+    def balance_of_many(self, holders):
+        return [self.balance_of(h) for h in holders]
+
 
 class _Receipt:
     def __init__(self, holders):

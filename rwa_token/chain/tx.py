@@ -631,15 +631,8 @@ class Transactor:
         return results
 
     def _receipts(self, hashes: list[str]) -> list[dict | None]:
-        """eth_getTransactionReceipt of each hash: one request for one, else one batched request."""
-        if len(hashes) == 1:
-            return [self._rpc("eth_getTransactionReceipt", hashes)]
-        try:
-            answers = self.chain.rpc_batch([("eth_getTransactionReceipt", [h]) for h in hashes])
-        except ChainError as exc:
-            if "refused a batch" not in str(exc):
-                raise
-            return [self._rpc("eth_getTransactionReceipt", [h]) for h in hashes]  # a node without batches
+        """eth_getTransactionReceipt of each hash, in one batched request."""
+        answers = self.chain.rpc_batch([("eth_getTransactionReceipt", [h]) for h in hashes])
         errors = [a["error"] for a in answers if "error" in a]
         if errors:
             raise ChainError(f"eth_getTransactionReceipt failed: {errors[0].get('message', errors[0])}")

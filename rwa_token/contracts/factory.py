@@ -118,7 +118,7 @@ def infrastructure(tx: Transactor, sender: LocalAccount) -> Infrastructure:
     """The chain's infrastructure, deployed on first use in this process."""
     key = (tx.chain.url, tx.chain.chain_id, tx.chain.evm)  # one set of implementations per build
     infra = _infrastructure.get(key)
-    if infra is None or not tx.chain.w3.eth.get_code(infra.factory):
+    if infra is None or not tx.code(infra.factory):
         infra = _infrastructure[key] = deploy_infrastructure(tx, sender)
     return infra
 

@@ -381,6 +381,10 @@ class SecurityToken(Owned):
     def total_supply_at(self, snapshot_id: int) -> int:
         return self.call("totalSupplyAt", snapshot_id)
 
+    def balance_of_many(self, wallets: Sequence[str]) -> list[int]:
+        """`balance_of` of many wallets, in batched calls (one HTTP request per 500 wallets)."""
+        return [int(v) for v in self.call_many("balanceOf", [[w] for w in wallets])]
+
     def balance_at_many(self, wallets: Sequence[str], snapshot_id: int) -> list[int]:
         """`balance_at` of many wallets, in batched calls (one HTTP request per 500 wallets)."""
         return [int(v) for v in self.call_many("balanceOfAt", [[w, snapshot_id] for w in wallets])]

@@ -22,9 +22,6 @@ from ..store.index import EventIndex, offering_start
 from .reports import Asset, AuditNames, Row, amount, audit_trail, captable, iso_time, record_point
 
 # What each module key of the deployment record is, for the audit's amount units.
-MODULE_KINDS = {"dvp": "dvp", "proceeds": "proceeds", "waterfall": "waterfall"}
-
-
 def investor_ids(op: Operator) -> dict[str, str]:
     """wallet -> the issuer's own investor id, from the offering's investor directory (empty when none is kept)."""
     return InvestorDirectory.open(op.state, op.record).all()
@@ -52,7 +49,7 @@ def offering_audit_names(op: Operator) -> AuditNames:
         key = to_checksum_address(address)
         kind, _, symbol = module.partition(":")
         names.contracts[key] = f"{kind} {symbol}" if symbol else kind
-        names.kinds[key] = MODULE_KINDS.get(kind, kind)
+        names.kinds[key] = kind
         if symbol:
             names.security_of[key] = to_checksum_address(record.tokens.get(symbol, address))
         try:

@@ -115,7 +115,7 @@ class _DeploySteps:
                 saved = {}
         # Only what still exists counts (a local chain may have been restarted without its state).
         steps = {k: v for k, v in saved.get("steps", {}).items()
-                 if all(tx.chain.w3.eth.get_code(a) for a in (v.values() if isinstance(v, dict) else [v]))}
+                 if all(tx.code(a) for a in (v.values() if isinstance(v, dict) else [v]))}
         # Every transaction of the deployment is mined after the current block.
         head = tx.chain.block_number()
         first = saved.get("first_block", 0) if steps else 0
@@ -168,7 +168,7 @@ def deploy_offering(tx: Transactor, spec: OfferingSpec, sender: LocalAccount, st
     infra = infrastructure(tx, sender)
     factory = OfferingFactory(tx, infra.factory, sender)
     salt = offering_salt(spec.name)
-    if tx.chain.w3.eth.get_code(factory.predict(sender.address, salt, 0)):
+    if tx.code(factory.predict(sender.address, salt, 0)):
         raise ConfigError(f"an offering named {spec.name!r} was already deployed by {sender.address} on this chain "
                           "but its record is missing from the state folder: restore the record or rename the offering")
     steps = _DeploySteps.load(spec.name, state, tx, sender.address)

@@ -224,7 +224,7 @@ def push_all(distributor: Distributor, distribution_id: int, holders: Sequence[s
                                                                    info.snapshot_id, unpaid)
     # In holder-number order: the contract keeps one paid word per 256 consecutive numbers and writes it once
     # per batch, so sorted batches are the cheap ones.
-    pending = sorted((h for h in unpaid if info.amount * answers[h].balance // info.eligible_supply > 0),
+    pending = sorted((h for h in unpaid if _share(info.amount, answers[h].balance, info.eligible_supply) > 0),
                      key=lambda h: answers[h].number)
     report.nothing_due = len(unpaid) - len(pending)
     _send_batches(distributor, distribution_id, pending, batch_size, report, progress, journal, sender)
@@ -480,12 +480,13 @@ def _holder_lines(distributor: Distributor, distribution_id: int, info: Distribu
             balances.update(balances_at(token, info.snapshot_id, extra))
             paid.update(zip(extra, distributor.is_paid_many(distribution_id, extra)))
         everyone = list(balances)
+    named_wallets = set(named)
     lines: dict[str, HolderLine] = {}
     for holder in everyone:
         # A wallet marked paid without a payment event is one excluded at creation; it is outside the eligible
         # supply and owed nothing. (Paid bits read before this run's pushes serve as well: every wallet paid
         # since then is named by a payment event.)
-        if paid[holder] and holder not in named:
+        if paid[holder] and holder not in named_wallets:
             continue
         lines[holder] = HolderLine(holder, balances[holder],
                                    _share(info.amount, balances[holder], info.eligible_supply))

@@ -39,10 +39,7 @@ def missing_contracts(chain: Chain, record: DeploymentRecord) -> list[tuple[str,
     per contract on a node that refuses batches)."""
     contracts = record.contracts()
     calls = [("eth_getCode", [address, "latest"]) for _, address in contracts]
-    try:
-        answers = chain.rpc_batch(calls)
-    except ChainError:
-        answers = [chain.rpc(method, params) for method, params in calls]
+    answers = chain.rpc_batch(calls)
     missing = []
     for (what, address), answer in zip(contracts, answers):
         if "result" not in answer:

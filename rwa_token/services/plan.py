@@ -117,8 +117,9 @@ def _documents(spec: OfferingSpec, tokens: dict[str, SecurityToken], plan: Plan)
                             f"({f.document_hash[:12]}...)", DOCUMENT_WRITER,
                             lambda dry, t=token: t.set_document("filing", f.document_uri, f.document_hash,
                                                                 dry_run=dry)))
-        if token.document_reference("filing") != f.reference:
-            plan.add(Change("document", symbol, f"filing reference: {token.document_reference('filing') or 'none'} "
+        reference = token.document_reference("filing")
+        if reference != f.reference:
+            plan.add(Change("document", symbol, f"filing reference: {reference or 'none'} "
                             f"-> {f.reference}", DOCUMENT_WRITER,
                             lambda dry, t=token: t.set_document_reference("filing", f.reference, dry_run=dry)))
 
@@ -208,7 +209,8 @@ def _withholding(offering: Offering, spec: OfferingSpec, plan: Plan) -> None:
         return
     since = record.first_block or record.block
     if spec.withholding is None:
-        set_ = [c for c in distributor.withholding_countries(since) if distributor.withholding_rate(c)]
+        countries = distributor.withholding_countries(since)
+        set_ = [c for c, bps in zip(countries, distributor.withholding_rate_many(countries)) if bps]
         if set_:
             plan.notes.append(f"withholding rates are set on chain for {', '.join(_country(c) for c in set_)} and "
                               "the spec has no withholding section: they are left as they are")
@@ -223,8 +225,9 @@ def _withholding(offering: Offering, spec: OfferingSpec, plan: Plan) -> None:
                                 c, bps, dry_run=dry)))
     treasury = spec.issuer.treasury or (offering.sender.address if offering.sender else None)
     tax_account = spec.withholding.tax_account or treasury
-    if tax_account and distributor.tax_account().lower() != tax_account.lower():
-        plan.add(Change("withholding", "tax account", f"tax account: {distributor.tax_account()} -> {tax_account}",
+    have_account = distributor.tax_account()
+    if tax_account and have_account.lower() != tax_account.lower():
+        plan.add(Change("withholding", "tax account", f"tax account: {have_account} -> {tax_account}",
                         ADMIN, lambda dry: distributor.set_tax_account(tax_account, dry_run=dry)))
 
 

@@ -37,7 +37,8 @@ def preview_distribution(op: Operator, amount: str, *, token: str | None = None,
     units = to_units(amount, decimals, "amount")
     check_funding(distributor, t, usd, op.chain.block_timestamp() + claim_days * DAY, amount=units,
                   payer=op.account)
-    holders = [h for h in token_holders(op, symbol) if t.balance_of(h) > 0]
+    candidates = token_holders(op, symbol)
+    holders = [h for h, b in zip(candidates, t.balance_of_many(candidates)) if b > 0]
     return DistributionPreview(symbol, usd.symbol(), units, decimals, len(holders))
 
 
@@ -91,7 +92,7 @@ def preview_redeem_all(op: Operator, token: str | None = None) -> RedemptionPrev
     """Who `redeem all` would redeem now and the principal that takes, against what the pool holds."""
     symbol, redemption = op.redemption(token)
     t = op.token(symbol)
-    balances = [b for b in (t.balance_of(h) for h in token_holders(op, symbol)) if b > 0]
+    balances = [b for b in t.balance_of_many(token_holders(op, symbol)) if b > 0]
     needed = redemption.quote(sum(balances)) if balances else 0
     return RedemptionPreview(symbol, len(balances), needed, redemption.principal_available(),
                              op.payment_token().decimals())

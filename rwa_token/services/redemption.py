@@ -60,7 +60,7 @@ def redeem_all(redemption: Redemption, token: SecurityToken, candidates: Sequenc
                progress: Progress | None = None) -> Redeemed:
     """Redeem the whole balance of every candidate that holds the token, `batch_size` holders a transaction;
     `progress(done, total)` after each batch."""
-    holders = [h for h in candidates if token.balance_of(h) > 0]
+    holders = [h for h, b in zip(candidates, token.balance_of_many(candidates)) if b > 0]
     redeemed = 0
     for start in range(0, len(holders), batch_size):
         receipt = redemption.redeem_batch(holders[start:start + batch_size])

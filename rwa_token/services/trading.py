@@ -355,7 +355,7 @@ def withdraw_proceeds(vault, asset, purpose: str, units: int, to: str, memo: str
     return vault.withdraw(purpose, units, to, memo, dry_run=dry_run)
 
 
-def proceeds_report(vault, filing: dict[str, int] | None = None, with_events: bool = True) -> ProceedsReport:
+def proceeds_report(vault, filing: dict[str, int] | None = None) -> ProceedsReport:
     """Proceeds by purpose against the filing: `filing` maps purpose name -> cap in base units (from the
     offering's filing); purposes on chain but not in the filing, and filed purposes never registered, are
     flagged. Withdrawal events give the reference trail."""
@@ -371,11 +371,8 @@ def proceeds_report(vault, filing: dict[str, int] | None = None, with_events: bo
     for name, cap in filing.items():
         if name not in seen:
             lines.append(PurposeLine(name, cap, 0, 0))
-    withdrawals = []
-    if with_events:
-        for a in vault.withdrawals():
-            withdrawals.append({"purpose": purpose_name(a["purpose"]), "to": a["to"], "amount": a["amount"],
-                                "memo": a["memo"], "treasurer": a["treasurer"]})
+    withdrawals = [{"purpose": purpose_name(a["purpose"]), "to": a["to"], "amount": a["amount"], "memo": a["memo"],
+                    "treasurer": a["treasurer"]} for a in vault.withdrawals()]
     return ProceedsReport(deposited, withdrawn, balance, lines, withdrawals)
 
 

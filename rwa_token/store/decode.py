@@ -76,7 +76,8 @@ def _plans() -> dict[str, _Plan | None]:
     return plans
 
 
-def _number(value: Any) -> int:
+def hex_int(value: Any) -> int:
+    """A JSON-RPC quantity (hex string) or an int, as an int."""
     return int(value, 16) if isinstance(value, str) else int(value)
 
 
@@ -105,7 +106,7 @@ def fast_decode(log: dict) -> dict | None:
         "event": plan.name,
         "address": checksum(address[2:].lower()) if isinstance(address, str) else to_checksum_address(address),
         "args": args,
-        "block_number": _number(log["blockNumber"]),
-        "log_index": _number(log["logIndex"]),
+        "block_number": hex_int(log["blockNumber"]),
+        "log_index": hex_int(log["logIndex"]),
         "tx_hash": tx_hash if isinstance(tx_hash, str) else "0x" + bytes(tx_hash).hex(),
     }

@@ -55,7 +55,7 @@ from ..contracts.events import TokenEvents as T
 from ..primitives.errors import ChainError, ConfigError, RwaError, TransactionError
 from ..primitives.units import ZERO_ADDRESS
 from .backends import Store, is_postgres_url, open_store
-from .decode import fast_decode
+from .decode import fast_decode, hex_int
 from .journal import Progress
 from .state import DeploymentRecord
 
@@ -63,8 +63,6 @@ SCHEMA_VERSION = 2
 KEY_MASK = (1 << 128) - 1
 PAGE = 5_000  # rows read per query by the streaming reads (memory flat in the number of events)
 KEYS_PER_QUERY = 500  # wallets per balance lookup
-
-"""progress(indexed_up_to_block, target_block), called after every committed chunk."""
 
 REGISTRY_EVENTS = R.RECORD_CHANGES
 
@@ -310,13 +308,7 @@ class EventIndex:
         for start in range(0, len(numbers), 500):
             part = list(numbers[start:start + 500])
             calls = [("eth_getBlockByNumber", [hex(n), False]) for n in part]
-            if len(calls) == 1:
-                answers = [chain.rpc(*calls[0])]
-            else:
-                try:
-                    answers = chain.rpc_batch(calls)
-                except ChainError:
-                    answers = [chain.rpc(method, params) for method, params in calls]
+            answers = chain.rpc_batch(calls)
             for number, response in zip(part, answers):
                 if "error" in response:
                     raise TransactionError(f"eth_getBlockByNumber({number}) failed: {response['error']}")
@@ -369,11 +361,11 @@ class EventIndex:
         asked for, and an index built from a later block (an offering's factory call) reaches back to the
         offering's first transaction once asked to."""
         known = self.watched()
-        gaps = {a: known.get(a, self.cursor + 1 if self.cursor is not None else from_block) - 1 for a in wanted
+        cursor = self.cursor
+        gaps = {a: known.get(a, cursor + 1 if cursor is not None else from_block) - 1 for a in wanted
                 if a not in known or known[a] > from_block}
         if not gaps:
             return
-        cursor = self.cursor
         backfill = cursor is not None and cursor >= from_block
         if backfill:
             # Interrupted here, the address is still "new" (or still watched from its later block) next time and
@@ -426,7 +418,7 @@ class EventIndex:
         """Apply one chunk's logs and record its block hashes and the cursor, atomically."""
         live = [log for log in logs if not log.get("removed")]
         decoded = [e for e in map(fast_decode, live) if e is not None]
-        log_hashes = {_int(log["blockNumber"]): log["blockHash"] for log in live}
+        log_hashes = {hex_int(log["blockNumber"]): log["blockHash"] for log in live}
         del live
         # Hashes are recorded for blocks holding events (their timestamps date the events), for the last
         # `keep_blocks` before the sync target (the reorg window) and for the chunk's last block (the
@@ -748,10 +740,7 @@ class EventIndex:
             part = missing[start:start + 500]
             chain = self._need_tx().chain
             calls = [("eth_getTransactionByHash", [h]) for h in part]
-            try:
-                answers = chain.rpc_batch(calls)
-            except ChainError:
-                answers = [chain.rpc(method, params) for method, params in calls]
+            answers = chain.rpc_batch(calls)
             found = {h: to_checksum_address(a["result"]["from"]) for h, a in zip(part, answers)
                      if isinstance(a.get("result"), dict)}
             self._begin()
@@ -940,7 +929,3 @@ def _placeholders(items: Sequence[Any]) -> str:
 def _last_log(before_log: int | None) -> int:
     """The log index bound of a "before this log" filter; None means the whole block."""
     return (1 << 62) if before_log is None else before_log
-
-
-def _int(value: int | str) -> int:
-    return int(value, 16) if isinstance(value, str) else int(value)

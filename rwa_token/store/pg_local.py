@@ -12,11 +12,11 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
+from ..chain.node import free_port
 from ..primitives.errors import ConfigError
 
 INSTALL_HINT = ("PostgreSQL's server is not installed (no pg_ctl under /usr/lib/postgresql/*/bin): run `make test`, "
@@ -32,12 +32,6 @@ def server_bin() -> Path:
     return Path(found[-1]).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LocalPostgres:
     """`with LocalPostgres() as pg: pg.url` -- a server for the duration of the block."""
 
@@ -45,7 +39,7 @@ class LocalPostgres:
         self.bin = server_bin()
         self.folder = Path(tempfile.mkdtemp(prefix="rwa-pg-"))
         self.data = self.folder / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql://rwa@127.0.0.1:{self.port}/postgres"
         self.prefix: list[str] = []
         if os.geteuid() == 0:
