@@ -19,13 +19,10 @@ from ..primitives.countries import country_alpha2, parse_country
 from ..primitives.errors import ConfigError
 from ..primitives.units import address, format_units, investor_id, timestamp
 from ..store.directory import InvestorDirectory
-from ..store.index import EventIndex
+from ..store.index import KEY_MASK, EventIndex
 from .context import Operator, Track, quiet
 from .holders import offering_index
 from .onboarding import Change, terms_change
-
-_KEY_MASK = (1 << 128) - 1
-
 
 @dataclass(frozen=True)
 class WalletView:
@@ -89,7 +86,7 @@ def _key_hex(key: int) -> str:
 
 
 def _key_of(issuer_id: str, salt: str) -> int:
-    return int.from_bytes(investor_id(issuer_id, salt), "big") & _KEY_MASK
+    return int.from_bytes(investor_id(issuer_id, salt), "big") & KEY_MASK
 
 
 def _is_address(text: str) -> bool:

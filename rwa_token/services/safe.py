@@ -302,7 +302,8 @@ def sign_proposal(op: Operator, ref: str) -> tuple[Proposal, SafeState]:
                           f"{', '.join(now.owners)}): set $RWA_PRIVATE_KEY to an owner's key")
     if op.account.address not in proposal.transaction.signers:
         proposal = save(op.state, replace(proposal, transaction=proposal.transaction.signed_by(op.account)))
-    return proposal, safe_state(op, proposal)
+    # a signature changes none of the Safe's state: only which of its owners have signed
+    return proposal, replace(now, valid=[s for s in proposal.transaction.signers if s in now.owners])
 
 
 def execute_proposal(op: Operator, ref: str, dry_run: bool = False) -> tuple[Proposal, Optional[Receipt]]:

@@ -720,10 +720,12 @@ class EventIndex:
         names = [event] if isinstance(event, str) else list(event)
         store = _MemoryWallets()
         view = _RecordView(store)
+        registry = _checksum(registry) if registry is not None else None
+        address = _checksum(address) if address is not None else None
         for e in self.events(None, [*names, *REGISTRY_EVENTS]):
-            if e.event in REGISTRY_EVENTS and (registry is None or e.address == _checksum(registry)):
+            if e.event in REGISTRY_EVENTS and (registry is None or e.address == registry):
                 _apply_registry_event(store, e.address, e.event, e.args)
-            if e.event in names and (address is None or e.address == _checksum(address)):
+            if e.event in names and (address is None or e.address == address):
                 yield e, view
 
     def tx_senders(self, hashes: Iterable[str]) -> dict[str, str]:
