@@ -178,11 +178,11 @@ def investors_freeze(ctx: typer.Context, who: str = WhoArg,
     s = session(ctx)
     op = s.operator()
     verb, done = ("unfreeze", "unfrozen") if unfreeze else ("freeze", "frozen")
+    _, wallets = investor_wallets(op, who)  # an unknown investor is an error before anything is asked
     if not dry_run and not unfreeze:
-        _, wallets = investor_wallets(op, who)  # an unknown investor is an error before anything is asked
         s.out.confirm(f"freeze {who} ({len(wallets)} wallet{'s' if len(wallets) > 1 else ''}) on "
                       + ("the registry" if registry else ", ".join(op.record.tokens)), yes)
-    result = freeze_investor(op, who, not unfreeze, dry_run, registry)
+    result = freeze_investor(op, who, not unfreeze, dry_run, registry, wallets)
     pairs = [f"{w} on {sym}" for w, sym in result.done]
     head = (f"nothing to {verb}: already {done}" if not pairs else
             f"[green]would {verb}[/] {', '.join(pairs)} (nothing sent)" if dry_run else

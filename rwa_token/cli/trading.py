@@ -156,14 +156,16 @@ def trade_settle(ctx: typer.Context,
                  dvp: Optional[str] = DvpOpt, dry_run: bool = DryRunOpt) -> None:
     """Settle one trade, or several in one batch. Each is checked first: one trade that would not settle is refused
     with every reason, nothing sent; in a batch, such trades are reported and left out, and the rest settle."""
-    from ..services.trading import plan_batch, settle_batch, settle_trade
+    from ..services.trading import load_trade_file, plan_batch, settle_batch, settle_trade, trade_dvp
 
     s = session(ctx)
-    loaded = [_trade(s, f, dvp) for f in files]
-    contract = loaded[0][2]
-    if any(c.address != contract.address for _, _, c in loaded):
+    trade_files = [load_trade_file(f) for f in files]
+    op = s.operator(need_record=not (dvp or all(tf.dvp for tf in trade_files)))  # one connection for the batch
+    contracts = [trade_dvp(op, tf, dvp) for tf in trade_files]
+    contract = contracts[0]
+    if any(c.address != contract.address for c in contracts):
         raise ConfigError("the trade files are for different DvP contracts; settle them separately")
-    signed = [tf.signed for _, tf, _ in loaded]
+    signed = [tf.signed for tf in trade_files]
     if len(signed) == 1:
         receipt = settle_trade(contract, signed[0], dry_run=dry_run)
         s.out.emit({"dry_run": True, "settled": 0} if receipt is None else

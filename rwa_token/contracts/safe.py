@@ -143,10 +143,18 @@ class MultiSendCallOnly(_SafeContract):
     @staticmethod
     def payload(data: bytes) -> bytes | None:
         """The packed calls of multiSend calldata, or None if `data` is not a multiSend call."""
-        fn = next(e for e in _safe_abi(MultiSendCallOnly.ABI_NAME) if e.get("name") == "multiSend")
-        if data[:4] != keccak(text=artifacts.signature(fn))[:4]:
+        selector, arguments = _multisend_arguments()
+        if data[:4] != selector:
             return None
-        return Transactor.decode_result({"outputs": fn["inputs"]}, data[4:])
+        return Transactor.decode_result(arguments, data[4:])
+
+
+@lru_cache(maxsize=None)
+def _multisend_arguments() -> tuple[bytes, dict]:
+    """multiSend's selector, and its inputs shaped as outputs for the result decoder (built once: the decoder
+    caches its plan per ABI entry)."""
+    fn = next(e for e in _safe_abi(MultiSendCallOnly.ABI_NAME) if e.get("name") == "multiSend")
+    return keccak(text=artifacts.signature(fn))[:4], {"outputs": fn["inputs"]}
 
 
 def safe_error(exc: Exception) -> str | None:
@@ -157,22 +165,24 @@ def safe_error(exc: Exception) -> str | None:
 
 
 @lru_cache(maxsize=None)
-def _functions_by_selector() -> dict[bytes, dict]:
-    index: dict[bytes, dict] = {}
+def _functions_by_selector() -> dict[bytes, tuple[dict, dict]]:
+    """Every function of the package's ABIs by selector, with its inputs shaped as outputs for the decoder."""
+    index: dict[bytes, tuple[dict, dict]] = {}
     for path in sorted(artifacts.ARTIFACTS_DIR.glob("*.json")):
         for entry in json.loads(path.read_text())["abi"]:
             if entry["type"] == "function":
-                index.setdefault(keccak(text=artifacts.signature(entry))[:4], entry)
+                index.setdefault(keccak(text=artifacts.signature(entry))[:4], (entry, {"outputs": entry["inputs"]}))
     return index
 
 
 def describe_call(data: bytes) -> tuple[str, dict[str, Any]]:
     """(function name, arguments by name) of calldata for any contract of the package; role ids by name, fixed
     bytes as text when they are text. An unknown selector gives its hex and the raw data's length."""
-    entry = _functions_by_selector().get(data[:4])
-    if entry is None:
+    found = _functions_by_selector().get(data[:4])
+    if found is None:
         return f"0x{data[:4].hex()}", {"data_bytes": len(data)}
-    values = Transactor.decode_result({"outputs": entry["inputs"]}, data[4:]) if entry["inputs"] else ()
+    entry, arguments = found
+    values = Transactor.decode_result(arguments, data[4:]) if entry["inputs"] else ()
     values = values if len(entry["inputs"]) != 1 else (values,)
     roles = artifacts.role_names()
     args = {}

@@ -230,12 +230,14 @@ REGISTRY = "registry"  # what `freeze_investor(..., registry=True)` reports in p
 
 
 def freeze_investor(op: Operator, who: str, frozen: bool = True, dry_run: bool = False,
-                    registry: bool = False) -> FreezeResult:
+                    registry: bool = False, records: list | None = None) -> FreezeResult:
     """Freeze (or unfreeze) every wallet of an investor on every token of the offering (each token's agent
     freeze), or with `registry` through the registry's sanction flag (one flag per wallet, which every token
     using the registry obeys). Every transaction is simulated before the first is sent; wallets and tokens
-    already so are skipped, so a rerun after an interruption finishes the job."""
-    _, records = investor_wallets(op, who)
+    already so are skipped, so a rerun after an interruption finishes the job. `records`: the investor's wallets
+    when the caller has just read them (`investor_wallets`)."""
+    if records is None:
+        _, records = investor_wallets(op, who)
     result = FreezeResult()
     targets = ([(REGISTRY, op.registry, lambda r: r.frozen)] if registry else
                [(symbol, token, lambda r, t=token: t.is_frozen(r.wallet))
