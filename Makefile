@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.rwa-installed
 VENV_STAMP := $(VENV)/.rwa-installed
 FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 
-.PHONY: setup postgres-server demo test test-python test-ganache test-solidity conformance compile codes lint brownie-test bench coverage clean
+.PHONY: setup postgres-server browser demo test test-python test-ganache test-solidity conformance compile codes lint brownie-test bench coverage clean
 
 setup: $(NPM_STAMP) $(VENV_STAMP)
 
@@ -32,6 +32,15 @@ postgres-server:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 		else echo "PostgreSQL's server is missing: apt-get install postgresql (as root)" >&2; fi; }
 
+## Debian's Chromium and its driver for the web console's browser tests (tests/test_web_console.py drives them through
+## /usr/bin/chromedriver; Selenium never downloads a browser or driver): installed when missing and we are root, as
+## on a fresh CI machine; otherwise those tests fail saying what to install.
+browser:
+	@test -x /usr/bin/chromedriver || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+		else echo "Chromium's driver is missing: apt-get install chromium chromium-driver (as root)" >&2; fi; }
+
 ## Regenerate the reason-code Solidity library and docs from rwa_token/data/reason_codes.json.
 codes: $(VENV_STAMP)
 	$(PY) tools/gen_reason_codes.py
@@ -46,7 +55,7 @@ demo: setup
 
 test: setup test-python test-ganache test-solidity conformance
 
-test-python: setup postgres-server
+test-python: setup postgres-server browser
 	$(PY) -m pytest -q
 
 ## The Ganache lane: the README quick starts, onboarding, refused transfers, a distribution, a waterfall period and

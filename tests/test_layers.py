@@ -26,6 +26,7 @@ LAYERS = (
     "store",       # the local state folder: journals, deployment records, the event index
     "services",    # one function per operation, shared by the CLI and the scripts
     "reporting",   # cap tables, jurisdictions, reconciliation, audit trail, the access matrix
+    "web",         # the web console (`rwa serve`): pages over the same services and reports as the CLI
     "cli",         # the `rwa` command and the demo: parse, call a service, show the result
 )
 FACADE = "rwa_token"  # the package itself re-exports a few public names: it may import any layer, none imports it
@@ -166,6 +167,12 @@ def test_every_module_sits_in_a_layer(graph):
 
 def test_no_module_imports_a_higher_layer(graph):
     assert upward_imports(graph) == [], "a layer imports only itself and the layers below it (see LAYERS)"
+
+
+def test_only_the_serve_command_imports_the_web_console(graph):
+    """The web console sits beside the CLI: the CLI reaches it only to start it (`rwa serve`)."""
+    assert sorted(m for m, targets in graph.items() if layer_of(m) == "cli"
+                  and any(layer_of(t) == "web" for t in targets)) == ["rwa_token.cli.serve"]
 
 
 def test_no_import_cycles(graph):

@@ -24,6 +24,7 @@ from .investors import investors_app
 from .reports import report_app
 from .payments import payment_app
 from .roles import roles_app, safe_app
+from .serve import serve_app
 from .trading import collateral_app, proceeds_app, trade_app
 from .withholding import withholding_app
 
@@ -68,7 +69,7 @@ for group, name in ((investors_app, "investors"), (docs_app, "docs"), (policy_ap
                     (waterfall_app, "waterfall"), (redeem_app, "redeem"), (withholding_app, "withholding"),
                     (trade_app, "trade"), (collateral_app, "collateral"), (proceeds_app, "proceeds"),
                     (payment_app, "payment"), (roles_app, "roles"), (safe_app, "safe"), (report_app, "report"),
-                    (dev_app, "dev")):
+                    (dev_app, "dev"), (serve_app, "serve")):
     app.add_typer(group, name=name)
 
 

@@ -1,0 +1,421 @@
+"""The web console (`rwa serve`) in a real headless Chromium, over the example deal on the local chain: each page
+shows the chain's figures, the charts are drawn, an operator's freeze goes form -> preview -> confirm -> chain ->
+audit trail, an auditor and an investor are refused what their role does not allow, and a POST without the CSRF
+token is refused. A Flask test client checks every route against every role. The browser run writes the
+screenshots in docs/console/.
+
+One deployed offering, one server and one browser serve the whole module (about half a minute together)."""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from rwa_token import cli
+from rwa_token.reporting.reports import jurisdictions
+from rwa_token.services.console import holdings_by_category
+from rwa_token.services.context import Operator
+from rwa_token.services.holders import offering_index
+from rwa_token.web import ConsoleConfig, UserStore, create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHOTS = ROOT / "docs" / "console"
+CHROMEDRIVER, CHROMIUM = "/usr/bin/chromedriver", "/usr/bin/chromium"
+ISSUER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+ALICE, ALICE_NEW = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
+BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+HOLDER = "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25"  # INV-00004, AU professional
+PASSWORD = "correct horse battery"
+USERS = {"ops": ("operator", ()), "audit": ("auditor", ()), "alice": ("investor", (ALICE, ALICE_NEW))}
+
+
+def rwa(*args: str) -> str:
+    """Run the `rwa` command in this process (as tests/cli_run.py does); its output, or a failure with stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.argv
+    sys.argv = ["rwa", *args]
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            cli.run()
+    except SystemExit as exc:
+        code = exc.code or 0
+    finally:
+        sys.argv = old
+    assert code == 0, f"rwa {' '.join(args)}: {err.getvalue()}"
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def deal(chain, tmp_path_factory):
+    """The example deal as the README's year starts it: deployed, investors onboarded, both tranches minted, use of
+    proceeds under the filing, a coupon distributed and paid, an investor frozen; and the console's three users."""
+    state = tmp_path_factory.mktemp("console") / "state"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RWA_STATE_DIR", str(state))
+        mp.setenv("RWA_RPC_URL", chain.url)
+        mp.delenv("RWA_PRIVATE_KEY", raising=False)
+        mp.delenv("RWA_INDEX_URL", raising=False)
+        rwa("deploy", str(EXAMPLES / "highway-toll-abs.yaml"))
+        rwa("investors", "import", str(EXAMPLES / "investors.csv"))
+        rwa("investors", "import", str(EXAMPLES / "desk-investors.csv"))
+        for wallet, amount in ((ALICE, "5000"), (BOB, "2000"), (HOLDER, "3000")):
+            rwa("mint", wallet, amount)
+        rwa("mint", "--token", "HSTOLLJ", "0xaA4924f9f9afF16296F0a8905E56940145A13b06", "1500")
+        rwa("dev", "fund", "USDC", ISSUER, "100000000")
+        rwa("proceeds", "deposit", "80000000", "--memo", "subscription round 1")
+        rwa("proceeds", "withdraw", "toll-road-upgrade", "1500000", "0x000000000000000000000000000000000000dEaD",
+            "--memo", "INV-2026-001")
+        rwa("distribute", "24000", "--payment", "USDC")
+        rwa("investors", "freeze", "INV-D0002", "--yes")
+        mp.setenv("RWA_CONSOLE_PASSWORD", PASSWORD)
+        for name, (role, wallets) in USERS.items():
+            rwa("serve", "user", "add", name, "--role", role, *[a for w in wallets for a in ("--wallet", w)])
+    return ConsoleConfig(rpc_url=chain.url, state=str(state))
+
+
+@pytest.fixture(scope="module")
+def app(deal):
+    return create_app(deal)
+
+
+@pytest.fixture(scope="module")
+def server(app):
+    """The console on a free port of 127.0.0.1, in a thread, for the module."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven through Debian's chromedriver (Selenium never downloads a driver)."""
+    missing = [p for p in (CHROMEDRIVER, CHROMIUM) if not shutil.which(p)]
+    if missing:
+        pytest.fail(f"the browser tests need Chromium and its driver ({', '.join(missing)} missing): `make browser` "
+                    "or apt-get install chromium chromium-driver (as root)", pytrace=False)
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager, if ever reached, must not go online
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1440,1000", "--force-device-scale-factor=1"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def op(deal):
+    return deal.open()
+
+
+# ------------------------------------------------------------------------------------------------------ helpers
+def sign_in(driver, server: str, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.delete_all_cookies()
+    driver.get(server + "/login")
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "signin").click()
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, "signout")))  # the next page, signed in
+
+
+def shot(driver, name: str) -> None:
+    """A screenshot of the whole page for docs/console/."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1440, min(max(height, 700), 2400))
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+    driver.set_window_size(1440, 1000)
+
+
+def texts(driver, css: str) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, css)]
+
+
+def token_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def client_as(app, name: str | None):
+    """A Flask test client signed in as `name` (None: nobody), through the sign-in form and its CSRF token."""
+    client = app.test_client()
+    if name is not None:
+        page = client.get("/login").get_data(as_text=True)
+        answer = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token_of(page)})
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+    return client
+
+
+# ----------------------------------------------------------------------------------------------- the pages
+def test_overview_shows_supply_holders_and_draws_a_bar_per_country_and_a_slice_per_category(browser, server, op):
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, server, "ops")
+    assert browser.current_url == server + "/"
+    index = offering_index(op)
+    symbol, address = op.record.token()
+    places = jurisdictions(index, address, 6, registry=op.record.registry)
+    categories = holdings_by_category(index, address, op.record.registry)
+    assert len(places) >= 2 and len(categories) >= 2
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#by-jurisdiction svg rect.bar")) == len(places)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#by-category svg .slice")) == len(categories)
+    rows = texts(browser, "#tokens tbody tr")
+    assert rows[0].startswith(f"{symbol} 10,000 ") and rows[1].startswith("HSTOLLJ 1,500 ")
+    rules = " ".join(texts(browser, "#rules li"))
+    assert "Mainland China" in rules or "China" in rules
+    assert "[" in rules  # each rule names its source
+    shot(browser, "overview")
+
+
+def test_cap_table_sorts_in_the_page_and_exports_the_same_rows_as_csv(browser, server, app, op):
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, server, "audit")
+    browser.get(server + "/captable")
+    balances = [int(c.get_attribute("data-sort")) for c in
+                browser.find_elements(By.CSS_SELECTOR, "#captable tbody td:nth-child(6)")]
+    assert balances == sorted(balances, reverse=True) and sum(balances) == 10_000 * 10**6
+    assert "INV-D0001" in texts(browser, "#captable tbody td:nth-child(2)")
+    browser.find_element(By.XPATH, "//table[@id='captable']//th[text()='balance']").click()
+    resorted = [int(c.get_attribute("data-sort")) for c in
+                browser.find_elements(By.CSS_SELECTOR, "#captable tbody td:nth-child(6)")]
+    assert resorted == sorted(balances)
+    shot(browser, "captable")
+    csv = client_as(app, "audit").get("/captable.csv?distribution=1")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    lines = csv.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("wallet,investor_key,investor_id,country,category,balance")
+    assert len(lines) - 1 == len(balances)  # the record date of distribution 1 is after every mint
+
+
+def test_investor_page_shows_wallets_kyc_holdings_freezes_and_entitlements(browser, server):
+    sign_in(browser, server, "ops")
+    browser.get(server + "/investors/INV-D0001")
+    wallets = texts(browser, "#wallets tbody tr")
+    assert len(wallets) == 2 and any(ALICE in w and "2031-06-30" in w and "5,000" in w for w in wallets)
+    entitlements = texts(browser, "#entitlements tbody tr")
+    assert entitlements and "paid" in entitlements[0] and "USDC" in entitlements[0]
+    shot(browser, "investor")
+    browser.get(server + f"/investors/{BOB}")
+    assert texts(browser, "#status-1") == ["frozen"]
+
+
+def test_distributions_reconcile_and_the_statement_lists_every_holder(browser, server):
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, server, "audit")
+    browser.get(server + "/distributions")
+    row = texts(browser, "#distributions tbody tr")
+    assert len(row) == 1 and "24,000" in row[0].replace("24000", "24,000") and "exact" in row[0]
+    browser.find_element(By.LINK_TEXT, "1").click()
+    assert "reconciles exactly" in texts(browser, "#reconciliation")[0]
+    assert len(texts(browser, "#holders tbody tr")) == 3  # ALICE, BOB and INV-00004 held the senior notes
+    shot(browser, "distribution")
+
+
+def test_proceeds_stand_against_the_filing(browser, server):
+    sign_in(browser, server, "audit")
+    browser.get(server + "/proceeds")
+    purposes = {r.split(" ")[0]: r for r in texts(browser, "#purposes tbody tr")}
+    assert "1,500,000" in purposes["toll-road-upgrade"] and purposes["toll-road-upgrade"].endswith("ok")
+    assert "INV-2026-001" in texts(browser, "#withdrawals tbody tr")[0]
+    assert texts(browser, "#proceeds-ok") == ["agrees"]
+    shot(browser, "proceeds")
+
+
+def test_audit_trail_names_contracts_and_investors_and_filters_by_event_and_wallet(browser, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    sign_in(browser, server, "audit")
+    browser.get(server + "/audit")
+    contracts = set(texts(browser, "#audit tbody td:nth-child(3)"))
+    assert {"registry", "token HSTOLLA", "distributor"} <= contracts
+    Select(browser.find_element(By.ID, "f-event")).select_by_visible_text("Paid")
+    browser.find_element(By.ID, "f-wallet").send_keys(ALICE)
+    browser.find_element(By.ID, "f-apply").click()
+    assert set(texts(browser, "#audit tbody td.event")) == {"Paid"}
+    assert texts(browser, "#audit tbody td:nth-child(6)") == ["INV-D0001"]
+    browser.get(server + "/audit?event=Transfer&since=2000-01-01&until=2999-12-31")
+    assert set(texts(browser, "#audit tbody td.event")) == {"Transfer"}
+    shot(browser, "audit")
+
+
+def test_fund_dealing_has_its_place(browser, server):
+    sign_in(browser, server, "ops")
+    browser.get(server + "/funds")
+    assert texts(browser, "h1") == ["Fund dealing cycles"]
+
+
+# --------------------------------------------------------------------------------------------------- roles
+def test_an_investor_sees_only_their_own_holdings(browser, server):
+    sign_in(browser, server, "alice")
+    assert browser.current_url.endswith(f"/investors/{ALICE}")
+    assert len(texts(browser, "#wallets tbody tr")) == 2
+    assert texts(browser, "header nav a") == ["My holdings"]
+    shot(browser, "investor-self")
+    for refused in (f"/investors/{BOB}", "/investors/INV-D0002", "/captable", "/captable.csv", "/audit",
+                    "/investors", "/actions/freeze"):
+        browser.get(server + refused)
+        assert texts(browser, "h1") == ["403"], refused
+
+
+def test_an_auditor_is_refused_every_action_and_nothing_is_sent(browser, server, app, op):
+    sign_in(browser, server, "audit")
+    browser.get(server + "/actions/freeze")
+    assert texts(browser, "h1") == ["403"]
+    client = client_as(app, "audit")
+    token = token_of(client.get("/").get_data(as_text=True))
+    block = op.chain.block_number()
+    for step in ("preview", "confirm"):
+        answer = client.post(f"/actions/freeze/{step}", data={"csrf_token": token, "token": "HSTOLLA",
+                                                               "wallet": HOLDER})
+        assert answer.status_code == 403
+    assert op.chain.block_number() == block and not op.token().is_frozen(HOLDER)
+
+
+def test_a_post_without_the_csrf_token_is_refused(app, op):
+    client = client_as(app, "ops")
+    block = op.chain.block_number()
+    answer = client.post("/actions/freeze/confirm", data={"token": "HSTOLLA", "wallet": HOLDER})
+    assert answer.status_code == 400 and "CSRF" in answer.get_data(as_text=True)
+    assert op.chain.block_number() == block and not op.token().is_frozen(HOLDER)
+    assert client_as(app, None).post("/login", data={"name": "ops", "password": PASSWORD}).status_code == 400
+
+
+def test_the_session_cookie_is_http_only_and_same_site(app):
+    client = app.test_client()
+    token = token_of(client.get("/login").get_data(as_text=True))
+    answer = client.post("/login", data={"name": "ops", "password": PASSWORD, "csrf_token": token})
+    cookie = answer.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+
+
+# Every route, as each role: the expected status (302: sent to sign in, or an investor to their own page).
+ROUTES = {
+    # path: (anonymous, operator, auditor, investor alice)
+    "/": (302, 200, 200, 302),
+    "/captable": (302, 200, 200, 403),
+    "/captable.csv": (302, 200, 200, 403),
+    "/investors": (302, 200, 200, 403),
+    "/me": (302, 403, 403, 302),
+    f"/investors/{ALICE}": (302, 200, 200, 200),
+    "/investors/INV-D0001": (302, 200, 200, 200),
+    f"/investors/{BOB}": (302, 200, 200, 403),
+    "/distributions": (302, 200, 200, 403),
+    "/distributions/1": (302, 200, 200, 403),
+    "/funds": (302, 200, 200, 403),
+    "/proceeds": (302, 200, 200, 403),
+    "/audit": (302, 200, 200, 403),
+    "/actions/": (302, 200, 403, 403),
+    "/actions/mint": (302, 200, 403, 403),
+    "/login": (200, 200, 200, 200),
+    "/static/console.css": (200, 200, 200, 200),
+}
+POSTS = {  # with a valid CSRF token; the form is incomplete, so an operator gets it back (400) and nothing is sent
+    "/actions/mint/preview": (302, 400, 403, 403),
+    "/actions/mint/confirm": (302, 400, 403, 403),
+    "/logout": (302, 302, 302, 302),
+}
+ROLE_ORDER = (None, "ops", "audit", "alice")
+
+
+def test_the_access_table_covers_every_route(app):
+    rules = {(r.rule, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+    covered = {re.sub(r"/(0x[0-9a-fA-F]{40}|INV-D0001)$", "/<who>", p) for p in ROUTES} | set(POSTS)
+    covered = {p.replace("/distributions/1", "/distributions/<int:distribution_id>")
+               .replace("/actions/mint", "/actions/<name>").replace("/static/console.css", "/static/<path:filename>")
+               for p in covered}
+    known = {rule for rule, _ in rules}
+    assert known == covered | {"/login"}, f"add the new routes to ROUTES or POSTS: {known ^ (covered | {'/login'})}"
+
+
+@pytest.mark.parametrize("path", sorted(ROUTES))
+def test_each_route_answers_each_role_as_the_table_says(app, path):
+    got = tuple(client_as(app, who).get(path).status_code for who in ROLE_ORDER)
+    assert got == ROUTES[path]
+
+
+@pytest.mark.parametrize("path", sorted(POSTS))
+def test_each_post_answers_each_role_as_the_table_says(app, op, path):
+    block = op.chain.block_number()
+    got = []
+    for who in ROLE_ORDER:
+        client = client_as(app, who)
+        token = token_of(client.get("/login").get_data(as_text=True))
+        got.append(client.post(path, data={"csrf_token": token}).status_code)
+    assert tuple(got) == POSTS[path] and op.chain.block_number() == block
+
+
+# ---------------------------------------------------------------------------------- an operator's action
+def test_an_operator_freezes_a_wallet_through_preview_and_confirm_and_the_audit_shows_it(browser, server, op):
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, server, "ops")
+    browser.get(server + "/actions/freeze")
+    browser.find_element(By.ID, "wallet").send_keys(HOLDER)
+    browser.find_element(By.ID, "preview").click()
+    assert texts(browser, "#preview-lines li") == [f"freeze {HOLDER} on HSTOLLA"]
+    assert not op.token().is_frozen(HOLDER)  # the preview sent nothing
+    shot(browser, "action-preview")
+    browser.find_element(By.ID, "confirm").click()
+    tx = texts(browser, "#tx-1")[0]
+    assert re.fullmatch(r"0x[0-9a-f]{64}", tx)
+    assert op.token().is_frozen(HOLDER)
+    shot(browser, "action-result")
+    browser.get(server + f"/audit?event=AddressFrozen&wallet={HOLDER}")
+    rows = texts(browser, "#audit tbody tr")
+    assert len(rows) == 1 and "INV-00004" in rows[0] and "token HSTOLLA" in rows[0]
+
+
+def test_a_refused_action_is_one_readable_line_and_sends_nothing(browser, server, op):
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, server, "ops")
+    browser.get(server + "/actions/mint")
+    browser.find_element(By.ID, "wallet").send_keys("0x976EA74026E726554dB657fA54763abd0C3a0aa9")  # retail: refused
+    browser.find_element(By.ID, "amount").send_keys("100")
+    block = op.chain.block_number()
+    browser.find_element(By.ID, "preview").click()
+    error = texts(browser, "#error")
+    assert len(error) == 1 and "\n" not in error[0] and "categor" in error[0].lower()
+    assert op.chain.block_number() == block
+
+
+# ------------------------------------------------------------------------------------------------ users
+def test_console_users_keep_only_a_password_hash_and_investors_need_wallets(tmp_path):
+    from rwa_token.primitives.errors import ConfigError
+
+    users = UserStore(tmp_path / "console-users.json")
+    users.add("desk", "operator", PASSWORD)
+    assert PASSWORD not in users.path.read_text() and users.check("desk", PASSWORD).role == "operator"
+    assert users.check("desk", "wrong password!") is None and users.check("nobody", PASSWORD) is None
+    with pytest.raises(ConfigError, match="--wallet"):
+        users.add("inv", "investor", PASSWORD)
+    with pytest.raises(ConfigError, match="at least"):
+        users.add("short", "auditor", "pw")
