@@ -262,6 +262,9 @@ def test_audit_trail_names_contracts_and_investors_and_filters_by_event_and_wall
     assert texts(browser, "#audit tbody td:nth-child(6)") == ["INV-D0001"]
     browser.get(server + "/audit?event=Transfer&since=2000-01-01&until=2999-12-31")
     assert set(texts(browser, "#audit tbody td.event")) == {"Transfer"}
+    assert "to=INV-D0001" in " ".join(texts(browser, "#audit tbody td.details"))  # names, not addresses
+    browser.get(server + f"/audit?wallet={ALICE}")
+    assert {"InvestorRegistered", "Transfer", "Paid"} <= set(texts(browser, "#audit tbody td.event"))
     shot(browser, "audit")
 
 
@@ -370,6 +373,63 @@ def test_each_post_answers_each_role_as_the_table_says(app, op, path):
         token = token_of(client.get("/login").get_data(as_text=True))
         got.append(client.post(path, data={"csrf_token": token}).status_code)
     assert tuple(got) == POSTS[path] and op.chain.block_number() == block
+
+
+# Each action with a complete form, and the first line its preview shows (the same dry run as the command's).
+FORMS = {
+    "mint": ({"token": "HSTOLLA", "wallet": HOLDER, "amount": "10"}, f"mint 10 HSTOLLA to {HOLDER}"),
+    "freeze": ({"token": "HSTOLLA", "wallet": HOLDER, "amount": "5"}, f"freeze 5 HSTOLLA of {HOLDER}"),
+    "unfreeze": ({"token": "HSTOLLA", "wallet": BOB}, f"unfreeze {BOB} on HSTOLLA"),
+    "force-transfer": ({"token": "HSTOLLA", "sender": HOLDER, "receiver": ALICE, "amount": "10",
+                        "reason": "court order 2026/7"}, f"force 10 HSTOLLA from {HOLDER} to {ALICE}"),
+    "distribute": ({"token": "HSTOLLA", "amount": "1000", "payment": "USDC"},
+                   "distribute 1000 USDC to the 3 holders of HSTOLLA"),
+    "renew-kyc": ({"who": "INV-D0001", "until": "2033-12-31"}, "renew the KYC of INV-D0001 until 2033-12-31"),
+}
+
+
+def test_every_action_has_a_form_and_a_test():
+    from rwa_token.web.pages.actions import ACTIONS
+
+    assert set(FORMS) == set(ACTIONS)
+
+
+def _post(app, path: str, form: dict) -> tuple[int, str]:
+    client = client_as(app, "ops")
+    token = token_of(client.get("/actions/").get_data(as_text=True))
+    answer = client.post(path, data={"csrf_token": token, **form})
+    return answer.status_code, answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_each_action_previews_what_it_would_send_and_sends_nothing(app, op, name):
+    form, first_line = FORMS[name]
+    block = op.chain.block_number()
+    status, page = _post(app, f"/actions/{name}/preview", form)
+    assert status == 200, re.search(r'id="error">([^<]*)', page)
+    assert f"<li>{first_line}" in page and 'id="confirm"' in page
+    assert op.chain.block_number() == block
+
+
+def test_a_distribution_pushed_from_the_console_pays_every_holder_and_reconciles(app, op):
+    status, page = _post(app, "/actions/distribute/confirm", FORMS["distribute"][0])
+    assert status == 200, re.search(r'id="error">([^<]*)', page)
+    assert "distribution 2 funded with 1000 USDC" in page and "reconciliation exact" in page
+    assert op.distributor().count() == 2 and re.search(r'id="tx-1">0x[0-9a-f]{64}<', page)
+
+
+def test_a_kyc_renewal_from_the_console_reaches_every_wallet_of_the_investor(app, op):
+    status, page = _post(app, "/actions/renew-kyc/confirm", FORMS["renew-kyc"][0])
+    assert status == 200, re.search(r'id="error">([^<]*)', page)
+    expiries = {op.registry.investor(w).kyc_expiry for w in (ALICE, ALICE_NEW)}
+    assert len(expiries) == 1 and "2033-12-31" in page
+
+
+def test_a_forced_transfer_from_the_console_moves_locked_tokens_with_its_reason(app, op):
+    before = op.token().balance_of(ALICE)
+    status, page = _post(app, "/actions/force-transfer/confirm", FORMS["force-transfer"][0])
+    assert status == 200, re.search(r'id="error">([^<]*)', page)
+    assert op.token().balance_of(ALICE) == before + 10 * 10**6 and "court order 2026/7" in page
 
 
 # ---------------------------------------------------------------------------------- an operator's action

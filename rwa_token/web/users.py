@@ -79,7 +79,7 @@ class UserStore:
         if role == INVESTOR and not checked:
             raise ConfigError("an investor user needs --wallet (one or more of the investor's wallets)")
         if role != INVESTOR and checked:
-            raise ConfigError(f"--wallet binds investor users to their wallets; a {role} sees every wallet")
+            raise ConfigError(f"--wallet binds investor users to their wallets; an {role} sees every wallet")
         users = self._load()
         users[name] = User(name, role, generate_password_hash(password), checked)
         self._save(users)
