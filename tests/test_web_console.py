@@ -281,7 +281,7 @@ def test_an_investor_sees_only_their_own_holdings(browser, server):
     assert len(texts(browser, "#wallets tbody tr")) == 2
     assert texts(browser, "header nav a") == ["My holdings"]
     shot(browser, "investor-self")
-    for refused in (f"/investors/{BOB}", "/investors/INV-D0002", "/captable", "/captable.csv", "/audit",
+    for refused in (f"/investors/{BOB}", "/investors/INV-D0002", "/investors/INV-NOBODY", "/captable", "/captable.csv", "/audit",
                     "/investors", "/actions/freeze"):
         browser.get(server + refused)
         assert texts(browser, "h1") == ["403"], refused
@@ -468,6 +468,22 @@ def test_a_refused_action_is_one_readable_line_and_sends_nothing(browser, server
 
 
 # ------------------------------------------------------------------------------------------------ users
+def test_rwa_serve_listens_on_localhost_by_default_and_refuses_a_safe(deal, monkeypatch):
+    import werkzeug.serving
+
+    started = []
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda host, port, app, **kw: started.append((host, port, kw)))
+    monkeypatch.setenv("RWA_STATE_DIR", deal.state)
+    monkeypatch.setenv("RWA_RPC_URL", deal.rpc_url)
+    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
+    rwa("serve")
+    assert started == [("127.0.0.1", 8050, {"threaded": False, "use_reloader": False})]
+    with pytest.raises(AssertionError, match="cannot be proposed to a Safe"):
+        rwa("--safe", "0x000000000000000000000000000000000000dEaD", "serve")
+    assert "ops: operator" in rwa("serve", "user", "list")
+
+
+
 def test_console_users_keep_only_a_password_hash_and_investors_need_wallets(tmp_path):
     from rwa_token.primitives.errors import ConfigError
 

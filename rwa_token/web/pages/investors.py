@@ -7,6 +7,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from ...inputs.investors_csv import format_kyc_expiry
 from ...primitives.categories import describe_categories
 from ...primitives.countries import country_alpha2
+from ...primitives.errors import RwaError
 from ...reporting.reports import iso_time
 from ...services.console import positions
 from ...services.investors import investor_wallets, list_investors, show_investor
@@ -39,7 +40,13 @@ def mine():
 @allow(OPERATOR, AUDITOR, INVESTOR)
 def page(who: str):
     op = operator()
-    _, records = investor_wallets(op, who)
+    user = current_user()
+    try:
+        _, records = investor_wallets(op, who)
+    except RwaError:
+        if user is not None and user.role == INVESTOR:  # whether another investor exists is not theirs to learn
+            abort(403)
+        raise
     require_own_wallets(r.wallet for r in records)  # before anything about the investor is read or shown
     view = show_investor(op, who)
     held = positions(op, index(), [w.wallet for w in view.wallets])
