@@ -58,8 +58,10 @@ def rwa(*args: str) -> str:
 @pytest.fixture(scope="module")
 def deal(chain, tmp_path_factory):
     """The example deal as the README's year starts it: deployed, investors onboarded, both tranches minted, use of
-    proceeds under the filing, a coupon distributed and paid, an investor frozen; and the console's three users."""
+    proceeds under the filing, a coupon distributed and paid, an investor frozen; and the console's three users.
+    The chain goes back to where it was when the module ends: other tests deploy the same deal by the same key."""
     state = tmp_path_factory.mktemp("console") / "state"
+    before = chain.snapshot()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RWA_STATE_DIR", str(state))
         mp.setenv("RWA_RPC_URL", chain.url)
@@ -80,7 +82,8 @@ def deal(chain, tmp_path_factory):
         mp.setenv("RWA_CONSOLE_PASSWORD", PASSWORD)
         for name, (role, wallets) in USERS.items():
             rwa("serve", "user", "add", name, "--role", role, *[a for w in wallets for a in ("--wallet", w)])
-    return ConsoleConfig(rpc_url=chain.url, state=str(state))
+    yield ConsoleConfig(rpc_url=chain.url, state=str(state))
+    chain.revert(before)
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +142,18 @@ def sign_in(driver, server: str, name: str) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, "signout")))  # the next page, signed in
+
+
+def follow(driver, element, expect: str) -> None:
+    """Click something that loads a new page, and wait until that page shows `expect` (a CSS selector)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 10).until(ec.staleness_of(old))
+    WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.CSS_SELECTOR, expect)))
 
 
 def shot(driver, name: str) -> None:
@@ -231,7 +246,7 @@ def test_distributions_reconcile_and_the_statement_lists_every_holder(browser, s
     browser.get(server + "/distributions")
     row = texts(browser, "#distributions tbody tr")
     assert len(row) == 1 and "24,000" in row[0].replace("24000", "24,000") and "exact" in row[0]
-    browser.find_element(By.LINK_TEXT, "1").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "1"), "#reconciliation")
     assert "reconciles exactly" in texts(browser, "#reconciliation")[0]
     assert len(texts(browser, "#holders tbody tr")) == 3  # ALICE, BOB and INV-00004 held the senior notes
     shot(browser, "distribution")
@@ -257,7 +272,7 @@ def test_audit_trail_names_contracts_and_investors_and_filters_by_event_and_wall
     assert {"registry", "token HSTOLLA", "distributor"} <= contracts
     Select(browser.find_element(By.ID, "f-event")).select_by_visible_text("Paid")
     browser.find_element(By.ID, "f-wallet").send_keys(ALICE)
-    browser.find_element(By.ID, "f-apply").click()
+    follow(browser, browser.find_element(By.ID, "f-apply"), "#audit")
     assert set(texts(browser, "#audit tbody td.event")) == {"Paid"}
     assert texts(browser, "#audit tbody td:nth-child(6)") == ["INV-D0001"]
     browser.get(server + "/audit?event=Transfer&since=2000-01-01&until=2999-12-31")
@@ -439,11 +454,11 @@ def test_an_operator_freezes_a_wallet_through_preview_and_confirm_and_the_audit_
     sign_in(browser, server, "ops")
     browser.get(server + "/actions/freeze")
     browser.find_element(By.ID, "wallet").send_keys(HOLDER)
-    browser.find_element(By.ID, "preview").click()
+    follow(browser, browser.find_element(By.ID, "preview"), "#preview-lines")
     assert texts(browser, "#preview-lines li") == [f"freeze {HOLDER} on HSTOLLA"]
     assert not op.token().is_frozen(HOLDER)  # the preview sent nothing
     shot(browser, "action-preview")
-    browser.find_element(By.ID, "confirm").click()
+    follow(browser, browser.find_element(By.ID, "confirm"), "#tx-1")
     tx = texts(browser, "#tx-1")[0]
     assert re.fullmatch(r"0x[0-9a-f]{64}", tx)
     assert op.token().is_frozen(HOLDER)
@@ -461,7 +476,7 @@ def test_a_refused_action_is_one_readable_line_and_sends_nothing(browser, server
     browser.find_element(By.ID, "wallet").send_keys("0x976EA74026E726554dB657fA54763abd0C3a0aa9")  # retail: refused
     browser.find_element(By.ID, "amount").send_keys("100")
     block = op.chain.block_number()
-    browser.find_element(By.ID, "preview").click()
+    follow(browser, browser.find_element(By.ID, "preview"), "#error")
     error = texts(browser, "#error")
     assert len(error) == 1 and "\n" not in error[0] and "categor" in error[0].lower()
     assert op.chain.block_number() == block
