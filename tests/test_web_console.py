@@ -287,6 +287,8 @@ def test_fund_dealing_has_its_place(browser, server):
     sign_in(browser, server, "ops")
     browser.get(server + "/funds")
     assert texts(browser, "h1") == ["Fund dealing cycles"]
+    # The example deal has no fund vault: the page says so (or, before the SDK had funds, that they are to come).
+    assert len(texts(browser, "#funds-pending") + texts(browser, "#funds-none")) == 1
 
 
 # --------------------------------------------------------------------------------------------------- roles

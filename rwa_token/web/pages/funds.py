@@ -1,36 +1,57 @@
-"""Fund dealing cycles (ERC-7540 subscriptions and redemptions at a NAV): the place in the console for the fund
-services. Until the offering's SDK has them (`rwa_token.services.funds`), the page says so; when it does, this
-module shows their cycles and NAV history through the service's own read functions."""
+"""Fund dealing cycles (ERC-7540 subscriptions and redemptions at a NAV): the fund's state, its cycles and its NAV
+history, read through the fund services and reports (`rwa_token.services.funds`: `fund_status`,
+`fund_report_inputs`; `rwa_token.reporting.fund`: `cycles`, `nav_history`) when the SDK has them; until then, and for
+an offering without a fund vault, the page says so."""
 from __future__ import annotations
 
 import importlib
 import importlib.util
+from dataclasses import asdict, is_dataclass
 from types import ModuleType
+from typing import Any
 
 from flask import Blueprint, render_template
 
+from ...primitives.errors import ConfigError
 from ..auth import allow
 from ..context import operator
 from ..users import AUDITOR, OPERATOR
 
 bp = Blueprint("funds", __name__)
-SERVICE = "rwa_token.services.funds"
-READS = ("dealing_cycles", "nav_history")  # the read functions this page shows, (op) -> rows, when they exist
 
 
-def _service() -> ModuleType | None:
-    if importlib.util.find_spec(SERVICE) is None:
+def _modules() -> tuple[ModuleType, ModuleType] | None:
+    """The fund service and its reports, or None while this installation has neither."""
+    if importlib.util.find_spec("rwa_token.services.funds") is None or \
+            importlib.util.find_spec("rwa_token.reporting.fund") is None:
         return None
-    return importlib.import_module("rwa_token.services.funds")
+    return importlib.import_module("rwa_token.services.funds"), importlib.import_module("rwa_token.reporting.fund")
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A status dataclass as label -> value pairs (a nested one, such as the NAV, prefixed with its name)."""
+    out: dict[str, Any] = {}
+    for key, v in (asdict(value) if is_dataclass(value) else dict(value)).items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{key} "))
+        else:
+            out[f"{prefix}{key}".replace("_", " ")] = v
+    return out
 
 
 @bp.route("/funds")
 @allow(OPERATOR, AUDITOR)
 def cycles():
-    service = _service()
-    tables = {}
-    if service is not None:
-        op = operator()
-        tables = {name: [r if isinstance(r, dict) else vars(r) for r in getattr(service, name)(op)]
-                  for name in READS if callable(getattr(service, name, None))}
-    return render_template("funds.html", available=service is not None, tables=tables)
+    found = _modules()
+    if found is None:
+        return render_template("funds.html", available=False, status=None, tables={}, missing=None)
+    service, reports = found
+    op = operator()
+    try:
+        status = service.fund_status(op)
+    except ConfigError as exc:  # the SDK has funds, this offering has no fund vault
+        return render_template("funds.html", available=True, status=None, tables={}, missing=str(exc))
+    index, vault, decimals = service.fund_report_inputs(op)
+    tables = {"dealing cycles": reports.cycles(index, vault, decimals),
+              "NAV history": reports.nav_history(index, vault, decimals)}
+    return render_template("funds.html", available=True, status=_flat(status), tables=tables, missing=None)
