@@ -32,7 +32,9 @@ SHOTS = ROOT / "docs" / "console"
 CHROMEDRIVER, CHROMIUM = "/usr/bin/chromedriver", "/usr/bin/chromium"
 ISSUER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 ALICE, ALICE_NEW = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
+ALICE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+LENDER = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # INV-D0004, an approved margin lender
 HOLDER = "0x1f9F6eEEA646CE44031BD8441108634Cfb5e8D25"  # INV-00004, AU professional
 PASSWORD = "correct horse battery"
 USERS = {"ops": ("operator", ()), "audit": ("auditor", ()), "alice": ("investor", (ALICE, ALICE_NEW))}
@@ -58,7 +60,8 @@ def rwa(*args: str) -> str:
 @pytest.fixture(scope="module")
 def deal(chain, tmp_path_factory):
     """The example deal as the README's year starts it: deployed, investors onboarded, both tranches minted, use of
-    proceeds under the filing, a coupon distributed and paid, an investor frozen; and the console's three users.
+    proceeds under the filing, a coupon distributed and paid, an investor frozen, part of another's holding frozen and
+    part pledged to a margin lender; and the console's three users.
     The chain goes back to where it was when the module ends: other tests deploy the same deal by the same key."""
     state = tmp_path_factory.mktemp("console") / "state"
     before = chain.snapshot()
@@ -79,6 +82,11 @@ def deal(chain, tmp_path_factory):
             "--memo", "INV-2026-001")
         rwa("distribute", "24000", "--payment", "USDC")
         rwa("investors", "freeze", "INV-D0002", "--yes")
+        rwa("freeze", ALICE, "--amount", "250")
+        rwa("roles", "grant", "LENDER_ROLE", LENDER)
+        mp.setenv("RWA_PRIVATE_KEY", ALICE_KEY)
+        rwa("collateral", "pledge", LENDER, "500")
+        mp.delenv("RWA_PRIVATE_KEY")
         mp.setenv("RWA_CONSOLE_PASSWORD", PASSWORD)
         for name, (role, wallets) in USERS.items():
             rwa("serve", "user", "add", name, "--role", role, *[a for w in wallets for a in ("--wallet", w)])
@@ -225,6 +233,8 @@ def test_cap_table_sorts_in_the_page_and_exports_the_same_rows_as_csv(browser, s
     lines = csv.get_data(as_text=True).splitlines()
     assert lines[0].startswith("wallet,investor_key,investor_id,country,category,balance")
     assert len(lines) - 1 == len(balances)  # the record date of distribution 1 is after every mint
+    before_mints = client_as(app, "audit").get(f"/captable?at={op.record.block}").get_data(as_text=True)
+    assert "0 holders." in before_mints
 
 
 def test_investor_page_shows_wallets_kyc_holdings_freezes_and_entitlements(browser, server):
@@ -232,6 +242,10 @@ def test_investor_page_shows_wallets_kyc_holdings_freezes_and_entitlements(brows
     browser.get(server + "/investors/INV-D0001")
     wallets = texts(browser, "#wallets tbody tr")
     assert len(wallets) == 2 and any(ALICE in w and "2031-06-30" in w and "5,000" in w for w in wallets)
+    restrictions = texts(browser, "#restrictions tbody tr")
+    assert any(ALICE in r and "250 HSTOLLA" in r and f"500 HSTOLLA ({LENDER})" in r for r in restrictions)
+    lots = texts(browser, "#lots tbody tr")
+    assert len(lots) == 1 and "5,000" in lots[0] and lots[0].endswith("locked")  # the Reg S lockup of the mint
     entitlements = texts(browser, "#entitlements tbody tr")
     assert entitlements and "paid" in entitlements[0] and "USDC" in entitlements[0]
     shot(browser, "investor")
