@@ -276,7 +276,7 @@ def test_proceeds_stand_against_the_filing(browser, server):
     shot(browser, "proceeds")
 
 
-def test_audit_trail_names_contracts_and_investors_and_filters_by_event_and_wallet(browser, server):
+def test_audit_trail_names_contracts_and_investors_and_filters_by_event_and_wallet(browser, server, op):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
@@ -289,8 +289,14 @@ def test_audit_trail_names_contracts_and_investors_and_filters_by_event_and_wall
     follow(browser, browser.find_element(By.ID, "f-apply"), "#audit")
     assert set(texts(browser, "#audit tbody td.event")) == {"Paid"}
     assert texts(browser, "#audit tbody td:nth-child(6)") == ["INV-D0001"]
+    browser.get(server + f"/audit?contract={op.record.distributor}")
+    assert set(texts(browser, "#audit tbody td:nth-child(3)")) == {"distributor"}
     browser.get(server + "/audit?event=Transfer&since=2000-01-01&until=2999-12-31")
     assert set(texts(browser, "#audit tbody td.event")) == {"Transfer"}
+    assert texts(browser, "#audit-count") == [str(len(texts(browser, "#audit tbody tr")))]
+    browser.get(server + "/audit?event=Transfer&until=2000-01-01")
+    assert texts(browser, "#audit-count") == ["0"]
+    browser.get(server + "/audit?event=Transfer")
     assert "to=INV-D0001" in " ".join(texts(browser, "#audit tbody td.details"))  # names, not addresses
     browser.get(server + f"/audit?wallet={ALICE}")
     assert {"InvestorRegistered", "Transfer", "Paid"} <= set(texts(browser, "#audit tbody td.event"))
