@@ -391,6 +391,9 @@ def test_the_access_table_covers_every_route(app):
     covered = {p.replace("/distributions/1", "/distributions/<int:distribution_id>")
                .replace("/actions/mint", "/actions/<name>").replace("/static/console.css", "/static/<path:filename>")
                for p in covered}
+    open_views = {"static", "auth.login", "auth.logout"}  # signing in and out, the stylesheet and the script
+    assert [e for e, view in app.view_functions.items() if e not in open_views
+            and not getattr(view, "allowed_roles", None)] == [], "every page names the roles it admits (@allow)"
     known = {rule for rule, _ in rules}
     assert known == covered | {"/login"}, f"add the new routes to ROUTES or POSTS: {known ^ (covered | {'/login'})}"
 

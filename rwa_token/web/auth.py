@@ -28,7 +28,7 @@ def current_user() -> User | None:
 
 def allow(*roles: str) -> Callable[[F], F]:
     def decorate(view: F) -> F:
-        view.allowed_roles = roles  # read by the access table test
+        view.allowed_roles = roles  # the access test checks that every page declares them
 
         @wraps(view)
         def guarded(*args, **kwargs):
