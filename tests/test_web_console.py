@@ -451,6 +451,14 @@ def test_each_action_previews_what_it_would_send_and_sends_nothing(app, op, name
     assert op.chain.block_number() == block
 
 
+@pytest.mark.parametrize("amount", ["0", "1e3", "-5", "1,000"])
+def test_an_amount_must_be_a_plain_decimal_and_not_zero_as_on_the_command_line(app, op, amount):
+    block = op.chain.block_number()
+    status, page = _post(app, "/actions/mint/confirm", {"token": "HSTOLLA", "wallet": HOLDER, "amount": amount})
+    assert status == 400 and ("plain decimal" in page or "zero moves nothing" in page)
+    assert op.chain.block_number() == block
+
+
 def test_a_distribution_pushed_from_the_console_pays_every_holder_and_reconciles(app, op):
     status, page = _post(app, "/actions/distribute/confirm", FORMS["distribute"][0])
     assert status == 200, re.search(r'id="error">([^<]*)', page)

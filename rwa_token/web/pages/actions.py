@@ -4,6 +4,7 @@ checks, nothing sent), then a confirmation that sends it through the same servic
 with its transaction hashes. The key that signs is the server's own; a browser never holds one."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -192,9 +193,25 @@ def _form(action: Action) -> Form:
     return {f.name: (request.form.get(f.name) or "").strip() for f in action.fields}
 
 
+# The command line's one convention for amounts (`rwa_token.cli.base.plain_amount`, which the console may not import):
+# a plain decimal, no exponent, sign or separators, and never zero, which would move nothing and still cost gas.
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+AMOUNT_FIELDS = ("amount",)
+
+
 def _missing(action: Action, form: Form) -> str | None:
+    """What is wrong with the form before anything is asked of the chain: an empty required field, an amount that
+    is not a plain decimal or is zero."""
     empty = [f.label for f in action.fields if f.required and not form[f.name]]
-    return f"fill in: {', '.join(empty)}" if empty else None
+    if empty:
+        return f"fill in: {', '.join(empty)}"
+    for name in AMOUNT_FIELDS:
+        value = form.get(name)
+        if value and not _PLAIN_DECIMAL.fullmatch(value):
+            return f"amount {value!r}: give a plain decimal such as 1000 or 1250.5 (no exponent, sign or separators)"
+        if value and not value.strip("0."):
+            return f"amount {value!r}: zero moves nothing"
+    return None
 
 
 def _show_form(name: str, action: Action, form: Form, error: str | None = None, status: int = 200):
