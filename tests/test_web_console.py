@@ -356,6 +356,16 @@ def test_the_session_cookie_is_http_only_and_same_site(app):
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
 
 
+def test_password_guessing_is_refused_after_five_wrong_passwords(deal):
+    app = create_app(deal)  # a server of its own: its memory of failures is not the other tests'
+    client = app.test_client()
+    token = token_of(client.get("/login").get_data(as_text=True))
+    wrong = [client.post("/login", data={"name": "audit", "password": f"guess {n}", "csrf_token": token}).status_code
+             for n in range(5)]
+    right = client.post("/login", data={"name": "audit", "password": PASSWORD, "csrf_token": token})
+    assert wrong == [401] * 5 and right.status_code == 429 and "try again in a few minutes" in right.get_data(True)
+
+
 # Every route, as each role: the expected status (302: sent to sign in, or an investor to their own page).
 ROUTES = {
     # path: (anonymous, operator, auditor, investor alice)

@@ -30,6 +30,7 @@ def create_app(console: ConsoleConfig, users: UserStore | None = None, secret_ke
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         RWA_CONSOLE=console,
         RWA_USERS=users or UserStore.in_state(console.state_path),
+        RWA_FAILED_SIGN_INS=auth.FailedSignIns(),
     )
     CSRFProtect(app)
     app.register_blueprint(auth.bp)

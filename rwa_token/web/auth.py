@@ -3,6 +3,8 @@ signed-in user is sent to the sign-in page, a signed-in user of another role get
 investor pages only for their own wallets (`require_own_wallets`)."""
 from __future__ import annotations
 
+import time
+from collections import defaultdict, deque
 from functools import wraps
 from typing import Callable, Iterable, TypeVar
 
@@ -12,6 +14,26 @@ from .users import INVESTOR, User, UserStore
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable)
+# Password guessing is slowed per user name: after this many wrong passwords within the window, sign-in for that
+# name is refused until the window has passed (the server's memory; a restart forgets it).
+MAX_FAILURES, WINDOW_SECONDS = 5, 300
+
+
+class FailedSignIns:
+    def __init__(self) -> None:
+        self.seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, name: str) -> deque[float]:
+        times = self.seen[name]
+        while times and times[0] < time.monotonic() - WINDOW_SECONDS:
+            times.popleft()
+        return times
+
+    def blocked(self, name: str) -> bool:
+        return len(self._recent(name)) >= MAX_FAILURES
+
+    def failed(self, name: str) -> None:
+        self._recent(name).append(time.monotonic())
 
 
 def users() -> UserStore:
@@ -61,8 +83,14 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        user = users().check(request.form.get("name", ""), request.form.get("password", ""))
+        name = request.form.get("name", "")
+        failures: FailedSignIns = current_app.config["RWA_FAILED_SIGN_INS"]
+        if failures.blocked(name):
+            flash(f"too many wrong passwords for {name!r}: try again in a few minutes")
+            return render_template("login.html"), 429
+        user = users().check(name, request.form.get("password", ""))
         if user is None:
+            failures.failed(name)
             flash("wrong user name or password")
             return render_template("login.html"), 401
         session.clear()  # a fresh session on sign-in
