@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from ...primitives.errors import ConfigError
+from ...reporting.reports import iso_time
 from ..auth import allow
 from ..context import operator
 from ..users import AUDITOR, OPERATOR
@@ -28,14 +29,18 @@ def _modules() -> tuple[ModuleType, ModuleType] | None:
     return importlib.import_module("rwa_token.services.funds"), importlib.import_module("rwa_token.reporting.fund")
 
 
+TIMES = ("cutoff", "as_of")  # unix seconds in the status, shown as dates
+
+
 def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
-    """A status dataclass as label -> value pairs (a nested one, such as the NAV, prefixed with its name)."""
+    """A status dataclass as label -> value pairs (a nested one, such as the NAV, prefixed with its name); base-unit
+    twins left out, times as ISO dates."""
     out: dict[str, Any] = {}
     for key, v in (asdict(value) if is_dataclass(value) else dict(value)).items():
         if isinstance(v, dict):
             out.update(_flat(v, f"{prefix}{key} "))
-        else:
-            out[f"{prefix}{key}".replace("_", " ")] = v
+        elif not key.endswith("_units"):
+            out[f"{prefix}{key}".replace("_", " ")] = iso_time(v) if key in TIMES and isinstance(v, int) else v
     return out
 
 
