@@ -167,8 +167,9 @@ def follow(driver, element, expect: str) -> None:
 def shot(driver, name: str) -> None:
     """A screenshot of the whole page for docs/console/."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1440, min(max(height, 700), 2400))
+    height, chrome = driver.execute_script("return [document.documentElement.scrollHeight, "
+                                           "window.outerHeight - window.innerHeight]")
+    driver.set_window_size(1440, min(max(height, 700), 2400) + chrome)
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
     driver.set_window_size(1440, 1000)
 
