@@ -109,14 +109,15 @@ class TokenBench(BenchBase):
 
 def main(argv: list[str]) -> int:
     from gas_cashflow import TARGETS as CASHFLOW_TARGETS, CashflowBench
+    from gas_fund import TARGETS as FUND_TARGETS, FundBench
     from gas_trading import TARGETS as TRADING_TARGETS, TradingBench
 
-    targets = {**TARGETS, **CASHFLOW_TARGETS, **TRADING_TARGETS}
+    targets = {**TARGETS, **CASHFLOW_TARGETS, **TRADING_TARGETS, **FUND_TARGETS}
     results: dict[str, int] = {}
     hardfork, evm = "?", "?"
     # --hardfork shanghai: a chain without the cancun opcodes; the SDK detects it and deploys the shanghai build.
     options = {"hardfork": argv[argv.index("--hardfork") + 1]} if "--hardfork" in argv else {}
-    for bench_class in (TokenBench, CashflowBench, TradingBench):
+    for bench_class in (TokenBench, CashflowBench, TradingBench, FundBench):
         with Chain.local(**options) as chain:  # a fresh chain per suite: no suite warms another's storage
             bench = bench_class(chain)
             bench.run()

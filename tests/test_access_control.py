@@ -25,6 +25,10 @@ PUBLIC = {
     # A holder pledges its own tokens (or voids its own signed pledge): consent is the caller being the holder.
     "CollateralManager": {"pledge", "invalidateNonce", "renounceRole"},
     "ProceedsVault": {"deposit", "renounceRole"},
+    # An investor requests, cancels and claims for itself (or as an operator a controller approved); the outcome of
+    # a fulfilment is fixed by the closed cycle, and fees can only go to the fee recipient.
+    "FundVault": {"requestDeposit", "requestRedeem", "cancelDepositRequest", "cancelRedeemRequest", "setOperator",
+                  "deposit", "mint", "redeem", "withdraw", "fulfil", "withdrawFees", "renounceRole"},
 }
 
 
@@ -64,6 +68,12 @@ def test_agent_powers_belong_to_the_agent_and_rules_to_compliance(table):
     assert table["InvestorRegistry"]["registerInvestor(address,bytes32,uint16,uint32,uint40)"] == "registrar"
     assert table["CollateralManager"]["seize(address,uint256,address)"] == "lender"
     assert table["ProceedsVault"]["withdraw(bytes32,uint256,address,string)"] == "treasurer"
+    fund = table["FundVault"]
+    for fn in ("closeCycle(uint64)", "setCutoff(uint64)", "fundRedemptions(uint256)", "withdrawCash(uint256)"):
+        assert fund[fn] == "fund_agent"
+    assert fund["publishNav(uint256,uint64)"] == fund["correctNav(uint256)"] == "nav_agent"
+    assert fund["setDealingTerms(uint16,uint16,uint16,uint256,uint64)"] == "admin"
+    assert fund["setAccounts(address,address)"] == "admin"
 
 
 def test_security_doc_carries_the_current_matrix(table):

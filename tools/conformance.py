@@ -50,7 +50,7 @@ ERC20_FUNCTIONS = {"totalSupply()", "balanceOf(address)", "transfer(address,uint
 ERC165_FUNCTIONS = {"supportsInterface(bytes4)"}
 ERC173_FUNCTIONS = {"owner()", "transferOwnership(address)"}
 
-# ERC-165 ids the token and registry must answer: (interface, reference ABI, which functions, expected, who answers)
+# ERC-165 ids the token, the registry and the fund vault must answer: (interface, reference ABI, which functions, expected, who answers)
 # `which` selects the functions whose selectors are XORed, as Solidity's type(I).interfaceId does (own functions
 # only: T-REX's IToken inherits IERC20, so the six ERC-20 functions are not part of its id).
 INTERFACE_IDS = [
@@ -63,6 +63,12 @@ INTERFACE_IDS = [
     ("ERC-20 (IToken's inherited IERC20)", "trex:token/IToken.sol/IToken.json", "only-erc20", "0x36372b07", "token"),
     ("ERC-173 (AgentRole's owner, transferOwnership)", "trex:roles/AgentRole.sol/AgentRole.json", "only-erc173",
      "0x7f5828d0", "token, registry"),
+    # The fund vault's: ids from the ERC-7540 text, selectors from our interface files (tests/foundry/fund checks
+    # that the shipped vault answers each).
+    ("ERC-7575 vault (ERC-4626 less ERC-20, with share())", "ours:IERC7575.json", "all", "0x2f0a18c5", "fund vault"),
+    ("ERC-7540 operators", "ours:IERC7540Operator.json", "all", "0xe3bc4e65", "fund vault"),
+    ("ERC-7540 asynchronous deposits", "ours:IERC7540Deposit.json", "all", "0xce3bbe50", "fund vault"),
+    ("ERC-7540 asynchronous redemptions", "ours:IERC7540Redeem.json", "all", "0x620ee8e4", "fund vault"),
 ]
 
 
@@ -244,10 +250,10 @@ def abi_tables() -> list[Table]:
 
 
 def interface_id_table() -> Table:
-    t = Table("ERC-165 ids the token and registry must answer",
+    t = Table("ERC-165 ids the token, the registry and the fund vault must answer",
               "Computed here from the reference ABIs (XOR of function selectors, as `type(I).interfaceId`). "
-              "tests/test_erc3643_lifecycle.py asks both deployed contracts `supportsInterface` for each on a live "
-              "chain.")
+              "tests/test_erc3643_lifecycle.py asks the token and the registry `supportsInterface` for each on a "
+              "live chain, tests/test_fund.py the fund vault.")
     for name, ref, which, expected, who in INTERFACE_IDS:
         got = interface_id(load_abi(ref), which)
         t.rows.append(Row("interface id", name, f"`{got}`", "OK" if got == expected else "MISMATCH",

@@ -2,7 +2,9 @@
 
 The deal is examples/highway-toll-abs.yaml (a mainland highway toll-revenue ABS offered offshore through a
 Hong Kong VATP, senior and junior tranches, USD stablecoin coupons) and examples/investors.csv (about 200
-investors from CN, HK, SG, US, GB and more), shipped with the package as rwa_token/data/examples/ (`examples/` in
+investors from CN, HK, SG, US, GB and more); then a tokenized money-market fund dealing daily at NAV,
+examples/hk-money-market-fund.yaml with examples/fund-investors.csv (dev accounts of the local chain). Both are
+shipped with the package as rwa_token/data/examples/ (`examples/` in
 a checkout is a link to it). The example wallets' keys are public by construction (tools/make_investors.py), so
 the demo can sign for investors on its private chain.
 """
@@ -32,6 +34,7 @@ from ..services.context import Operator
 from ..services.deployment import deploy_offering
 from ..services.holders import offering_index
 from ..services.onboarding import import_investor_file
+from ..services.funds import claim, close_cycle, redeem, set_nav, subscribe
 from ..services.servicing import init_waterfall, run_waterfall
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"  # package data; `examples/` in a checkout
@@ -60,8 +63,9 @@ def run_demo(console: Console) -> None:
         demo.trade(registry, investors, holders, senior)
         demo.waterfall(op)
         demo.cap_table(op, senior)
+        fund = demo.fund_dealing(Path(state) / "fund")
         console.print(f"[green]Demo complete[/] in {time.monotonic() - started:.1f}s: investors per the token's own "
-                      f"count: {senior.investor_count()}")
+                      f"count: {senior.investor_count()}; fund holders: {fund.investor_count()}")
 
 
 class _Demo:
@@ -174,3 +178,48 @@ class _Demo:
         for row in rows:
             table.add_row(*(str(row[c]) for c in columns))
         self.console.print(table)
+
+    def fund_dealing(self, state: Path):
+        """A money-market fund's first two dealing days: subscriptions at the next NAV (one refused by the rules),
+        the close and fulfilment, claims, then redemptions held to the fund's 10% gate with the rest carried."""
+        spec = load_spec(EXAMPLES / "hk-money-market-fund.yaml")
+        issuer, *investors = self.chain.dev_accounts(7)
+        result = deploy_offering(Transactor(self.chain), spec, issuer, state, say=lambda _: None)
+        op = Operator(self.chain, issuer, result.record, state)
+        import_investor_file(op, load_investors_csv(EXAMPLES / "fund-investors.csv"))
+        self.step(f"A second offering: {spec.name}, dealing daily at NAV (cut-off {spec.fund.cutoff:%H:%M} UTC) "
+                  f"through one ERC-7540 vault per entry asset ({', '.join(spec.fund.entry_assets)}); fees "
+                  f"{spec.fund.subscription_fee_bps} bps, gate {spec.fund.gate_bps / 100:g}% of the fund per cycle")
+        usdc = MockStablecoin(op.tx, op.record.payment_tokens["USDC"], issuer)
+        orders = dict(zip((i.address for i in investors[1:6]), ("25000", "120000", "60000", "10000", "5000")))
+        accepted = []
+        for investor in investors[1:6]:
+            usdc.mint(investor.address, orders[investor.address])
+            try:
+                preview, _ = subscribe(Operator(self.chain, investor, op.record, state), orders[investor.address])
+                accepted.append(investor)
+                self.note(f"{investor.address[:10]} subscribes {orders[investor.address]} USDC in cycle {preview.cycle}")
+            except TransferRestricted as exc:
+                self.note(f"{investor.address[:10]} [red]refused[/] [{exc.code}] {exc.reason}")
+        self.chain.increase_time(DAY)
+        set_nav(op, "1.0001")
+        closed = close_cycle(op)
+        self.step(f"Cycle {closed.cycle} closed at NAV 1.0001 (valued after the cut-off): {closed.deposits} "
+                  f"subscriptions fulfilled in {closed.batches} batch, USDC {closed.swept / 10**6:,.2f} to the "
+                  f"custodian, fees {closed.fees / 10**6:,.2f}")
+        token = op.token(spec.fund.token)
+        for investor in accepted:
+            claim(Operator(self.chain, investor, op.record, state))
+        self.note(f"claimed: {token.fmt(token.total_supply())} {token.symbol()} minted through the token's rules "
+                  f"to {token.investor_count()} investors")
+        for investor in accepted[:2]:
+            redeem(Operator(self.chain, investor, op.record, state), token.fmt(token.balance_of(investor.address)))
+        usdc.mint(issuer.address, "50000")  # the manager's cash for redemptions (the custodian holds the rest)
+        self.chain.increase_time(DAY)
+        set_nav(op, "1.0002")
+        closed = close_cycle(op)
+        self.step(f"Cycle {closed.cycle}: redemptions of {token.fmt(closed.redeem_requested)} shares against a "
+                  f"{spec.fund.gate_bps / 100:g}% gate: {token.fmt(closed.redeem_allowed)} redeemed at NAV 1.0002 "
+                  f"(USDC {closed.funded / 10**6:,.2f} funded by the manager), the rest carried to cycle "
+                  f"{closed.cycle + 1}")
+        return token

@@ -211,7 +211,7 @@ def trade_cancel(ctx: typer.Context, file: Path = TradeFileArg, dvp: Optional[st
 # ------------------------------------------------------------------------------------------------ collateral
 def _amounts(token, **named: int) -> dict:
     """JSON amounts: each a decimal string in token units beside its `<name>_units` integer."""
-    from ..services.trading import decimal_text
+    from ..primitives.units import decimal_text
 
     return {k: v for name, units in named.items()
             for k, v in ((name, decimal_text(units, token.decimals)), (f"{name}_units", units))}
@@ -361,7 +361,8 @@ def proceeds_deposit(ctx: typer.Context,
                      vault: Optional[str] = VaultOpt, dry_run: bool = DryRunOpt) -> None:
     """Deposit AMOUNT (stablecoin units, decimal) of proceeds; approves the vault first if needed."""
     from ..primitives.units import to_units
-    from ..services.trading import decimal_text, deposit_proceeds
+    from ..primitives.units import decimal_text
+    from ..services.trading import deposit_proceeds
 
     s = session(ctx)
     v, asset = _vault(s, vault)
@@ -381,7 +382,8 @@ def proceeds_withdraw(ctx: typer.Context,
                       vault: Optional[str] = VaultOpt, dry_run: bool = DryRunOpt) -> None:
     """Withdraw AMOUNT for a registered PURPOSE to TO (treasurer); refused beyond the filed cap."""
     from ..primitives.units import address, to_units
-    from ..services.trading import decimal_text, withdraw_proceeds
+    from ..primitives.units import decimal_text
+    from ..services.trading import withdraw_proceeds
 
     s = session(ctx)
     v, asset = _vault(s, vault)

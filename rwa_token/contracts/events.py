@@ -45,4 +45,21 @@ class DistributorEvents:
     WITHHOLDING_RATE_SET = "WithholdingRateSet"
 
 
-ALL = (TokenEvents, RegistryEvents, DistributorEvents)
+class FundEvents:
+    """FundVault: requests, cancellations, fulfilments, closes, NAVs and claims."""
+
+    ARTIFACT = "FundVault"
+    DEPOSIT_REQUEST = "DepositRequest"
+    REDEEM_REQUEST = "RedeemRequest"
+    DEPOSIT_CANCELLED = "DepositRequestCancelled"
+    REDEEM_CANCELLED = "RedeemRequestCancelled"
+    DEPOSIT_FULFILLED = "DepositFulfilled"
+    REDEEM_FULFILLED = "RedeemFulfilled"
+    CYCLE_CLOSED = "CycleClosed"
+    NAV_PUBLISHED = "NavPublished"
+    NAV_CORRECTED = "NavCorrected"
+    DEPOSIT = "Deposit"
+    WITHDRAW = "Withdraw"
+
+
+ALL = (TokenEvents, RegistryEvents, DistributorEvents, FundEvents)

@@ -163,6 +163,38 @@ class RedemptionModule:
 
 
 @dataclass
+class FundSpec:
+    """A fund's dealing (ERC-7540): one FundVault per entry asset, dealing at NAV in cycles that cut off at
+    `cutoff` (UTC) every day or every week on `weekday` (0 = Monday)."""
+
+    token: str  # the share token's symbol
+    entry_assets: list[str]  # payment token symbols investors subscribe in and are paid in
+    frequency: str = "daily"  # daily | weekly
+    cutoff: dt.time = dt.time(16, 0)
+    weekday: int = 4  # weekly dealing: the cut-off's weekday (0 = Monday)
+    nav_max_age_hours: int = 24  # a close refuses an older NAV
+    subscription_fee_bps: int = 0
+    redemption_fee_bps: int = 0
+    gate_bps: int = 10_000  # share of the fund redeemable per cycle; the rest waits for the next
+    min_subscription: Decimal = Decimal(0)  # per investor and cycle, in entry-asset units
+    initial_nav: dict[str, Decimal] = field(default_factory=dict)  # entry asset -> NAV per share published at deploy
+    treasury: str | None = None  # receives subscription cash; default: the issuer treasury, else the deployer
+    fee_recipient: str | None = None  # default: the treasury
+
+    def next_cutoff(self, after: int) -> int:
+        """The first dealing cut-off of the schedule later than unix time `after` (UTC)."""
+        moment = dt.datetime.fromtimestamp(after, dt.timezone.utc)
+        candidate = dt.datetime.combine(moment.date(), self.cutoff, dt.timezone.utc)
+        while candidate.timestamp() <= after or (self.frequency == "weekly" and candidate.weekday() != self.weekday):
+            candidate += dt.timedelta(days=1)
+        return int(candidate.timestamp())
+
+
+FUND_FREQUENCIES = ("daily", "weekly")
+MAX_FUND_FEE_BPS = 1000  # FundVault.MAX_FEE_BPS
+
+
+@dataclass
 class Modules:
     """The offering's optional modules, deployed and wired by `rwa deploy` and `rwa apply`."""
 
@@ -197,6 +229,7 @@ class OfferingSpec:
     warnings: list[str] = field(default_factory=list)
     evm: str | None = None  # the contract build for the target chain; None: detected from the node
     modules: Modules = field(default_factory=Modules)
+    fund: FundSpec | None = None
 
     def token(self, symbol: str) -> TokenSpec:
         for token in self.tokens:
@@ -206,7 +239,7 @@ class OfferingSpec:
 
 
 _TOP_KEYS = ("name", "issuer", "asset", "filing", "tokens", "rules", "payment_tokens", "coupon_schedule",
-             "maturity", "waterfall", "withholding", "evm", "modules")
+             "maturity", "waterfall", "withholding", "evm", "modules", "fund")
 
 
 def load_spec(path: str | Path) -> OfferingSpec:
@@ -250,6 +283,8 @@ def _build(doc: Any, source: str) -> OfferingSpec:
     _cross_check(spec)
     if doc.get("modules") is not None:
         spec.modules = _modules(doc["modules"], spec)
+    if doc.get("fund") is not None:
+        spec.fund = _fund(doc["fund"], spec)
     return spec
 
 
@@ -598,6 +633,85 @@ def _redemption(value: Any, spec: OfferingSpec) -> dict[str, RedemptionModule]:
             start = spec.maturity.date if spec.maturity else None
         result[symbol] = RedemptionModule(face, payment, start)
     return result
+
+
+_CUTOFF = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_FUND_KEYS = ("token", "entry_assets", "dealing", "nav_max_age_hours", "fees", "min_subscription", "gate_percent",
+              "initial_nav", "treasury", "fee_recipient")
+
+
+def _fund(value: Any, spec: OfferingSpec) -> FundSpec:
+    expect_map(value, "fund", _FUND_KEYS)
+    symbols = [t.symbol for t in spec.tokens]
+    if value.get("token") is not None:
+        token = expect_str(value["token"], "fund.token")
+        if token not in symbols:
+            raise ConfigError(f"fund.token: {token} is not a token of this offering (it has {', '.join(symbols)})")
+    elif len(symbols) == 1:
+        token = symbols[0]
+    else:
+        raise ConfigError(f"fund.token: required when the offering has several tokens ({', '.join(symbols)})")
+    if not spec.payment_tokens:
+        raise ConfigError("fund.entry_assets: investors subscribe in a payment token, and payment_tokens is empty")
+    assets = [_payment_symbol(a, f"fund.entry_assets[{i}]", spec)
+              for i, a in enumerate(expect_list(value.get("entry_assets") or [spec.payment_tokens[0].symbol],
+                                                "fund.entry_assets", min_items=1))]
+    if len(set(assets)) != len(assets):
+        raise ConfigError("fund.entry_assets: an asset is listed twice")
+    fund = FundSpec(token, assets)
+    _fund_dealing(value.get("dealing"), fund)
+    if value.get("nav_max_age_hours") is not None:
+        fund.nav_max_age_hours = expect_int(value["nav_max_age_hours"], "fund.nav_max_age_hours", 1, 24 * 31)
+    if value.get("fees") is not None:
+        fees = expect_map(value["fees"], "fund.fees", ("subscription_bps", "redemption_bps"))
+        for kind in ("subscription_bps", "redemption_bps"):
+            if fees.get(kind) is not None:
+                setattr(fund, f"{kind.split('_')[0]}_fee_bps",
+                        expect_int(fees[kind], f"fund.fees.{kind}", 0, MAX_FUND_FEE_BPS))
+    places = min(p.decimals for p in spec.payment_tokens if p.symbol in assets)
+    if value.get("min_subscription") is not None:
+        fund.min_subscription = expect_decimal(value["min_subscription"], "fund.min_subscription", places=places)
+    if value.get("gate_percent") is not None:
+        gate = expect_decimal(value["gate_percent"], "fund.gate_percent", positive=True, places=2)
+        if gate > 100:
+            raise ConfigError(f"fund.gate_percent: at most 100 (a share of the fund per cycle), got {gate}")
+        fund.gate_bps = int(gate * 100)
+    if value.get("initial_nav") is not None:
+        fund.initial_nav = _initial_nav(value["initial_nav"], spec, assets)
+    for key in ("treasury", "fee_recipient"):
+        if value.get(key) is not None:
+            setattr(fund, key, _address(value[key], f"fund.{key}"))
+    return fund
+
+
+def _initial_nav(value: Any, spec: OfferingSpec, assets: list[str]) -> dict[str, Decimal]:
+    """`initial_nav`: one NAV per share for every entry asset ("1.00"), or a map asset -> NAV in that asset's units
+    ({USDC: "1.00", HKDR: "7.80"})."""
+    given = value if isinstance(value, dict) else {a: value for a in assets}
+    navs = {}
+    for asset, nav in given.items():
+        if asset not in assets:
+            raise ConfigError(f"fund.initial_nav.{asset}: not an entry asset of the fund ({', '.join(assets)})")
+        decimals = next(p.decimals for p in spec.payment_tokens if p.symbol == asset)
+        navs[asset] = expect_decimal(nav, f"fund.initial_nav.{asset}", positive=True, places=decimals)
+    return navs
+
+
+def _fund_dealing(value: Any, fund: FundSpec) -> None:
+    if value is None:
+        return
+    expect_map(value, "fund.dealing", ("frequency", "cutoff", "weekday"))
+    if value.get("frequency") is not None:
+        fund.frequency = _choice(value["frequency"], "fund.dealing.frequency", FUND_FREQUENCIES)
+    if value.get("cutoff") is not None:
+        text = expect_str(value["cutoff"], "fund.dealing.cutoff", pattern=_CUTOFF,
+                          hint="a UTC time of day like \"16:00\"")
+        fund.cutoff = dt.time.fromisoformat(text)
+    if value.get("weekday") is not None:
+        if fund.frequency != "weekly":
+            raise ConfigError("fund.dealing.weekday: only for weekly dealing (frequency: weekly)")
+        days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        fund.weekday = days.index(_choice(str(value["weekday"]).lower(), "fund.dealing.weekday", days))
 
 
 def _check_waterfall_module(spec: OfferingSpec) -> None:

@@ -66,6 +66,11 @@ def format_units(units: int, decimals: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def decimal_text(units: int, decimals: int) -> str:
+    """Base units as a plain decimal string in token units ("10150.5"): no separators, as commands take them."""
+    return format_units(units, decimals).replace(",", "")
+
+
 def timestamp(value: str | int | dt.date | dt.datetime, field: str = "date") -> int:
     """Unix seconds from an ISO date/datetime (UTC) or an int."""
     if isinstance(value, bool):

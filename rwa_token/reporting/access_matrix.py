@@ -99,7 +99,7 @@ def build(chain) -> dict[str, dict[str, str]]:
     from ..contracts.token import SecurityToken
 
     tx = Transactor(chain)
-    accounts = chain.dev_accounts(13)  # one account per role; dry runs need no funds
+    accounts = chain.dev_accounts(15)  # one account per role; dry runs need no funds
     deployer = accounts[0]
     factory = OfferingFactory(tx, infrastructure(tx, deployer).factory, deployer)
     plan = OfferingPlan(admin=deployer.address, tokens=[TokenPlan("Matrix", "MTX", 6, 0)],
@@ -109,12 +109,19 @@ def build(chain) -> dict[str, dict[str, str]]:
     token = SecurityToken(tx, deployed.tokens[0], deployer)
     distributor = Distributor(tx, deployed.distributor, deployer)
     from ..contracts.collateral import CollateralManager
+    from ..contracts.fund import FundVault
     from ..contracts.proceeds import ProceedsVault
     from ..contracts.settlement import DvPSettlement
+    from ..contracts.stablecoin import MockStablecoin
 
     dvp = DvPSettlement.deploy_new(tx, deployer, deployer.address, deployer.address)
     collateral = CollateralManager.deploy_for(tx, deployer, token, wire=False)
     vault = ProceedsVault.deploy(tx, deployer, token.address, deployer.address)
+    usd = MockStablecoin.deploy(tx, deployer, "Matrix USD", "MUSD", 6)
+    distributor.allow_payment_token(usd.address, "USD")
+    fund = FundVault.deploy_for(tx, deployer, agent="0x" + "00" * 20, share=token.address, asset=usd.address,
+                                policy=distributor.address, treasury=deployer.address, fee_recipient=deployer.address,
+                                first_cutoff=chain.block_timestamp() + 86_400)
     roles = {
         "admin": ("DEFAULT_ADMIN_ROLE", accounts[1]),
         "agent": ("AGENT_ROLE", accounts[2]),
@@ -126,8 +133,10 @@ def build(chain) -> dict[str, dict[str, str]]:
         "lender": ("LENDER_ROLE", accounts[10]),
         "treasurer": ("TREASURER_ROLE", accounts[11]),
         "auditor": ("AUDITOR_ROLE", accounts[12]),
+        "fund_agent": ("FUND_AGENT_ROLE", accounts[13]),
+        "nav_agent": ("NAV_ROLE", accounts[14]),
     }
-    for wrapper in (registry, token, distributor, dvp, collateral, vault):
+    for wrapper in (registry, token, distributor, dvp, collateral, vault, fund):
         for role, account in roles.values():
             if role == "DEFAULT_ADMIN_ROLE" or role in _roles_of(wrapper):
                 wrapper.grant_role(role, account.address)
@@ -140,7 +149,7 @@ def build(chain) -> dict[str, dict[str, str]]:
     callers["stranger"] = accounts[9].address
     contracts = {"InvestorRegistry": registry, "SecurityToken": token, "Distributor": distributor,
                  "OfferingFactory": factory, "DvPSettlement": dvp, "CollateralManager": collateral,
-                 "ProceedsVault": vault}
+                 "ProceedsVault": vault, "FundVault": fund}
     return matrix(tx, contracts, callers)
 
 

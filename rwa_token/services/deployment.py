@@ -31,7 +31,7 @@ from ..store.state import (DeploymentRecord, StaleRecord, load_record, record_pa
                            write_json)
 from .offering import (COLLATERAL_PREFIX, DVP, PROCEEDS, REDEMPTION_PREFIX, Offering, check_record_live,
                        deploy_distributor, deploy_registry)
-from .plan import Plan, offering_plan
+from .plan import Plan, fund_keys, offering_plan
 
 if TYPE_CHECKING:
     from .context import Operator
@@ -262,7 +262,7 @@ def _missing_modules(offering: Offering, spec: OfferingSpec, state: os.PathLike 
 def _module_keys(spec: OfferingSpec) -> list[str]:
     m = spec.modules
     return ([DVP] if m.dvp else []) + [COLLATERAL_PREFIX + s for s in m.collateral] + (
-        [PROCEEDS] if m.proceeds else []) + [REDEMPTION_PREFIX + s for s in m.redemption]
+        [PROCEEDS] if m.proceeds else []) + [REDEMPTION_PREFIX + s for s in m.redemption] + fund_keys(spec)
 
 
 def _already_deployed(tx: Transactor, spec: OfferingSpec, state: os.PathLike | None, replace_stale: bool,

@@ -13,6 +13,7 @@ from ..chain.node import Chain
 from ..chain.tx import Transactor
 from ..contracts.collateral import CollateralManager
 from ..contracts.distributor import Distributor
+from ..contracts.fund import FundVault
 from ..contracts.factory import OfferingFactory, OfferingPlan, TokenPlan, infrastructure
 from ..contracts.redemption import Redemption
 from ..contracts.proceeds import ProceedsVault
@@ -32,6 +33,7 @@ COLLATERAL_PREFIX = "collateral:"  # "collateral:<symbol>": the token's Collater
 WATERFALL = "waterfall"
 DVP = "dvp"  # DvPSettlement
 PROCEEDS = "proceeds"  # ProceedsVault
+FUND_PREFIX = "fund:"  # "fund:<token symbol>:<entry asset symbol>": the token's FundVault for that asset
 
 
 def missing_contracts(chain: Chain, record: DeploymentRecord) -> list[tuple[str, str]]:
@@ -156,6 +158,13 @@ class Offering:
         token_symbol, _ = self.record.token(symbol)
         found = self.record.modules.get(f"{COLLATERAL_PREFIX}{token_symbol}")
         return CollateralManager(self.tx, found, self.sender) if found else None
+
+    def fund_vaults(self, symbol: str | None = None) -> dict[str, FundVault]:
+        """The fund dealing vaults of token `symbol` (None = the senior token), by entry-asset symbol."""
+        token_symbol, _ = self.record.token(symbol)
+        prefix = f"{FUND_PREFIX}{token_symbol}:"
+        return {key[len(prefix):]: FundVault(self.tx, a, self.sender) for key, a in self.record.modules.items()
+                if key.startswith(prefix)}
 
     @property
     def proceeds(self) -> ProceedsVault | None:

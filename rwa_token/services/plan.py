@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..chain.tx import Receipt
 from ..contracts.base import AccessControlled
 from ..contracts.collateral import CollateralManager
+from ..contracts.fund import DealingTerms, FundVault
 from ..contracts.proceeds import ProceedsVault, purpose_name
 from ..contracts.redemption import Redemption
 from ..contracts.settlement import DvPSettlement
 from ..contracts.stablecoin import MockStablecoin
 from ..contracts.token import SecurityToken
-from ..inputs.spec import OfferingSpec, PaymentToken
+from ..inputs.spec import FundSpec, OfferingSpec, PaymentToken
 from ..primitives.constants import LOCAL_CHAIN_IDS
 from ..primitives.countries import country_alpha2
 from ..primitives.errors import ConfigError, RwaError
@@ -33,7 +34,7 @@ from ..primitives.units import ZERO_ADDRESS, format_units, to_units
 from ..store.journal import Journal
 from ..store.state import save_record
 from .payments import allow_payment_token
-from .offering import COLLATERAL_PREFIX, DVP, PROCEEDS, REDEMPTION_PREFIX, WATERFALL, Offering
+from .offering import COLLATERAL_PREFIX, DVP, FUND_PREFIX, PROCEEDS, REDEMPTION_PREFIX, WATERFALL, Offering
 from .rules import plan_rules
 from .servicing import set_up_waterfall
 
@@ -88,6 +89,9 @@ def offering_plan(offering: Offering, spec: OfferingSpec, state: os.PathLike | N
         _payment_tokens(offering, spec, state, plan, document)
         _withholding(offering, spec, plan)
     _modules(offering, spec, state, plan)
+    if spec.fund is not None and spec.fund.token in offering.record.tokens:
+        for asset in spec.fund.entry_assets:
+            _fund(offering, spec.fund, asset, state, plan, spec.issuer.treasury)
     return plan
 
 
@@ -240,7 +244,7 @@ def _modules(offering: Offering, spec: OfferingSpec, state: os.PathLike | None, 
     m, record = spec.modules, offering.record
     wanted = ({DVP} if m.dvp else set()) | ({PROCEEDS} if m.proceeds else set()) | (
         {WATERFALL} if m.waterfall else set()) | {COLLATERAL_PREFIX + s for s in m.collateral} | {
-        REDEMPTION_PREFIX + s for s in m.redemption}
+        REDEMPTION_PREFIX + s for s in m.redemption} | set(fund_keys(spec))
     for key in record.modules:
         if key not in wanted:
             plan.notes.append(f"module {key} ({record.modules[key]}) is recorded but not in the spec's modules: it "
@@ -446,6 +450,73 @@ def _waterfall(offering: Offering, spec: OfferingSpec, state: os.PathLike | None
     plan.add(Change("module", WATERFALL, f"deploy the waterfall ({spec.waterfall.principal_mode}, fees "
                     f"{spec.waterfall.fees} a period)", "anyone (the deployer becomes its admin and agent)", deploy,
                     pending))
+
+
+def fund_keys(spec: OfferingSpec) -> list[str]:
+    """The record keys of the spec's fund vaults, one per entry asset."""
+    f = spec.fund
+    return [f"{FUND_PREFIX}{f.token}:{asset}" for asset in f.entry_assets] if f else []
+
+
+def _fund(offering: Offering, fund: FundSpec, asset: str, state: os.PathLike | None, plan: Plan,
+          issuer_treasury: str | None) -> None:
+    """The fund's dealing vault for entry `asset`: an agent of the share token (it mints on claims and burns on
+    redemption requests), with the spec's fees, gate, minimum subscription and NAV staleness bound."""
+    key, token = f"{FUND_PREFIX}{fund.token}:{asset}", offering.token(fund.token)
+    vault = offering.record.modules.get(key)
+    decimals = token.decimals_of(offering.record.payment_tokens[asset]) if asset in offering.record.payment_tokens \
+        else None
+    if vault is not None:
+        made = FundVault(offering.tx, vault, offering.sender)
+        for change in _grants(token, "AGENT_ROLE", {vault: "the fund vault"}, key, fund.token):
+            plan.add(change)
+        for change in _fund_terms(made, fund, asset, decimals, key, fresh=False):
+            plan.add(change)
+        return
+    sender = offering.sender.address if offering.sender else ZERO_ADDRESS
+
+    def deploy(dry: bool) -> None:
+        if dry:
+            _need_role(token, "DEFAULT_ADMIN_ROLE", offering, f"grant the {asset} fund vault AGENT_ROLE on {fund.token}")
+            return None
+        payment = offering.record.payment_tokens.get(asset)
+        if payment is None:
+            raise ConfigError(f"fund.entry_assets: payment token {asset} is not recorded yet")
+        treasury = fund.treasury or issuer_treasury or sender
+        made = FundVault.deploy_for(
+            offering.tx, offering.sender, agent=sender, share=token.address, asset=payment,
+            policy=offering.record.distributor, treasury=treasury, fee_recipient=fund.fee_recipient or treasury,
+            first_cutoff=fund.next_cutoff(offering.tx.chain.block_timestamp()))
+        _recorded(offering, key, made.address, state)
+        token.grant_role("AGENT_ROLE", made.address)
+        for change in _fund_terms(made, fund, asset, token.decimals_of(payment), key, fresh=True):
+            change.send(False)
+    fees = f"fees {fund.subscription_fee_bps}/{fund.redemption_fee_bps} bps"
+    plan.add(Change("module", key, f"deploy the {fund.token} fund vault in {asset} ({fund.frequency} dealing, cut-off "
+                    f"{fund.cutoff:%H:%M} UTC, {fees}, gate {fund.gate_bps / 100:g}%), an agent of {fund.token}",
+                    f"{ADMIN} on {fund.token}", deploy))
+
+
+def _fund_terms(vault: FundVault, fund: FundSpec, asset: str, decimals: int | None, key: str,
+                fresh: bool) -> list[Change]:
+    """The vault's dealing terms as the spec has them, and the initial NAV on a vault just deployed."""
+    if decimals is None:
+        return []
+    want = DealingTerms(fund.subscription_fee_bps, fund.redemption_fee_bps, fund.gate_bps,
+                        to_units(fund.min_subscription, decimals, "fund.min_subscription"))
+    age = fund.nav_max_age_hours * 3600
+    changes = []
+    have = None if fresh else (vault.dealing_terms(), vault.dealing().max_nav_age)
+    if have != (want, age) and not (fresh and want == DealingTerms(0, 0, 10_000, 0) and age == 86_400):
+        changes.append(Change("module", key, f"dealing terms: fees {want.subscription_fee_bps}/"
+                              f"{want.redemption_fee_bps} bps, gate {want.gate_bps} bps, minimum subscription "
+                              f"{fund.min_subscription}, NAV valid {fund.nav_max_age_hours} h", ADMIN,
+                              lambda dry: vault.set_dealing_terms(want, age, dry_run=dry)))
+    if fresh and asset in fund.initial_nav:
+        nav = to_units(fund.initial_nav[asset], decimals, "fund.initial_nav")
+        changes.append(Change("module", key, f"publish the initial NAV {fund.initial_nav[asset]} {asset}", "NAV agent",
+                              lambda dry: vault.publish_nav(nav, vault.tx.chain.block_timestamp(), dry_run=dry)))
+    return changes
 
 
 def _need_role(contract: AccessControlled | None, role: str, offering: Offering, what: str) -> None:

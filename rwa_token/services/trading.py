@@ -29,7 +29,7 @@ from ..contracts.stablecoin import ERC20
 from ..contracts.token import SecurityToken
 from ..primitives import eip712
 from ..primitives.errors import REASON_CODES, ConfigError, restriction
-from ..primitives.units import address as checked_address, format_units, timestamp, to_units
+from ..primitives.units import address as checked_address, decimal_text, timestamp, to_units
 from ..store.state import write_json
 from .context import Operator
 from .dev import parse_duration
@@ -220,11 +220,6 @@ class _Leg:
 
     def fmt(self, units: int) -> str:
         return f"{self.plain(units)} {self.symbol}"
-
-
-def decimal_text(units: int, decimals: int) -> str:
-    """Base units as a plain decimal string in token units ("10150.5"): no separators, as commands take them."""
-    return format_units(units, decimals).replace(",", "")
 
 
 def _iso(seconds: int) -> str:

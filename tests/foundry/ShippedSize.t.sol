@@ -17,7 +17,7 @@ contract ShippedSizeTest is TestBase {
 
     /// @dev Every production contract with runtime code and its constructor arguments; the completeness test below
     /// fails when an artifact is missing here.
-    function _contracts() internal pure returns (string[12] memory names, bytes[12] memory args) {
+    function _contracts() internal pure returns (string[13] memory names, bytes[13] memory args) {
         names = [
             "CollateralManager",
             "Distributor",
@@ -30,7 +30,8 @@ contract ShippedSizeTest is TestBase {
             "SecurityTokenAdmin",
             "StandaloneDistributor",
             "StandaloneInvestorRegistry",
-            "Waterfall"
+            "Waterfall",
+            "FundVault"
         ];
         args[0] = abi.encode(OTHER, ADMIN); // token, admin
         args[1] = abi.encode(address(0)); // primary token (implementation for clones)
@@ -43,8 +44,15 @@ contract ShippedSizeTest is TestBase {
 
     /// @dev Deploys `name` from its artifact and holds its runtime code to the headroom. Returns the size.
     function _check(uint256 i) internal returns (uint256 size) {
-        (string[12] memory names, bytes[12] memory args) = _contracts();
+        (string[13] memory names, bytes[13] memory args) = _contracts();
         string memory name = names[i];
+        if (args[i].length == 0 && keccak256(bytes(name)) == keccak256("FundVault")) {
+            // Its constructor reads a live share token and payment-token policy (tests/foundry/fund deploys it from
+            // this artifact): the artifact's runtime is measured, which is the deployed size (immutables included).
+            size = Shipped.deployedCode(name).length;
+            assertTrue(size <= MAX_RUNTIME, string.concat(name, " runtime over the 23552 allowed"));
+            return size;
+        }
         address deployed = Shipped.deployShipped(name, args[i]); // reverts, naming `name`, above 24,576 bytes
         size = deployed.code.length;
         assertEq(size, Shipped.deployedCode(name).length, string.concat(name, ": deployed size = artifact's"));
@@ -108,13 +116,17 @@ contract ShippedSizeTest is TestBase {
         _check(10);
     }
 
+    function test_size_FundVault() public {
+        _check(12);
+    }
+
     function test_size_Waterfall() public {
         _check(11);
     }
 
     /// @notice Every artifact with runtime code is sized above, except mocks and libraries.
     function test_everyShippedContractIsSized() public view {
-        (string[12] memory names,) = _contracts();
+        (string[13] memory names,) = _contracts();
         DirEntry[] memory entries = vm.readDir("rwa_token/artifacts");
         uint256 sized;
         for (uint256 e; e < entries.length; ++e) {

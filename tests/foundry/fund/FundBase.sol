@@ -16,7 +16,7 @@ interface FundCheats {
 
 /// @notice A tokenized fund on the real offering: the TokenFixture's registry and SecurityToken (6 decimals) as the
 /// share token, a USD stablecoin (6 decimals) as the entry asset, a Distributor clone as the payment-token policy,
-/// and a FundVault clone of the shipped bytecode with ADMIN (terms, accounts) and AGENT (dealing, NAV), its
+/// and a FundVault deployed from the shipped bytecode with ADMIN (terms, accounts) and AGENT (dealing, NAV), its
 /// treasury and fee recipient, cycle 1 cutting off one day after T0. NAVs are per whole share in asset units, so
 /// `ONE` (1e6) is both one share and one dollar.
 abstract contract FundBase is TokenFixture {
@@ -34,7 +34,6 @@ abstract contract FundBase is TokenFixture {
 
     MockStablecoin internal usd;
     Distributor internal policy;
-    address internal vaultImpl;
     FundVault internal vault;
 
     function setUp() public virtual override {
@@ -44,7 +43,6 @@ abstract contract FundBase is TokenFixture {
         policy.initialize(ADMIN, AGENT, TREASURY, TAX);
         vm.prank(ADMIN);
         policy.allowPaymentToken(address(usd), bytes8("USD"), false);
-        vaultImpl = Shipped.deploy("FundVault");
         vault = _newVault(address(usd));
         address[7] memory people = [alice, bob, carol, dave, erin, cnInvestor, stranger];
         for (uint256 i; i < people.length; ++i) {
@@ -55,11 +53,15 @@ abstract contract FundBase is TokenFixture {
         usd.approve(address(vault), type(uint256).max);
     }
 
-    /// @dev A clone dealing in the fixture's token against `asset`, holding the token's AGENT_ROLE.
+    /// @dev A vault dealing in the fixture's token against `asset`, holding the token's AGENT_ROLE.
     function _newVault(address asset) internal returns (FundVault v) {
-        v = FundVault(Clones.clone(vaultImpl));
-        v.initialize(ADMIN, AGENT, address(token), asset, address(policy), TREASURY, FEES, CUTOFF1);
+        v = FundVault(Shipped.deploy("FundVault", _vaultArgs(asset)));
         token.grantRole(token.AGENT_ROLE(), address(v));
+    }
+
+    /// @dev The constructor arguments of a vault against `asset`.
+    function _vaultArgs(address asset) internal view returns (bytes memory) {
+        return abi.encode(ADMIN, AGENT, address(token), asset, address(policy), TREASURY, FEES, CUTOFF1);
     }
 
     /// @dev Gives `who` dollars and approves the vault for them.
@@ -161,7 +163,7 @@ abstract contract FundBase is TokenFixture {
     }
 
     function _unfulfilled(uint256 cycle) internal view returns (uint256 n) {
-        (,,,, n) = vault.cycleInfo(cycle);
+        (,,, n) = vault.cycleInfo(cycle);
     }
 
     function _ceilDiv(uint256 a, uint256 b) internal pure returns (uint256) {
