@@ -428,11 +428,12 @@ def test_each_post_answers_each_role_as_the_table_says(app, op, path):
 
 # Each action with a complete form, and the first line its preview shows (the same dry run as the command's).
 FORMS = {
-    "mint": ({"token": "HSTOLLA", "wallet": HOLDER, "amount": "10"}, f"mint 10 HSTOLLA to {HOLDER}"),
-    "freeze": ({"token": "HSTOLLA", "wallet": HOLDER, "amount": "5"}, f"freeze 5 HSTOLLA of {HOLDER}"),
-    "unfreeze": ({"token": "HSTOLLA", "wallet": BOB}, f"unfreeze {BOB} on HSTOLLA"),
+    "mint": ({"token": "HSTOLLA", "wallet": HOLDER, "amount": "10"}, f"mint 10 HSTOLLA to {HOLDER} (INV-00004)"),
+    "freeze": ({"token": "HSTOLLA", "wallet": HOLDER, "amount": "5"}, f"freeze 5 HSTOLLA of {HOLDER} (INV-00004)"),
+    "unfreeze": ({"token": "HSTOLLA", "wallet": BOB}, f"unfreeze {BOB} (INV-D0002) on HSTOLLA"),
     "force-transfer": ({"token": "HSTOLLA", "sender": HOLDER, "receiver": ALICE, "amount": "10",
-                        "reason": "court order 2026/7"}, f"force 10 HSTOLLA from {HOLDER} to {ALICE}"),
+                        "reason": "court order 2026/7"},
+                       f"force 10 HSTOLLA from {HOLDER} (INV-00004) to {ALICE} (INV-D0001)"),
     "distribute": ({"token": "HSTOLLA", "amount": "1000", "payment": "USDC"},
                    "distribute 1000 USDC to the 3 holders of HSTOLLA"),
     "renew-kyc": ({"who": "INV-D0001", "until": "2033-12-31"}, "renew the KYC of INV-D0001 until 2033-12-31"),
@@ -499,7 +500,7 @@ def test_an_operator_freezes_a_wallet_through_preview_and_confirm_and_the_audit_
     browser.get(server + "/actions/freeze")
     browser.find_element(By.ID, "wallet").send_keys(HOLDER)
     follow(browser, browser.find_element(By.ID, "preview"), "#preview-lines")
-    assert texts(browser, "#preview-lines li") == [f"freeze {HOLDER} on HSTOLLA"]
+    assert texts(browser, "#preview-lines li") == [f"freeze {HOLDER} (INV-00004) on HSTOLLA"]
     assert not op.token().is_frozen(HOLDER)  # the preview sent nothing
     shot(browser, "action-preview")
     follow(browser, browser.find_element(By.ID, "confirm"), "#tx-1")

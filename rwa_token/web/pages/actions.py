@@ -11,6 +11,7 @@ from typing import Callable
 from flask import Blueprint, abort, render_template, request
 
 from ...primitives.errors import ConfigError, RwaError
+from ...reporting.records import investor_ids
 from ...services.context import Operator
 from ...services.investors import renew_kyc
 from ...services.previews import preview_distribution
@@ -51,17 +52,23 @@ def _opt(form: Form, name: str) -> str | None:
     return form.get(name) or None
 
 
+def _who(op: Operator, wallet: str) -> str:
+    """A wallet with the issuer's investor id beside it, when the issuer knows it: what the operator checks."""
+    known = {w.lower(): i for w, i in investor_ids(op).items()}.get(wallet.strip().lower())
+    return f"{wallet} ({known})" if known else wallet
+
+
 # --- mint, freeze, unfreeze: the token's agent powers, as `rwa mint/freeze/unfreeze` call them ------------------
 def _mint_preview(op: Operator, f: Form) -> list[str]:
     t = op.token(_opt(f, "token"))
     t.mint(f["wallet"], f["amount"], dry_run=True)  # the rules' mint check and a simulation
-    return [f"mint {f['amount']} {t.symbol()} to {f['wallet']}"]
+    return [f"mint {f['amount']} {t.symbol()} to {_who(op, f['wallet'])}"]
 
 
 def _mint_send(op: Operator, f: Form) -> Outcome:
     t = op.token(_opt(f, "token"))
     receipt = t.mint(f["wallet"], f["amount"])
-    return Outcome([f"minted {f['amount']} {t.symbol()} to {f['wallet']}"], [receipt.tx_hash])
+    return Outcome([f"minted {f['amount']} {t.symbol()} to {_who(op, f['wallet'])}"], [receipt.tx_hash])
 
 
 def _freezing(frozen: bool) -> tuple[Callable[[Operator, Form], list[str]], Callable[[Operator, Form], Outcome]]:
@@ -75,16 +82,17 @@ def _freezing(frozen: bool) -> tuple[Callable[[Operator, Form], list[str]], Call
             return t, partial(f["wallet"], amount, dry_run=dry_run)
         return t, t.set_frozen(f["wallet"], frozen, dry_run=dry_run)
 
-    def what(t, f: Form) -> str:
-        return f"{f['amount']} {t.symbol()} of {f['wallet']}" if _opt(f, "amount") else f"{f['wallet']} on {t.symbol()}"
+    def what(op: Operator, t, f: Form) -> str:
+        wallet = _who(op, f["wallet"])
+        return f"{f['amount']} {t.symbol()} of {wallet}" if _opt(f, "amount") else f"{wallet} on {t.symbol()}"
 
     def preview(op: Operator, f: Form) -> list[str]:
         t, _ = move(op, f, True)
-        return [f"{verb} {what(t, f)}"]
+        return [f"{verb} {what(op, t, f)}"]
 
     def send(op: Operator, f: Form) -> Outcome:
         t, receipt = move(op, f, False)
-        return Outcome([f"{done} {what(t, f)}"], [receipt.tx_hash])
+        return Outcome([f"{done} {what(op, t, f)}"], [receipt.tx_hash])
 
     return preview, send
 
@@ -94,8 +102,8 @@ def _forced(op: Operator, f: Form):
     return plan_forced_transfer(op, f["sender"], f["receiver"], f["amount"], _opt(f, "token"), f["reason"])
 
 
-def _describe_forced(plan, f: Form) -> list[str]:
-    lines = [f"force {f['amount']} {plan.token.symbol()} from {plan.sender} to {plan.receiver}",
+def _describe_forced(op: Operator, plan, f: Form) -> list[str]:
+    lines = [f"force {f['amount']} {plan.token.symbol()} from {_who(op, plan.sender)} to {_who(op, plan.receiver)}",
              f"reason: {f['reason']}"]
     if plan.overriding:
         lines.append(f"overriding the rules' refusal [{plan.code}] {plan.message} (kept in the override journal "
@@ -104,13 +112,14 @@ def _describe_forced(plan, f: Form) -> list[str]:
 
 
 def _force_preview(op: Operator, f: Form) -> list[str]:
-    return _describe_forced(_forced(op, f), f)
+    return _describe_forced(op, _forced(op, f), f)
 
 
 def _force_send(op: Operator, f: Form) -> Outcome:
     plan = _forced(op, f)
     receipt = force_transfer(op, plan)
-    return Outcome(["sent: " + _describe_forced(plan, f)[0], *_describe_forced(plan, f)[1:]], [receipt.tx_hash])
+    first, *rest = _describe_forced(op, plan, f)
+    return Outcome([f"sent: {first}", *rest], [receipt.tx_hash])
 
 
 # --- a distribution by record date (now), pushed to every holder and reconciled, as `rwa distribute` -------------
