@@ -63,9 +63,9 @@ def run_demo(console: Console) -> None:
         demo.trade(registry, investors, holders, senior)
         demo.waterfall(op)
         demo.cap_table(op, senior)
-        fund = demo.fund_dealing(Path(state) / "fund")
+        demo.fund_dealing(Path(state) / "fund")
         console.print(f"[green]Demo complete[/] in {time.monotonic() - started:.1f}s: investors per the token's own "
-                      f"count: {senior.investor_count()}; fund holders: {fund.investor_count()}")
+                      f"count: {senior.investor_count()}")
 
 
 class _Demo:
@@ -179,7 +179,7 @@ class _Demo:
             table.add_row(*(str(row[c]) for c in columns))
         self.console.print(table)
 
-    def fund_dealing(self, state: Path):
+    def fund_dealing(self, state: Path) -> None:
         """A money-market fund's first two dealing days: subscriptions at the next NAV (one refused by the rules),
         the close and fulfilment, claims, then redemptions held to the fund's 10% gate with the rest carried."""
         spec = load_spec(EXAMPLES / "hk-money-market-fund.yaml")
@@ -221,5 +221,4 @@ class _Demo:
         self.step(f"Cycle {closed.cycle}: redemptions of {token.fmt(closed.redeem_requested)} shares against a "
                   f"{spec.fund.gate_bps / 100:g}% gate: {token.fmt(closed.redeem_allowed)} redeemed at NAV 1.0002 "
                   f"(USDC {closed.funded / 10**6:,.2f} funded by the manager), the rest carried to cycle "
-                  f"{closed.cycle + 1}")
-        return token
+                  f"{closed.cycle + 1}; {token.investor_count()} investor(s) hold units, per the token's own count")
