@@ -38,6 +38,7 @@ TARGETS: dict[str, tuple[int | None, str]] = {
     "fund_claim_new_holder": (None, "shares minted to a first-time holder"),
     "fund_request_redeem": (80_000, "returning investor, the token's rule-checked burn"),
     "fund_claim_cash": (None, "cash for a fulfilled redemption, to a wallet already holding the asset"),
+    "fund_deploy": (None, "one vault (deployed whole: its addresses are immutables)"),
 }
 
 
@@ -56,10 +57,11 @@ class FundBench(BenchBase):
         token.set_default_lockup(0)  # shares redeemed the day they are claimed (the lockup would refuse that)
         usd = MockStablecoin.deploy(self.tx, self.admin, "Bench USD", "BUSD", 6)
         distributor.allow_payment_token(usd.address, "USD")
-        vault = FundVault.deploy_for(
-            self.tx, self.admin, agent=self.admin.address, share=token.address, asset=usd.address,
-            policy=distributor.address, treasury=self.admin.address, fee_recipient=self.admin.address,
-            first_cutoff=self.chain.block_timestamp() + DAY)
+        deployed = self.tx.deploy("FundVault", (
+            self.admin.address, self.admin.address, token.address, usd.address, distributor.address,
+            self.admin.address, self.admin.address, self.chain.block_timestamp() + DAY), self.admin)
+        self.results["fund_deploy"] = deployed.gas_used
+        vault = FundVault(self.tx, deployed.contract_address, self.admin)
         token.grant_role("AGENT_ROLE", vault.address)
         usd.mint(self.admin.address, 10**18)
         usd.approve(vault.address, 2**256 - 1)
