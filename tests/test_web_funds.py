@@ -75,5 +75,14 @@ def test_the_fund_page_in_the_browser(fund_app, browser):
         thread.join(5)
 
 
-def test_an_investor_may_not_see_the_fund_book(fund_app):
-    assert client_as(fund_app, "ann").get("/funds").status_code == 403
+def test_an_investor_may_not_see_the_fund_book_but_sees_her_shares(fund_app):
+    ann = client_as(fund_app, "ann")
+    assert ann.get("/funds").status_code == 403
+    page = ann.get(f"/investors/{ANN}")
+    assert page.status_code == 200 and "HUSDMMF" in page.get_data(as_text=True)
+
+
+def test_every_page_reads_a_fund_offering(fund_app):
+    auditor = client_as(fund_app, "audit")
+    for path in ("/", "/captable", "/investors", "/distributions", "/proceeds", "/audit"):
+        assert auditor.get(path).status_code == 200, path
