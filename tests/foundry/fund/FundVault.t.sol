@@ -920,4 +920,94 @@ contract FundVaultTest is FundBase {
         vault.setCutoff(uint64(T0 + 3 days));
         assertEq(_cutoff(), T0 + 3 days, "moved");
     }
+
+    // ------------------------------------------------------------------ limits and construction
+
+    /// @dev A controller's pending amount of each kind fits 104 bits; a cut-off 40 bits; the NAV age 32 bits.
+    function test_amountCutoffAndNavAgeLimits() public {
+        uint256 max = type(uint104).max;
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(FundVault.ValueTooLarge.selector, max + 1));
+        vault.requestDeposit(max + 1, alice, alice);
+        _subscribe(alice, 1);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(FundVault.ValueTooLarge.selector, max + 1));
+        vault.requestDeposit(max, alice, alice); // with what is already pending
+        token.mint(bob, 10e6);
+        _redeem(bob, 1);
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(FundVault.ValueTooLarge.selector, max + 1));
+        vault.requestRedeem(max, bob, bob);
+        assertEq(token.balanceOf(bob), 10e6 - 1, "nothing more burnt");
+
+        vm.startPrank(ADMIN);
+        vm.expectRevert(abi.encodeWithSelector(FundVault.ValueTooLarge.selector, max + 1));
+        vault.setDealingTerms(0, 0, 10_000, max + 1, 1 days);
+        vm.expectRevert(FundVault.InvalidTerms.selector);
+        vault.setDealingTerms(0, 0, 10_000, 0, uint64(type(uint32).max) + 1);
+        vault.setDealingTerms(0, 0, 10_000, max, type(uint32).max);
+        vm.stopPrank();
+
+        uint64 tooLate = uint64(type(uint40).max) + 1;
+        vm.prank(AGENT);
+        vm.expectRevert(FundVault.ZeroValue.selector);
+        vault.setCutoff(tooLate);
+        vm.prank(AGENT);
+        vault.setCutoff(type(uint40).max);
+        assertEq(_cutoff(), type(uint40).max, "the last representable cut-off");
+        vm.prank(AGENT);
+        vault.setCutoff(CUTOFF1);
+        _publishAfterCutoff(ONE);
+        vm.prank(AGENT);
+        vm.expectRevert(FundVault.ZeroValue.selector);
+        vault.closeCycle(tooLate);
+    }
+
+    /// @dev Subscriptions left unpushed do not hold the next closes back, and whenever they are pulled they deal at
+    /// their own cycle's NAV, not at a later one.
+    function test_unpushedSubscriptionDealsAtItsOwnCyclesNavCyclesLater() public {
+        _subscribe(alice, 100e6);
+        _deal(1.25e6);
+        _subscribe(bob, 100e6);
+        _deal(2e6);
+        _deal(4e6); // an empty cycle
+        assertEq(_cycle(), 4, "three closes");
+        assertEq(vault.maxMint(alice), 80e6, "at cycle 1's NAV");
+        assertEq(vault.maxMint(bob), 50e6, "at cycle 2's NAV");
+        cheats.expectEmit(true, true, true, true, address(vault));
+        emit DepositFulfilled(alice, 1, 100e6, 80e6, 0);
+        _subscribe(alice, 40e6); // cycle 4: pulls cycle 1's fulfilment first
+        assertEq(vault.pendingDepositRequest(4, alice), 40e6, "only the new request pending");
+        assertEq(vault.maxMint(alice), 80e6, "cycle 1's shares claimable");
+        assertEq(_claimShares(bob), 50e6, "bob's claim pulls cycle 2's");
+        _deal(ONE);
+        assertEq(_claimShares(alice), 120e6, "80 from cycle 1 and 40 from cycle 4");
+    }
+
+    /// @dev The constructor refuses a zero admin, token, policy, treasury or fee recipient, a cut-off not in the
+    /// future, and an entry asset the policy does not allow.
+    function test_constructorValidatesItsArguments() public {
+        address t = address(token);
+        address u = address(usd);
+        address p = address(policy);
+        bytes[6] memory bad = [
+            abi.encode(address(0), AGENT, t, u, p, TREASURY, FEES, CUTOFF1),
+            abi.encode(ADMIN, AGENT, address(0), u, p, TREASURY, FEES, CUTOFF1),
+            abi.encode(ADMIN, AGENT, t, u, address(0), TREASURY, FEES, CUTOFF1),
+            abi.encode(ADMIN, AGENT, t, u, p, address(0), FEES, CUTOFF1),
+            abi.encode(ADMIN, AGENT, t, u, p, TREASURY, address(0), CUTOFF1),
+            abi.encode(ADMIN, AGENT, t, u, p, TREASURY, FEES, uint64(block.timestamp))
+        ];
+        for (uint256 i; i < bad.length; ++i) {
+            vm.expectRevert(FundVault.ZeroValue.selector);
+            Shipped.deploy("FundVault", bad[i]);
+        }
+        vm.expectRevert(abi.encodeWithSelector(FundVault.PaymentTokenNotAllowed.selector, address(0xD0)));
+        Shipped.deploy("FundVault", abi.encode(ADMIN, AGENT, t, address(0xD0), p, TREASURY, FEES, CUTOFF1));
+        // Without an agent, no one holds the dealing roles.
+        FundVault v = FundVault(Shipped.deploy("FundVault", abi.encode(ADMIN, address(0), t, u, p, TREASURY, FEES, CUTOFF1)));
+        assertTrue(!v.hasRole(v.FUND_AGENT_ROLE(), address(0)), "no zero agent");
+        assertTrue(v.hasRole(v.DEFAULT_ADMIN_ROLE(), ADMIN), "admin");
+        assertEq(uint160(v.share()), uint160(t), "share");
+    }
 }
