@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
+import pytest
 import yaml
 
 from rwa_token import cli
@@ -22,6 +25,18 @@ def rwa(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
         code = exc.code or 0
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+@contextmanager
+def offering_env(chain, state: Path) -> Iterator[pytest.MonkeyPatch]:
+    """A module-wide environment for commands run against `chain` with their own state folder (dev account 0 signs,
+    the SQLite index): what a module fixture deploying its own offering needs. Undone when the block ends."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RWA_STATE_DIR", str(state))
+        mp.setenv("RWA_RPC_URL", chain.url)
+        mp.delenv("RWA_PRIVATE_KEY", raising=False)
+        mp.delenv("RWA_INDEX_URL", raising=False)
+        yield mp
 
 
 def last(out: str) -> dict:

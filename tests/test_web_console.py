@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from cli_run import EXAMPLES, offering_env
 from rwa_token import cli
 from rwa_token.reporting.reports import jurisdictions
 from rwa_token.services.console import holdings_by_category
@@ -27,7 +28,6 @@ from rwa_token.services.holders import offering_index
 from rwa_token.web import ConsoleConfig, UserStore, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
 SHOTS = ROOT / "docs" / "console"
 CHROMEDRIVER, CHROMIUM = "/usr/bin/chromedriver", "/usr/bin/chromium"
 ISSUER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
@@ -65,11 +65,7 @@ def deal(chain, tmp_path_factory):
     The chain goes back to where it was when the module ends: other tests deploy the same deal by the same key."""
     state = tmp_path_factory.mktemp("console") / "state"
     before = chain.snapshot()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RWA_STATE_DIR", str(state))
-        mp.setenv("RWA_RPC_URL", chain.url)
-        mp.delenv("RWA_PRIVATE_KEY", raising=False)
-        mp.delenv("RWA_INDEX_URL", raising=False)
+    with offering_env(chain, state) as mp:
         rwa("deploy", str(EXAMPLES / "highway-toll-abs.yaml"))
         rwa("investors", "import", str(EXAMPLES / "investors.csv"))
         rwa("investors", "import", str(EXAMPLES / "desk-investors.csv"))

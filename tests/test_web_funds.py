@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 
 import pytest
+from cli_run import EXAMPLES, offering_env
 from test_web_console import PASSWORD, browser, client_as, rwa, shot, sign_in, texts  # noqa: F401 (a fixture)
 from werkzeug.serving import make_server
 
 from rwa_token.web import ConsoleConfig, create_app
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ANN, ANN_KEY = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", \
     "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
 
@@ -22,11 +21,7 @@ ANN, ANN_KEY = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", \
 def fund_app(chain, tmp_path_factory):
     state = tmp_path_factory.mktemp("console-fund") / "state"
     before = chain.snapshot()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RWA_STATE_DIR", str(state))
-        mp.setenv("RWA_RPC_URL", chain.url)
-        mp.delenv("RWA_PRIVATE_KEY", raising=False)
-        mp.delenv("RWA_INDEX_URL", raising=False)
+    with offering_env(chain, state) as mp:
         rwa("deploy", str(EXAMPLES / "hk-money-market-fund.yaml"))
         rwa("investors", "import", str(EXAMPLES / "fund-investors.csv"))
         rwa("dev", "fund", "USDC", ANN, "50000")

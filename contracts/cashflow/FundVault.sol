@@ -10,6 +10,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Redeem} from "../interfaces/IERC7540.sol";
 import {IPaymentTokenPolicy} from "../interfaces/IPaymentTokenPolicy.sol";
 import {ISecurityTokenCore} from "../interfaces/ISecurityToken.sol";
+import {ReasonCodes} from "../compliance/ReasonCodes.sol";
 
 /// @title FundVault
 /// @notice Dealing in a tokenized fund's shares at NAV: investors request subscriptions (cash in) and redemptions
@@ -89,10 +90,13 @@ contract FundVault is
         uint64 unfulfilled;
     }
 
-    /// @dev How a closed cycle deals: its NAV and the shares its gate lets out.
+    /// @dev How a closed cycle deals, fixed at its close whenever its requests are fulfilled: its NAV, the shares its
+    /// gate lets out and the fees in force.
     struct Close {
-        uint128 nav;
-        uint128 redeemAllowed;
+        uint112 nav;
+        uint112 redeemAllowed;
+        uint16 subscriptionFeeBps;
+        uint16 redemptionFeeBps;
     }
 
     /// @dev One slot per controller: what it has pending and in which cycles. The cycle numbers stay set after
@@ -110,6 +114,13 @@ contract FundVault is
     struct Claimable {
         uint128 assets;
         uint128 shares;
+    }
+
+    /// @dev What a closed cycle's redemption not yet fulfilled will come to, and whether the vault has the cash.
+    struct Lazy {
+        uint256 redeemed;
+        uint256 net;
+        bool funded;
     }
 
     /// @dev The vault's cash that is not owed to a controller: for redemptions (or the treasury) and for fees.
@@ -272,21 +283,25 @@ contract FundVault is
         Dealing memory deal = _openDealing();
         Pending memory pending = _pending[controller];
         if (pending.depositAssets != 0 && pending.depositCycle != deal.cycle) {
-            pending = _fulfilDeposit(controller, pending, deal);
+            pending = _fulfilDeposit(controller, pending);
         }
         uint256 total = pending.depositAssets + assets;
         if (total > MAX_AMOUNT) revert ValueTooLarge(total);
         if (total < deal.minSubscription) revert BelowMinimumSubscription(total, deal.minSubscription);
         if (!_share.canReceive(controller)) {
-            // The refusal path only: the mint view names the rule (the eligibility it checks is the same).
+            // The refusal path only: the mint view names the rule (the eligibility it checks is the same); its text
+            // is not needed here.
+            // slither-disable-next-line unused-return
             (uint8 code,) = _share.checkMint(controller, total);
-            revert TransferRestricted(code);
+            revert TransferRestricted(code == 0 ? ReasonCodes.INVALID_RECEIVER : code);
         }
         pending.depositAssets = uint104(total);
         pending.depositCycle = deal.cycle;
         _pending[controller] = pending;
         requestId = deal.cycle;
         emit DepositRequest(controller, owner, requestId, msg.sender, assets);
+        // `owner` is the caller or approved the caller as its operator (checked first, as ERC-7540 requires).
+        // slither-disable-next-line arbitrary-send-erc20
         IERC20(_asset).safeTransferFrom(owner, address(this), assets);
     }
 
@@ -303,7 +318,7 @@ contract FundVault is
         Dealing memory deal = _openDealing();
         Pending memory pending = _pending[controller];
         if (pending.redeemShares != 0 && pending.redeemCycle != deal.cycle) {
-            pending = _fulfilRedeem(controller, pending, deal);
+            pending = _fulfilRedeem(controller, pending, deal.cycle);
         }
         uint256 total = pending.redeemShares + shares;
         if (total > MAX_AMOUNT) revert ValueTooLarge(total);
@@ -364,7 +379,7 @@ contract FundVault is
     function publishNav(uint256 navPerShare, uint64 asOf) external onlyRole(NAV_ROLE) {
         Nav memory current = _nav;
         if (navPerShare == 0 || asOf > block.timestamp || asOf <= current.asOf) revert InvalidNav(navPerShare, asOf);
-        if (navPerShare > type(uint128).max) revert ValueTooLarge(navPerShare);
+        if (navPerShare > type(uint112).max) revert ValueTooLarge(navPerShare);
         _nav = Nav({perShare: uint128(navPerShare), asOf: asOf, used: false});
         emit NavPublished(navPerShare, asOf);
     }
@@ -375,7 +390,7 @@ contract FundVault is
         if (current.perShare == 0) revert NavMissing();
         if (current.used) revert NavAlreadyUsed(current.asOf);
         if (navPerShare == 0) revert InvalidNav(navPerShare, current.asOf);
-        if (navPerShare > type(uint128).max) revert ValueTooLarge(navPerShare);
+        if (navPerShare > type(uint112).max) revert ValueTooLarge(navPerShare);
         _nav.perShare = uint128(navPerShare);
         emit NavCorrected(current.perShare, navPerShare, current.asOf);
     }
@@ -406,16 +421,21 @@ contract FundVault is
         // A 24-bit cycle number lasts 45,000 years of daily dealing; checked arithmetic guards the rest.
         _dealing.cycle = deal.cycle + 1;
         _dealing.cutoff = next;
-        _recordClose(cycle, current, deal.gateBps, nextCutoff);
+        _recordClose(cycle, current, deal, nextCutoff);
     }
 
     /// @dev Fixes how closed `cycle` deals: at `current` NAV, with the gate a share of the fund before this cycle's
     /// redemptions (their shares are already burnt).
-    function _recordClose(uint256 cycle, Nav memory current, uint256 gateBps, uint64 nextCutoff) private {
+    function _recordClose(uint256 cycle, Nav memory current, Dealing memory deal, uint64 nextCutoff) private {
         uint256 requested = _books[cycle].redeemShares;
-        uint256 gate = Math.mulDiv(_share.totalSupply() + requested, gateBps, BPS);
+        uint256 gate = Math.mulDiv(_share.totalSupply() + requested, deal.gateBps, BPS);
         uint256 allowed = requested < gate ? requested : gate;
-        _closes[cycle] = Close({nav: current.perShare, redeemAllowed: uint128(allowed)});
+        _closes[cycle] = Close({
+            nav: uint112(current.perShare), // published below 2^112
+            redeemAllowed: allowed.toUint112(),
+            subscriptionFeeBps: deal.subscriptionFeeBps,
+            redemptionFeeBps: deal.redemptionFeeBps
+        });
         emit CycleClosed(cycle, current.perShare, current.asOf, requested, allowed, nextCutoff);
     }
 
@@ -427,10 +447,10 @@ contract FundVault is
             address controller = controllers[i];
             Pending memory pending = _pending[controller];
             if (pending.depositAssets != 0 && pending.depositCycle < deal.cycle) {
-                pending = _fulfilDeposit(controller, pending, deal);
+                pending = _fulfilDeposit(controller, pending);
             }
             if (pending.redeemShares != 0 && pending.redeemCycle < deal.cycle) {
-                _fulfilRedeem(controller, pending, deal);
+                _fulfilRedeem(controller, pending, deal.cycle);
             }
         }
     }
@@ -549,10 +569,19 @@ contract FundVault is
     }
 
     /// @inheritdoc IERC7540Redeem
+    /// @dev A closed cycle's redemption not yet fulfilled counts here by what it will be: the gate's remainder as
+    /// pending in the open cycle, and the part let out while the vault lacks the cash to pay it as pending in its
+    /// own cycle.
     function pendingRedeemRequest(uint256 requestId, address controller) external view returns (uint256) {
         Pending memory pending = _pending[controller];
-        bool open = pending.redeemCycle == _dealing.cycle;
-        return open && (requestId == 0 || requestId == pending.redeemCycle) ? pending.redeemShares : 0;
+        uint256 open = _dealing.cycle;
+        if (pending.redeemShares == 0) return 0;
+        if (pending.redeemCycle == open) return requestId == 0 || requestId == open ? pending.redeemShares : 0;
+        Lazy memory lazy = _lazyRedeem(pending);
+        uint256 waiting = lazy.funded ? 0 : lazy.redeemed;
+        if (requestId == 0) return waiting + pending.redeemShares - lazy.redeemed;
+        if (requestId == pending.redeemCycle) return waiting;
+        return requestId == open ? pending.redeemShares - lazy.redeemed : 0;
     }
 
     /// @inheritdoc IERC7540Redeem
@@ -651,16 +680,30 @@ contract FundVault is
         return (address(_policy), _treasury, _feeRecipient);
     }
 
-    /// @notice A cycle's pending redemptions and, once closed, its NAV, the shares its gate let out and the
-    /// redemptions still to fulfil.
+    /// @notice A cycle's pending redemptions and, once closed, how it deals: its NAV, the shares its gate let out,
+    /// the fees in force at the close; and the redemptions still to fulfil.
     function cycleInfo(uint256 cycle)
         external
         view
-        returns (uint256 redeemShares, uint256 navPerShare, uint256 redeemAllowed, uint256 unfulfilled)
+        returns (
+            uint256 redeemShares,
+            uint256 navPerShare,
+            uint256 redeemAllowed,
+            uint256 unfulfilled,
+            uint16 subscriptionFeeBps,
+            uint16 redemptionFeeBps
+        )
     {
         Book memory book = _books[cycle];
         Close memory closed = _closes[cycle];
-        return (book.redeemShares, closed.nav, closed.redeemAllowed, book.unfulfilled);
+        return (
+            book.redeemShares,
+            closed.nav,
+            closed.redeemAllowed,
+            book.unfulfilled,
+            closed.subscriptionFeeBps,
+            closed.redemptionFeeBps
+        );
     }
 
     /// @notice Cash held for redemptions (or the treasury) and accrued fees.
@@ -702,13 +745,10 @@ contract FundVault is
 
     /// @dev The subscription pending in a closed cycle becomes claimable at that cycle's NAV, net of the fee. The one
     /// path for batches, for the controller's next request and for its claims.
-    function _fulfilDeposit(address controller, Pending memory pending, Dealing memory deal)
-        private
-        returns (Pending memory)
-    {
+    function _fulfilDeposit(address controller, Pending memory pending) private returns (Pending memory) {
         uint256 cycle = pending.depositCycle;
         uint256 assets = pending.depositAssets;
-        (uint256 shares, uint256 fee) = _depositOutcome(assets, _closes[cycle].nav, deal.subscriptionFeeBps);
+        (uint256 shares, uint256 fee) = _depositOutcome(assets, _closes[cycle]);
         Claimable memory claimable = _claimableDeposits[controller];
         _claimableDeposits[controller] =
             Claimable({assets: (claimable.assets + assets).toUint128(), shares: (claimable.shares + shares).toUint128()});
@@ -730,14 +770,11 @@ contract FundVault is
 
     /// @dev The redemption pending in a closed cycle: the gate's pro-rata part becomes claimable cash at that cycle's
     /// NAV, net of the fee; the rest waits in the open cycle.
-    function _fulfilRedeem(address controller, Pending memory pending, Dealing memory deal)
-        private
-        returns (Pending memory)
-    {
+    function _fulfilRedeem(address controller, Pending memory pending, uint256 open) private returns (Pending memory) {
         uint256 cycle = pending.redeemCycle;
         uint256 requested = pending.redeemShares;
         (uint256 redeemed, uint256 gross, uint256 fee) =
-            _redeemOutcome(requested, _closes[cycle], _books[cycle].redeemShares, deal.redemptionFeeBps);
+            _redeemOutcome(requested, _closes[cycle], _books[cycle].redeemShares);
         _payRedemption(controller, redeemed, gross, fee);
         --_books[cycle].unfulfilled;
         uint256 carried = requested - redeemed;
@@ -745,8 +782,8 @@ contract FundVault is
         pending.redeemShares = uint104(carried);
         if (carried != 0) {
             // The gate's remainder waits in the open cycle, counted in its book for the next close.
-            pending.redeemCycle = deal.cycle;
-            _addRedemption(deal.cycle, carried, true);
+            pending.redeemCycle = uint24(open);
+            _addRedemption(open, carried, true);
         }
         _pending[controller] = pending;
         emit RedeemFulfilled(controller, cycle, redeemed, gross - fee, fee, carried);
@@ -773,33 +810,16 @@ contract FundVault is
         _requireOwnerOrOperator(controller);
         if (amount == 0 || receiver == address(0)) revert ZeroValue();
         Pending memory pending = _pending[controller];
-        Dealing memory deal = _dealing;
-        if (pending.depositAssets != 0 && pending.depositCycle < deal.cycle) {
-            _fulfilDeposit(controller, pending, deal);
-        }
+        if (pending.depositAssets != 0 && pending.depositCycle < _dealing.cycle) _fulfilDeposit(controller, pending);
         Claimable memory claimable = _claimableDeposits[controller];
-        uint256 assets;
-        uint256 shares;
-        if (exactShares) {
-            if (amount > claimable.shares) revert ExceedsClaimable(amount, claimable.shares);
-            shares = amount;
-            assets = shares == claimable.shares
-                ? claimable.assets
-                : Math.mulDiv(shares, claimable.assets, claimable.shares, Math.Rounding.Ceil);
-            result = assets;
-        } else {
-            if (amount > claimable.assets) revert ExceedsClaimable(amount, claimable.assets);
-            assets = amount;
-            shares = assets == claimable.assets ? claimable.shares : Math.mulDiv(assets, claimable.shares, claimable.assets);
-            result = shares;
-        }
-        // Cannot underflow: both parts are at most what is claimable (the ceiling of a part is at most the whole).
-        unchecked {
-            _claimableDeposits[controller] =
-                Claimable({assets: uint128(claimable.assets - assets), shares: uint128(claimable.shares - shares)});
-        }
+        (uint256 assets, uint256 shares) = _part(claimable, amount, exactShares, true);
+        _claimableDeposits[controller] = _less(claimable, assets, shares);
+        // Shares claimed to another wallet leave the controller as a transfer would: a frozen, sanctioned, expired or
+        // unregistered controller may claim only to itself (the mint then applies the receiving rules to it).
+        if (receiver != controller && !_share.canSend(controller)) revert TransferRestricted(_senderCode(controller));
         emit Deposit(controller, receiver, assets, shares);
         if (shares != 0) _share.mint(receiver, shares);
+        return exactShares ? assets : shares;
     }
 
     function _claimCash(uint256 amount, bool exactShares, address receiver, address controller)
@@ -810,33 +830,38 @@ contract FundVault is
         _requireOwnerOrOperator(controller);
         if (amount == 0 || receiver == address(0)) revert ZeroValue();
         Pending memory pending = _pending[controller];
-        Dealing memory deal = _dealing;
-        if (pending.redeemShares != 0 && pending.redeemCycle < deal.cycle) {
-            _fulfilRedeem(controller, pending, deal);
-        }
+        uint256 open = _dealing.cycle;
+        if (pending.redeemShares != 0 && pending.redeemCycle < open) _fulfilRedeem(controller, pending, open);
         Claimable memory claimable = _claimableRedeems[controller];
-        uint256 assets;
-        uint256 shares;
-        if (exactShares) {
-            if (amount > claimable.shares) revert ExceedsClaimable(amount, claimable.shares);
-            shares = amount;
-            assets = shares == claimable.shares ? claimable.assets : Math.mulDiv(shares, claimable.assets, claimable.shares);
-            result = assets;
-        } else {
-            if (amount > claimable.assets) revert ExceedsClaimable(amount, claimable.assets);
-            assets = amount;
-            shares = assets == claimable.assets
-                ? claimable.shares
-                : Math.mulDiv(assets, claimable.shares, claimable.assets, Math.Rounding.Ceil);
-            result = shares;
-        }
-        // Cannot underflow, as in {_claimShares}.
-        unchecked {
-            _claimableRedeems[controller] =
-                Claimable({assets: uint128(claimable.assets - assets), shares: uint128(claimable.shares - shares)});
-        }
+        (uint256 assets, uint256 shares) = _part(claimable, amount, exactShares, false);
+        _claimableRedeems[controller] = _less(claimable, assets, shares);
         emit Withdraw(msg.sender, receiver, controller, assets, shares);
         if (assets != 0) IERC20(_asset).safeTransfer(receiver, assets);
+        return exactShares ? assets : shares;
+    }
+
+    /// @dev The part of `claimable` a claim of `amount` (shares if `exactShares`, else assets) takes, the other side
+    /// in proportion and rounded in the fund's favour: down for what the controller receives (shares if
+    /// `paysShares`, else assets), up for what it gives up. A claim of the whole takes the whole exactly.
+    function _part(Claimable memory claimable, uint256 amount, bool exactShares, bool paysShares)
+        private
+        pure
+        returns (uint256 assets, uint256 shares)
+    {
+        (uint256 whole, uint256 other) =
+            exactShares ? (claimable.shares, claimable.assets) : (claimable.assets, claimable.shares);
+        if (amount > whole) revert ExceedsClaimable(amount, whole);
+        Math.Rounding rounding = exactShares == paysShares ? Math.Rounding.Ceil : Math.Rounding.Floor;
+        uint256 derived = amount == whole ? other : Math.mulDiv(amount, other, whole, rounding);
+        (assets, shares) = exactShares ? (derived, amount) : (amount, derived);
+    }
+
+    /// @dev `claimable` less a part `_part` took.
+    function _less(Claimable memory claimable, uint256 assets, uint256 shares) private pure returns (Claimable memory) {
+        // Cannot underflow: both parts are at most the whole (the ceiling of a proportion of a part is at most it).
+        unchecked {
+            return Claimable({assets: uint128(claimable.assets - assets), shares: uint128(claimable.shares - shares)});
+        }
     }
 
     /// @dev The claimable subscription including a closed cycle's request not yet fulfilled.
@@ -846,47 +871,50 @@ contract FundVault is
         Dealing memory deal = _dealing;
         if (pending.depositAssets != 0 && pending.depositCycle < deal.cycle) {
             (uint256 shares,) =
-                _depositOutcome(pending.depositAssets, _closes[pending.depositCycle].nav, deal.subscriptionFeeBps);
+                _depositOutcome(pending.depositAssets, _closes[pending.depositCycle]);
             claimable.assets += pending.depositAssets;
             claimable.shares += uint128(shares);
         }
     }
 
     /// @dev The claimable redemption including a closed cycle's gated share not yet fulfilled.
+    /// @dev The claimable redemption including a closed cycle's gated part not yet fulfilled, if the vault holds the
+    /// cash to pay it (a claim would refuse otherwise, so it is not claimable yet).
     function _claimableRedeem(address controller) private view returns (Claimable memory claimable) {
         claimable = _claimableRedeems[controller];
         Pending memory pending = _pending[controller];
-        Dealing memory deal = _dealing;
-        uint256 cycle = pending.redeemCycle;
-        if (pending.redeemShares != 0 && cycle < deal.cycle) {
-            (uint256 redeemed, uint256 gross, uint256 fee) = _redeemOutcome(
-                pending.redeemShares, _closes[cycle], _books[cycle].redeemShares, deal.redemptionFeeBps
-            );
-            claimable.assets += uint128(gross - fee);
-            claimable.shares += uint128(redeemed);
+        if (pending.redeemShares != 0 && pending.redeemCycle < _dealing.cycle) {
+            Lazy memory lazy = _lazyRedeem(pending);
+            if (lazy.funded) {
+                claimable.assets += uint128(lazy.net);
+                claimable.shares += uint128(lazy.redeemed);
+            }
         }
     }
 
+    function _lazyRedeem(Pending memory pending) private view returns (Lazy memory lazy) {
+        uint256 cycle = pending.redeemCycle;
+        (uint256 redeemed, uint256 gross, uint256 fee) =
+            _redeemOutcome(pending.redeemShares, _closes[cycle], _books[cycle].redeemShares);
+        lazy = Lazy({redeemed: redeemed, net: gross - fee, funded: gross <= _cash.available});
+    }
+
     /// @dev Shares bought by `assets` at `perShare`, after the subscription fee (rounded up), and the fee.
-    function _depositOutcome(uint256 assets, uint256 perShare, uint256 feeBps)
-        private
-        view
-        returns (uint256 shares, uint256 fee)
-    {
-        fee = Math.mulDiv(assets, feeBps, BPS, Math.Rounding.Ceil);
-        shares = _sharesFor(assets - fee, perShare);
+    function _depositOutcome(uint256 assets, Close memory closed) private view returns (uint256 shares, uint256 fee) {
+        fee = Math.mulDiv(assets, closed.subscriptionFeeBps, BPS, Math.Rounding.Ceil);
+        shares = _sharesFor(assets - fee, closed.nav);
     }
 
     /// @dev The gate's pro-rata part of `requested` (rounded down), its value at the cycle's NAV (rounded down) and
     /// the redemption fee on it (rounded up).
-    function _redeemOutcome(uint256 requested, Close memory closed, uint256 booked, uint256 feeBps)
+    function _redeemOutcome(uint256 requested, Close memory closed, uint256 booked)
         private
         view
         returns (uint256 redeemed, uint256 gross, uint256 fee)
     {
         redeemed = closed.redeemAllowed >= booked ? requested : Math.mulDiv(requested, closed.redeemAllowed, booked);
         gross = _assetsFor(redeemed, closed.nav);
-        fee = Math.mulDiv(gross, feeBps, BPS, Math.Rounding.Ceil);
+        fee = Math.mulDiv(gross, closed.redemptionFeeBps, BPS, Math.Rounding.Ceil);
     }
 
     function _sharesFor(uint256 assets, uint256 perShare) private view returns (uint256) {
@@ -895,6 +923,18 @@ contract FundVault is
 
     function _assetsFor(uint256 shares, uint256 perShare) private view returns (uint256) {
         return Math.mulDiv(shares, perShare, 10 ** _shareDecimals);
+    }
+
+    /// @dev Why `controller` may not send: the token names the receiving side of a wallet's own eligibility
+    /// (`holderAt`); each has its sending twin one code below (ReasonCodes.sol: 4/3, 6/5, 8/7, 25/24).
+    function _senderCode(address controller) private view returns (uint8) {
+        // Only the code is wanted of the paying agent's one-call view.
+        // slither-disable-next-line unused-return
+        (,, uint8 code,) = _share.holderAt(controller, 0);
+        if (code == ReasonCodes.RECEIVER_NOT_VERIFIED) return ReasonCodes.SENDER_NOT_VERIFIED;
+        if (code == ReasonCodes.RECEIVER_KYC_EXPIRED) return ReasonCodes.SENDER_KYC_EXPIRED;
+        if (code == ReasonCodes.RECEIVER_SANCTIONED) return ReasonCodes.SENDER_SANCTIONED;
+        return ReasonCodes.SENDER_FROZEN;
     }
 
     /// @dev A cut-off in the future, as stored (40 bits of unix time: until the year 36812).

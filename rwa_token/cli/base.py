@@ -4,7 +4,6 @@ and progress as those options ask; and the operator a command opens from them.""
 from __future__ import annotations
 
 import json
-import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..primitives.errors import REASON_CODES, ConfigError, RwaError, TransferRestricted
+from ..primitives.units import plain_amount as plain_decimal
 
 if TYPE_CHECKING:
     from ..chain.tx import SafeCall
@@ -23,22 +23,9 @@ if TYPE_CHECKING:
 
 TokenOpt = typer.Option(None, "--token", "-t", help="token symbol (default: the first tranche)")
 
-_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
-
-
 def plain_amount(value: Optional[str]) -> Optional[str]:
-    """The one convention for amounts on the command line: a plain decimal in token units ("1000", "1250.5"): no
-    exponent, sign or separators, which read differently across locales, and never zero, which would move
-    nothing (and still cost a transaction)."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not _PLAIN_DECIMAL.fullmatch(text):
-        raise ConfigError(f"amount {value!r}: give a plain decimal such as 1000 or 1250.5 (no exponent, sign or "
-                          "separators)")
-    if not text.strip("0."):
-        raise ConfigError(f"amount {value!r}: zero moves nothing")
-    return text
+    """Typer callback: an amount as `primitives.units.plain_amount` takes it (None passes)."""
+    return None if value is None else plain_decimal(value)
 
 
 AmountArg = typer.Argument(..., callback=plain_amount, help="amount in token units, a plain decimal (1250.5)")

@@ -51,6 +51,8 @@ class Cycle:
     nav: int  # 0 until closed
     redeem_allowed: int  # shares the gate let out
     unfulfilled: int  # redemptions still to fulfil
+    subscription_fee_bps: int  # the fees in force at the close (what its requests pay whenever fulfilled)
+    redemption_fee_bps: int
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
@@ -64,6 +65,22 @@ def from_units(units: int, decimals: int) -> Decimal:
 def format_units(units: int, decimals: int) -> str:
     text = f"{from_units(units, decimals):,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def plain_amount(value: str) -> str:
+    """The one convention for amounts typed by people (the command line, the console): a plain decimal in token units
+    ("1000", "1250.5"): no exponent, sign or separators, which read differently across locales, and never zero,
+    which would move nothing (and still cost a transaction)."""
+    text = value.strip()
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        raise ConfigError(f"amount {value!r}: give a plain decimal such as 1000 or 1250.5 (no exponent, sign or "
+                          "separators)")
+    if not text.strip("0."):
+        raise ConfigError(f"amount {value!r}: zero moves nothing")
+    return text
 
 
 def decimal_text(units: int, decimals: int) -> str:

@@ -228,6 +228,10 @@ def claim(op: Operator, asset: str | None = None, controller: str | None = None,
     to = receiver or who
     assets, shares = f.vault.max_deposit(who), f.vault.max_redeem(who)
     if assets == 0 and shares == 0:
+        position = f.vault.position(who)
+        if position.pending_shares and position.redeem_cycle < f.vault.dealing().cycle:
+            raise ConfigError(f"cycle {position.redeem_cycle} closed but its redemptions are not funded yet: the fund "
+                              "agent's `rwa fund close` funds and fulfils them")
         raise ConfigError(f"nothing is claimable for {who} yet: a request becomes claimable when its cycle closes")
     result = Claimed(f.vault.max_mint(who), f.vault.max_withdraw(who))
     if assets:
@@ -237,10 +241,6 @@ def claim(op: Operator, asset: str | None = None, controller: str | None = None,
         receipt = f.vault.claim_shares(assets, to, who, dry_run=dry_run)
         result.receipts += [receipt] if receipt else []
     if shares:
-        position = f.vault.position(who)
-        if result.cash - position.claimable_assets > f.vault.cash()[0]:
-            raise ConfigError(f"cycle {position.redeem_cycle} closed but its redemptions are not funded yet: the fund "
-                              "agent's `rwa fund close` funds and fulfils them")
         receipt = f.vault.claim_cash(shares, to, who, dry_run=dry_run)
         result.receipts += [receipt] if receipt else []
     return result
@@ -344,28 +344,30 @@ class Due:
 
 
 def _dues(f: Fund, positions: dict[str, Position], open_cycle: int, closing: bool) -> list[Due]:
-    """Each controller's fulfilment, at the NAV and gate of the cycle each request is in (for the open cycle when
-    `closing`: the latest NAV and the gate as the close will compute it)."""
+    """Each controller's fulfilment as the vault will compute it, at the NAV, gate and fees of the cycle each request
+    is in (for the open cycle when `closing`: the latest NAV, the terms now and the gate as the close computes it)."""
     terms, nav_now = f.vault.dealing_terms(), f.vault.nav().per_share
-    closes: dict[int, tuple[int, int, int]] = {}  # cycle -> (nav, shares let out, shares requested)
+    closes: dict[int, Cycle] = {}
 
-    def close_of(cycle: int) -> tuple[int, int, int]:
+    def close_of(cycle: int) -> Cycle:
         if cycle not in closes:
             info = f.vault.cycle(cycle)
-            projected = closing and cycle == open_cycle
-            closes[cycle] = (nav_now if projected else info.nav,
-                             _gate(f, info, terms.gate_bps) if projected else info.redeem_allowed, info.redeem_shares)
+            if closing and cycle == open_cycle:
+                info = Cycle(info.redeem_shares, nav_now, _gate(f, info, terms.gate_bps), info.unfulfilled,
+                             terms.subscription_fee_bps, terms.redemption_fee_bps)
+            closes[cycle] = info
         return closes[cycle]
 
     dues = []
     for who, p in positions.items():
-        assets = p.pending_assets if p.deposit_cycle else 0
-        net = assets - _fee(assets, terms.subscription_fee_bps)
+        assets = p.pending_assets
+        net = assets - _fee(assets, close_of(p.deposit_cycle).subscription_fee_bps) if assets else 0
         gross = 0
         if p.pending_shares:
-            nav, allowed, booked = close_of(p.redeem_cycle)
-            redeemed = p.pending_shares if allowed >= booked else p.pending_shares * allowed // max(booked, 1)
-            gross = redeemed * nav // 10 ** f.share_decimals
+            c = close_of(p.redeem_cycle)
+            redeemed = (p.pending_shares if c.redeem_allowed >= c.redeem_shares
+                        else p.pending_shares * c.redeem_allowed // max(c.redeem_shares, 1))
+            gross = redeemed * c.nav // 10 ** f.share_decimals
         cycles = [c for c in (p.deposit_cycle, p.redeem_cycle) if c]
         dues.append(Due(who, min(cycles), max(cycles), assets, net, p.pending_shares, gross))
     return dues

@@ -4,13 +4,13 @@ checks, nothing sent), then a confirmation that sends it through the same servic
 with its transaction hashes. The key that signs is the server's own; a browser never holds one."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable
 
 from flask import Blueprint, abort, render_template, request
 
 from ...primitives.errors import ConfigError, RwaError
+from ...primitives.units import plain_amount
 from ...reporting.records import investor_ids
 from ...services.context import Operator
 from ...services.investors import renew_kyc
@@ -202,9 +202,6 @@ def _form(action: Action) -> Form:
     return {f.name: (request.form.get(f.name) or "").strip() for f in action.fields}
 
 
-# The command line's one convention for amounts (`rwa_token.cli.base.plain_amount`, which the console may not import):
-# a plain decimal, no exponent, sign or separators, and never zero, which would move nothing and still cost gas.
-_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 AMOUNT_FIELDS = ("amount",)
 
 
@@ -216,10 +213,11 @@ def _missing(action: Action, form: Form) -> str | None:
         return f"fill in: {', '.join(empty)}"
     for name in AMOUNT_FIELDS:
         value = form.get(name)
-        if value and not _PLAIN_DECIMAL.fullmatch(value):
-            return f"amount {value!r}: give a plain decimal such as 1000 or 1250.5 (no exponent, sign or separators)"
-        if value and not value.strip("0."):
-            return f"amount {value!r}: zero moves nothing"
+        try:
+            if value:
+                plain_amount(value)  # the command line's one convention for amounts
+        except ConfigError as exc:
+            return str(exc)
     return None
 
 
@@ -244,28 +242,25 @@ def form(name: str):
 @bp.route("/<name>/preview", methods=["POST"])
 @allow(OPERATOR)
 def preview(name: str):
-    action = _action(name)
-    values = _form(action)
-    error = _missing(action, values)
-    if error:
-        return _show_form(name, action, values, error, 400)
-    try:
-        lines = action.preview(operator(), values)
-    except RwaError as exc:  # a refusal or bad input: one line, the form kept as filled in
-        return _show_form(name, action, values, str(exc), 400)
-    return render_template("action_preview.html", name=name, action=action, form=values, lines=lines)
+    return _step(name, lambda action, values: action.preview(operator(), values), "action_preview.html", "lines")
 
 
 @bp.route("/<name>/confirm", methods=["POST"])
 @allow(OPERATOR)
 def confirm(name: str):
+    return _step(name, lambda action, values: action.send(operator(), values), "action_result.html", "outcome")
+
+
+def _step(name: str, run: Callable[["Action", Form], object], template: str, key: str):
+    """The form checked, then previewed or sent; a refusal or bad input (or a chain that moved since the preview)
+    comes back as one line on the form as filled in, with nothing sent."""
     action = _action(name)
     values = _form(action)
     error = _missing(action, values)
     if error:
         return _show_form(name, action, values, error, 400)
     try:
-        outcome = action.send(operator(), values)
-    except RwaError as exc:  # the chain moved since the preview, or the service refused: nothing more was sent
+        result = run(action, values)
+    except RwaError as exc:
         return _show_form(name, action, values, str(exc), 400)
-    return render_template("action_result.html", name=name, action=action, outcome=outcome)
+    return render_template(template, name=name, action=action, form=values, **{key: result})

@@ -163,7 +163,7 @@ abstract contract FundBase is TokenFixture {
     }
 
     function _unfulfilled(uint256 cycle) internal view returns (uint256 n) {
-        (,,, n) = vault.cycleInfo(cycle);
+        (,,, n,,) = vault.cycleInfo(cycle);
     }
 
     function _ceilDiv(uint256 a, uint256 b) internal pure returns (uint256) {

@@ -86,7 +86,7 @@ contract FundHandler is TestBase {
     }
 
     function _nav(uint256 cycle) internal view returns (uint256 navPerShare) {
-        (, navPerShare,,) = vault.cycleInfo(cycle);
+        (, navPerShare,,,,) = vault.cycleInfo(cycle);
     }
 
     /// @dev Books every vault event since the last call into the ghosts.

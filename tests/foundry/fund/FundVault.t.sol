@@ -134,7 +134,7 @@ contract FundVaultTest is FundBase {
         assertEq(usd.balanceOf(alice), before, "refunded exactly");
         assertEq(usd.balanceOf(address(vault)), 0, "vault empty");
         assertEq(vault.pendingDepositRequest(0, alice), 0, "nothing pending");
-        (,,, uint256 unfulfilled) = vault.cycleInfo(1);
+        (,,, uint256 unfulfilled,,) = vault.cycleInfo(1);
         assertEq(unfulfilled, 0, "no request left");
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(FundVault.NothingPending.selector, alice));
@@ -300,7 +300,7 @@ contract FundVaultTest is FundBase {
         vault.correctNav(1.03e6);
         _close();
         assertEq(vault.maxMint(alice), 1_000e6, "dealt at the corrected NAV");
-        (, uint256 navPerShare,,) = vault.cycleInfo(1);
+        (, uint256 navPerShare,,,,) = vault.cycleInfo(1);
         assertEq(navPerShare, 1.03e6, "cycle NAV");
         (,, bool used) = vault.nav();
         assertTrue(used, "used");
@@ -326,7 +326,7 @@ contract FundVaultTest is FundBase {
         _fundCash(1_000e6);
         _deal(ONE);
         // gate = 25% of (400 left + 600 requested) = 250 of the 600 requested, pro rata.
-        (,, uint256 allowed,) = vault.cycleInfo(1);
+        (,, uint256 allowed,,,) = vault.cycleInfo(1);
         assertEq(allowed, 250e6, "gate");
         assertEq(vault.maxRedeem(alice), 166_666_666, "alice's part, rounded down");
         assertEq(vault.maxRedeem(bob), 83_333_333, "bob's part, rounded down");
@@ -335,7 +335,7 @@ contract FundVaultTest is FundBase {
         _fulfil(alice, bob);
         assertEq(vault.pendingRedeemRequest(0, alice), 233_333_334, "alice carried");
         assertEq(vault.pendingRedeemRequest(2, bob), 116_666_667, "bob carried into cycle 2");
-        (uint256 booked,,, uint256 unfulfilled) = vault.cycleInfo(2);
+        (uint256 booked,,, uint256 unfulfilled,,) = vault.cycleInfo(2);
         assertEq(booked, 350_000_001, "carried into the next book");
         assertEq(unfulfilled, 2, "two requests wait in cycle 2");
         assertEq(vault.maxRedeem(alice), 166_666_666, "claimable unchanged");
@@ -435,7 +435,7 @@ contract FundVaultTest is FundBase {
             vault.position(who);
         (s.available, s.fees) = vault.cash();
         s.unfulfilled1 = _unfulfilled(1);
-        (s.book2Redeem,,, s.unfulfilled2) = vault.cycleInfo(2);
+        (s.book2Redeem,,, s.unfulfilled2,,) = vault.cycleInfo(2);
         s.shareBalance = token.balanceOf(who);
         s.cashBalance = usd.balanceOf(who);
         s.supply = token.totalSupply();
