@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from test_cli_year import ROOT, Shell, fresh_chain  # noqa: F401  (the fixture is used by name)
+from test_cli_year import ROOT, fresh_chain, readme_shell  # noqa: F401  (the fixture is used by name)
 
 SECTION = "## A fund's dealing days, from the command line"
 
@@ -17,12 +17,7 @@ def fund_lines() -> list[str]:
 
 
 def test_a_funds_dealing_days_through_the_cli_alone(fresh_chain, tmp_path, monkeypatch, capsys):  # noqa: F811
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "examples").symlink_to(ROOT / "examples")
-    monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / ".rwa"))
-    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
-    monkeypatch.delenv("RWA_OFFERING", raising=False)
-    shell = Shell(tmp_path, fresh_chain.url, monkeypatch, capsys)
+    shell = readme_shell(fresh_chain, tmp_path, monkeypatch, capsys)
     said = []
     for line in fund_lines():
         code, out, err, expected = shell.run(line)

@@ -84,13 +84,19 @@ def fresh_chain():
         yield chain
 
 
-def test_a_year_of_the_offering_through_the_cli_alone(fresh_chain, tmp_path, monkeypatch, capsys):
+def readme_shell(chain, tmp_path: Path, monkeypatch, capsys) -> Shell:
+    """A shell in a fresh folder, as a reader of the README has one: `examples/` at hand, the state in `.rwa`, no key
+    or offering chosen in the environment, the README's local chain being `chain`."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / ".rwa"))
     monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
     monkeypatch.delenv("RWA_OFFERING", raising=False)
-    shell = Shell(tmp_path, fresh_chain.url, monkeypatch, capsys)
+    return Shell(tmp_path, chain.url, monkeypatch, capsys)
+
+
+def test_a_year_of_the_offering_through_the_cli_alone(fresh_chain, tmp_path, monkeypatch, capsys):
+    shell = readme_shell(fresh_chain, tmp_path, monkeypatch, capsys)
     outputs: dict[str, str] = {}
     for line in year_lines():
         code, out, err, expected = shell.run(line)

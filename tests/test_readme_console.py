@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from test_cli_year import ASSIGNMENT, ROOT, Shell, fresh_chain, year_lines  # noqa: F401  (the fixture is used by name)
+from test_cli_year import ASSIGNMENT, ROOT, Shell, fresh_chain, readme_shell, year_lines  # noqa: F401  (the fixture is used by name)
 
 SECTION = "## The web console"
 
@@ -43,12 +43,7 @@ def _answers(url: str, server: subprocess.Popen, seconds: float = 30) -> str:
 
 
 def test_readme_console_lines_run_verbatim(fresh_chain, tmp_path, monkeypatch, capsys):  # noqa: F811
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "examples").symlink_to(ROOT / "examples")
-    monkeypatch.setenv("RWA_STATE_DIR", str(tmp_path / ".rwa"))
-    monkeypatch.delenv("RWA_PRIVATE_KEY", raising=False)
-    monkeypatch.delenv("RWA_OFFERING", raising=False)
-    shell = Shell(tmp_path, fresh_chain.url, monkeypatch, capsys)
+    shell = readme_shell(fresh_chain, tmp_path, monkeypatch, capsys)
     # The year's first lines: the local chain's URL, the desk's wallets, the deployment.
     for line in year_lines():
         if ASSIGNMENT.match(line.split()[-1]) or line.startswith("rwa deploy"):
