@@ -19,9 +19,10 @@ from ..contracts.token import SecurityToken
 from ..inputs.spec import FundSpec
 from ..primitives.errors import ConfigError, restriction
 from ..primitives.units import decimal_text, to_units
-from .context import Operator, Track, quiet
 from ..store.index import EventIndex
+from .context import Operator, Track, quiet
 from .holders import offering_index
+from .offering import FUND_PREFIX
 
 BPS = 10_000
 FULFIL_BATCH = 100
@@ -63,8 +64,9 @@ def fund(op: Operator, asset: str | None = None, token: str | None = None) -> Fu
 
 
 def _fund_token(op: Operator) -> str | None:
-    for key in op._record().modules:
-        if key.startswith("fund:"):
+    """The token the offering's fund vaults deal in (the record's `fund:<TOKEN>:<ASSET>` keys), if any."""
+    for key in op.offering.record.modules:
+        if key.startswith(FUND_PREFIX):
             return key.split(":")[1]
     return None
 
