@@ -22,7 +22,8 @@ from rwa_token.chain.node import Chain
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## A year of an offering, from the command line"
 EXIT = re.compile(r"\(exit (\d)\)")
-ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=.*$", re.DOTALL)  # a word as shlex splits it (a quoted value may hold spaces)
+# A word as shlex splits it: a quoted value may hold spaces.
+ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=.*$", re.DOTALL)
 
 
 def year_lines() -> list[str]:

@@ -150,13 +150,17 @@ def sign_in(driver, server: str, name: str) -> None:
 
 def follow(driver, element, expect: str) -> None:
     """Click something that loads a new page, and wait until that page shows `expect` (a CSS selector)."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old = driver.find_element(By.TAG_NAME, "html")
+    # A mark on the old document's window: gone once the new page has loaded. (Watching an old element go stale
+    # also works, but some Chromium builds answer that probe with an inspector error instead of "stale".)
+    driver.execute_script("window.rwaOldPage = true")
     element.click()
-    WebDriverWait(driver, 10).until(ec.staleness_of(old))
+    WebDriverWait(driver, 10, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return window.rwaOldPage !== true"))
     WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.CSS_SELECTOR, expect)))
 
 

@@ -198,7 +198,8 @@ class _Demo:
             try:
                 preview, _ = subscribe(Operator(self.chain, investor, op.record, state), orders[investor.address])
                 accepted.append(investor)
-                self.note(f"{investor.address[:10]} subscribes {orders[investor.address]} USDC in cycle {preview.cycle}")
+                self.note(f"{investor.address[:10]} subscribes {orders[investor.address]} USDC in cycle "
+                          f"{preview.cycle}")
             except TransferRestricted as exc:
                 self.note(f"{investor.address[:10]} [red]refused[/] [{exc.code}] {exc.reason}")
         self.chain.increase_time(DAY)

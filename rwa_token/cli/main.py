@@ -68,8 +68,8 @@ for command in (agent.recover, agent.pause, agent.unpause, chain.status, cashflo
     app.command()(command)
 for group, name in ((investors_app, "investors"), (docs_app, "docs"), (policy_app, "policy"),
                     (waterfall_app, "waterfall"), (redeem_app, "redeem"), (withholding_app, "withholding"),
-                    (trade_app, "trade"), (collateral_app, "collateral"), (proceeds_app, "proceeds"), (fund_app, "fund"),
-                    (payment_app, "payment"), (roles_app, "roles"), (safe_app, "safe"), (report_app, "report"),
+                    (trade_app, "trade"), (collateral_app, "collateral"), (proceeds_app, "proceeds"),
+                    (fund_app, "fund"), (payment_app, "payment"), (roles_app, "roles"), (safe_app, "safe"), (report_app, "report"),
                     (dev_app, "dev"), (serve_app, "serve")):
     app.add_typer(group, name=name)
 

@@ -41,10 +41,11 @@ def _lines(index: EventIndex, vault: str) -> dict[tuple[int, str, str], _Line]:
     for e in index.events(vault, REQUEST_EVENTS):
         a, kind = e.args, KINDS[e.event]
         who = a["controller"]
+        size = int(a["assets"] if kind == "subscription" else a["shares"])
         if e.event in (F.DEPOSIT_REQUEST, F.REDEEM_REQUEST):
-            line(int(a["requestId"]), kind, who).requested += int(a["assets"] if kind == "subscription" else a["shares"])
+            line(int(a["requestId"]), kind, who).requested += size
         elif e.event in (F.DEPOSIT_CANCELLED, F.REDEEM_CANCELLED):
-            line(int(a["cycle"]), kind, who).cancelled += int(a["assets"] if kind == "subscription" else a["shares"])
+            line(int(a["cycle"]), kind, who).cancelled += size
         else:
             _fulfilled(line(int(a["cycle"]), kind, who), a)
             carried = int(a.get("carried", 0))
@@ -69,14 +70,15 @@ def fund_requests(index: EventIndex, vault: str, decimals: Decimals, cycle: int 
     for (number, kind, who), ln in sorted(_lines(index, vault).items()):
         if cycle is not None and number != cycle:
             continue
-        asked = ln.requested + ln.carried_in - ln.cancelled
+        requested = ln.requested + ln.carried_in
+        asked = requested - ln.cancelled
         status = "fulfilled" if ln.fulfilled else "cancelled" if asked == 0 else "pending"
         if pending_only and status != "pending":
             continue
         unit = decimals.asset if kind == "subscription" else decimals.share
         rows.append({
             "cycle": str(number), "kind": kind, "controller": who, "status": status,
-            "requested": amount(ln.requested + ln.carried_in, unit), "requested_units": str(ln.requested + ln.carried_in),
+            "requested": amount(requested, unit), "requested_units": str(requested),
             "cancelled": amount(ln.cancelled, unit), "cancelled_units": str(ln.cancelled),
             "shares": amount(ln.shares, decimals.share), "shares_units": str(ln.shares),
             "cash": amount(ln.cash, decimals.asset), "cash_units": str(ln.cash),

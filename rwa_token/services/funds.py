@@ -288,13 +288,15 @@ def close_cycle(op: Operator, asset: str | None = None, next_cut: int | None = N
     cutoff = next_cut or _next_cutoff(op, max(now, deal.cutoff)) if closing else deal.cutoff
     result = CloseResult(f.asset_symbol, cycle, info.nav or f.vault.nav().per_share, closing, cutoff,
                          redeem_requested=info.redeem_shares,
-                         redeem_allowed=info.redeem_allowed if info.nav else _gate(f, info, f.vault.dealing_terms().gate_bps))
+                         redeem_allowed=(info.redeem_allowed if info.nav
+                                         else _gate(f, info, f.vault.dealing_terms().gate_bps)))
     dues = _count(_dues(f, positions, deal.cycle, closing), result)
     result.funded = max(0, sum(d.redeem_gross for d in dues) - _cash_before(f, dues))
     held = f.asset.balance_of(op.account.address)
     if result.funded > held:
         raise ConfigError(f"redemptions need {decimal_text(result.funded, f.asset_decimals)} {f.asset_symbol} more "
-                          f"than the vault holds, and {op.account.address} holds {decimal_text(held, f.asset_decimals)}")
+                          f"than the vault holds, and {op.account.address} holds "
+                          f"{decimal_text(held, f.asset_decimals)}")
     if dry_run:
         if closing:
             f.vault.close_cycle(cutoff, dry_run=True)
@@ -382,18 +384,19 @@ def _gate(f: Fund, info: Cycle, gate_bps: int) -> int:
 
 def _pending_in(op: Operator, f: Fund, last_cycle: int) -> dict[str, Position]:
     """Controllers with a request pending in a cycle up to `last_cycle`, read from the chain (the candidates from
-    the event index)."""
+    the event index); a request in a later cycle is left out of the position."""
     index = offering_index(op)
     candidates = sorted({e.args["controller"] for e in index.events(
         f.vault.address, [FundEvents.DEPOSIT_REQUEST, FundEvents.REDEEM_REQUEST])})
-    positions = dict(zip(candidates, f.vault.positions(candidates)))
-    return {who: Position(p.pending_assets if p.pending_assets and p.deposit_cycle <= last_cycle else 0,
-                          p.deposit_cycle if p.pending_assets and p.deposit_cycle <= last_cycle else 0,
-                          p.pending_shares if p.pending_shares and p.redeem_cycle <= last_cycle else 0,
-                          p.redeem_cycle if p.pending_shares and p.redeem_cycle <= last_cycle else 0,
-                          p.claimable_shares, p.claimable_assets)
-            for who, p in positions.items()
-            if (p.pending_assets and p.deposit_cycle <= last_cycle) or (p.pending_shares and p.redeem_cycle <= last_cycle)}
+    found = {}
+    for who, p in zip(candidates, f.vault.positions(candidates)):
+        deposit = bool(p.pending_assets) and p.deposit_cycle <= last_cycle
+        redeem = bool(p.pending_shares) and p.redeem_cycle <= last_cycle
+        if deposit or redeem:
+            found[who] = Position(p.pending_assets if deposit else 0, p.deposit_cycle if deposit else 0,
+                                  p.pending_shares if redeem else 0, p.redeem_cycle if redeem else 0,
+                                  p.claimable_shares, p.claimable_assets)
+    return found
 
 
 def _count(dues: list[Due], result: CloseResult) -> list[Due]:
@@ -471,7 +474,8 @@ def fund_status(op: Operator, asset: str | None = None) -> FundStatus:
                       decimal_text(fees, ad))
 
 
-def fund_report_inputs(op: Operator, asset: str | None = None, track: Track = quiet) -> tuple[EventIndex, str, Decimals]:
+def fund_report_inputs(op: Operator, asset: str | None = None,
+                       track: Track = quiet) -> tuple[EventIndex, str, Decimals]:
     """What the fund reports read: the synced event index, the vault's address and the fund's two units."""
     f = fund(op, asset)
     return offering_index(op, track), f.vault.address, Decimals(f.asset_decimals, f.share_decimals)
