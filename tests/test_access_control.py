@@ -69,7 +69,8 @@ def test_agent_powers_belong_to_the_agent_and_rules_to_compliance(table):
     assert table["CollateralManager"]["seize(address,uint256,address)"] == "lender"
     assert table["ProceedsVault"]["withdraw(bytes32,uint256,address,string)"] == "treasurer"
     fund = table["FundVault"]
-    for fn in ("closeCycle(uint64)", "setCutoff(uint64)", "fundRedemptions(uint256)", "withdrawCash(uint256)"):
+    for fn in ("closeCycle(uint64)", "setCutoff(uint64)", "fundRedemptions(uint256)", "withdrawCash(uint256)",
+               "claimForInvestor(address,address)"):
         assert fund[fn] == "fund_agent"
     assert fund["publishNav(uint256,uint64)"] == fund["correctNav(uint256)"] == "nav_agent"
     assert fund["setDealingTerms(uint16,uint16,uint16,uint256,uint64)"] == "admin"

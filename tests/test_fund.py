@@ -264,3 +264,25 @@ def test_a_close_interrupted_mid_fulfilment_resumes_without_doing_anything_twice
     assert sorted(e["args"]["controller"] for e in fulfilled) == sorted(
         accounts[n].address for n in (HK_RETAIL, HK_PRO, SG_ACCREDITED))
     assert all(vault.position(accounts[n].address).pending_assets == 0 for n in (HK_RETAIL, HK_PRO, SG_ACCREDITED))
+
+
+def test_rwa_recover_moves_a_lost_wallets_fund_claims_to_the_investors_new_wallet(fund, chain, capsys, monkeypatch):
+    op, accounts = fund
+    lost, new = accounts[HK_RETAIL].address, accounts[7].address
+    as_investor(monkeypatch, accounts, HK_RETAIL)
+    assert run(capsys, monkeypatch, "fund", "subscribe", "1000")[0] == 0
+    as_agent(monkeypatch)
+    chain.increase_time(DAY)
+    run(capsys, monkeypatch, "fund", "nav", "set", "1")
+    assert run(capsys, monkeypatch, "fund", "close", "--yes")[0] == 0
+    op.registry.add_wallet(lost, new)
+    code, out, _ = run(capsys, monkeypatch, "recover", lost, new, "--dry-run")
+    assert code == 0 and op.token("HUSDMMF").balance_of(new) == 0  # the plan only
+    code, out, err = run(capsys, monkeypatch, "recover", lost, new, "--yes")
+    assert code == 0, err
+    units = (1000 * 10**6 - 1_000_000) * 10**6 // 1_000_000  # 10 bps fee at NAV 1
+    assert op.token("HUSDMMF").balance_of(new) == units
+    vault = op.offering.fund_vaults("HUSDMMF")["USDC"]
+    assert vault.max_deposit(lost) == 0 and vault.events("ClaimsRedirected")[0]["args"]["to"] == new
+    code, out, _ = run(capsys, monkeypatch, "recover", lost, new, "--yes")
+    assert code == 0 and op.token("HUSDMMF").balance_of(new) == units  # a rerun sends nothing twice

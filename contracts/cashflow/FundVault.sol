@@ -11,6 +11,7 @@ import {IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Redeem} from "../in
 import {IPaymentTokenPolicy} from "../interfaces/IPaymentTokenPolicy.sol";
 import {ISecurityTokenCore} from "../interfaces/ISecurityToken.sol";
 import {ReasonCodes} from "../compliance/ReasonCodes.sol";
+import {Entitlements} from "./Entitlements.sol";
 
 /// @title FundVault
 /// @notice Dealing in a tokenized fund's shares at NAV: investors request subscriptions (cash in) and redemptions
@@ -178,6 +179,8 @@ contract FundVault is
     );
     /// @notice Where subscription cash and fees go changed.
     event AccountsSet(address treasury, address feeRecipient);
+    /// @notice `controller`'s claims went to `to`, another wallet of the same investor: `shares` minted, `assets` paid.
+    event ClaimsRedirected(address indexed controller, address indexed to, uint256 shares, uint256 assets);
 
     /// @dev The share token refuses the controller now (ERC-1404 code); the same error as the token's own.
     error TransferRestricted(uint8 code);
@@ -203,6 +206,8 @@ contract FundVault is
     error NotOwnerOrOperator(address account, address caller);
     /// @dev Nothing of this kind is pending (in the open cycle) for `controller`.
     error NothingPending(address controller);
+    /// @dev `controller` has nothing claimable now.
+    error NothingClaimable(address controller);
     /// @dev More was asked than is claimable.
     error ExceedsClaimable(uint256 requested, uint256 claimable);
     /// @dev Redemptions need `required` cash; the vault has `available`.
@@ -521,6 +526,26 @@ contract FundVault is
         emit AccountsSet(treasury, feeRecipient);
     }
 
+    /// @notice Claims everything `controller` can claim now, units and cash, to `to`, another registered wallet of the
+    /// same investor: a lost wallet's claims follow the investor once it is recovered (its key is gone, so the fund
+    /// agent moves them). The units are minted to `to` through the token's rules; cash not yet funded stays put.
+    function claimForInvestor(address controller, address to)
+        external
+        onlyRole(FUND_AGENT_ROLE)
+        nonReentrant
+        returns (uint256 shares, uint256 assets)
+    {
+        Entitlements.requireSameInvestor(_share.identityRegistry(), controller, to);
+        uint256 subscribed = _claimableDeposit(controller).assets;
+        if (subscribed != 0) (, shares) = _takeShares(subscribed, false, to, controller);
+        uint256 redeemed = _claimableRedeem(controller).shares;
+        if (redeemed != 0) (assets,) = _takeCash(redeemed, true, to, controller);
+        if (subscribed == 0 && redeemed == 0) revert NothingClaimable(controller);
+        emit ClaimsRedirected(controller, to, shares, assets);
+        if (shares != 0) _share.mint(to, shares);
+        if (assets != 0) IERC20(_asset).safeTransfer(to, assets);
+    }
+
     // ------------------------------------------------------------------ claims (ERC-7540 / ERC-7575)
 
     /// @inheritdoc IERC7575
@@ -805,19 +830,14 @@ contract FundVault is
     function _claimShares(uint256 amount, bool exactShares, address receiver, address controller)
         private
         nonReentrant
-        returns (uint256 result)
+        returns (uint256)
     {
         _requireOwnerOrOperator(controller);
         if (amount == 0 || receiver == address(0)) revert ZeroValue();
-        Pending memory pending = _pending[controller];
-        if (pending.depositAssets != 0 && pending.depositCycle < _dealing.cycle) _fulfilDeposit(controller, pending);
-        Claimable memory claimable = _claimableDeposits[controller];
-        (uint256 assets, uint256 shares) = _part(claimable, amount, exactShares, true);
-        _claimableDeposits[controller] = _less(claimable, assets, shares);
         // Shares claimed to another wallet leave the controller as a transfer would: a frozen, sanctioned, expired or
         // unregistered controller may claim only to itself (the mint then applies the receiving rules to it).
         if (receiver != controller && !_share.canSend(controller)) revert TransferRestricted(_senderCode(controller));
-        emit Deposit(controller, receiver, assets, shares);
+        (uint256 assets, uint256 shares) = _takeShares(amount, exactShares, receiver, controller);
         if (shares != 0) _share.mint(receiver, shares);
         return exactShares ? assets : shares;
     }
@@ -825,19 +845,42 @@ contract FundVault is
     function _claimCash(uint256 amount, bool exactShares, address receiver, address controller)
         private
         nonReentrant
-        returns (uint256 result)
+        returns (uint256)
     {
         _requireOwnerOrOperator(controller);
         if (amount == 0 || receiver == address(0)) revert ZeroValue();
+        (uint256 assets, uint256 shares) = _takeCash(amount, exactShares, receiver, controller);
+        if (assets != 0) IERC20(_asset).safeTransfer(receiver, assets);
+        return exactShares ? assets : shares;
+    }
+
+    /// @dev Takes what a claim of `amount` takes from `controller`'s claimable subscriptions (a closed cycle's request
+    /// fulfilled first) for `receiver`; the caller mints the shares, after every state change.
+    function _takeShares(uint256 amount, bool exactShares, address receiver, address controller)
+        private
+        returns (uint256 assets, uint256 shares)
+    {
+        Pending memory pending = _pending[controller];
+        if (pending.depositAssets != 0 && pending.depositCycle < _dealing.cycle) _fulfilDeposit(controller, pending);
+        Claimable memory claimable = _claimableDeposits[controller];
+        (assets, shares) = _part(claimable, amount, exactShares, true);
+        _claimableDeposits[controller] = _less(claimable, assets, shares);
+        emit Deposit(controller, receiver, assets, shares);
+    }
+
+    /// @dev Takes what a claim of `amount` takes from `controller`'s claimable redemptions (a closed cycle's request
+    /// fulfilled first) for `receiver`; the caller pays the cash, after every state change.
+    function _takeCash(uint256 amount, bool exactShares, address receiver, address controller)
+        private
+        returns (uint256 assets, uint256 shares)
+    {
         Pending memory pending = _pending[controller];
         uint256 open = _dealing.cycle;
         if (pending.redeemShares != 0 && pending.redeemCycle < open) _fulfilRedeem(controller, pending, open);
         Claimable memory claimable = _claimableRedeems[controller];
-        (uint256 assets, uint256 shares) = _part(claimable, amount, exactShares, false);
+        (assets, shares) = _part(claimable, amount, exactShares, false);
         _claimableRedeems[controller] = _less(claimable, assets, shares);
         emit Withdraw(msg.sender, receiver, controller, assets, shares);
-        if (assets != 0) IERC20(_asset).safeTransfer(receiver, assets);
-        return exactShares ? assets : shares;
     }
 
     /// @dev The part of `claimable` a claim of `amount` (shares if `exactShares`, else assets) takes, the other side

@@ -111,6 +111,13 @@ class FundVault(AccessControlled):
         return self.send("redeem", shares, address(receiver, "receiver"), address(controller, "controller"),
                          sender=sender, dry_run=dry_run)
 
+    def claim_for_investor(self, controller: str, to: str, sender: LocalAccount | None = None,
+                           dry_run: bool = False) -> Receipt | None:
+        """The fund agent claims everything `controller` can claim now (units and cash) to `to`, another wallet of the
+        same investor: a lost wallet's claims follow the investor after its recovery."""
+        return self.send("claimForInvestor", address(controller, "controller"), address(to, "to"), sender=sender,
+                         dry_run=dry_run)
+
     def set_operator(self, operator: str, approved: bool, sender: LocalAccount | None = None) -> Receipt:
         return self.send("setOperator", address(operator, "operator"), approved, sender=sender)
 

@@ -3,7 +3,8 @@
 On each token, `recoveryAddress` moves the balance, the frozen amount, lockups and the wallet freeze to another
 registered wallet of the same investor and freezes the lost wallet, in one transaction. Entitlements booked to the
 lost wallet follow the investor: unclaimed distribution shares (`claimTo`), escrow (`releaseWithheldTo`) and
-redemption principal owed after a failed transfer (`payOwedTo`). Every step reads the chain before it sends, so a run
+redemption principal owed after a failed transfer (`payOwedTo`), fund units and cash claimable in a fund vault
+(`claimForInvestor`). Every step reads the chain before it sends, so a run
 interrupted by a crash is finished by running it again, and nothing is done twice.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from ..contracts.distributor import Distributor
+from ..contracts.fund import FundVault
 from ..contracts.redemption import Redemption
 from ..contracts.registry import InvestorRegistry
 from ..contracts.stablecoin import ERC20
@@ -23,8 +25,8 @@ from .context import Operator
 
 @dataclass(frozen=True)
 class Step:
-    """One thing to do (or done): `kind` is "tokens", "distribution", "escrow" or "principal"; `ref` the token
-    symbol or distribution id; `amount` in base units of the token or payment token, which has `decimals`."""
+    """One thing to do (or done): `kind` is "tokens", "distribution", "escrow", "principal", "fund units" or "fund cash";
+    `ref` the token symbol, distribution id or fund entry asset; `amount` in base units of the token or payment token, which has `decimals`."""
 
     kind: str
     ref: str
@@ -64,10 +66,10 @@ class RecoveryReport:
 
 def recover_wallet(registry: InvestorRegistry, tokens: Mapping[str, SecurityToken], lost: str, new: str, *,
                    distributor: Distributor | None = None, redemptions: Mapping[str, Redemption] | None = None,
-                   dry_run: bool = False) -> RecoveryReport:
+                   funds: Mapping[str, tuple[str, FundVault]] | None = None, dry_run: bool = False) -> RecoveryReport:
     """Recover `lost` to `new` on every token in `tokens` (symbol -> wrapper) and move the lost wallet's
-    entitlements in `distributor` and `redemptions` (symbol -> wrapper). With `dry_run` nothing is sent: the report
-    lists what would be done."""
+    entitlements in `distributor`, `redemptions` (symbol -> wrapper) and the fund vaults `funds` (entry asset ->
+    (share token symbol, wrapper)). With `dry_run` nothing is sent: the report lists what would be done."""
     lost, new = address(lost, "lost_wallet"), address(new, "new_wallet")
     _require_same_investor(registry, lost, new)
     report = RecoveryReport(lost, new)
@@ -101,7 +103,27 @@ def recover_wallet(registry: InvestorRegistry, tokens: Mapping[str, SecurityToke
             continue
         receipt = None if dry_run else redemption.pay_owed_to(lost, new)
         report.done.append(Step("principal", symbol, owed, receipt.tx_hash if receipt else None, decimals))
+    for asset, (symbol, vault) in (funds or {}).items():
+        _move_fund_claims(vault, tokens[symbol], asset, lost, new, report, dry_run, refusal)
     return report
+
+
+def _move_fund_claims(vault: FundVault, token: SecurityToken, asset: str, lost: str, new: str, report: RecoveryReport,
+                      dry_run: bool, refusal: Callable[[SecurityToken], str | None]) -> None:
+    """The lost wallet's claimable fund units and cash, claimed by the fund agent to the new wallet (one call for
+    both). Units need the new wallet to be able to receive; cash the vault has not been funded for waits."""
+    units, cash = vault.max_mint(lost), vault.max_withdraw(lost)
+    if units == 0 and cash == 0:
+        return
+    why = refusal(token) if units else None
+    asset_decimals = vault.decimals_of(vault.asset())
+    if why:
+        report.left.append(Left("fund units", asset, units, why, token.decimals))
+        return
+    receipt = None if dry_run else vault.claim_for_investor(lost, new)
+    tx = receipt.tx_hash if receipt else None
+    report.done += ([Step("fund units", asset, units, tx, token.decimals)] if units else []) + (
+        [Step("fund cash", asset, cash, tx, asset_decimals)] if cash else [])
 
 
 def _require_same_investor(registry: InvestorRegistry, lost: str, new: str) -> None:
@@ -157,14 +179,15 @@ def _move_distributions(distributor: Distributor, tokens: Mapping[str, SecurityT
 
 def recover_offering_wallet(op: Operator, lost: str, new: str, token: str | None = None, dry_run: bool = False,
                             confirm: Callable[[RecoveryReport], None] | None = None) -> RecoveryReport:
-    """Recover `lost` to `new` on every token of the offering (or only `token`), with the offering's distributor and
-    redemption modules. The plan is worked out first (nothing sent); if there is something to send, `confirm(plan)`
+    """Recover `lost` to `new` on every token of the offering (or only `token`), with the offering's distributor,
+    redemption modules and fund vaults. The plan is worked out first (nothing sent); if there is something to send, `confirm(plan)`
     is asked (it raises to stop), then the recovery runs. With `dry_run` the plan is returned."""
     symbols = [op.record.token(token)[0]] if token else list(op.record.tokens)
     tokens = {s: op.token(s) for s in symbols}
     redemptions = {s: op.redemption(s)[1] for s in symbols if op.record.modules.get(f"redemption:{s}")}
+    funds = {asset: (s, vault) for s in symbols for asset, vault in op.offering.fund_vaults(s).items()}
     distributor = op.distributor() if op.record.distributor else None
-    kwargs = dict(distributor=distributor, redemptions=redemptions)
+    kwargs = dict(distributor=distributor, redemptions=redemptions, funds=funds)
     plan = recover_wallet(op.registry, tokens, lost, new, dry_run=True, **kwargs)
     if dry_run or not plan.done:
         return plan
