@@ -8,7 +8,6 @@ from typing import Optional
 
 import typer
 
-from ..primitives.units import format_units
 from .base import DryRunOpt, YesOpt, plain_amount, session, tx_line
 from .reports import FormatOpt, OutOpt, _write
 
@@ -23,9 +22,9 @@ ForOpt = typer.Option(None, "--for", help="the controller the request is for (de
 
 
 def _when(seconds: int) -> str:
-    from ..services.funds import _iso
+    from ..services.funds import utc_minute
 
-    return _iso(seconds)
+    return utc_minute(seconds)
 
 
 @nav_app.command("set")
@@ -155,17 +154,16 @@ def close(ctx: typer.Context, asset: Optional[str] = AssetOpt,
           yes: bool = YesOpt, dry_run: bool = DryRunOpt) -> None:
     """Close the dealing cycle at the latest NAV (after its cut-off) and fulfil every request in batches;
     resumes an interrupted fulfilment."""
-    from ..services.funds import close_cycle, fund
+    from ..services.funds import close_cycle
 
     s = session(ctx)
     op = s.operator()
     if not dry_run:
-        s.out.confirm(f"close the dealing cycle of {fund(op, asset).symbol} and fulfil its requests", yes)
+        s.out.confirm(f"close the fund's dealing cycle{f' in {asset}' if asset else ''} and fulfil its requests", yes)
     r = close_cycle(op, asset, sweep=sweep, track=s.out.track, dry_run=dry_run)
     data = {k: v for k, v in asdict(r).items() if k != "receipts"} | {"tx": [x.tx_hash for x in r.receipts if x]}
-    nav = format_units(r.nav, op.payment_token(r.asset).decimals())
-    what = (f"cycle {r.cycle} at NAV {nav}: {r.deposits} subscriptions, {r.redemptions} redemptions "
-            f"({r.redeem_allowed or 'all'} of {r.redeem_requested} shares let out by the gate)")
+    gate = f" ({r.redeem_allowed} of {r.redeem_requested} share units let out by the gate)" if r.redemptions else ""
+    what = f"cycle {r.cycle} at NAV {r.nav_text}: {r.deposits} subscriptions, {r.redemptions} redemptions{gate}"
     if dry_run:
         s.out.emit(data | {"dry_run": True}, f"dry run: would close {what}; {r.funded} units of cash to add for "
                    "redemptions; nothing sent")

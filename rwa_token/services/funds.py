@@ -38,14 +38,8 @@ class Fund:
     vault: FundVault
     token: SecurityToken
     asset: ERC20
-
-    @property
-    def share_decimals(self) -> int:
-        return self.token.decimals
-
-    @property
-    def asset_decimals(self) -> int:
-        return self.asset.decimals()
+    share_decimals: int  # read once: every amount of an operation is formatted or parsed with them
+    asset_decimals: int
 
 
 def fund(op: Operator, asset: str | None = None, token: str | None = None) -> Fund:
@@ -60,7 +54,8 @@ def fund(op: Operator, asset: str | None = None, token: str | None = None) -> Fu
     if found is None:
         raise ConfigError(f"{symbol} has no fund vault for {asset} (it deals in {', '.join(vaults)})")
     asset_symbol, vault = found
-    return Fund(symbol, asset_symbol, vault, op.token(symbol), op.payment_token(asset_symbol))
+    token, asset_token = op.token(symbol), op.payment_token(asset_symbol)
+    return Fund(symbol, asset_symbol, vault, token, asset_token, token.decimals, asset_token.decimals())
 
 
 def _fund_token(op: Operator) -> str | None:
@@ -114,14 +109,14 @@ def set_nav(op: Operator, per_share: str, asset: str | None = None, as_of: str |
         if current.per_share == 0:
             raise ConfigError("there is no NAV to correct: publish one with `rwa fund nav set`")
         if current.used:
-            raise ConfigError(f"the NAV valued {_iso(current.as_of)} was already dealt at: publish a new one instead")
+            raise ConfigError(f"the NAV valued {utc_minute(current.as_of)} was already dealt at: publish a new one instead")
         receipt = f.vault.correct_nav(units, dry_run=dry_run)
     else:
         when = _parse_time(as_of, "as_of") if as_of else now
         if when > now:
-            raise ConfigError(f"as_of: {_iso(when)} is in the future (the chain's time is {_iso(now)})")
+            raise ConfigError(f"as_of: {utc_minute(when)} is in the future (the chain's time is {utc_minute(now)})")
         if when <= current.as_of:
-            raise ConfigError(f"as_of: the latest NAV is valued {_iso(current.as_of)}; a new one must be later")
+            raise ConfigError(f"as_of: the latest NAV is valued {utc_minute(current.as_of)}; a new one must be later")
         receipt = f.vault.publish_nav(units, when, dry_run=dry_run)
     return show_nav(op, f.asset_symbol), receipt
 
@@ -254,6 +249,7 @@ class CloseResult:
     asset: str
     cycle: int  # the cycle closed (or being fulfilled)
     nav: int
+    nav_text: str  # the NAV in entry-asset units
     closed_now: bool  # False: a close sent earlier, resumed
     next_cutoff: int
     deposits: int = 0  # subscriptions fulfilled
@@ -281,12 +277,13 @@ def close_cycle(op: Operator, asset: str | None = None, next_cut: int | None = N
         _check_closable(f, deal, now)
     positions = _pending_in(op, f, deal.cycle if closing else deal.cycle - 1)
     if not closing and not positions:
-        raise ConfigError(f"cycle {deal.cycle} cuts off at {_iso(deal.cutoff)}; it cannot close before, and no "
+        raise ConfigError(f"cycle {deal.cycle} cuts off at {utc_minute(deal.cutoff)}; it cannot close before, and no "
                           "closed cycle has requests left to fulfil")
     cycle = deal.cycle if closing else deal.cycle - 1
     info = f.vault.cycle(cycle)
     cutoff = next_cut or _next_cutoff(op, max(now, deal.cutoff)) if closing else deal.cutoff
-    result = CloseResult(f.asset_symbol, cycle, info.nav or f.vault.nav().per_share, closing, cutoff,
+    nav = info.nav or f.vault.nav().per_share
+    result = CloseResult(f.asset_symbol, cycle, nav, decimal_text(nav, f.asset_decimals), closing, cutoff,
                          redeem_requested=info.redeem_shares,
                          redeem_allowed=(info.redeem_allowed if info.nav
                                          else _gate(f, info, f.vault.dealing_terms().gate_bps)))
@@ -322,10 +319,10 @@ def _check_closable(f: Fund, deal, now: int) -> None:
     if nav.per_share == 0:
         raise ConfigError("no NAV has been published: `rwa fund nav set NAV` first")
     if nav.as_of < deal.cutoff:
-        raise ConfigError(f"the latest NAV is valued {_iso(nav.as_of)}, before the cut-off {_iso(deal.cutoff)}: "
+        raise ConfigError(f"the latest NAV is valued {utc_minute(nav.as_of)}, before the cut-off {utc_minute(deal.cutoff)}: "
                           "dealing is at the next NAV; publish one valued after the cut-off")
     if now - nav.as_of > deal.max_nav_age:
-        raise ConfigError(f"the latest NAV, valued {_iso(nav.as_of)}, is older than "
+        raise ConfigError(f"the latest NAV, valued {utc_minute(nav.as_of)}, is older than "
                           f"{deal.max_nav_age // 3600} h: publish a fresh one")
 
 
@@ -485,7 +482,7 @@ def fund_report_inputs(op: Operator, asset: str | None = None,
 def _open_cycle(op: Operator, f: Fund):
     dealing = f.vault.dealing()
     if op.chain.block_timestamp() >= dealing.cutoff:
-        raise ConfigError(f"cycle {dealing.cycle} cut off at {_iso(dealing.cutoff)}: requests reopen when the fund "
+        raise ConfigError(f"cycle {dealing.cycle} cut off at {utc_minute(dealing.cutoff)}: requests reopen when the fund "
                           "agent closes it (`rwa fund close`)")
     return dealing
 
@@ -505,7 +502,8 @@ def _shares_for(assets: int, nav: int, share_decimals: int) -> int:
     return assets * 10 ** share_decimals // nav
 
 
-def _iso(seconds: int) -> str:
+def utc_minute(seconds: int) -> str:
+    """Unix time as people read a cut-off: "2026-12-01 08:00 UTC"."""
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 

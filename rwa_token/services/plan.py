@@ -464,13 +464,13 @@ def _fund(offering: Offering, fund: FundSpec, asset: str, state: os.PathLike | N
     redemption requests), with the spec's fees, gate, minimum subscription and NAV staleness bound."""
     key, token = f"{FUND_PREFIX}{fund.token}:{asset}", offering.token(fund.token)
     vault = offering.record.modules.get(key)
-    decimals = token.decimals_of(offering.record.payment_tokens[asset]) if asset in offering.record.payment_tokens \
-        else None
+    payment = offering.record.payment_tokens.get(asset)
+    decimals = token.decimals_of(payment) if payment else None
     if vault is not None:
         made = FundVault(offering.tx, vault, offering.sender)
         for change in _grants(token, "AGENT_ROLE", {vault: "the fund vault"}, key, fund.token):
             plan.add(change)
-        for change in _fund_terms(made, fund, asset, decimals, key, fresh=False):
+        for change in _fund_terms(made, fund, asset, decimals, key):
             plan.add(change)
         return
     sender = offering.sender.address if offering.sender else ZERO_ADDRESS
@@ -479,17 +479,17 @@ def _fund(offering: Offering, fund: FundSpec, asset: str, state: os.PathLike | N
         if dry:
             _need_role(token, "DEFAULT_ADMIN_ROLE", offering, f"grant the {asset} fund vault AGENT_ROLE on {fund.token}")
             return None
-        payment = offering.record.payment_tokens.get(asset)
-        if payment is None:
+        recorded = offering.record.payment_tokens.get(asset)  # recorded by now if this apply deployed it
+        if recorded is None:
             raise ConfigError(f"fund.entry_assets: payment token {asset} is not recorded yet")
         treasury = fund.treasury or issuer_treasury or sender
         made = FundVault.deploy_for(
-            offering.tx, offering.sender, agent=sender, share=token.address, asset=payment,
+            offering.tx, offering.sender, agent=sender, share=token.address, asset=recorded,
             policy=offering.record.distributor, treasury=treasury, fee_recipient=fund.fee_recipient or treasury,
             first_cutoff=fund.next_cutoff(offering.tx.chain.block_timestamp()))
         _recorded(offering, key, made.address, state)
         token.grant_role("AGENT_ROLE", made.address)
-        for change in _fund_terms(made, fund, asset, token.decimals_of(payment), key, fresh=True):
+        for change in _fund_terms(made, fund, asset, token.decimals_of(recorded), key, fresh=True):
             change.send(False)
     fees = f"fees {fund.subscription_fee_bps}/{fund.redemption_fee_bps} bps"
     plan.add(Change("module", key, f"deploy the {fund.token} fund vault in {asset} ({fund.frequency} dealing, cut-off "
@@ -498,16 +498,16 @@ def _fund(offering: Offering, fund: FundSpec, asset: str, state: os.PathLike | N
 
 
 def _fund_terms(vault: FundVault, fund: FundSpec, asset: str, decimals: int | None, key: str,
-                fresh: bool) -> list[Change]:
-    """The vault's dealing terms as the spec has them, and the initial NAV on a vault just deployed."""
+                fresh: bool = False) -> list[Change]:
+    """The vault's dealing terms as the spec has them (read back from the chain, a vault just deployed included),
+    and the initial NAV on a vault just deployed."""
     if decimals is None:
         return []
     want = DealingTerms(fund.subscription_fee_bps, fund.redemption_fee_bps, fund.gate_bps,
                         to_units(fund.min_subscription, decimals, "fund.min_subscription"))
     age = fund.nav_max_age_hours * 3600
     changes = []
-    have = None if fresh else (vault.dealing_terms(), vault.dealing().max_nav_age)
-    if have != (want, age) and not (fresh and want == DealingTerms(0, 0, 10_000, 0) and age == 86_400):
+    if (vault.dealing_terms(), vault.dealing().max_nav_age) != (want, age):
         changes.append(Change("module", key, f"dealing terms: fees {want.subscription_fee_bps}/"
                               f"{want.redemption_fee_bps} bps, gate {want.gate_bps} bps, minimum subscription "
                               f"{fund.min_subscription}, NAV valid {fund.nav_max_age_hours} h", ADMIN,
